@@ -41,6 +41,8 @@ public final class ChunkCache implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(ChunkCache.class);
     private static final long CLOSE_TIMEOUT_SECONDS = 60;
+    /** Heap a queued write costs beyond its data (task, map entry), so many tiny chunks cannot overrun the bound. */
+    private static final int QUEUED_WRITE_OVERHEAD = 256;
 
     private final Cache<CacheKey, byte[]> memory;
     private final DiskStore disk;
@@ -138,7 +140,7 @@ public final class ChunkCache implements Closeable {
         if (queuedWrites.putIfAbsent(key, data) != null) {
             return;
         }
-        if (queuedBytes.addAndGet(data.length) > writeQueueBytes) {
+        if (queuedBytes.addAndGet(queuedCost(data)) > writeQueueBytes) {
             writeToDisk(key, data); // the queue is full: the caller pays, so memory stays bounded
             return;
         }
@@ -232,12 +234,16 @@ public final class ChunkCache implements Closeable {
         }
     }
 
+    private static long queuedCost(byte[] data) {
+        return data.length + (long) QUEUED_WRITE_OVERHEAD;
+    }
+
     private void writeToDisk(CacheKey key, byte[] data) {
         try {
             disk.write(key, data);
         } finally {
             queuedWrites.remove(key, data);
-            queuedBytes.addAndGet(-data.length);
+            queuedBytes.addAndGet(-queuedCost(data));
         }
     }
 }

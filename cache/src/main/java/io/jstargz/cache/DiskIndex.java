@@ -67,9 +67,9 @@ final class DiskIndex {
         return entries.containsKey(key);
     }
 
-    /** Marks the key most recently used, if indexed. */
-    synchronized void touch(CacheKey key) {
-        entries.get(key);
+    /** Marks the key most recently used; returns its entry, or null if not indexed. */
+    synchronized Entry touch(CacheKey key) {
+        return entries.get(key);
     }
 
     /** Forgets {@code e} (its file is gone or corrupt) unless the key has been re-indexed since. */

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class DiskStore {
 
     private static final Logger log = LoggerFactory.getLogger(DiskStore.class);
-    /** How stale a file's modification time may get before a hit refreshes it (it orders eviction after restart). */
+    /** How stale a file's modification time may get before a use refreshes it. */
     private static final long PERSIST_ACCESS_MILLIS = 60_000;
 
     private final DiskLayout layout;
@@ -91,7 +91,7 @@ final class DiskStore {
             if (entry == null) {
                 adopt(key, ChunkFile.fileSize(data.length), System.currentTimeMillis());
             } else {
-                persistAccess(entry, file);
+                persistAccess(entry);
             }
             return data;
         } catch (NoSuchFileException gone) {
@@ -134,9 +134,12 @@ final class DiskStore {
         }
     }
 
-    /** Marks {@code key} most recently used, if indexed. */
+    /** Marks {@code key} most recently used, if indexed (a use of its copy in memory). */
     void touch(CacheKey key) {
-        index.touch(key);
+        DiskIndex.Entry entry = index.touch(key);
+        if (entry != null) {
+            persistAccess(entry);
+        }
     }
 
     /**
@@ -199,10 +202,12 @@ final class DiskStore {
         deleteEvicted(index.evictOverflow());
     }
 
-    private void persistAccess(DiskIndex.Entry entry, Path file) {
+    /** Records a use in the file's modification time, which orders eviction after a restart; at most once a minute. */
+    private void persistAccess(DiskIndex.Entry entry) {
         long now = System.currentTimeMillis();
         if (now - entry.persistedAccessMillis > PERSIST_ACCESS_MILLIS) {
             entry.persistedAccessMillis = now;
+            Path file = layout.path(entry.key);
             try {
                 Files.setLastModifiedTime(file, FileTime.fromMillis(now));
             } catch (IOException e) {

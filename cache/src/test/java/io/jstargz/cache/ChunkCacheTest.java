@@ -238,6 +238,23 @@ class ChunkCacheTest {
     }
 
     @Test
+    void aUseIsRecordedInTheFileForTheNextStart() throws Exception {
+        byte[] data = bytes(16, 1000);
+        CacheKey key = keyOf(data);
+        try (ChunkCache cache = open(1 << 20, 1 << 20)) {
+            cache.put(key, data);
+        }
+        long hourAgo = System.currentTimeMillis() - 3_600_000;
+        Files.setLastModifiedTime(path(key), java.nio.file.attribute.FileTime.fromMillis(hourAgo));
+        try (ChunkCache cache = open(1 << 20, 1 << 20)) {
+            cache.awaitIndexed();
+            cache.get(key, MUST_NOT_LOAD); // from disk
+            long afterRead = Files.getLastModifiedTime(path(key)).toMillis();
+            assertTrue(afterRead > hourAgo + 3_000_000, "modification time not refreshed: " + afterRead);
+        }
+    }
+
+    @Test
     void truncatedFileIsDetectedAndRefetched() throws Exception {
         byte[] data = bytes(6, 200_000);
         CacheKey key = keyOf(data);
