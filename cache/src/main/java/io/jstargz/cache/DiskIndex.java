@@ -32,7 +32,8 @@ final class DiskIndex {
      * The outcome of making room for a write.
      *
      * @param victims entries removed from the index whose files the caller must delete
-     * @param granted whether the bytes were reserved; false when readers pin too much to make room
+     * @param granted whether the bytes were reserved; false when the file is larger than the bound or readers pin
+     *                too much to make room
      */
     record Reservation(List<Entry> victims, boolean granted) {
     }

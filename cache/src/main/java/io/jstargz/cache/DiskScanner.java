@@ -55,7 +55,7 @@ final class DiskScanner {
         scanner.dropStaleTemps(System.currentTimeMillis());
         try (DirectoryStream<Path> shards = Files.newDirectoryStream(layout.chunks())) {
             for (Path shard : shards) {
-                if (Files.isDirectory(shard)) {
+                if (Files.isDirectory(shard, LinkOption.NOFOLLOW_LINKS)) {
                     scanner.scanShard(shard);
                 } else {
                     scanner.drop(shard, "it is not a shard directory");

@@ -67,8 +67,8 @@ final class DiskStore {
                             + "files dropped", layout.chunks().getParent(), index.size(), mib(index.bytes()),
                     mib(capacity), (System.nanoTime() - start) / 1_000_000, scan.dropped());
         } catch (IOException | RuntimeException e) {
-            log.error("cannot index the chunk cache at {}; files found there are used when read but do not count "
-                    + "toward the disk bound: {}", layout.chunks(), e.toString());
+            log.error("cannot index the chunk cache at {}; its files count toward the disk bound only once read: {}",
+                    layout.chunks(), e.toString());
         } finally {
             indexed.complete(null);
         }

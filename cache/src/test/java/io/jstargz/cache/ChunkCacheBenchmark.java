@@ -69,6 +69,7 @@ public final class ChunkCacheBenchmark {
         if (options.scanEntries() > 0) {
             System.out.println(bench.scanBenchmark(options.scanEntries()));
         }
+        deleteRecursively(options.dir());
     }
 
     private void runAll(int threads, List<Phase> phases) throws Exception {

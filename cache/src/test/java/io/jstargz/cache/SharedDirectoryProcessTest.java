@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Two processes churning one cache directory: every byte returned is right in both, neither fails. */
 class SharedDirectoryProcessTest {
 
-    private static final int OPS = 5_000;
+    private static final int OPS = 2_000;
 
     @TempDir
     Path dir;
