@@ -1,0 +1,50 @@
+package io.jstargz.snapshotter.sys;
+
+import io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap;
+import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainDatagramChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainDatagramPacket;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** systemd's readiness protocol: one datagram to {@code $NOTIFY_SOCKET} (a no-op when not run by systemd). */
+public final class SdNotify {
+    private static final Logger LOG = LoggerFactory.getLogger(SdNotify.class);
+
+    private SdNotify() {
+    }
+
+    /** Sends {@code state} (e.g. {@code READY=1}); returns whether it was sent. Failures are logged, not thrown. */
+    public static boolean notify(String state) {
+        String socket = System.getenv("NOTIFY_SOCKET");
+        if (socket == null || socket.isEmpty()) {
+            return false;
+        }
+        // "@name" is an abstract socket: its address starts with a NUL byte
+        String path = socket.startsWith("@") ? "\0" + socket.substring(1) : socket;
+        EventLoopGroup group = new EpollEventLoopGroup(1);
+        try {
+            Channel ch = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter()).register().sync().channel();
+            ch.writeAndFlush(new DomainDatagramPacket(Unpooled.copiedBuffer(state, StandardCharsets.UTF_8),
+                    new DomainSocketAddress(path))).sync();
+            ch.close().sync();
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (RuntimeException e) {
+            LOG.warn("cannot notify systemd at {}: {}", socket, e.getMessage());
+            return false;
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+}
