@@ -12,6 +12,7 @@ import io.jstargz.snapshotter.sys.SdNotify;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -82,6 +83,8 @@ public final class Daemon implements AutoCloseable {
         FileLock lock;
         try {
             lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // held by another daemon in this JVM
         } catch (IOException e) {
             ch.close();
             throw e;
