@@ -26,6 +26,11 @@ final class GrpcClient implements AutoCloseable {
                 .build();
     }
 
+    /** The Snapshots stub sending no namespace header, as containerd 1.6's proxy does. */
+    SnapshotsGrpc.SnapshotsBlockingStub snapshots() {
+        return SnapshotsGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
     /** The Snapshots stub sending {@code namespace} in the containerd-namespace header. */
     SnapshotsGrpc.SnapshotsBlockingStub snapshots(String namespace) {
         Metadata md = new Metadata();

@@ -237,14 +237,20 @@ class SnapshotsServiceTest {
     }
 
     @Test
-    void namespaceHeaderIsStoredKeysAreNotPrefixedAgain() {
+    void namespaceComesFromTheHeaderElseFromTheKeyPrefix() {
         new Rpc(client.snapshots("ns-one")).prepare("ns-one/7/extract sha256:01", "");
         assertEquals("ns-one/7/extract sha256:01", rpc.stat("ns-one/7/extract sha256:01").getName());
-        List<Layer> layers = client.introspection().listLayers(ListLayersRequest.newBuilder().setNamespace("ns-one")
+        Rpc noHeader = new Rpc(client.snapshots());
+        noHeader.prepare("k8s.io/12/extract sha256:02", "");
+        noHeader.view("unprefixed", "");
+        assertEquals(Map.of("ns-one/7/extract sha256:01", "ns-one", "k8s.io/12/extract sha256:02", "k8s.io",
+                "unprefixed", ""), client.introspection().listLayers(ListLayersRequest.getDefaultInstance())
+                .getLayersList().stream().filter(l -> l.getName().contains("sha256:0") || l.getName().equals(
+                        "unprefixed")).collect(Collectors.toMap(Layer::getName, Layer::getNamespace)));
+        List<Layer> one = client.introspection().listLayers(ListLayersRequest.newBuilder().setNamespace("ns-one")
                 .build()).getLayersList();
-        assertEquals(List.of("ns-one/7/extract sha256:01"), layers.stream().map(Layer::getName).toList());
-        assertEquals("ns-one", layers.get(0).getNamespace());
-        assertEquals("active", layers.get(0).getKind());
+        assertEquals(List.of("ns-one/7/extract sha256:01"), one.stream().map(Layer::getName).toList());
+        assertEquals("active", one.get(0).getKind());
     }
 
     @Test

@@ -24,11 +24,15 @@ import io.jstargz.snapshotter.proto.snapshots.UsageResponse;
 import io.jstargz.snapshotter.proto.snapshots.ViewSnapshotRequest;
 import io.jstargz.snapshotter.proto.snapshots.ViewSnapshotResponse;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** containerd's {@code containerd.services.snapshots.v1.Snapshots} service over a {@link Snapshotter}. */
 public final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
     /** Infos per List stream message, as containerd's own service sends them. */
     static final int LIST_BATCH = 100;
+    /** containerd's namespace identifier syntax, then the metadata layer's sequence number. */
+    private static final Pattern KEY_NAMESPACE = Pattern.compile("([A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*)/[0-9]+/");
 
     private final Snapshotter snapshotter;
 
@@ -54,20 +58,30 @@ public final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
         out.onCompleted();
     }
 
-    private static String namespace() {
-        return NamespaceInterceptor.NAMESPACE.get();
+    /**
+     * The request's namespace: the {@code containerd-namespace} header, or else the prefix containerd's metadata
+     * layer puts on keys ({@code <namespace>/<seq>/<key>}); containerd 1.6 does not forward the header to proxy
+     * snapshotters.
+     */
+    static String namespace(String key) {
+        String header = NamespaceInterceptor.NAMESPACE.get();
+        if (!header.isEmpty()) {
+            return header;
+        }
+        Matcher m = KEY_NAMESPACE.matcher(key);
+        return m.lookingAt() ? m.group(1) : "";
     }
 
     @Override
     public void prepare(PrepareSnapshotRequest r, StreamObserver<PrepareSnapshotResponse> out) {
         respond("Prepare", out, () -> PrepareSnapshotResponse.newBuilder().addAllMounts(ProtoConvert.mounts(
-                snapshotter.prepare(namespace(), r.getKey(), r.getParent(), r.getLabelsMap()))).build());
+                snapshotter.prepare(namespace(r.getKey()), r.getKey(), r.getParent(), r.getLabelsMap()))).build());
     }
 
     @Override
     public void view(ViewSnapshotRequest r, StreamObserver<ViewSnapshotResponse> out) {
         respond("View", out, () -> ViewSnapshotResponse.newBuilder().addAllMounts(ProtoConvert.mounts(
-                snapshotter.view(namespace(), r.getKey(), r.getParent(), r.getLabelsMap()))).build());
+                snapshotter.view(namespace(r.getKey()), r.getKey(), r.getParent(), r.getLabelsMap()))).build());
     }
 
     @Override
