@@ -7,7 +7,6 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainDatagramChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainDatagramPacket;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +20,16 @@ public final class SdNotify {
     private SdNotify() {
     }
 
-    /** Sends {@code state} (e.g. {@code READY=1}); returns whether it was sent. Failures are logged, not thrown. */
+    /**
+     * Sends {@code state} (e.g. {@code READY=1}) to {@code $NOTIFY_SOCKET}; returns whether it was sent. Failures
+     * are logged, not thrown.
+     */
     public static boolean notify(String state) {
-        String socket = System.getenv("NOTIFY_SOCKET");
+        return notify(System.getenv("NOTIFY_SOCKET"), state);
+    }
+
+    /** Sends {@code state} to the notification socket {@code socket} ({@code null} or empty: nothing to do). */
+    public static boolean notify(String socket, String state) {
         if (socket == null || socket.isEmpty()) {
             return false;
         }
@@ -32,16 +38,16 @@ public final class SdNotify {
         EventLoopGroup group = new EpollEventLoopGroup(1);
         try {
             Channel ch = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter()).register().sync().channel();
-            ch.writeAndFlush(new DomainDatagramPacket(Unpooled.copiedBuffer(state, StandardCharsets.UTF_8),
-                    new DomainSocketAddress(path))).sync();
+                    .handler(new ChannelInboundHandlerAdapter()).connect(new DomainSocketAddress(path)).sync()
+                    .channel();
+            ch.writeAndFlush(Unpooled.copiedBuffer(state, StandardCharsets.UTF_8)).sync();
             ch.close().sync();
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        } catch (RuntimeException e) {
-            LOG.warn("cannot notify systemd at {}: {}", socket, e.getMessage());
+        } catch (Exception e) { // netty rethrows connect errors (checked IOExceptions) from sync()
+            LOG.warn("cannot notify systemd at {}: {}", socket, e.toString());
             return false;
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
