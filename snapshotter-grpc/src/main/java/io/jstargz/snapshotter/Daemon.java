@@ -134,10 +134,14 @@ public final class Daemon implements AutoCloseable {
         try {
             server.close();
             snapshotter.close();
-            lockFile.close();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.error("shutdown: {}", e.getMessage(), e);
         } finally {
+            try {
+                lockFile.close();
+            } catch (IOException e) {
+                LOG.warn("cannot release the lock on {}: {}", config.root(), e.getMessage());
+            }
             closed.countDown();
             LOG.info("stopped");
         }

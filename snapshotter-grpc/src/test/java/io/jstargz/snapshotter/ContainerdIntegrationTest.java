@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Real containerd 1.6 with jstargz as its proxy snapshotter: import a three-layer busybox image (one layer with a
  * whiteout), run a container from it with runc, and manage the snapshots with {@code ctr snapshot}.
  */
+@SuppressWarnings("try") // a daemon kept open for the block
 class ContainerdIntegrationTest {
     private static final String NS = "jstargz-test";
 

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Start, stop, restart and the socket: what survives and what is reconciled. */
+@SuppressWarnings("try") // a daemon kept open for the block
 class DaemonLifecycleTest {
     @TempDir
     Path tmp;

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The snapshotter's remote-layer state machine over gRPC, exactly as containerd's unpacker drives it, with layers
  * "mounted" by {@link BindMountLayers}.
  */
+@SuppressWarnings("try") // a daemon kept open for the block
 class RemoteLayersTest {
     private static final String REF = "containerd.io/snapshot.ref";
     @TempDir

@@ -61,6 +61,7 @@ class SignalShutdownTest {
     }
 
     /** Waits for {@code file} to appear (inotify via WatchService), failing if the process dies first. */
+    @SuppressWarnings("try") // the watch service is closed early when the process dies, to wake the wait
     private static void awaitFile(Path file, Process process) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         try (WatchService watch = FileSystems.getDefault().newWatchService()) {

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -72,8 +71,7 @@ public final class ConfigLoader {
     /** Overlays {@code user} on the defaults; a key the defaults do not have is unknown. */
     private static void merge(ObjectNode defaults, ObjectNode user, String prefix, String source)
             throws ConfigException {
-        for (Iterator<Map.Entry<String, JsonNode>> it = user.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : user.properties()) {
             String key = prefix + e.getKey();
             JsonNode def = defaults.get(e.getKey());
             if (def == null) {

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -246,7 +247,7 @@ public final class Snapshotter implements AutoCloseable {
         });
     }
 
-    /** Every snapshot matching any of {@code filters} (containerd filter syntax; none means all). */
+    /** Every snapshot matching any of {@code filters} (containerd filter syntax; none means all), by name. */
     public List<SnapshotInfo> list(List<String> filters) throws SnapshotException, IOException {
         Filter filter;
         try {
@@ -261,6 +262,7 @@ public final class Snapshotter implements AutoCloseable {
                 out.add(info);
             }
         }
+        out.sort(Comparator.comparing(SnapshotInfo::name));
         return out;
     }
 

@@ -6,7 +6,8 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
@@ -55,7 +56,8 @@ public final class UnixSocketServer implements AutoCloseable {
             throw new IOException("epoll transport unavailable, cannot serve a unix socket", Epoll.unavailabilityCause());
         }
         claim(socket);
-        EventLoopGroup loops = new EpollEventLoopGroup(2, (ThreadFactory) r -> daemonThread(r, "jstargz-grpc-io"));
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2,
+                (ThreadFactory) r -> daemonThread(r, "jstargz-grpc-io"), EpollIoHandler.newFactory());
         AtomicInteger n = new AtomicInteger();
         ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS,
                 r -> daemonThread(r, "jstargz-grpc-" + n.incrementAndGet()));
@@ -103,15 +105,6 @@ public final class UnixSocketServer implements AutoCloseable {
             LOG.info("replacing stale socket {}", socket);
             Files.delete(socket);
         }
-    }
-
-    public Path socket() {
-        return socket;
-    }
-
-    /** Waits until the server has shut down. */
-    public void awaitTermination() throws InterruptedException {
-        server.awaitTermination();
     }
 
     /** Stops accepting calls, lets running calls finish (up to 10 s), and removes the socket file. */

@@ -6,7 +6,8 @@ import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainDatagramChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +36,7 @@ public final class SdNotify {
         }
         // "@name" is an abstract socket: its address starts with a NUL byte
         String path = socket.startsWith("@") ? "\0" + socket.substring(1) : socket;
-        EventLoopGroup group = new EpollEventLoopGroup(1);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         try {
             Channel ch = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
                     .handler(new ChannelInboundHandlerAdapter()).connect(new DomainSocketAddress(path)).sync()

@@ -10,7 +10,8 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.SimpleChannelInboundHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainDatagramChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainDatagramPacket;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,7 @@ class SdNotifyTest {
     void sendsStateToTheNotifySocket(@TempDir Path tmp) throws Exception {
         Path socket = tmp.resolve("notify");
         CompletableFuture<String> received = new CompletableFuture<>();
-        EventLoopGroup group = new EpollEventLoopGroup(1);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         try {
             Channel systemd = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
                     .handler(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
