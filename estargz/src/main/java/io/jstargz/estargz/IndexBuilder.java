@@ -313,6 +313,10 @@ final class IndexBuilder {
                     throw bad(Reason.BAD_CHUNKS, what + ": chunk #" + k + " at blob offset " + offset
                             + " is out of order (the previous chunk is at " + lastOffset + ")");
                 }
+                if (end <= offset) {
+                    throw bad(Reason.BAD_CHUNKS, what + ": chunk #" + k + " at blob offset " + offset
+                            + " is out of order (the next chunk starts at " + end + ")");
+                }
                 lastOffset = offset;
                 lastInner = e.innerOffset();
                 long inflatable = (end - offset) * MAX_INFLATE_RATIO;
