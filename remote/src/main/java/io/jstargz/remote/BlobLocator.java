@@ -136,7 +136,7 @@ final class BlobLocator {
             if (ex.code() == 404) {
                 throw new NotFoundException(describe() + " not found on " + host);
             }
-            throw HttpTransport.failure(ex.response(), what + " (" + describe() + ")");
+            throw HttpTransport.failure(ex.response(), what);
         }
     }
 

@@ -42,6 +42,7 @@ final class HttpTransport implements Closeable {
     private final Map<String, OkHttpClient> tlsClients = new ConcurrentHashMap<>();
     private final Map<String, Semaphore> permits = new ConcurrentHashMap<>();
     private final Set<String> multiRangeUnsupported = ConcurrentHashMap.newKeySet();
+    private final Set<String> warnedOnce = ConcurrentHashMap.newKeySet();
     private final Authorizer authorizer;
     private final RegistryMetrics metrics = new RegistryMetrics();
     private final Retrier retrier;
@@ -222,6 +223,11 @@ final class HttpTransport implements Closeable {
 
     void multiRangeUnsupported(String registry) {
         multiRangeUnsupported.add(registry);
+    }
+
+    /** Whether this is the first time {@code event} happened: for conditions worth one log line, not one per request. */
+    boolean firstTime(String event) {
+        return warnedOnce.add(event);
     }
 
     @Override

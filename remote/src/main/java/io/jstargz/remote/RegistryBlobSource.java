@@ -45,7 +45,6 @@ public final class RegistryBlobSource implements BlobSource {
     private volatile Tail tail;
     private volatile boolean tailFetched;
     private volatile long lastSuccessNanos;
-    private volatile boolean rangeIgnoredLogged;
     private volatile boolean closed;
 
     RegistryBlobSource(BlobLocator locator, long size, HttpTransport transport, Executor executor) {
@@ -289,11 +288,14 @@ public final class RegistryBlobSource implements BlobSource {
         String what = batch.size() + " ranges of " + locator.describe();
         Map<ByteRange, byte[]> got = locator.read("GET", Headers.of("Range", spec.toString()), what, ex -> {
             MediaType type = ex.body().contentType();
+            String registry = locator.repository().registry();
             if (ex.code() != 206 || type == null || !type.type().equals("multipart")) {
                 // a server answering one range or the whole blob will do so again: ask range by range from now on
-                transport.multiRangeUnsupported(locator.repository().registry());
-                LOG.info("{} does not answer multi-range requests; using parallel single-range requests",
-                        HttpTransport.redact(ex.url()));
+                transport.multiRangeUnsupported(registry);
+                if (transport.firstTime("multi-range " + registry)) {
+                    LOG.info("{} does not answer multi-range requests; using parallel single-range requests",
+                            registry);
+                }
             }
             noteIgnoredRange(ex);
             return RangeResponses.multi(ex, batch, what);
@@ -356,10 +358,9 @@ public final class RegistryBlobSource implements BlobSource {
     }
 
     private void noteIgnoredRange(Exchange ex) {
-        if (ex.code() == 200 && !rangeIgnoredLogged) {
-            rangeIgnoredLogged = true;
-            LOG.warn("{} ignores Range requests for {}: whole-blob answers are read through to the bytes wanted",
-                    HttpTransport.redact(ex.url()), locator.describe());
+        if (ex.code() == 200 && transport.firstTime("range " + ex.url().host() + ":" + ex.url().port())) {
+            LOG.warn("{}:{} ignores Range requests: whole blobs are streamed through to the bytes wanted",
+                    ex.url().host(), ex.url().port());
         }
     }
 

@@ -111,11 +111,12 @@ public final class RegistryClient implements Closeable {
                 repository, digest);
         String what = "size of " + locator.describe();
         return locator.read("HEAD", Headers.of(), what, ex -> {
-            long length = ex.body().contentLength();
-            if (length < 0) {
-                throw new RegistryException(what + ": the registry sent no Content-Length");
+            String length = ex.header("Content-Length");
+            try {
+                return Long.parseLong(length == null ? "" : length.trim());
+            } catch (NumberFormatException e) {
+                throw new RegistryException(what + ": the registry sent no valid Content-Length (" + length + ")");
             }
-            return length;
         });
     }
 

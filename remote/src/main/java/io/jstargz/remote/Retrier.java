@@ -50,8 +50,8 @@ final class Retrier {
                 if (System.nanoTime() - start + wait > budget) {
                     throw e;
                 }
-                LOG.debug("{}: {}; retry {} of {} in {} ms", what, e.toString(), retry + 1, maxRetries,
-                        wait / 1_000_000);
+                LOG.debug("{}: retry {} of {} in {} ms after {}", what, retry + 1, maxRetries, wait / 1_000_000,
+                        e instanceof RegistryException r ? "HTTP " + r.status() : e.toString());
                 sleep(wait, e);
             }
         }
