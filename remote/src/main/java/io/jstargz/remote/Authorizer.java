@@ -122,6 +122,19 @@ final class Authorizer {
         throw new UnauthorizedException(host + " answered 401 without a Basic or Bearer challenge", 401);
     }
 
+    /** The error for a request still refused after {@link #reauthorize}: what was sent, never the secret. */
+    UnauthorizedException refused(RegistryHost host, List<String> scopes, String sentHeader, String detail)
+            throws IOException {
+        Credentials creds = credentials.credentials(credentialKey(host));
+        String who = creds == null ? "anonymous access" : "the credentials of " + creds.username() + " from "
+                + credentials.describe();
+        if (sentHeader != null && sentHeader.startsWith("Basic ")) {
+            return new UnauthorizedException(host + " rejected " + who + detail, 401);
+        }
+        return new UnauthorizedException(host + " refused a fresh token for " + scopes + " (" + who + ")" + detail,
+                401);
+    }
+
     private BearerToken token(RegistryHost host, OkHttpClient client, HostChallenge challenge, List<String> scopes,
                               List<String> requestScopes, Credentials creds, String rejectedToken)
             throws IOException {

@@ -115,8 +115,7 @@ final class HttpTransport implements Closeable {
                     if (response.code() == 401) {
                         String detail = errorSummary(response);
                         response.close();
-                        throw new UnauthorizedException(host + " refused access to " + scopes
-                                + " after authenticating" + detail, 401);
+                        throw authorizer.refused(host, scopes, auth, detail);
                     }
                 }
             } finally {

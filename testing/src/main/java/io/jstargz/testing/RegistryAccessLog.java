@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * The requests a {@link RegistryServer} answered, parsed from its JSON log ({@code "response completed"} lines): what
- * the server saw, to check what a client really sent (request counts, bytes written).
+ * The requests a {@link RegistryServer} answered, parsed from its JSON log ({@code "response completed"} lines, and
+ * {@code "error authorizing context"} lines for the 401 challenges): what the server saw, to check what a client
+ * really sent (request counts, bytes written).
  */
 public final class RegistryAccessLog {
 
@@ -39,11 +40,17 @@ public final class RegistryAccessLog {
             return;
         }
         String msg = node.path("msg").asText();
-        if (!msg.startsWith("response completed")) {
+        String method = node.path("http.request.method").asText();
+        String uri = node.path("http.request.uri").asText();
+        if (msg.startsWith("response completed")) {
+            entries.add(new Entry(method, uri, node.path("http.response.status").asInt(),
+                    node.path("http.response.written").asLong()));
+        } else if (msg.startsWith("error authorizing context")) {
+            // the registry answers 401 with a challenge and logs no "response completed" for it
+            entries.add(new Entry(method, uri, 401, 0));
+        } else {
             return;
         }
-        entries.add(new Entry(node.path("http.request.method").asText(), node.path("http.request.uri").asText(),
-                node.path("http.response.status").asInt(), node.path("http.response.written").asLong()));
         notifyAll();
     }
 
