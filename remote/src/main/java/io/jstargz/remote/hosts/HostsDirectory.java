@@ -125,7 +125,10 @@ public final class HostsDirectory {
 
     private RegistryHost hostEntry(String registry, String url, JsonNode config, Path dir, Path file, boolean mirror)
             throws IOException {
-        String u = url.startsWith("http") ? url : "https://" + url;
+        if (url.contains("://") && !url.startsWith("http://") && !url.startsWith("https://")) {
+            throw new IOException(file + ": invalid host URL '" + url + "': expected http(s)://host[:port][/path]");
+        }
+        String u = url.contains("://") ? url : "https://" + url;
         URI uri;
         try {
             uri = URI.create(u);
@@ -156,7 +159,9 @@ public final class HostsDirectory {
                                        List<RegistryHost.ClientCertificate> clients, boolean skipVerify,
                                        Map<String, List<String>> headers) {
         boolean hub = registry.equals(DOCKER_HUB);
-        String scheme = !hub && plainHttpByDefault.test(registry) ? "http" : "https";
+        // certificates configured for a host mean it speaks TLS, even where plain HTTP is the default
+        boolean tlsConfigured = !ca.isEmpty() || !clients.isEmpty() || skipVerify;
+        String scheme = !hub && !tlsConfigured && plainHttpByDefault.test(registry) ? "http" : "https";
         return new RegistryHost(registry, scheme, hub ? DOCKER_HUB_HOST : registry, "/v2",
                 capabilities.isEmpty() ? EnumSet.allOf(Capability.class) : capabilities, ca, clients, skipVerify,
                 headers, false);
