@@ -302,6 +302,58 @@ class FaultInjectionTest {
         }
     }
 
+    @Test
+    void aManifestThatDoesNotMatchItsDigestIsRejected() {
+        String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":"
+                + "{\"mediaType\":\"" + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + registry.digest
+                + "\",\"size\":1},\"layers\":[]}";
+        Digest claimed = Digest.sha256(new byte[] {9});
+        registry.fault(r -> new MockResponse.Builder().code(200).setHeader("Content-Type", MediaTypes.OCI_MANIFEST)
+                .setHeader("Docker-Content-Digest", claimed.toString()).body(manifest).build());
+        DigestMismatchException e = assertThrows(DigestMismatchException.class,
+                () -> client.resolve(ImageReference.parse(registry.host() + "/test/repo:v1")));
+        assertTrue(e.getMessage().contains(claimed.toString()) && e.getMessage().contains("test/repo:v1"),
+                e.getMessage());
+        assertEquals(1, registry.requests.size(), "corrupt content is not asked for again");
+    }
+
+    @Test
+    void concurrentRequestsToOneHostAreLimited() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+        for (int i = 0; i < 12; i++) {
+            registry.fault(r -> {
+                maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                try {
+                    // server latency, so that requests overlap
+                    Thread.sleep(30);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                inFlight.decrementAndGet();
+                return registry.correct(r);
+            });
+        }
+        RegistryConfig config = fastRetries().maxConcurrentPerHost(2).build();
+        try (RegistryClient c = RegistryClient.create(config, CredentialStore.ANONYMOUS)) {
+            RegistryBlobSource source = c.openBlob(registry.repository(), registry.digest, BLOB_SIZE);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+            try {
+                List<java.util.concurrent.Future<byte[]>> reads = new java.util.ArrayList<>();
+                for (int i = 0; i < 12; i++) {
+                    int offset = i * 1000;
+                    reads.add(pool.submit(() -> source.read(offset, 100)));
+                }
+                for (int i = 0; i < 12; i++) {
+                    assertArrayEquals(registry.slice(i * 1000, 100), reads.get(i).get());
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+        assertTrue(maxInFlight.get() <= 2, "at most 2 requests at once, saw " + maxInFlight.get());
+    }
+
     private static CredentialStore store(Credentials credentials) {
         return new CredentialStore() {
             @Override

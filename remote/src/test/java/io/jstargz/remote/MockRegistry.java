@@ -83,25 +83,29 @@ final class MockRegistry implements AutoCloseable {
         return requests.stream().filter(r -> r.getUrl().encodedPath().equals(blobPath())).toList();
     }
 
-    private synchronized MockResponse answer(RecordedRequest request) {
+    private MockResponse answer(RecordedRequest request) {
         String path = request.getUrl().encodedPath();
-        if (path.equals("/token")) {
-            String token = "token-" + tokensIssued.incrementAndGet();
-            validTokens.add(token);
-            return new MockResponse.Builder().code(200)
-                    .body("{\"token\":\"" + token + "\",\"expires_in\":300}").build();
-        }
-        if (requireToken) {
-            String auth = request.getHeaders().get("Authorization");
-            if (auth == null || !validTokens.contains(auth.replace("Bearer ", ""))) {
-                return new MockResponse.Builder().code(401)
-                        .setHeader("WWW-Authenticate", "Bearer realm=\"" + server.url("/token")
-                                + "\",service=\"mock\",scope=\"repository:" + REPO + ":pull\"")
-                        .body("{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}")
-                        .build();
+        Function<RecordedRequest, MockResponse> fault;
+        synchronized (this) {
+            if (path.equals("/token")) {
+                String token = "token-" + tokensIssued.incrementAndGet();
+                validTokens.add(token);
+                return new MockResponse.Builder().code(200)
+                        .body("{\"token\":\"" + token + "\",\"expires_in\":300}").build();
             }
+            if (requireToken) {
+                String auth = request.getHeaders().get("Authorization");
+                if (auth == null || !validTokens.contains(auth.replace("Bearer ", ""))) {
+                    return new MockResponse.Builder().code(401)
+                            .setHeader("WWW-Authenticate", "Bearer realm=\"" + server.url("/token")
+                                    + "\",service=\"mock\",scope=\"repository:" + REPO + ":pull\"")
+                            .body("{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}")
+                            .build();
+                }
+            }
+            fault = faults.poll();
         }
-        Function<RecordedRequest, MockResponse> fault = faults.poll();
+        // faults run outside the lock: requests are answered concurrently, as by a real server
         if (fault != null) {
             return fault.apply(request);
         }
