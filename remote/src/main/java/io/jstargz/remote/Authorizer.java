@@ -14,7 +14,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Challenge;
@@ -148,7 +147,7 @@ final class Authorizer {
                     return t;
                 }
                 if (t == null && !existing.isDone()) {
-                    return join(existing);
+                    return Futures.get(existing, "a token for " + scopes);
                 }
                 tokenCache.remove(key, existing);
                 continue;
@@ -167,20 +166,6 @@ final class Authorizer {
                 tokenCache.remove(key, mine);
                 throw e;
             }
-        }
-    }
-
-    private static BearerToken join(CompletableFuture<BearerToken> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for a token");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException("token request failed", e.getCause());
         }
     }
 

@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import okhttp3.Request;
 
 /**
@@ -55,7 +54,7 @@ final class ManifestResolver {
             }
         }
         if (theirs != null) {
-            return join(theirs);
+            return Futures.get(theirs, "the resolution of " + ref);
         }
         try {
             ResolvedImage resolved = resolveNow(ref, platform);
@@ -123,20 +122,6 @@ final class ManifestResolver {
             return Digest.parse(header.trim());
         } catch (IllegalArgumentException e) {
             throw new RegistryException(what + ": invalid Docker-Content-Digest header: " + e.getMessage());
-        }
-    }
-
-    private static ResolvedImage join(CompletableFuture<ResolvedImage> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while waiting for a resolution");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException(e.getCause());
         }
     }
 }

@@ -3,15 +3,11 @@ package io.jstargz.remote;
 import io.jstargz.estargz.BlobSource;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import okhttp3.Headers;
 import okhttp3.MediaType;
@@ -259,7 +255,7 @@ public final class RegistryBlobSource implements BlobSource {
             for (int i = 0; i < merged.size(); i += config.maxRangesPerRequest()) {
                 batches.add(merged.subList(i, Math.min(merged.size(), i + config.maxRangesPerRequest())));
             }
-            for (Map<ByteRange, byte[]> got : parallel(batches, this::fetchMulti)) {
+            for (Map<ByteRange, byte[]> got : Futures.parallel(batches, executor, what(), this::fetchMulti)) {
                 data.putAll(got);
             }
             for (ByteRange r : merged) {
@@ -270,7 +266,7 @@ public final class RegistryBlobSource implements BlobSource {
         } else {
             missing.addAll(merged);
         }
-        List<byte[]> singles = parallel(missing, this::fetch);
+        List<byte[]> singles = Futures.parallel(missing, executor, what(), this::fetch);
         for (int i = 0; i < missing.size(); i++) {
             data.put(missing.get(i), singles.get(i));
         }
@@ -304,45 +300,6 @@ public final class RegistryBlobSource implements BlobSource {
         return got;
     }
 
-    /** Runs {@code fn} on every item, the first on this thread and the rest on the executor. */
-    private <T, R> List<R> parallel(List<T> items, Fetch<T, R> fn) throws IOException {
-        if (items.isEmpty()) {
-            return List.of();
-        }
-        List<CompletableFuture<R>> futures = new ArrayList<>();
-        for (T item : items.subList(1, items.size())) {
-            futures.add(CompletableFuture.supplyAsync(() -> {
-                try {
-                    return fn.apply(item);
-                } catch (IOException e) {
-                    throw new CompletionException(e);
-                }
-            }, executor));
-        }
-        List<R> out = new ArrayList<>(items.size());
-        out.add(fn.apply(items.get(0)));
-        for (CompletableFuture<R> f : futures) {
-            try {
-                out.add(f.get());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while reading ranges of " + locator.describe());
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause() instanceof CompletionException c ? c.getCause() : e.getCause();
-                if (cause instanceof IOException io) {
-                    throw io;
-                }
-                throw new IOException("reading ranges of " + locator.describe() + " failed", cause);
-            }
-        }
-        return out;
-    }
-
-    @FunctionalInterface
-    private interface Fetch<T, R> {
-        R apply(T item) throws IOException;
-    }
-
     private static ByteRange containing(List<ByteRange> merged, ByteRange r) {
         int lo = 0;
         int hi = merged.size() - 1;
@@ -362,6 +319,10 @@ public final class RegistryBlobSource implements BlobSource {
             LOG.warn("{}:{} ignores Range requests: whole blobs are streamed through to the bytes wanted",
                     ex.url().host(), ex.url().port());
         }
+    }
+
+    private String what() {
+        return "ranges of " + locator.describe();
     }
 
     private void succeeded() {

@@ -6,11 +6,9 @@ import io.jstargz.remote.hosts.Capability;
 import io.jstargz.remote.hosts.HostsDirectory;
 import io.jstargz.remote.hosts.RegistryHost;
 import java.io.Closeable;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -129,7 +127,7 @@ public final class RegistryClient implements Closeable {
     public InputStream fetchBlob(ImageReference repository, Digest digest, long size) throws IOException {
         RegistryBlobSource blob = openBlob(repository, digest, size);
         long s = size >= 0 ? size : blobSize(repository, digest);
-        return new VerifyingInputStream(blob.openStream(0, s), digest, blob.toString());
+        return new DigestVerifyingInputStream(blob.openStream(0, s), digest, blob.toString());
     }
 
     /** Whether the repository has the blob (a HEAD request). */
@@ -212,55 +210,6 @@ public final class RegistryClient implements Closeable {
             return InetAddress.getByName(host).isLoopbackAddress();
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    /** Hashes what passes through and fails at the end if it does not match. */
-    private static final class VerifyingInputStream extends FilterInputStream {
-        private final Digest digest;
-        private final MessageDigest hasher;
-        private final String what;
-        private boolean verified;
-
-        VerifyingInputStream(InputStream in, Digest digest, String what) {
-            super(in);
-            this.digest = digest;
-            this.hasher = digest.newHasher();
-            this.what = what;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                hasher.update(b, off, n);
-            } else if (n < 0 && !verified) {
-                verified = true;
-                byte[] hash = hasher.digest();
-                if (!digest.matchesHash(hash)) {
-                    throw new DigestMismatchException(what, digest, Digest.fromHash(digest.algorithm(), hash)
-                            .toString());
-                }
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            // every byte must pass through the hash
-            byte[] scratch = new byte[8192];
-            long skipped = 0;
-            int r;
-            while (skipped < n && (r = read(scratch, 0, (int) Math.min(scratch.length, n - skipped))) > 0) {
-                skipped += r;
-            }
-            return skipped;
         }
     }
 }

@@ -318,6 +318,19 @@ class FaultInjectionTest {
     }
 
     @Test
+    void aCorruptWholeBlobFailsAtTheEndInsteadOfEndingNormally() throws IOException {
+        byte[] corrupt = registry.blob.clone();
+        corrupt[BLOB_SIZE / 2] ^= 1;
+        registry.fault(r -> new MockResponse.Builder().code(206)
+                .setHeader("Content-Range", "bytes 0-" + (BLOB_SIZE - 1) + "/" + BLOB_SIZE)
+                .body(new Buffer().write(corrupt)).build());
+        try (InputStream in = client.fetchBlob(registry.repository(), registry.digest, BLOB_SIZE)) {
+            DigestMismatchException e = assertThrows(DigestMismatchException.class, in::readAllBytes);
+            assertTrue(e.getMessage().contains(registry.digest.toString()), e.getMessage());
+        }
+    }
+
+    @Test
     void concurrentRequestsToOneHostAreLimited() throws Exception {
         java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
