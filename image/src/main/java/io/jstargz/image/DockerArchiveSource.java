@@ -17,7 +17,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
@@ -136,7 +135,7 @@ final class DockerArchiveSource implements ImageSource {
             w = files.get(w.name());
         }
         if (w == null || w.offset() < 0) {
-            throw new NoSuchFileException(file.toString(), null, "the docker archive has no file " + name);
+            throw new IOException("docker-archive:" + file + " has no file " + name);
         }
         return w;
     }
@@ -180,7 +179,7 @@ final class DockerArchiveSource implements ImageSource {
     private Window blob(Descriptor d) throws IOException {
         Window w = layers.get(d.digest());
         if (w == null) {
-            throw new NoSuchFileException(file.toString(), null, "the docker archive has no layer " + d.digest());
+            throw new IOException(this + " has no layer " + d.digest());
         }
         return w;
     }
@@ -200,7 +199,7 @@ final class DockerArchiveSource implements ImageSource {
         if (descriptor.digest().matches(config)) {
             return config.clone();
         }
-        throw new NoSuchFileException(file.toString(), null, "the docker archive has no config "
+        throw new IOException(this + " has no config "
                 + descriptor.digest());
     }
 

@@ -7,7 +7,6 @@ import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.Digest;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -113,7 +112,7 @@ final class OciLayoutDir {
     /** The entry for {@code tag}, or the only entry when {@code tag} is null. */
     Descriptor find(String tag) throws IOException {
         if (!isLayout()) {
-            throw new NoSuchFileException(dir.toString(), null, "not an OCI image layout (no oci-layout and "
+            throw new IOException(dir + " is not an OCI image layout (no oci-layout and "
                     + "index.json)");
         }
         List<Descriptor> entries = entries();
@@ -130,7 +129,7 @@ final class OciLayoutDir {
                 return d;
             }
         }
-        throw new NoSuchFileException("oci:" + dir + ":" + tag, null, "no image with that tag; the layout has "
+        throw new IOException("oci:" + dir + " has no image tagged " + tag + "; it has "
                 + names);
     }
 }

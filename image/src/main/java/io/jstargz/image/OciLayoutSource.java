@@ -8,7 +8,6 @@ import io.jstargz.remote.ManifestContent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** Reads an image from an OCI image layout directory. */
@@ -59,7 +58,7 @@ final class OciLayoutSource implements ImageSource {
     private Path blob(Descriptor descriptor) throws IOException {
         Path p = layout.blob(descriptor.digest());
         if (!Files.isRegularFile(p)) {
-            throw new NoSuchFileException(p.toString(), null, this + " lacks blob " + descriptor.digest());
+            throw new IOException(this + " lacks blob " + descriptor.digest() + " (" + p + ")");
         }
         return p;
     }
