@@ -90,8 +90,12 @@ public record ImageConvertOptions(int chunkSize, int compressionLevel, List<Stri
         return (2L * threadsPerLayer + 1) * 2 * mib + Math.min(chunkSize, mib) + threadsPerLayer * (mib / 4);
     }
 
-    /** How many layers are converted at once: as many as the budget holds, at least one. */
+    /**
+     * How many layers are converted at once: as many as the budget holds (and half the JVM's heap limit, so that a
+     * budget above {@code -Xmx} cannot run the JVM out of memory), at least one.
+     */
     int parallelLayers() {
-        return (int) Math.max(1, Math.min(MAX_PARALLEL_LAYERS, memoryBudget / memoryPerLayer()));
+        long budget = Math.min(memoryBudget, Runtime.getRuntime().maxMemory() / 2);
+        return (int) Math.max(1, Math.min(MAX_PARALLEL_LAYERS, budget / memoryPerLayer()));
     }
 }
