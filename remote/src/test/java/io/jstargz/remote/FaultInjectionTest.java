@@ -49,7 +49,6 @@ class FaultInjectionTest {
                 .hostsDir(Path.of("/nonexistent-hosts-dir"))
                 .retryMinWait(Duration.ofMillis(1))
                 .retryMaxWait(Duration.ofMillis(20))
-                .tailFetchSize(1024)
                 .requestTimeout(Duration.ofSeconds(10))
                 .readTimeout(Duration.ofSeconds(10));
     }
@@ -150,6 +149,21 @@ class FaultInjectionTest {
         registry.fault(r -> new MockResponse.Builder().code(200).body(new Buffer().write(registry.blob)).build());
         assertArrayEquals(registry.slice(123_456, 7_000), blob().read(123_456, 7_000));
         assertEquals(1, registry.blobRequests().size());
+    }
+
+    @Test
+    void unknownSizeIsLearnedFromTheTailRequestEvenWhenRangeIsIgnored() throws IOException {
+        RegistryBlobSource source = client.openBlob(registry.repository(), registry.digest, -1);
+        assertEquals(BLOB_SIZE, source.size());
+        assertEquals("bytes=-" + (512 << 10), registry.blobRequests().get(0).getHeaders().get("Range"));
+        assertArrayEquals(registry.slice(BLOB_SIZE - 100, 100), source.read(BLOB_SIZE - 100, 100));
+        assertEquals(1, registry.blobRequests().size(), "the tail served the read");
+
+        registry.fault(r -> new MockResponse.Builder().code(200).body(new Buffer().write(registry.blob)).build());
+        RegistryBlobSource ignored = client.openBlob(registry.repository(), registry.digest, -1);
+        assertEquals(BLOB_SIZE, ignored.size());
+        assertArrayEquals(registry.slice(0, 100), ignored.read(0, 100));
+        assertEquals(2, registry.blobRequests().size(), "a whole blob smaller than a tail is kept for the read");
     }
 
     @Test
