@@ -116,8 +116,9 @@ public final class LayerFilesystem implements FilesystemOps {
             return fetcher.read(e, offset, size, target);
         } catch (IOException ex) {
             counters.failedReads.increment();
-            log.warn("layer {}: read of \"{}\" at offset {} ({} bytes) failed with EIO: {}", index.layerName(),
-                    e.path(), offset, size, ex.getMessage());
+            // the message names the layer, the file and the chunk's offset
+            log.warn("read of \"{}\" at offset {} ({} bytes) failed with EIO: {}", e.path(), offset, size,
+                    ex.getMessage());
             throw new FsException(Errno.EIO, ex.getMessage(), ex);
         }
     }
