@@ -1,0 +1,249 @@
+package io.jstargz.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The chunk cache: uncompressed, already verified eStargz chunks in memory (caffeine, weighted by bytes) in front of
+ * a size-bounded disk tier that survives restarts. Thread-safe.
+ *
+ * <p>{@link #get} joins concurrent callers for one key into one load; a failed load is not cached. {@link #put}
+ * returns once the chunk is in memory; the disk write happens on a background thread, or in the caller when more
+ * than {@link ChunkCacheConfig#writeQueueBytes()} are already queued, so memory stays bounded. Until written, a
+ * queued chunk is still found, even if the memory tier has evicted it.
+ *
+ * <p>Arrays are shared, not copied: callers must not modify an array they passed to {@link #put} or received.
+ */
+public final class ChunkCache implements Closeable {
+
+    /** Produces a chunk on a miss, typically by fetching, decompressing and verifying it. */
+    @FunctionalInterface
+    public interface Loader {
+        byte[] load() throws IOException;
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(ChunkCache.class);
+    private static final long CLOSE_TIMEOUT_SECONDS = 60;
+    /** Heap a queued write costs beyond its data (task, map entry), so many tiny chunks cannot overrun the bound. */
+    private static final int QUEUED_WRITE_OVERHEAD = 256;
+
+    private final Cache<CacheKey, byte[]> memory;
+    private final DiskStore disk;
+    private final CacheCounters counters;
+    private final ConcurrentHashMap<CacheKey, CompletableFuture<byte[]>> loading = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<CacheKey, byte[]> queuedWrites = new ConcurrentHashMap<>();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final long writeQueueBytes;
+    private final ExecutorService writer;
+
+    private ChunkCache(ChunkCacheConfig config, DiskStore disk, CacheCounters counters) {
+        this.disk = disk;
+        this.counters = counters;
+        this.writeQueueBytes = config.writeQueueBytes();
+        // eviction runs in the calling thread so the memory bound holds when put returns
+        this.memory = Caffeine.newBuilder()
+                .maximumWeight(config.memoryBytes())
+                .weigher((CacheKey k, byte[] v) -> v.length)
+                .executor(Runnable::run)
+                .build();
+        this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "jstargz-cache-writer");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Opens the cache, creating the directory if needed. Returns without waiting for the chunks already on disk to
+     * be indexed (that runs in the background); they are found by reads and {@link #contains} meanwhile.
+     */
+    public static ChunkCache open(ChunkCacheConfig config) throws IOException {
+        CacheCounters counters = new CacheCounters();
+        DiskStore disk = DiskStore.open(config.directory(), config.diskBytes(), config.shardWidth(), counters);
+        return new ChunkCache(config, disk, counters);
+    }
+
+    /**
+     * Returns the chunk of {@code key}, from memory, from disk, or by running {@code loader} and caching its result.
+     * Concurrent callers for the same key wait for one load.
+     *
+     * @throws IOException what the loader threw (to the caller whose loader ran; the callers that waited on it get
+     *                     an IOException naming the key, caused by it); nothing is cached then
+     */
+    public byte[] get(CacheKey key, Loader loader) throws IOException {
+        byte[] hit = memoryLookup(key);
+        if (hit != null) {
+            return hit;
+        }
+        CompletableFuture<byte[]> load = new CompletableFuture<>();
+        CompletableFuture<byte[]> running = loading.putIfAbsent(key, load);
+        if (running != null) {
+            return await(key, running);
+        }
+        try {
+            byte[] data = memoryLookup(key); // a load of this key may have finished just before ours started
+            if (data == null) {
+                data = diskLookup(key);
+            }
+            if (data == null) {
+                counters.misses.increment();
+                data = runLoader(key, loader);
+                put(key, data);
+            }
+            load.complete(data);
+            return data;
+        } catch (IOException | RuntimeException | Error e) {
+            load.completeExceptionally(e);
+            throw e;
+        } finally {
+            loading.remove(key, load);
+        }
+    }
+
+    /** Returns the chunk of {@code key} if it is in memory or on disk; never loads. */
+    public Optional<byte[]> getIfPresent(CacheKey key) {
+        byte[] data = memoryLookup(key);
+        if (data == null) {
+            data = diskLookup(key);
+        }
+        if (data == null) {
+            counters.misses.increment();
+        }
+        return Optional.ofNullable(data);
+    }
+
+    /**
+     * Caches a chunk (prefetch and background fetch store many chunks of one response this way). It is in memory
+     * when this returns; the disk write follows. The caller gives up the array: it must not modify it afterwards.
+     */
+    public void put(CacheKey key, byte[] data) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(data, "data");
+        memory.put(key, data);
+        if (queuedWrites.putIfAbsent(key, data) != null) {
+            return;
+        }
+        if (queuedBytes.addAndGet(queuedCost(data)) > writeQueueBytes) {
+            writeToDisk(key, data); // the queue is full: the caller pays, so memory stays bounded
+            return;
+        }
+        try {
+            writer.execute(() -> writeToDisk(key, data));
+        } catch (RejectedExecutionException closed) {
+            writeToDisk(key, data);
+        }
+    }
+
+    /**
+     * Whether the chunk of {@code key} is cached, without reading it: cheap enough to ask for every chunk of a layer.
+     * A file another process wrote counts. Does not count as a use of the chunk.
+     */
+    public boolean contains(CacheKey key) {
+        return memory.asMap().containsKey(key) || queuedWrites.containsKey(key) || disk.contains(key);
+    }
+
+    /** Current counters and sizes. */
+    public CacheStats stats() {
+        long memoryBytes = memory.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+        return counters.snapshot(memoryBytes, disk.bytes(), disk.entries());
+    }
+
+    /** Waits until the disk index has been rebuilt from the files found at start (open does not wait). */
+    void awaitIndexed() {
+        disk.awaitIndexed();
+    }
+
+    /** Finishes the queued disk writes (waiting up to a minute) and the index rebuild; stops the writer thread. */
+    @Override
+    public void close() {
+        disk.awaitIndexed();
+        writer.shutdown();
+        try {
+            if (!writer.awaitTermination(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                log.warn("chunk cache closed with {} bytes still queued for disk", queuedBytes.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private byte[] memoryLookup(CacheKey key) {
+        byte[] data = memory.getIfPresent(key);
+        if (data == null) {
+            data = queuedWrites.get(key);
+        }
+        if (data != null) {
+            counters.memoryHits.increment();
+            disk.touch(key); // keep a chunk that is hot in memory from being the first to leave the disk
+        }
+        return data;
+    }
+
+    private byte[] diskLookup(CacheKey key) {
+        byte[] data = disk.read(key);
+        if (data != null) {
+            counters.diskHits.increment();
+            memory.put(key, data);
+        }
+        return data;
+    }
+
+    private byte[] runLoader(CacheKey key, Loader loader) throws IOException {
+        counters.loads.increment();
+        try {
+            byte[] data = loader.load();
+            if (data == null) {
+                throw new IOException("the loader of chunk " + key + " returned no bytes");
+            }
+            return data;
+        } catch (IOException | RuntimeException e) {
+            counters.loadFailures.increment();
+            throw e;
+        }
+    }
+
+    private static byte[] await(CacheKey key, CompletableFuture<byte[]> running) throws IOException {
+        try {
+            return running.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for chunk " + key + " to load");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new IOException("loading chunk " + key + " failed: " + cause.getMessage(), cause);
+        }
+    }
+
+    private static long queuedCost(byte[] data) {
+        return data.length + (long) QUEUED_WRITE_OVERHEAD;
+    }
+
+    private void writeToDisk(CacheKey key, byte[] data) {
+        try {
+            disk.write(key, data);
+        } finally {
+            queuedWrites.remove(key, data);
+            queuedBytes.addAndGet(-queuedCost(data));
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package io.jstargz.cache;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+
+/**
+ * What this process knows to be in the disk tier: entries in least-recently-used order with their file sizes, the
+ * bytes reserved by writes in progress, and the pins readers hold. Eviction takes the least recently used entries
+ * that no reader holds, so a file is never deleted under a reader of this process. Every method is short and runs
+ * under one lock; file I/O happens outside it.
+ */
+final class DiskIndex {
+
+    /** One file of the disk tier. */
+    static final class Entry {
+        final CacheKey key;
+        final long size;
+        private int pins;
+        /** Last modification time written to the file: its recency after a restart. */
+        volatile long persistedAccessMillis;
+
+        Entry(CacheKey key, long size, long persistedAccessMillis) {
+            this.key = key;
+            this.size = size;
+            this.persistedAccessMillis = persistedAccessMillis;
+        }
+    }
+
+    /**
+     * The outcome of making room for a write.
+     *
+     * @param victims entries removed from the index whose files the caller must delete
+     * @param granted whether the bytes were reserved; false when the file is larger than the bound or readers pin
+     *                too much to make room
+     */
+    record Reservation(List<Entry> victims, boolean granted) {
+    }
+
+    private final long capacity;
+    /** Eviction frees down to this level, so it runs in batches instead of once per write. */
+    private final long lowWater;
+    private LinkedHashMap<CacheKey, Entry> entries = new LinkedHashMap<>(1024, 0.75f, true);
+    private long bytes;
+    private long reserved;
+
+    DiskIndex(long capacity) {
+        this.capacity = capacity;
+        this.lowWater = capacity - capacity / 20;
+    }
+
+    /** Marks the entry most recently used and holds it against eviction until {@link #unpin}; null if absent. */
+    synchronized Entry pin(CacheKey key) {
+        Entry e = entries.get(key);
+        if (e != null) {
+            e.pins++;
+        }
+        return e;
+    }
+
+    synchronized void unpin(Entry e) {
+        e.pins--;
+    }
+
+    /** Whether the key is indexed; does not count as a use. */
+    synchronized boolean contains(CacheKey key) {
+        return entries.containsKey(key);
+    }
+
+    /** Marks the key most recently used; returns its entry, or null if not indexed. */
+    synchronized Entry touch(CacheKey key) {
+        return entries.get(key);
+    }
+
+    /** Forgets {@code e} (its file is gone or corrupt) unless the key has been re-indexed since. */
+    synchronized void remove(Entry e) {
+        if (entries.remove(e.key, e)) {
+            bytes -= e.size;
+        }
+    }
+
+    /** Reserves {@code size} bytes for a file about to be written, evicting least recently used entries first. */
+    synchronized Reservation reserve(long size) {
+        if (size > capacity) {
+            return new Reservation(List.of(), false);
+        }
+        List<Entry> victims = evict(size);
+        boolean granted = bytes + reserved + size <= capacity;
+        if (granted) {
+            reserved += size;
+        }
+        return new Reservation(victims, granted);
+    }
+
+    /** Gives back a reservation whose write failed. */
+    synchronized void cancel(long size) {
+        reserved -= size;
+    }
+
+    /** Indexes a file written under a reservation of its size, as the most recently used entry. */
+    synchronized void commit(CacheKey key, long size, long nowMillis) {
+        reserved -= size;
+        add(key, size, nowMillis);
+    }
+
+    /**
+     * Indexes a file found on disk (at start, or written by another process sharing the directory) as the most
+     * recently used entry; call {@link #evictOverflow} afterwards.
+     */
+    synchronized void add(CacheKey key, long size, long modifiedMillis) {
+        Entry previous = entries.put(key, new Entry(key, size, modifiedMillis));
+        bytes += size - (previous == null ? 0 : previous.size);
+    }
+
+    /**
+     * Indexes the files found by the scan at start ({@code found} least recently used first), as less recently used
+     * than every entry indexed since the cache opened; call {@link #evictOverflow} afterwards.
+     */
+    synchronized void addScanned(List<DiskScanner.Found> found) {
+        LinkedHashMap<CacheKey, Entry> merged = new LinkedHashMap<>(Math.max(1024, 2 * found.size()), 0.75f, true);
+        for (DiskScanner.Found f : found) {
+            if (!entries.containsKey(f.key()) && merged.put(f.key(), new Entry(f.key(), f.size(), f.modifiedMillis()))
+                    == null) {
+                bytes += f.size();
+            }
+        }
+        merged.putAll(entries);
+        entries = merged;
+    }
+
+    /** Evicts least recently used entries if the index holds more than its capacity; returns them. */
+    synchronized List<Entry> evictOverflow() {
+        return evict(0);
+    }
+
+    synchronized long bytes() {
+        return bytes;
+    }
+
+    synchronized int size() {
+        return entries.size();
+    }
+
+    private List<Entry> evict(long incoming) {
+        if (bytes + reserved + incoming <= capacity) {
+            return List.of();
+        }
+        List<Entry> victims = new ArrayList<>();
+        Iterator<Entry> eldestFirst = entries.values().iterator();
+        while (bytes + reserved + incoming > lowWater && eldestFirst.hasNext()) {
+            Entry e = eldestFirst.next();
+            if (e.pins == 0) {
+                eldestFirst.remove();
+                bytes -= e.size;
+                victims.add(e);
+            }
+        }
+        return victims;
+    }
+}

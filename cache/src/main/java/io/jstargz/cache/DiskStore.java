@@ -1,0 +1,253 @@
+package io.jstargz.cache;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The disk tier: one file per chunk ({@link ChunkFile} format, {@link DiskLayout} paths), bounded in bytes with
+ * least-recently-used eviction ({@link DiskIndex}).
+ *
+ * <p>Another process may share the directory: files are written to a unique temp name and renamed into place, a
+ * file that disappears (evicted by the other process) is a miss, and a file that appears (written by it) is adopted
+ * into this process's index when read. The byte bound is kept per process index.
+ */
+final class DiskStore {
+
+    private static final Logger log = LoggerFactory.getLogger(DiskStore.class);
+    /** How stale a file's modification time may get before a use refreshes it. */
+    private static final long PERSIST_ACCESS_MILLIS = 60_000;
+
+    private final DiskLayout layout;
+    private final DiskIndex index;
+    private final long capacity;
+    private final CacheCounters counters;
+    private final AtomicBoolean writesFailing = new AtomicBoolean();
+    private final CompletableFuture<Void> indexed = new CompletableFuture<>();
+
+    private DiskStore(DiskLayout layout, long capacity, CacheCounters counters) {
+        this.layout = layout;
+        this.index = new DiskIndex(capacity);
+        this.capacity = capacity;
+        this.counters = counters;
+    }
+
+    /**
+     * Opens the disk tier under {@code root}. Returns at once: the index is rebuilt from the files there on a
+     * background thread. Until it is, reads and {@link #contains} find files on disk directly, and writes wait (so
+     * the byte bound holds from the first write).
+     */
+    static DiskStore open(Path root, long capacity, int shardWidth, CacheCounters counters) throws IOException {
+        DiskLayout layout = new DiskLayout(root, shardWidth);
+        layout.create();
+        DiskStore store = new DiskStore(layout, capacity, counters);
+        Thread indexer = new Thread(store::rebuildIndex, "jstargz-cache-index");
+        indexer.setDaemon(true);
+        indexer.start();
+        return store;
+    }
+
+    private void rebuildIndex() {
+        long start = System.nanoTime();
+        try {
+            DiskScanner.Result scan = DiskScanner.scan(layout);
+            index.addScanned(scan.found());
+            deleteEvicted(index.evictOverflow());
+            log.info("chunk cache {}: {} entries, {} MiB of {} MiB; index rebuilt in {} ms, {} partial or foreign "
+                            + "files dropped", layout.chunks().getParent(), index.size(), mib(index.bytes()),
+                    mib(capacity), (System.nanoTime() - start) / 1_000_000, scan.dropped());
+        } catch (IOException | RuntimeException e) {
+            log.error("cannot index the chunk cache at {}; its files count toward the disk bound only once read: {}",
+                    layout.chunks(), e.toString());
+        } finally {
+            indexed.complete(null);
+        }
+    }
+
+    /** Waits until the index has been rebuilt from the files found at start. */
+    void awaitIndexed() {
+        indexed.join();
+    }
+
+    /**
+     * Reads the chunk of {@code key}, or null when it is not on disk. A truncated or corrupt file is deleted and
+     * reads as a miss; so does a file another process deleted.
+     */
+    byte[] read(CacheKey key) {
+        Path file = layout.path(key);
+        DiskIndex.Entry entry = index.pin(key);
+        try {
+            byte[] data = ChunkFile.read(file);
+            if (entry == null) {
+                adopt(key, ChunkFile.fileSize(data.length), System.currentTimeMillis());
+            } else {
+                persistAccess(entry);
+            }
+            return data;
+        } catch (NoSuchFileException gone) {
+            if (entry != null) {
+                index.remove(entry);
+            }
+            return null;
+        } catch (CorruptChunkFileException corrupt) {
+            counters.corruptEntries.increment();
+            if (entry != null) {
+                index.remove(entry);
+            }
+            log.warn("{}; deleting it, chunk {} will be fetched again", corrupt.getMessage(), key);
+            deleteQuietly(file);
+            return null;
+        } catch (IOException e) {
+            log.warn("cannot read cached chunk {} from {}, fetching it again: {}", key, file, e.toString());
+            return null;
+        } finally {
+            if (entry != null) {
+                index.unpin(entry);
+            }
+        }
+    }
+
+    /** Whether {@code key} is on disk: in the index, or a file another process wrote (then adopted). */
+    boolean contains(CacheKey key) {
+        if (index.contains(key)) {
+            return true;
+        }
+        try {
+            BasicFileAttributes attrs = Files.readAttributes(layout.path(key), BasicFileAttributes.class);
+            if (!attrs.isRegularFile() || attrs.size() < ChunkFile.HEADER_BYTES) {
+                return false;
+            }
+            adopt(key, attrs.size(), attrs.lastModifiedTime().toMillis());
+            return true;
+        } catch (IOException absent) {
+            return false;
+        }
+    }
+
+    /** Marks {@code key} most recently used, if indexed (a use of its copy in memory). */
+    void touch(CacheKey key) {
+        DiskIndex.Entry entry = index.touch(key);
+        if (entry != null) {
+            persistAccess(entry);
+        }
+    }
+
+    /**
+     * Writes the chunk unless it is already indexed (same key, same content), evicting least recently used entries
+     * to stay under the bound. A failure is logged (once until writes work again) and leaves the chunk off disk.
+     */
+    void write(CacheKey key, byte[] data) {
+        awaitIndexed();
+        if (index.contains(key)) {
+            return;
+        }
+        long size = ChunkFile.fileSize(data.length);
+        DiskIndex.Reservation reservation = index.reserve(size);
+        deleteEvicted(reservation.victims());
+        if (!reservation.granted()) {
+            log.debug("chunk {} ({} bytes) not written to disk: no room under the bound of {} bytes", key, size,
+                    capacity);
+            return;
+        }
+        Path file = layout.path(key);
+        Path temp = layout.tempPath(key);
+        try {
+            ChunkFile.write(temp, data);
+            moveIntoPlace(temp, file);
+            index.commit(key, size, System.currentTimeMillis());
+            if (writesFailing.compareAndSet(true, false)) {
+                log.info("writing chunks to {} works again", layout.chunks());
+            }
+        } catch (IOException e) {
+            index.cancel(size);
+            deleteTemp(temp);
+            counters.diskWriteFailures.increment();
+            if (writesFailing.compareAndSet(false, true)) {
+                log.warn("cannot write chunk {} to {}, keeping chunks in memory only until writes work again: {}",
+                        key, file, e.toString());
+            }
+        }
+    }
+
+    long bytes() {
+        return index.bytes();
+    }
+
+    int entries() {
+        return index.size();
+    }
+
+    private static void moveIntoPlace(Path temp, Path file) throws IOException {
+        try {
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            // the shard directory is created on first use; if the temp file vanished the retry fails the same way
+            Files.createDirectories(file.getParent());
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    private void adopt(CacheKey key, long size, long modifiedMillis) {
+        index.add(key, size, modifiedMillis);
+        deleteEvicted(index.evictOverflow());
+    }
+
+    /** Records a use in the file's modification time, which orders eviction after a restart; at most once a minute. */
+    private void persistAccess(DiskIndex.Entry entry) {
+        long now = System.currentTimeMillis();
+        if (now - entry.persistedAccessMillis > PERSIST_ACCESS_MILLIS) {
+            entry.persistedAccessMillis = now;
+            Path file = layout.path(entry.key);
+            try {
+                Files.setLastModifiedTime(file, FileTime.fromMillis(now));
+            } catch (IOException e) {
+                log.debug("cannot record the use of {}: {}", file, e.toString());
+            }
+        }
+    }
+
+    private void deleteEvicted(List<DiskIndex.Entry> victims) {
+        if (victims.isEmpty()) {
+            return;
+        }
+        long bytes = 0;
+        for (DiskIndex.Entry victim : victims) {
+            deleteQuietly(layout.path(victim.key));
+            bytes += victim.size;
+        }
+        counters.evictions.add(victims.size());
+        log.info("evicted {} chunks ({} MiB) from {} to stay under {} MiB", victims.size(), mib(bytes),
+                layout.chunks(), mib(capacity));
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            log.warn("cannot delete {} from the chunk cache: {}", file, e.toString());
+        }
+    }
+
+    /** Removes what a failed write may have left; the write failure itself is what gets logged. */
+    private static void deleteTemp(Path temp) {
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            log.debug("cannot delete temp file {}: {}", temp, e.toString());
+        }
+    }
+
+    private static String mib(long bytes) {
+        return String.format("%.1f", bytes / (double) (1 << 20));
+    }
+}

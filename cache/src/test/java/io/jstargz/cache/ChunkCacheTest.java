@@ -1,0 +1,402 @@
+package io.jstargz.cache;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.jstargz.cache.TestChunks.bytes;
+import static io.jstargz.cache.TestChunks.keyOf;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+class ChunkCacheTest {
+
+    private static final ChunkCache.Loader MUST_NOT_LOAD = () -> fail("the loader ran although the chunk is cached");
+
+    @TempDir
+    Path dir;
+
+    /** A cache whose disk writes happen in the caller, so what is on disk is known when put returns. */
+    private ChunkCache open(long memoryBytes, long diskBytes) throws IOException {
+        return ChunkCache.open(new ChunkCacheConfig(dir, memoryBytes, diskBytes, 2, 0));
+    }
+
+    @Test
+    void concurrentLoadsOfOneKeyRunTheLoaderOnce() throws Exception {
+        byte[] data = bytes(1, 100_000);
+        CacheKey key = keyOf(data);
+        int waiters = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(waiters + 1);
+        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(dir))) {
+            CountDownLatch firstLoadStarted = new CountDownLatch(1);
+            CountDownLatch othersStarted = new CountDownLatch(waiters);
+            CountDownLatch releaseFirstLoad = new CountDownLatch(1);
+            AtomicInteger otherLoads = new AtomicInteger();
+            Future<byte[]> first = pool.submit(() -> cache.get(key, () -> {
+                firstLoadStarted.countDown();
+                awaitInLoader(releaseFirstLoad);
+                return data;
+            }));
+            assertTrue(firstLoadStarted.await(10, TimeUnit.SECONDS));
+            List<Future<byte[]>> others = new ArrayList<>();
+            for (int i = 0; i < waiters; i++) {
+                others.add(pool.submit(() -> {
+                    othersStarted.countDown();
+                    return cache.get(key, () -> {
+                        otherLoads.incrementAndGet();
+                        return data;
+                    });
+                }));
+            }
+            assertTrue(othersStarted.await(10, TimeUnit.SECONDS));
+            releaseFirstLoad.countDown();
+            assertSame(data, first.get(10, TimeUnit.SECONDS));
+            for (Future<byte[]> other : others) {
+                assertArrayEquals(data, other.get(10, TimeUnit.SECONDS));
+            }
+            assertEquals(0, otherLoads.get());
+            assertEquals(1, cache.stats().loads());
+            assertEquals(1, cache.stats().misses());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void failedLoadIsNotCachedAndItsWaitersSeeTheFailure() throws Exception {
+        byte[] data = bytes(2, 1000);
+        CacheKey key = keyOf(data);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (ChunkCache cache = open(1 << 20, 1 << 20)) {
+            CountDownLatch loadStarted = new CountDownLatch(1);
+            CountDownLatch waiterStarted = new CountDownLatch(1);
+            IOException failure = new IOException("registry said 500");
+            Future<byte[]> owner = pool.submit(() -> cache.get(key, () -> {
+                loadStarted.countDown();
+                awaitInLoader(waiterStarted);
+                throw failure;
+            }));
+            assertTrue(loadStarted.await(10, TimeUnit.SECONDS));
+            Future<byte[]> waiter = pool.submit(() -> {
+                waiterStarted.countDown();
+                return cache.get(key, () -> data);
+            });
+            Exception ownerFailure = assertThrows(Exception.class, () -> owner.get(10, TimeUnit.SECONDS));
+            assertSame(failure, ownerFailure.getCause());
+            try {
+                byte[] got = waiter.get(10, TimeUnit.SECONDS);
+                assertArrayEquals(data, got); // the waiter came after the failed load ended and loaded itself
+            } catch (java.util.concurrent.ExecutionException e) {
+                IOException shared = assertInstanceOf(IOException.class, e.getCause());
+                assertTrue(shared.getMessage().contains(key.toString()), shared.getMessage());
+                assertSame(failure, shared.getCause());
+            }
+            assertEquals(1, cache.stats().loadFailures());
+
+            assertArrayEquals(data, cache.get(key, () -> data));
+            assertTrue(cache.contains(key));
+            assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void getRightAfterPutHitsEvenWithoutAMemoryTier() throws Exception {
+        byte[] data = bytes(3, 50_000);
+        CacheKey key = keyOf(data);
+        try (ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(dir, 0, 1 << 20, 2))) {
+            cache.put(key, data);
+            assertTrue(cache.contains(key));
+            assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
+            assertArrayEquals(data, cache.getIfPresent(key).orElseThrow());
+        }
+        try (ChunkCache cache = open(0, 1 << 20)) {
+            cache.awaitIndexed();
+            assertEquals(1, cache.stats().diskEntries(), "close waits for the queued disk write");
+            assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
+            assertEquals(1, cache.stats().diskHits());
+            assertEquals(0, cache.stats().memoryBytes());
+        }
+    }
+
+    @Test
+    void getIfPresentNeverLoadsAndCountsAMiss() throws Exception {
+        try (ChunkCache cache = open(1 << 20, 1 << 20)) {
+            CacheKey absent = keyOf(bytes(4, 10));
+            assertTrue(cache.getIfPresent(absent).isEmpty());
+            assertFalse(cache.contains(absent));
+            assertEquals(1, cache.stats().misses());
+            assertEquals(0, cache.stats().loads());
+        }
+    }
+
+    @Test
+    void evictionKeepsDiskBytesUnderTheBoundAndDropsTheLeastRecentlyUsed() throws Exception {
+        long bound = 1 << 20;
+        int size = 64 << 10;
+        List<byte[]> chunks = new ArrayList<>();
+        try (ChunkCache cache = open(0, bound)) {
+            for (int i = 0; i < 40; i++) {
+                chunks.add(bytes(100 + i, size));
+                cache.put(keyOf(chunks.get(i)), chunks.get(i));
+                if (i == 10) {
+                    assertArrayEquals(chunks.get(0), cache.get(keyOf(chunks.get(0)), MUST_NOT_LOAD));
+                }
+                assertTrue(cache.stats().diskBytes() <= bound, "disk tier over its bound after put " + i);
+                assertTrue(TestChunks.bytesOnDisk(dir) <= bound, "files over the bound after put " + i);
+            }
+            CacheStats stats = cache.stats();
+            assertTrue(stats.evictions() >= 40 - bound / size, "evictions: " + stats.evictions());
+            assertEquals(TestChunks.bytesOnDisk(dir), stats.diskBytes());
+            assertTrue(cache.contains(keyOf(chunks.get(39))), "the newest chunk stays");
+            assertFalse(cache.contains(keyOf(chunks.get(1))), "the eldest unused chunk left first");
+        }
+    }
+
+    @Test
+    void aChunkUsedRecentlyOutlivesOlderOnes() throws Exception {
+        long bound = 16 * (ChunkFile.HEADER_BYTES + 1000L);
+        try (ChunkCache cache = open(0, bound)) {
+            List<CacheKey> keys = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                byte[] data = bytes(200 + i, 1000);
+                keys.add(keyOf(data));
+                cache.put(keys.get(i), data);
+            }
+            cache.get(keys.get(0), MUST_NOT_LOAD);
+            byte[] extra = bytes(300, 1000);
+            cache.put(keyOf(extra), extra);
+            assertTrue(cache.contains(keys.get(0)));
+            assertFalse(cache.contains(keys.get(1)));
+        }
+    }
+
+    @Test
+    void restartKeepsEntries() throws Exception {
+        List<byte[]> chunks = new ArrayList<>();
+        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(dir))) {
+            for (int i = 0; i < 20; i++) {
+                chunks.add(bytes(400 + i, 1000 * (i + 1)));
+                cache.put(keyOf(chunks.get(i)), chunks.get(i));
+            }
+        }
+        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(dir))) {
+            cache.awaitIndexed();
+            assertEquals(20, cache.stats().diskEntries());
+            assertEquals(TestChunks.bytesOnDisk(dir), cache.stats().diskBytes());
+            for (byte[] chunk : chunks) {
+                assertTrue(cache.contains(keyOf(chunk)));
+                assertArrayEquals(chunk, cache.get(keyOf(chunk), MUST_NOT_LOAD));
+            }
+            assertEquals(20, cache.stats().diskHits());
+            assertEquals(0, cache.stats().loads());
+        }
+    }
+
+    @Test
+    void restartOrdersEvictionByLastUse() throws Exception {
+        List<CacheKey> keys = new ArrayList<>();
+        try (ChunkCache cache = open(0, 1 << 20)) {
+            for (int i = 0; i < 10; i++) {
+                byte[] data = bytes(500 + i, 1000);
+                keys.add(keyOf(data));
+                cache.put(keys.get(i), data);
+            }
+        }
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 10; i++) { // chunk 0 used last, chunk 9 first
+            Files.setLastModifiedTime(path(keys.get(i)), java.nio.file.attribute.FileTime.fromMillis(now - i * 1000L));
+        }
+        // room for 5 chunks of 1012 bytes, also at the low water mark eviction frees down to
+        try (ChunkCache cache = open(0, 5500)) {
+            cache.awaitIndexed();
+            assertEquals(5, cache.stats().evictions());
+            for (int i = 0; i < 10; i++) {
+                assertEquals(i < 5, cache.contains(keys.get(i)), "chunk " + i);
+            }
+        }
+    }
+
+    @Test
+    void aUseIsRecordedInTheFileForTheNextStart() throws Exception {
+        byte[] data = bytes(16, 1000);
+        CacheKey key = keyOf(data);
+        try (ChunkCache cache = open(1 << 20, 1 << 20)) {
+            cache.put(key, data);
+        }
+        long hourAgo = System.currentTimeMillis() - 3_600_000;
+        Files.setLastModifiedTime(path(key), java.nio.file.attribute.FileTime.fromMillis(hourAgo));
+        try (ChunkCache cache = open(1 << 20, 1 << 20)) {
+            cache.awaitIndexed();
+            cache.get(key, MUST_NOT_LOAD); // from disk
+            long afterRead = Files.getLastModifiedTime(path(key)).toMillis();
+            assertTrue(afterRead > hourAgo + 3_000_000, "modification time not refreshed: " + afterRead);
+        }
+    }
+
+    @Test
+    void truncatedFileIsDetectedAndRefetched() throws Exception {
+        byte[] data = bytes(6, 200_000);
+        CacheKey key = keyOf(data);
+        try (ChunkCache cache = open(0, 1 << 20)) {
+            cache.put(key, data);
+        }
+        Path file = path(key);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.truncate(100_000);
+        }
+        try (ChunkCache cache = open(0, 1 << 20)) {
+            assertTrue(cache.contains(key), "truncation is found on read, not at start");
+            AtomicInteger loads = new AtomicInteger();
+            assertArrayEquals(data, cache.get(key, () -> {
+                loads.incrementAndGet();
+                return data;
+            }));
+            assertEquals(1, loads.get());
+            assertEquals(1, cache.stats().corruptEntries());
+            assertEquals(ChunkFile.fileSize(data.length), Files.size(file), "the refetched chunk was written again");
+            assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
+        }
+    }
+
+    @Test
+    void corruptedByteIsDetectedAndNeverReturned() throws Exception {
+        byte[] data = bytes(7, 5000);
+        CacheKey key = keyOf(data);
+        try (ChunkCache cache = open(0, 1 << 20)) {
+            cache.put(key, data);
+            byte[] onDisk = Files.readAllBytes(path(key));
+            onDisk[ChunkFile.HEADER_BYTES + 4321] ^= 1;
+            Files.write(path(key), onDisk);
+            assertTrue(cache.getIfPresent(key).isEmpty());
+            assertEquals(1, cache.stats().corruptEntries());
+            assertFalse(Files.exists(path(key)), "the corrupt file was deleted");
+            assertFalse(cache.contains(key));
+            assertEquals(0, cache.stats().diskEntries());
+        }
+    }
+
+    @Test
+    void partialAndForeignFilesAreDroppedAtStart() throws Exception {
+        byte[] data = bytes(8, 3000);
+        CacheKey key = keyOf(data);
+        try (ChunkCache cache = open(0, 1 << 20)) {
+            cache.put(key, data);
+        }
+        Path staleTemp = dir.resolve("tmp").resolve(key.fileName() + ".1.1.tmp");
+        Path freshTemp = dir.resolve("tmp").resolve(key.fileName() + ".2.1.tmp");
+        Files.write(staleTemp, new byte[100]);
+        Files.setLastModifiedTime(staleTemp, java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - DiskScanner.TEMP_GRACE_MILLIS - 1000));
+        Files.write(freshTemp, new byte[100]);
+        CacheKey emptyKey = keyOf(bytes(9, 10));
+        Files.createDirectories(path(emptyKey).getParent());
+        Files.write(path(emptyKey), new byte[0]);
+        Path foreign = path(key).resolveSibling("notes.txt");
+        Files.write(foreign, new byte[100]);
+
+        try (ChunkCache cache = open(0, 1 << 20)) {
+            cache.awaitIndexed();
+            assertFalse(Files.exists(staleTemp));
+            assertTrue(Files.exists(freshTemp), "a recent temp file may be another process's write in progress");
+            assertFalse(Files.exists(path(emptyKey)));
+            assertFalse(Files.exists(foreign));
+            assertEquals(1, cache.stats().diskEntries());
+            assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
+        }
+    }
+
+    @Test
+    void changingTheShardWidthKeepsEntries() throws Exception {
+        byte[] data = bytes(10, 3000);
+        CacheKey key = keyOf(data);
+        try (ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(dir, 0, 1 << 20, 2, 0))) {
+            cache.put(key, data);
+        }
+        try (ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(dir, 0, 1 << 20, 3, 0))) {
+            cache.awaitIndexed(); // the rebuild moves files to their new shard
+            assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
+            assertTrue(Files.exists(dir.resolve("chunks").resolve(key.shardHex().substring(0, 3))
+                    .resolve(key.fileName())));
+        }
+    }
+
+    @Test
+    void chunksWithoutDigestAreKeyedByBlobAndOffset() throws Exception {
+        String blob = "sha256:" + "cd".repeat(32);
+        byte[] first = bytes(11, 4000);
+        byte[] second = bytes(12, 4000);
+        try (ChunkCache cache = open(0, 1 << 20)) {
+            cache.put(CacheKey.ofBlobOffset(blob, 0), first);
+            cache.put(CacheKey.ofBlobOffset(blob, 4000), second);
+        }
+        try (ChunkCache cache = open(0, 1 << 20)) {
+            assertArrayEquals(first, cache.get(CacheKey.ofBlobOffset(blob, 0), MUST_NOT_LOAD));
+            assertArrayEquals(second, cache.get(CacheKey.ofBlobOffset(blob, 4000), MUST_NOT_LOAD));
+        }
+    }
+
+    @Test
+    void failedDiskWriteKeepsTheChunkInMemory() throws Exception {
+        byte[] data = bytes(13, 3000);
+        CacheKey key = keyOf(data);
+        try (ChunkCache cache = open(1 << 20, 1 << 20)) {
+            Files.delete(dir.resolve("tmp"));
+            Files.write(dir.resolve("tmp"), new byte[0]); // temp files cannot be created any more
+            cache.put(key, data);
+            assertEquals(1, cache.stats().diskWriteFailures());
+            assertEquals(0, cache.stats().diskEntries());
+            assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
+        }
+    }
+
+    @Test
+    void twoCachesSharingADirectorySeeEachOthersChunksAndEvictions() throws Exception {
+        byte[] data = bytes(14, 100_000);
+        CacheKey key = keyOf(data);
+        long bound = ChunkFile.fileSize(data.length);
+        try (ChunkCache a = open(0, bound); ChunkCache b = open(0, bound)) {
+            a.put(key, data);
+            assertTrue(b.contains(key), "b finds the file a wrote");
+            assertArrayEquals(data, b.get(key, MUST_NOT_LOAD));
+            byte[] other = bytes(15, 100_000);
+            b.put(keyOf(other), other); // evicts key from b's index and from disk
+            assertFalse(Files.exists(path(key)));
+            assertArrayEquals(data, a.get(key, () -> data), "a reads the deleted file as a miss and loads");
+            assertEquals(1, a.stats().loads());
+            assertEquals(0, a.stats().corruptEntries());
+        }
+    }
+
+    private static void awaitInLoader(CountDownLatch latch) throws IOException {
+        try {
+            assertTrue(latch.await(10, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+            throw new java.io.InterruptedIOException();
+        }
+    }
+
+    private Path path(CacheKey key) {
+        return dir.resolve("chunks").resolve(key.shardHex().substring(0, 2)).resolve(key.fileName());
+    }
+}

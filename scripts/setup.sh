@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Installs what jstargz needs to build, test and run, from Debian packages only, when it is missing.
+# Safe to run again: it installs nothing when everything is present.
+set -euo pipefail
+
+# Debian packages and the command (or file) that shows each one is present.
+declare -A NEED=(
+  [maven]=/usr/bin/mvn
+  [fuse3]=/usr/bin/fusermount3
+  [libfuse2]=/usr/lib/x86_64-linux-gnu/libfuse.so.2
+  [containerd]=/usr/bin/containerd
+  [runc]=/usr/sbin/runc
+  [docker-registry]=/usr/bin/docker-registry
+  [skopeo]=/usr/bin/skopeo
+  [stargz-snapshotter]=/usr/bin/ctr-remote
+  [busybox-static]=/bin/busybox
+  [apache2-utils]=/usr/bin/htpasswd
+  [sqlite3]=/usr/bin/sqlite3
+  [jq]=/usr/bin/jq
+  [golang-go]=/usr/bin/go
+  [golang-github-containerd-stargz-snapshotter-dev]=/usr/share/gocode/src/github.com/containerd/stargz-snapshotter/estargz/estargz.go
+  [umoci]=/usr/bin/umoci
+  [debootstrap]=/usr/sbin/debootstrap
+  [iproute2]=/usr/sbin/ip
+  [kmod]=/usr/sbin/modprobe
+  [time]=/usr/bin/time
+  [curl]=/usr/bin/curl
+  [procps]=/usr/bin/pgrep
+  [util-linux]=/usr/bin/mountpoint
+)
+
+# On arm64 the library path differs; accept either.
+libfuse_present() { ls /usr/lib/*/libfuse.so.2 >/dev/null 2>&1; }
+
+# The launcher prefers the newest JDK; the build needs one of at least 17.
+jdk_present() {
+  local j
+  for j in /usr/lib/jvm/*/bin/javac ${JAVA_HOME:+$JAVA_HOME/bin/javac} $(command -v javac 2>/dev/null); do
+    [ -x "$j" ] || continue
+    local v
+    v=$("$j" -version 2>&1 | sed -E 's/^javac ([0-9]+).*/\1/')
+    [ "${v:-0}" -ge 17 ] 2>/dev/null && return 0
+  done
+  return 1
+}
+
+missing=()
+for pkg in "${!NEED[@]}"; do
+  if [ "$pkg" = libfuse2 ]; then libfuse_present || missing+=("$pkg"); continue; fi
+  [ -e "${NEED[$pkg]}" ] || missing+=("$pkg")
+done
+jdk_present || missing+=(openjdk-17-jdk-headless)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "jstargz setup: these Debian packages are missing and installing them needs root: ${missing[*]}" >&2
+    echo "  run: sudo apt-get install -y ${missing[*]}   (or run 'make' as root)" >&2
+    exit 1
+  fi
+  if ! command -v apt-get >/dev/null; then
+    echo "jstargz setup: apt-get not found; install these packages by hand: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "jstargz setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# FUSE needs the kernel module and the device node.
+if [ ! -c /dev/fuse ]; then
+  modprobe fuse 2>/dev/null || true
+  if [ ! -c /dev/fuse ]; then
+    echo "jstargz setup: /dev/fuse is missing and 'modprobe fuse' did not create it; FUSE mounts cannot work here" >&2
+    exit 1
+  fi
+fi
+
+# overlayfs is what containerd stacks the layers with.
+if ! grep -qw overlay /proc/filesystems; then
+  modprobe overlay 2>/dev/null || true
+  grep -qw overlay /proc/filesystems || { echo "jstargz setup: the kernel has no overlay filesystem" >&2; exit 1; }
+fi

@@ -1,0 +1,149 @@
+package io.jstargz.snapshotter;
+
+import io.grpc.BindableService;
+import io.jstargz.snapshotter.config.Config;
+import io.jstargz.snapshotter.core.Snapshotter;
+import io.jstargz.snapshotter.grpc.IntrospectionService;
+import io.jstargz.snapshotter.grpc.SnapshotsService;
+import io.jstargz.snapshotter.grpc.UnixSocketServer;
+import io.jstargz.snapshotter.remotelayer.RemoteLayerService;
+import io.jstargz.snapshotter.remotelayer.RemoteLayersDisabled;
+import io.jstargz.snapshotter.sys.SdNotify;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The jstargz daemon: the snapshotter at {@code config.root()} served to containerd on {@code config.address()}
+ * (the Snapshots service and jstargz's Introspection service on one socket).
+ * <pre>
+ *   Daemon.run(config);                      // jstargz serve: blocks until SIGTERM/SIGINT
+ *   try (Daemon d = Daemon.start(config)) {} // embedded (tests): returns once serving
+ * </pre>
+ */
+public final class Daemon implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+
+    private final Config config;
+    private final FileChannel lockFile;
+    private final Snapshotter snapshotter;
+    private final UnixSocketServer server;
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private boolean closing;
+
+    private Daemon(Config config, FileChannel lockFile, Snapshotter snapshotter, UnixSocketServer server) {
+        this.config = config;
+        this.lockFile = lockFile;
+        this.snapshotter = snapshotter;
+        this.server = server;
+    }
+
+    /** Starts serving with remote layers disabled (every layer is pulled normally). */
+    public static Daemon start(Config config) throws IOException {
+        return start(config, new RemoteLayersDisabled());
+    }
+
+    /**
+     * Opens the snapshotter (restoring remote layers), then serves on the socket. The daemon owns {@code remote}
+     * from here on and closes it.
+     */
+    public static Daemon start(Config config, RemoteLayerService remote) throws IOException {
+        FileChannel lock = lockRoot(config.root());
+        Snapshotter snapshotter = null;
+        try {
+            snapshotter = Snapshotter.open(config.root(), remote);
+            List<BindableService> services = List.of(new SnapshotsService(snapshotter),
+                    new IntrospectionService(snapshotter));
+            UnixSocketServer server = UnixSocketServer.start(config.address(), services);
+            LOG.info("jstargz snapshotter ready: root {}, socket {}", config.root(), config.address());
+            return new Daemon(config, lock, snapshotter, server);
+        } catch (IOException | RuntimeException e) {
+            if (snapshotter != null) {
+                snapshotter.close();
+            } else {
+                remote.close();
+            }
+            lock.close();
+            throw e;
+        }
+    }
+
+    /** Only one daemon may own a root: two would both believe they own its snapshots. */
+    private static FileChannel lockRoot(Path root) throws IOException {
+        Files.createDirectories(root);
+        FileChannel ch = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // held by another daemon in this JVM
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        if (lock == null) {
+            ch.close();
+            throw new IOException("another jstargz daemon is using root " + root);
+        }
+        return ch;
+    }
+
+    /**
+     * Runs the daemon until SIGTERM or SIGINT, then shuts down gracefully: stops serving, unmounts remote layers,
+     * closes the database. Tells systemd when ready if started with {@code Type=notify}.
+     */
+    public static void run(Config config) throws IOException, InterruptedException {
+        Daemon daemon = start(config);
+        Thread hook = new Thread(daemon::close, "jstargz-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        SdNotify.notify("READY=1");
+        daemon.awaitClose();
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Snapshotter snapshotter() {
+        return snapshotter;
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitClose() throws InterruptedException {
+        closed.await();
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+        }
+        LOG.info("shutting down");
+        SdNotify.notify("STOPPING=1");
+        try {
+            server.close();
+            snapshotter.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("shutdown: {}", e.getMessage(), e);
+        } finally {
+            try {
+                lockFile.close();
+            } catch (IOException e) {
+                LOG.warn("cannot release the lock on {}: {}", config.root(), e.getMessage());
+            }
+            closed.countDown();
+            LOG.info("stopped");
+        }
+    }
+}

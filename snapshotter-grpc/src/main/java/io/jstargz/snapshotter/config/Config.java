@@ -1,0 +1,53 @@
+package io.jstargz.snapshotter.config;
+
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * The daemon's configuration ({@code /etc/jstargz/config.toml}); every key has a working default, see
+ * {@code docs/configuration.md}. Sections the snapshotter does not use yet are passed on to the modules that do.
+ *
+ * @param root                 state directory: {@code metadata.db}, {@code snapshots/}, default cache
+ * @param address              the unix socket containerd connects to
+ * @param logLevel             trace, debug, info, warn or error
+ * @param metricsAddress       {@code host:port} for Prometheus metrics over HTTP; {@code ""} disables them
+ * @param allowNoVerification  honour the {@code stargz.skipverify} label (layers without TOC digest checks)
+ */
+public record Config(Path root, Path address, String logLevel, String metricsAddress, boolean allowNoVerification,
+                     CacheConfig cache, RegistryConfig registry, FuseConfig fuse, FetchConfig fetch) {
+    /** Where {@code jstargz serve} looks for its configuration when no file is named. */
+    public static final Path DEFAULT_FILE = Path.of("/etc/jstargz/config.toml");
+    private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+
+    public Config {
+        ConfigChecks.require(root.isAbsolute(), "root", "must be an absolute path");
+        ConfigChecks.require(address.isAbsolute(), "address", "must be an absolute path");
+        ConfigChecks.require(LOG_LEVELS.contains(logLevel), "log_level", "must be one of " + LOG_LEVELS);
+    }
+
+    /** The configuration used when no file exists. */
+    public static Config defaults() {
+        return new Config(Path.of("/var/lib/jstargz"), Path.of("/run/jstargz/jstargz.sock"), "info", "", false,
+                CacheConfig.defaults(), RegistryConfig.defaults(), FuseConfig.defaults(), FetchConfig.defaults());
+    }
+
+    public Config withRoot(Path newRoot) {
+        return new Config(newRoot, address, logLevel, metricsAddress, allowNoVerification, cache, registry, fuse,
+                fetch);
+    }
+
+    public Config withAddress(Path newAddress) {
+        return new Config(root, newAddress, logLevel, metricsAddress, allowNoVerification, cache, registry, fuse,
+                fetch);
+    }
+
+    public Config withLogLevel(String newLogLevel) {
+        return new Config(root, address, newLogLevel, metricsAddress, allowNoVerification, cache, registry, fuse,
+                fetch);
+    }
+
+    /** The chunk cache directory: {@code cache.dir}, or {@code <root>/cache} when that is empty. */
+    public Path cacheDir() {
+        return cache.dir().isEmpty() ? root.resolve("cache") : Path.of(cache.dir());
+    }
+}

@@ -1,0 +1,55 @@
+package io.jstargz.snapshotter.sys;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
+
+/** Removal of snapshot directories that never reaches across a mount. */
+public final class FileTrees {
+    private FileTrees() {
+    }
+
+    /**
+     * Removes {@code dir} and everything in it. Mounts below it are detached first so the removal never reaches
+     * into another filesystem (a FUSE layer, a bind mount); if one cannot be detached, nothing is removed.
+     */
+    public static void removeTree(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Unmount.detachAllUnder(dir);
+        List<Path> still = MountTable.mountPointsUnder(dir);
+        if (!still.isEmpty()) {
+            throw new IOException("not removing " + dir + ": still mounted at " + still);
+        }
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null && !(e instanceof NoSuchFileException)) {
+                    throw e;
+                }
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

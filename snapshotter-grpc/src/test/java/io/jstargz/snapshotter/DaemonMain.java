@@ -1,0 +1,14 @@
+package io.jstargz.snapshotter;
+
+import io.jstargz.snapshotter.config.ConfigLoader;
+import java.nio.file.Path;
+
+/** What {@code jstargz serve --config FILE} does, for running the daemon as its own process in tests. */
+public final class DaemonMain {
+    private DaemonMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Daemon.run(ConfigLoader.load(Path.of(args[0])));
+    }
+}

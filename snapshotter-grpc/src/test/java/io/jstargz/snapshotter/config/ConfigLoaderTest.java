@@ -1,0 +1,72 @@
+package io.jstargz.snapshotter.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @Test
+    void emptyFileGivesDefaults() throws Exception {
+        assertEquals(Config.defaults(), ConfigLoader.parse("", "t.toml"));
+    }
+
+    @Test
+    void keysOverrideDefaultsAndTheRestStay() throws Exception {
+        Config c = ConfigLoader.parse("""
+                root = "/srv/jstargz"
+                log_level = "debug"
+                [cache]
+                max_disk_bytes = 1073741824
+                [fetch]
+                background_fetch = false
+                """, "t.toml");
+        assertEquals(Path.of("/srv/jstargz"), c.root());
+        assertEquals(Path.of("/srv/jstargz/cache"), c.cacheDir());
+        assertEquals("debug", c.logLevel());
+        assertEquals(1L << 30, c.cache().maxDiskBytes());
+        assertEquals(Config.defaults().cache().maxMemoryBytes(), c.cache().maxMemoryBytes());
+        assertEquals(false, c.fetch().backgroundFetch());
+        assertEquals(true, c.fetch().prefetch());
+        assertEquals(Config.defaults().address(), c.address());
+        assertEquals(Config.defaults().registry(), c.registry());
+    }
+
+    @Test
+    void unknownKeysAreNamed() {
+        assertEquals("config t.toml: unknown key 'cache.max_size'", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("[cache]\nmax_size = 1\n", "t.toml")).getMessage());
+        assertEquals("config t.toml: unknown key 'snapshotter'", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("[snapshotter]\nx = 1\n", "t.toml")).getMessage());
+    }
+
+    @Test
+    void badValuesAreNamed() {
+        assertEquals("config t.toml: key 'fuse.mount_timeout_seconds' must be > 0", assertThrows(
+                ConfigException.class, () -> ConfigLoader.parse("[fuse]\nmount_timeout_seconds = 0\n", "t.toml"))
+                .getMessage());
+        String wrongType = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("[cache]\nmax_disk_bytes = \"big\"\n", "t.toml")).getMessage();
+        assertEquals(true, wrongType.startsWith("config t.toml: key 'cache.max_disk_bytes' has the wrong type"),
+                wrongType);
+        assertEquals("config t.toml: key 'cache' must be a table [cache]", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("cache = 1\n", "t.toml")).getMessage());
+        assertEquals(true, assertThrows(ConfigException.class, () -> ConfigLoader.parse("root = ", "t.toml"))
+                .getMessage().startsWith("config t.toml is not valid TOML"));
+        assertEquals(true, assertThrows(ConfigException.class, () -> ConfigLoader.parse("log_level = \"loud\"",
+                "t.toml")).getMessage().contains("'log_level' must be one of"));
+    }
+
+    @Test
+    void theShippedExampleIsTheDefaults(@TempDir Path tmp) throws Exception {
+        Path example = Path.of(System.getProperty("jstargz.repo"), "dist", "config.toml");
+        assertEquals(Config.defaults(), ConfigLoader.load(example));
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp.resolve("missing.toml")));
+        Files.writeString(tmp.resolve("c.toml"), "address = \"/run/x.sock\"\n");
+        assertEquals(Path.of("/run/x.sock"), ConfigLoader.load(tmp.resolve("c.toml")).address());
+    }
+}

@@ -1,0 +1,141 @@
+package io.jstargz.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A real containerd ({@code /usr/bin/containerd}) for tests, isolated in its own directory: own root, state,
+ * sockets and config, with jstargz as proxy snapshotter plugin {@code jstargz}. {@link #ctr} runs {@code ctr}
+ * against it. {@link #close()} stops it, kills the shims it started and unmounts what it left mounted.
+ */
+public final class Containerd implements AutoCloseable {
+    public static final Path CONTAINERD = Path.of("/usr/bin/containerd");
+    public static final Path CTR = Path.of("/usr/bin/ctr");
+    public static final Path SHIM = Path.of("/usr/bin/containerd-shim-runc-v2");
+    public static final Path RUNC = Path.of("/usr/sbin/runc");
+    /** The name the proxy snapshotter is registered under ({@code --snapshotter jstargz}). */
+    public static final String SNAPSHOTTER = "jstargz";
+    private static final Duration START_DEADLINE = Duration.ofSeconds(60);
+    private static final Duration COMMAND_DEADLINE = Duration.ofSeconds(120);
+
+    /**
+     * How to start containerd.
+     *
+     * @param dir              directory for containerd's root, state, sockets, config and log
+     * @param snapshotterSocket the jstargz socket for {@code [proxy_plugins.jstargz]}
+     * @param snapshotterRoot  the jstargz root, exported to CRI as {@code exports.root}
+     * @param cri              enable the CRI plugin with jstargz as its snapshotter
+     */
+    public record Options(Path dir, Path snapshotterSocket, Path snapshotterRoot, boolean cri) {
+    }
+
+    private final Options options;
+    private final Process process;
+    private final Path address;
+    private final Path log;
+
+    private Containerd(Options options, Process process, Path address, Path log) {
+        this.options = options;
+        this.process = process;
+        this.address = address;
+        this.log = log;
+    }
+
+    /** Starts containerd and returns once it has booted (it logs so), or fails with its log. */
+    public static Containerd start(Options options) throws IOException {
+        for (Path bin : List.of(CONTAINERD, CTR, SHIM, RUNC)) {
+            if (!Files.isExecutable(bin)) {
+                throw new IllegalStateException(bin + " is missing: install containerd and runc (scripts/setup.sh)");
+            }
+        }
+        Path dir = Files.createDirectories(options.dir());
+        Path address = dir.resolve("containerd.sock");
+        Path config = dir.resolve("config.toml");
+        Files.writeString(config, ContainerdConfig.render(options, address));
+        Path log = dir.resolve("containerd.log");
+        Process p = new ProcessBuilder(CONTAINERD.toString(), "--config", config.toString(), "--log-level", "debug")
+                .redirectErrorStream(true).start();
+        CompletableFuture<Void> booted = new CompletableFuture<>();
+        Thread pump = new Thread(() -> pumpLog(p, log, booted), "containerd-log");
+        pump.setDaemon(true);
+        pump.start();
+        p.onExit().thenRun(() -> booted.completeExceptionally(
+                new IllegalStateException("containerd exited with " + p.exitValue())));
+        Containerd c = new Containerd(options, p, address, log);
+        try {
+            booted.get(START_DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            String why = e instanceof TimeoutException ? "did not boot within " + START_DEADLINE : e.getMessage();
+            c.close();
+            throw new IOException("containerd " + why + "; log:\n" + c.logText(), e);
+        }
+        return c;
+    }
+
+    private static void pumpLog(Process p, Path log, CompletableFuture<Void> booted) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+             var out = Files.newBufferedWriter(log)) {
+            for (String line; (line = r.readLine()) != null; ) {
+                out.write(line);
+                out.newLine();
+                out.flush();
+                if (line.contains("containerd successfully booted")) {
+                    booted.complete(null);
+                }
+            }
+        } catch (IOException e) {
+            booted.completeExceptionally(e);
+        }
+    }
+
+    /** containerd's gRPC socket. */
+    public Path address() {
+        return address;
+    }
+
+    /** Everything containerd logged so far. */
+    public String logText() {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Runs {@code ctr --address <sock> --namespace <namespace> args...} and waits for it (with a deadline). */
+    public CommandResult ctr(String namespace, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(CTR.toString(), "--address", address.toString(),
+                "--namespace", namespace));
+        cmd.addAll(Arrays.asList(args));
+        return Processes.run(cmd, COMMAND_DEADLINE);
+    }
+
+    /** Stops containerd, then kills its shims and unmounts whatever is left mounted under its directory. */
+    @Override
+    public void close() throws IOException {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Processes.killAll(cmdline -> cmdline.contains(SHIM.getFileName().toString())
+                && cmdline.contains(address.toString()));
+        Processes.unmountAllUnder(options.dir());
+    }
+}
