@@ -61,7 +61,7 @@ class BasicAuthRegistryTest {
     void credentialsFromDockerConfigPushAndPullWithOneChallengeOnly(@TempDir Path dir) throws IOException {
         Path dockerConfig = writeDockerConfig(dir, basicAuthEntry("https://" + registry.host() + "/v1/", USER,
                 PASSWORD));
-        int mark = registry.accessLog().mark();
+        int mark = registry.accessLogMark();
         try (RegistryClient client = RegistryClient.create(config(dockerConfig).build())) {
             TestImages.Pushed image = TestImages.push(client, ref("basic/img:1"), List.of("small1-default.esgz"),
                     Platform.parse("linux/amd64"));
