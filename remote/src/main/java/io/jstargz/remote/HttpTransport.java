@@ -232,7 +232,7 @@ final class HttpTransport implements Closeable {
 
     @Override
     public void close() {
-        base.dispatcher().executorService().shutdown();
+        base.dispatcher().cancelAll();
         base.connectionPool().evictAll();
     }
 

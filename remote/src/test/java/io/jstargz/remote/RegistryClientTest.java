@@ -265,6 +265,10 @@ class RegistryClientTest {
         assertEquals(PushOutcome.MOUNTED,
                 client.pushBlob(ref("jstargz/push-b:1"), content, ref("jstargz/push-a:1")));
         assertTrue(client.blobExists(ref("jstargz/push-b:1"), content.digest()));
+        // a mount from a repository without the blob: the registry answers 202 and the client uploads
+        BlobContent other = BlobContent.of(Arrays.copyOf(data, 1000));
+        assertEquals(PushOutcome.UPLOADED, client.pushBlob(ref("jstargz/push-d:1"), other, ref("jstargz/push-a:1")));
+        assertTrue(client.blobExists(ref("jstargz/push-d:1"), other.digest()));
 
         try (RegistryClient chunked = RegistryClient.create(config().uploadChunkSize(64 * 1024).build(),
                 CredentialStore.ANONYMOUS)) {
