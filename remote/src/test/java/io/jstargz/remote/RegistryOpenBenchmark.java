@@ -7,6 +7,7 @@ import io.jstargz.testing.RegistryServer;
 import io.jstargz.testing.TokenServer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -145,7 +146,7 @@ public final class RegistryOpenBenchmark {
             });
             measure(server, "64 MiB prefetch, openStream", () -> {
                 try (InputStream in = blob.openStream(0, data.length)) {
-                    long n = in.transferTo(java.io.OutputStream.nullOutputStream());
+                    long n = in.transferTo(OutputStream.nullOutputStream());
                     if (n != data.length) {
                         throw new IOException("short prefetch: " + n);
                     }

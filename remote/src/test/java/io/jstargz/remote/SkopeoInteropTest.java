@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -101,7 +102,7 @@ class SkopeoInteropTest {
         assertEquals(layer.digest(), pulled.digest());
         assertEquals(layer.annotation(TestImages.TOC_DIGEST), pulled.annotation(TestImages.TOC_DIGEST));
         byte[] file = Files.readAllBytes(TestImages.blob(name));
-        assertArrayEquals(java.util.Arrays.copyOfRange(file, file.length - 51, file.length),
+        assertArrayEquals(Arrays.copyOfRange(file, file.length - 51, file.length),
                 client.openBlob(ref("interop/from-oci:v1"), pulled).read(file.length - 51, 51));
     }
 }
