@@ -116,10 +116,15 @@ public final class RegistryBlobSource implements BlobSource {
                 throw new IllegalArgumentException("range " + r + " is too large to read into memory");
             }
         }
-        List<ByteRange> merged = RangeCoalescer.coalesce(ranges, config.rangeCoalesceGap());
-        Map<ByteRange, byte[]> data = fetchAll(merged);
+        List<ByteRange> nonEmpty = ranges.stream().filter(r -> r.length() > 0).toList();
+        List<ByteRange> merged = RangeCoalescer.coalesce(nonEmpty, config.rangeCoalesceGap());
+        Map<ByteRange, byte[]> data = merged.isEmpty() ? Map.of() : fetchAll(merged);
         List<byte[]> out = new ArrayList<>(ranges.size());
         for (ByteRange r : ranges) {
+            if (r.length() == 0) {
+                out.add(new byte[0]);
+                continue;
+            }
             ByteRange container = containing(merged, r);
             byte[] bytes = data.get(container);
             int from = (int) (r.offset() - container.offset());

@@ -72,8 +72,8 @@ class MirrorRegistryTest {
 
     @Test
     void whatTheMirrorHasIsServedByTheMirrorAlone() throws IOException {
-        int originMark = origin.accessLog().mark();
-        int mirrorMark = mirror.accessLog().mark();
+        int originMark = origin.accessLogMark();
+        int mirrorMark = mirror.accessLogMark();
         ResolvedImage resolved = client.resolve(ref("mirrored/img:1"));
         byte[] file = Files.readAllBytes(TestImages.blob("small1-default.esgz"));
         assertArrayEquals(Arrays.copyOfRange(file, 5, 50),
@@ -86,8 +86,8 @@ class MirrorRegistryTest {
 
     @Test
     void whatTheMirrorLacksComesFromTheOriginAndTheBlobStaysThere() throws IOException {
-        int originMark = origin.accessLog().mark();
-        int mirrorMark = mirror.accessLog().mark();
+        int originMark = origin.accessLogMark();
+        int mirrorMark = mirror.accessLogMark();
         ResolvedImage resolved = client.resolve(ref("origin-only/img:1"));
         RegistryBlobSource blob = client.openBlob(ref("origin-only/img:1"), resolved.manifest().layers().get(0));
         byte[] file = Files.readAllBytes(TestImages.blob("small1-chunk64k-prio.esgz"));
@@ -106,7 +106,7 @@ class MirrorRegistryTest {
 
     @Test
     void pushesGoToTheOriginOnly() throws IOException {
-        int mirrorMark = mirror.accessLog().mark();
+        int mirrorMark = mirror.accessLogMark();
         BlobContent content = BlobContent.of(new byte[] {4, 5, 6, 7});
         assertEquals(PushOutcome.UPLOADED, client.pushBlob(ref("pushed/img:1"), content, null));
         mirror.syncAccessLog();
