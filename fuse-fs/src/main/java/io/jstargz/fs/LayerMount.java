@@ -180,9 +180,9 @@ public final class LayerMount implements Closeable {
         }
     }
 
-    /** Unmounts the layer, stops fetching and closes the blob. */
+    /** Unmounts the layer, stops fetching and closes the blob. Closing twice is harmless. */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         if (closed) {
             return;
         }
