@@ -25,11 +25,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The on-demand read path: file range → chunks (binary search) → chunk cache → on a miss, the spans holding the
  * missing chunks, fetched once however many readers want them (adjacent spans in one range, all ranges of a read in
- * one batch) → verified → cached → copied into the reader's buffer. Fetches run on {@code executor}; the reading
- * thread waits for them at most {@code timeout}, so a FUSE thread never blocks forever.
+ * one batch) → verified → cached → copied into the reader's buffer. A file read sequentially has its next chunks
+ * fetched ahead. Fetches run on {@code executor}; the reading thread waits for them at most {@code timeout}, so a
+ * FUSE thread never blocks forever.
  */
 final class ChunkFetcher {
     private static final Logger log = LoggerFactory.getLogger(ChunkFetcher.class);
+    /** Chunks fetched ahead of a sequential reader. */
+    static final int READ_AHEAD_CHUNKS = 2;
 
     private final String layer;
     private final SpanStore store;
@@ -83,6 +86,14 @@ final class ChunkFetcher {
                 missing++;
             }
         }
+        int fileBase = table.firstChunk(file);
+        for (int k = 0; k < n; k++) {
+            long start = table.chunk(base + k).fileOffset();
+            // a read at a chunk's start that follows the previous chunk: the file is being read sequentially
+            if (start >= offset && start < end && (base + k == fileBase || cached(base + k - 1))) {
+                readAhead(file, base + k, fileBase + chunks.size());
+            }
+        }
         if (missing > 0) {
             fetchMissing(file, offset, base, data);
         }
@@ -134,6 +145,33 @@ final class ChunkFetcher {
             }
         } finally {
             gate.exit();
+        }
+    }
+
+    private boolean cached(int g) {
+        return cache.contains(table.key(g));
+    }
+
+    /**
+     * Starts fetching the {@link #READ_AHEAD_CHUNKS} chunks after chunk {@code g} of a file read sequentially, unless
+     * they are cached or being fetched, so the next chunk is ready when the reader gets there.
+     */
+    private void readAhead(Entry file, int g, int fileEnd) {
+        List<Integer> owned = new ArrayList<>();
+        List<CompletableFuture<byte[][]>> claims = new ArrayList<>();
+        for (int next = g + 1; next <= g + READ_AHEAD_CHUNKS && next < fileEnd; next++) {
+            int s = table.spanOf(next);
+            if (owned.contains(s) || cached(next)) {
+                continue;
+            }
+            CompletableFuture<byte[][]> claim = store.claimIfFree(s);
+            if (claim != null) {
+                owned.add(s);
+                claims.add(claim);
+            }
+        }
+        if (!owned.isEmpty()) {
+            submit(file, table.chunk(g).fileEnd(), owned, claims);
         }
     }
 

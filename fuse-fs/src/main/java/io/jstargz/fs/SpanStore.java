@@ -37,17 +37,49 @@ final class SpanStore {
         return table;
     }
 
-    /** Claims span {@code s} for fetching, or joins the fetch already running. */
+    /**
+     * Claims span {@code s} for fetching, or joins the fetch already running. A span whose fetch finished between
+     * the caller's cache miss and this claim is answered from the cache, so it is never fetched twice.
+     */
     Claim claim(int s) {
         CompletableFuture<byte[][]> mine = new CompletableFuture<>();
         CompletableFuture<byte[][]> running = inflight.putIfAbsent(s, mine);
-        return running == null ? new Claim(mine, true) : new Claim(running, false);
+        if (running != null) {
+            return new Claim(running, false);
+        }
+        byte[][] cached = isCovered(s) ? fromCache(s) : null;
+        if (cached != null) {
+            mine.complete(cached);
+            inflight.remove(s, mine);
+            return new Claim(mine, false);
+        }
+        return new Claim(mine, true);
     }
 
-    /** Claims span {@code s} only if nobody fetches it; null if someone does. */
+    /** Claims span {@code s} only if nobody fetches it and it is not cached; null otherwise. */
     CompletableFuture<byte[][]> claimIfFree(int s) {
         CompletableFuture<byte[][]> mine = new CompletableFuture<>();
-        return inflight.putIfAbsent(s, mine) == null ? mine : null;
+        if (inflight.putIfAbsent(s, mine) != null) {
+            return null;
+        }
+        if (isCached(s)) {
+            inflight.remove(s, mine);
+            mine.complete(null);
+            return null;
+        }
+        return mine;
+    }
+
+    /** The span's chunks from the cache, or null if one of them is not there (any more). */
+    private byte[][] fromCache(int s) {
+        byte[][] out = new byte[table.chunksIn(s)][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = cache.getIfPresent(table.key(table.chunkOf(s, i))).orElse(null);
+            if (out[i] == null) {
+                return null;
+            }
+        }
+        return out;
     }
 
     /**
