@@ -38,6 +38,8 @@ final class Authorizer {
         final CountDownLatch firstContact = new CountDownLatch(1);
         final AtomicBoolean probing = new AtomicBoolean();
         volatile HostChallenge challenge;
+        /** The Basic header last built, so credential helpers do not run on every request. */
+        volatile String basicHeader;
     }
 
     private final CredentialStore credentials;
@@ -65,11 +67,10 @@ final class Authorizer {
         if (challenge == null) {
             return null;
         }
-        Credentials creds = credentials.credentials(credentialKey(host));
         if (challenge.scheme.equals("basic")) {
-            return creds == null ? null : basic(creds);
+            return state.basicHeader;
         }
-        return "Bearer " + token(host, client, challenge, scopes, scopes, creds, null).token();
+        return "Bearer " + token(host, client, challenge, scopes, scopes, null).token();
     }
 
     /** Records that a request to {@code host} got an answer (or failed): requests waiting for it proceed. */
@@ -92,7 +93,6 @@ final class Authorizer {
         HostState state = hosts.computeIfAbsent(hostKey(host), k -> new HostState());
         Challenge bearer = find(challenges, "bearer");
         Challenge basic = find(challenges, "basic");
-        Credentials creds = credentials.credentials(credentialKey(host));
         if (bearer != null && bearer.authParams().get("realm") != null) {
             HostChallenge learned = new HostChallenge("bearer", bearer.authParams().get("realm"),
                     bearer.authParams().get("service"));
@@ -103,10 +103,12 @@ final class Authorizer {
                 wanted.addAll(List.of(challengeScope.trim().split("\\s+")));
             }
             String rejectedToken = rejected != null && rejected.startsWith("Bearer ") ? rejected.substring(7) : null;
-            return "Bearer " + token(host, client, learned, scopes, List.copyOf(wanted), creds, rejectedToken).token();
+            return "Bearer " + token(host, client, learned, scopes, List.copyOf(wanted), rejectedToken).token();
         }
         if (basic != null) {
             state.challenge = new HostChallenge("basic", basic.authParams().get("realm"), null);
+            // looked up again: the credentials may have been rotated since the header was built
+            Credentials creds = credentials.credentials(credentialKey(host));
             if (creds == null) {
                 throw new UnauthorizedException(host + " requires a user name and password and "
                         + credentials.describe() + " has none for " + credentialKey(host), 401);
@@ -116,6 +118,7 @@ final class Authorizer {
                 throw new UnauthorizedException(host + " rejected the credentials of " + creds.username()
                         + " from " + credentials.describe(), 401);
             }
+            state.basicHeader = header;
             return header;
         }
         throw new UnauthorizedException(host + " answered 401 without a Basic or Bearer challenge", 401);
@@ -134,11 +137,14 @@ final class Authorizer {
                 401);
     }
 
+    /**
+     * A valid token for {@code scopes}, from the cache or fetched with {@code requestScopes}; credentials are only
+     * looked up when a token is fetched (a credential helper is a process).
+     */
     private BearerToken token(RegistryHost host, OkHttpClient client, HostChallenge challenge, List<String> scopes,
-                              List<String> requestScopes, Credentials creds, String rejectedToken)
-            throws IOException {
+                              List<String> requestScopes, String rejectedToken) throws IOException {
         String key = challenge.realm + "|" + challenge.service + "|" + new TreeSet<>(scopes) + "|"
-                + (creds == null ? "" : creds.username());
+                + credentialKey(host);
         while (true) {
             CompletableFuture<BearerToken> existing = tokenCache.get(key);
             if (existing != null) {
@@ -157,8 +163,8 @@ final class Authorizer {
                 continue;
             }
             try {
-                BearerToken t = tokens.fetch(client, challenge.realm, challenge.service, requestScopes, creds,
-                        host.registry());
+                BearerToken t = tokens.fetch(client, challenge.realm, challenge.service, requestScopes,
+                        credentials.credentials(credentialKey(host)), host.registry());
                 mine.complete(t);
                 return t;
             } catch (IOException | RuntimeException e) {

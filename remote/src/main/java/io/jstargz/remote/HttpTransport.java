@@ -132,7 +132,8 @@ final class HttpTransport implements Closeable {
     Exchange sendDirect(RegistryHost origin, Request request, boolean buffered) throws IOException {
         Semaphore permit = acquire(origin.authority());
         try {
-            return new Exchange(followRedirects(base, origin, execute(base, request, buffered), buffered), permit);
+            Request withAgent = request.newBuilder().header("User-Agent", config.userAgent()).build();
+            return new Exchange(followRedirects(base, origin, execute(base, withAgent, buffered), buffered), permit);
         } catch (IOException | RuntimeException e) {
             permit.release();
             throw e;
@@ -231,7 +232,7 @@ final class HttpTransport implements Closeable {
 
     @Override
     public void close() {
-        base.dispatcher().executorService().shutdown();
+        base.dispatcher().cancelAll();
         base.connectionPool().evictAll();
     }
 

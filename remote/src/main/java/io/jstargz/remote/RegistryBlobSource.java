@@ -18,16 +18,14 @@ import org.slf4j.LoggerFactory;
  * A registry blob (a layer) read with HTTP Range requests: the estargz module's {@link BlobSource}, so a remote
  * layer opens with the same reader code as a local file. Safe for use from many threads.
  *
- * <p>Opening costs one request when the TOC fits in {@link RegistryConfig#tailFetchSize()}: the first read near the
- * end of the blob (the footer) fetches the whole tail, and the TOC read that follows is served from it (a TOC larger
- * than the tail costs one more request, for the part before it). When the size is not known in advance, that same
- * request (a suffix range) tells it. The tail is dropped once the TOC has been read from it.
+ * <p>Every read is one range request, so the estargz reader's open (one read of the blob's tail, then the TOC only
+ * when it lies before that tail) costs one request, two at most. When the size is not known in advance (no
+ * descriptor), {@link #size()} learns it with a suffix range request of {@link RegistryConfig#tailFetchSize()}
+ * bytes and keeps those bytes for the reader's tail read that follows, so opening still costs one request.
  */
 public final class RegistryBlobSource implements BlobSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(RegistryBlobSource.class);
-    /** Reads starting this close to the end are footer probes, which the tail must survive. */
-    private static final int FOOTER_ZONE = 64;
 
     private record Tail(long offset, byte[] bytes) {
     }
@@ -39,7 +37,6 @@ public final class RegistryBlobSource implements BlobSource {
     private final Object tailLock = new Object();
     private volatile long size;
     private volatile Tail tail;
-    private volatile boolean tailFetched;
     private volatile long lastSuccessNanos;
     private volatile boolean closed;
 
@@ -60,12 +57,12 @@ public final class RegistryBlobSource implements BlobSource {
         return locator.repository();
     }
 
-    /** The size: from the descriptor when it was given, else learned by the first (tail) request. */
+    /** The size: from the descriptor when it was given, else learned by a suffix range request. */
     @Override
     public long size() throws IOException {
         long s = size;
         if (s < 0) {
-            fetchTail();
+            learnSizeFromTail();
             s = size;
         }
         return s;
@@ -82,26 +79,19 @@ public final class RegistryBlobSource implements BlobSource {
         if (length == 0) {
             return new byte[0];
         }
-        if (!tailFetched && want.end() > s - config.tailFetchSize()) {
-            fetchTail();
-        }
         Tail t = tail;
         if (t == null || want.end() <= t.offset) {
             return fetch(want);
         }
-        byte[] out;
+        // the tail serves one read (the reader's tail read): a layer open costs no memory afterwards
+        tail = null;
         if (offset >= t.offset) {
-            out = Arrays.copyOfRange(t.bytes, (int) (offset - t.offset), (int) (want.end() - t.offset));
-        } else {
-            out = new byte[length];
-            byte[] head = fetch(new ByteRange(offset, t.offset - offset));
-            System.arraycopy(head, 0, out, 0, head.length);
-            System.arraycopy(t.bytes, 0, out, head.length, length - head.length);
+            return Arrays.copyOfRange(t.bytes, (int) (offset - t.offset), (int) (want.end() - t.offset));
         }
-        if (offset < s - FOOTER_ZONE && want.end() >= s - FOOTER_ZONE) {
-            // the read that reaches the footer from below is the TOC: the tail has served its purpose
-            tail = null;
-        }
+        byte[] out = new byte[length];
+        byte[] head = fetch(new ByteRange(offset, t.offset - offset));
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(t.bytes, 0, out, head.length, length - head.length);
         return out;
     }
 
@@ -126,10 +116,15 @@ public final class RegistryBlobSource implements BlobSource {
                 throw new IllegalArgumentException("range " + r + " is too large to read into memory");
             }
         }
-        List<ByteRange> merged = RangeCoalescer.coalesce(ranges, config.rangeCoalesceGap());
-        Map<ByteRange, byte[]> data = fetchAll(merged);
+        List<ByteRange> nonEmpty = ranges.stream().filter(r -> r.length() > 0).toList();
+        List<ByteRange> merged = RangeCoalescer.coalesce(nonEmpty, config.rangeCoalesceGap());
+        Map<ByteRange, byte[]> data = merged.isEmpty() ? Map.of() : fetchAll(merged);
         List<byte[]> out = new ArrayList<>(ranges.size());
         for (ByteRange r : ranges) {
+            if (r.length() == 0) {
+                out.add(new byte[0]);
+                continue;
+            }
             ByteRange container = containing(merged, r);
             byte[] bytes = data.get(container);
             int from = (int) (r.offset() - container.offset());
@@ -196,51 +191,39 @@ public final class RegistryBlobSource implements BlobSource {
         return bytes;
     }
 
-    private void fetchTail() throws IOException {
+    private void learnSizeFromTail() throws IOException {
         synchronized (tailLock) {
-            if (tailFetched) {
+            if (size >= 0) {
                 return;
             }
-            long s = size;
             String what = "tail of " + locator.describe();
-            if (s == 0) {
-                tailFetched = true;
-                return;
-            }
-            String spec = s > 0 ? Math.max(0, s - config.tailFetchSize()) + "-" + (s - 1)
-                    : "-" + config.tailFetchSize();
-            Tail t = locator.read("GET", Headers.of("Range", "bytes=" + spec), what, ex -> readTail(ex, s, what));
+            Tail t = locator.read("GET", Headers.of("Range", "bytes=-" + config.tailFetchSize()), what,
+                    ex -> readTail(ex, what));
             tail = t;
-            tailFetched = true;
             succeeded();
         }
     }
 
-    private Tail readTail(Exchange ex, long knownSize, String what) throws IOException {
+    private Tail readTail(Exchange ex, String what) throws IOException {
         if (ex.code() == 206) {
             ContentRange cr = ContentRange.parse(ex.header("Content-Range"));
-            if (cr == null || cr.first() < 0 || cr.total() < 0 || cr.last() != cr.total() - 1
-                    || (knownSize >= 0 && cr.total() != knownSize)) {
+            if (cr == null || cr.first() < 0 || cr.total() < 0 || cr.last() != cr.total() - 1) {
                 throw new RegistryException(what + ": unexpected Content-Range " + ex.header("Content-Range")
-                        + " for a tail request" + (knownSize >= 0 ? " of a " + knownSize + "-byte blob" : ""));
+                        + " for a suffix range request");
             }
+            byte[] bytes = RangeResponses.readExactly(ex.body().source(), cr.last() - cr.first() + 1, what);
             size = cr.total();
-            return new Tail(cr.first(), RangeResponses.readExactly(ex.body().source(), cr.last() - cr.first() + 1,
-                    what));
+            return new Tail(cr.first(), bytes);
         }
         noteIgnoredRange(ex);
         long length = ex.body().contentLength();
         if (length < 0) {
             throw new RegistryException(what + ": the server ignored the Range request and sent no Content-Length");
         }
-        if (knownSize >= 0 && length != knownSize) {
-            throw new RegistryException(what + ": the server sent " + length + " bytes for a blob of " + knownSize);
-        }
         size = length;
-        if (length > config.tailFetchSize()) {
-            return null;
-        }
-        return new Tail(0, RangeResponses.readExactly(ex.body().source(), length, what));
+        // a whole blob no larger than a tail is worth keeping; a larger one is not read at all
+        return length > config.tailFetchSize() ? null
+                : new Tail(0, RangeResponses.readExactly(ex.body().source(), length, what));
     }
 
     private Map<ByteRange, byte[]> fetchAll(List<ByteRange> merged) throws IOException {

@@ -28,8 +28,8 @@ import java.util.Set;
  * @param mirrorFailureBackoff  how long a failing mirror is skipped before it is tried again
  * @param resolveCacheTtl       how long a tag's resolution is reused
  * @param checkInterval         {@link RegistryBlobSource#check()} trusts a success this recent
- * @param tailFetchSize         opening a layer reads this many bytes from its end in one request (footer and, when
- *                              it fits, the TOC)
+ * @param tailFetchSize         when a layer's size is unknown, the suffix range request that learns it fetches this
+ *                              many bytes from its end, for the estargz reader's tail read (match its tail size)
  * @param rangeCoalesceGap      ranges of one batch closer than this are fetched as one range
  * @param maxRangesPerRequest   ranges in one multi-range request
  * @param uploadChunkSize       blobs larger than this are uploaded in chunks of this size
@@ -64,7 +64,7 @@ public record RegistryConfig(Path hostsDir, Path dockerConfig, List<Path> creden
         }
     }
 
-    /** The defaults: containerd's and docker's usual paths, 5 retries, 16 requests per host, 1 MiB tail fetch. */
+    /** The defaults: containerd's and docker's usual paths, 5 retries, 16 requests per host, 512 KiB tail fetch. */
     public static RegistryConfig defaults() {
         return builder().build();
     }
@@ -129,7 +129,7 @@ public record RegistryConfig(Path hostsDir, Path dockerConfig, List<Path> creden
         private Duration mirrorFailureBackoff = Duration.ofSeconds(30);
         private Duration resolveCacheTtl = Duration.ofSeconds(120);
         private Duration checkInterval = Duration.ofSeconds(60);
-        private int tailFetchSize = 1 << 20;
+        private int tailFetchSize = 512 << 10;
         private long rangeCoalesceGap = 16 << 10;
         private int maxRangesPerRequest = 32;
         private long uploadChunkSize = 32L << 20;

@@ -61,7 +61,7 @@ class BasicAuthRegistryTest {
     void credentialsFromDockerConfigPushAndPullWithOneChallengeOnly(@TempDir Path dir) throws IOException {
         Path dockerConfig = writeDockerConfig(dir, basicAuthEntry("https://" + registry.host() + "/v1/", USER,
                 PASSWORD));
-        int mark = registry.accessLog().mark();
+        int mark = registry.accessLogMark();
         try (RegistryClient client = RegistryClient.create(config(dockerConfig).build())) {
             TestImages.Pushed image = TestImages.push(client, ref("basic/img:1"), List.of("small1-default.esgz"),
                     Platform.parse("linux/amd64"));
@@ -119,6 +119,7 @@ class BasicAuthRegistryTest {
                 assertEquals(1, client.resolve(ref("basic/helper:1")).manifest().layers().size());
             }
         }
-        assertTrue(Files.readAllLines(dir.resolve("asked")).stream().allMatch(registry.host()::equals));
+        // the helper is a process: asked once per client, not once per request
+        assertEquals(List.of(registry.host(), registry.host()), Files.readAllLines(dir.resolve("asked")));
     }
 }

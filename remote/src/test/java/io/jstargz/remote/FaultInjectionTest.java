@@ -9,11 +9,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.remote.auth.Credentials;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
@@ -21,6 +28,7 @@ import okio.Buffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Faults a real registry does not produce on demand, injected with MockWebServer: server errors, rate limits, broken
@@ -49,7 +57,6 @@ class FaultInjectionTest {
                 .hostsDir(Path.of("/nonexistent-hosts-dir"))
                 .retryMinWait(Duration.ofMillis(1))
                 .retryMaxWait(Duration.ofMillis(20))
-                .tailFetchSize(1024)
                 .requestTimeout(Duration.ofSeconds(10))
                 .readTimeout(Duration.ofSeconds(10));
     }
@@ -153,6 +160,21 @@ class FaultInjectionTest {
     }
 
     @Test
+    void unknownSizeIsLearnedFromTheTailRequestEvenWhenRangeIsIgnored() throws IOException {
+        RegistryBlobSource source = client.openBlob(registry.repository(), registry.digest, -1);
+        assertEquals(BLOB_SIZE, source.size());
+        assertEquals("bytes=-" + (512 << 10), registry.blobRequests().get(0).getHeaders().get("Range"));
+        assertArrayEquals(registry.slice(BLOB_SIZE - 100, 100), source.read(BLOB_SIZE - 100, 100));
+        assertEquals(1, registry.blobRequests().size(), "the tail served the read");
+
+        registry.fault(r -> new MockResponse.Builder().code(200).body(new Buffer().write(registry.blob)).build());
+        RegistryBlobSource ignored = client.openBlob(registry.repository(), registry.digest, -1);
+        assertEquals(BLOB_SIZE, ignored.size());
+        assertArrayEquals(registry.slice(0, 100), ignored.read(0, 100));
+        assertEquals(2, registry.blobRequests().size(), "a whole blob smaller than a tail is kept for the read");
+    }
+
+    @Test
     void partialAnswerCoveringMoreThanAskedIsUsed() throws IOException {
         registry.fault(r -> registry.partial(4000, 20_000));
         assertArrayEquals(registry.slice(5000, 1000), blob().read(5000, 1000));
@@ -170,7 +192,7 @@ class FaultInjectionTest {
 
     @Test
     void readPastTheEndIsAnEofWithoutARequest() throws IOException {
-        java.io.EOFException e = assertThrows(java.io.EOFException.class, () -> blob().read(BLOB_SIZE - 10, 20));
+        EOFException e = assertThrows(EOFException.class, () -> blob().read(BLOB_SIZE - 10, 20));
         assertTrue(e.getMessage().contains(registry.digest.toString()), e.getMessage());
         assertEquals(0, registry.blobRequests().size());
     }
@@ -280,14 +302,14 @@ class FaultInjectionTest {
     }
 
     @Test
-    void brokenMirrorIsSkippedForAWhile(@org.junit.jupiter.api.io.TempDir Path hostsDir) throws IOException {
+    void brokenMirrorIsSkippedForAWhile(@TempDir Path hostsDir) throws IOException {
         try (MockRegistry mirror = new MockRegistry(16)) {
             for (int i = 0; i < 5; i++) {
                 mirror.fault(r -> status(503));
             }
             Path dir = hostsDir.resolve(registry.host().replace(":", "_") + "_");
-            java.nio.file.Files.createDirectories(dir);
-            java.nio.file.Files.writeString(dir.resolve("hosts.toml"), "server = \"http://" + registry.host()
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("hosts.toml"), "server = \"http://" + registry.host()
                     + "\"\n[host.\"http://" + mirror.host() + "\"]\n  capabilities = [\"pull\", \"resolve\"]\n");
             try (RegistryClient c = RegistryClient.create(fastRetries().hostsDir(hostsDir).build(),
                     CredentialStore.ANONYMOUS)) {
@@ -332,8 +354,8 @@ class FaultInjectionTest {
 
     @Test
     void concurrentRequestsToOneHostAreLimited() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger maxInFlight = new AtomicInteger();
         for (int i = 0; i < 12; i++) {
             registry.fault(r -> {
                 maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
@@ -350,9 +372,9 @@ class FaultInjectionTest {
         RegistryConfig config = fastRetries().maxConcurrentPerHost(2).build();
         try (RegistryClient c = RegistryClient.create(config, CredentialStore.ANONYMOUS)) {
             RegistryBlobSource source = c.openBlob(registry.repository(), registry.digest, BLOB_SIZE);
-            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+            ExecutorService pool = Executors.newFixedThreadPool(6);
             try {
-                List<java.util.concurrent.Future<byte[]>> reads = new java.util.ArrayList<>();
+                List<Future<byte[]>> reads = new ArrayList<>();
                 for (int i = 0; i < 12; i++) {
                     int offset = i * 1000;
                     reads.add(pool.submit(() -> source.read(offset, 100)));

@@ -1,11 +1,13 @@
 package io.jstargz.remote;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,7 +38,7 @@ final class MockRegistry implements AutoCloseable {
 
     MockRegistry(int blobSize) throws IOException {
         blob = new byte[blobSize];
-        new java.util.Random(42).nextBytes(blob);
+        new Random(42).nextBytes(blob);
         digest = Digest.sha256(blob);
         server.setDispatcher(new Dispatcher() {
             @Override
@@ -45,7 +47,7 @@ final class MockRegistry implements AutoCloseable {
                 return answer(request);
             }
         });
-        server.start(java.net.InetAddress.getLoopbackAddress(), 0);
+        server.start(InetAddress.getLoopbackAddress(), 0);
     }
 
     /** {@code 127.0.0.1:<port>}. */

@@ -2,19 +2,20 @@ package io.jstargz.remote;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.remote.auth.CredentialStore;
+import io.jstargz.testing.Processes;
 import io.jstargz.testing.RegistryServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,15 +50,10 @@ class SkopeoInteropTest {
         return ImageReference.parse(registry.host() + "/" + path);
     }
 
-    private static String skopeo(String... args) throws IOException, InterruptedException {
+    private static String skopeo(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(SKOPEO.toString(), "--insecure-policy"));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "skopeo did not finish: " + cmd);
-        assertEquals(0, p.exitValue(), cmd + " failed:\n" + out);
-        return out;
+        return Processes.run(cmd, Duration.ofMinutes(2)).orThrow();
     }
 
     @Test
@@ -106,7 +102,7 @@ class SkopeoInteropTest {
         assertEquals(layer.digest(), pulled.digest());
         assertEquals(layer.annotation(TestImages.TOC_DIGEST), pulled.annotation(TestImages.TOC_DIGEST));
         byte[] file = Files.readAllBytes(TestImages.blob(name));
-        assertArrayEquals(java.util.Arrays.copyOfRange(file, file.length - 51, file.length),
+        assertArrayEquals(Arrays.copyOfRange(file, file.length - 51, file.length),
                 client.openBlob(ref("interop/from-oci:v1"), pulled).read(file.length - 51, 51));
     }
 }

@@ -110,6 +110,15 @@ public final class RegistryServer implements AutoCloseable {
         accessLog.awaitUri(marker, START_TIMEOUT);
     }
 
+    /**
+     * A mark in the {@link #accessLog()} after every request answered so far has been logged: pass it to
+     * {@link RegistryAccessLog#since(int)} to see exactly the requests made after this call.
+     */
+    public int accessLogMark() throws IOException {
+        syncAccessLog();
+        return accessLog.mark();
+    }
+
     @Override
     public void close() throws IOException {
         process.destroy();

@@ -29,7 +29,7 @@ class RegistryServerTest {
     @Test
     void plainRegistryAnswersAndLogsRequests() throws Exception {
         try (RegistryServer registry = RegistryServer.start()) {
-            int mark = registry.accessLog().mark();
+            int mark = registry.accessLogMark();
             assertEquals(200, get(registry.url() + "/v2/", null).statusCode());
             assertEquals(404, get(registry.url() + "/v2/a/b/manifests/latest", null).statusCode());
             registry.syncAccessLog();

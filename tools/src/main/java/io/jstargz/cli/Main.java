@@ -24,6 +24,7 @@ import picocli.CommandLine.ScopeType;
         subcommands = {
             BlobCommand.class,
             ImageCommand.class,
+            MountCommand.class,
         })
 public final class Main implements Runnable {
 
