@@ -89,7 +89,8 @@ public final class EstargzReader {
             TarReader tar = new TarReader(new MemberStream(member));
             TarHeader h = tar.next();
             if (h == null) {
-                throw new InvalidBlobException(Reason.BAD_TOC, "layer " + layer + ": the TOC member holds no tar entry");
+                throw new InvalidBlobException(Reason.BAD_TOC, "layer " + layer
+                        + ": the TOC member holds no tar entry");
             }
             String name = new String(h.name, StandardCharsets.ISO_8859_1);
             if (!name.equals(Landmarks.TOC_TAR_NAME)) {

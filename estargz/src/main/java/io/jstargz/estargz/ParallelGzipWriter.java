@@ -22,10 +22,10 @@ import java.util.zip.Deflater;
 /**
  * Writes a sequence of independent gzip members, compressing on several threads while writing strictly in order.
  *
- * <p>Uncompressed bytes are collected into batches of about 1 MiB; each batch holds pieces of one or more members and is
- * compressed as one task. A member longer than a batch is split pigz-style: each piece is primed with the previous
- * 32 KiB as a preset dictionary and ended with a sync flush, so the pieces concatenate into one valid deflate
- * stream. At most {@code 2 * parallelism} batches are in flight, which bounds memory whatever the layer size.
+ * <p>Uncompressed bytes are collected into batches of about 1 MiB; each batch holds pieces of one or more members
+ * and is compressed as one task. A member longer than a batch is split pigz-style: each piece is primed with the
+ * previous 32 KiB as a preset dictionary and ended with a sync flush, so the pieces concatenate into one valid
+ * deflate stream. At most {@code 2 * parallelism} batches are in flight, which bounds memory whatever the layer size.
  * The uncompressed and compressed SHA-256 (diffID and blob digest) are computed on the way.
  */
 final class ParallelGzipWriter implements AutoCloseable {
