@@ -95,7 +95,7 @@ public final class EstargzReader {
             String name = new String(h.name, StandardCharsets.ISO_8859_1);
             if (!name.equals(Landmarks.TOC_TAR_NAME)) {
                 throw new InvalidBlobException(Reason.BAD_TOC, "layer " + layer + ": the TOC tar entry is named "
-                        + ChunkVerificationException.quote(h.displayName()) + ", not " + Landmarks.TOC_TAR_NAME);
+                        + GoStrings.quote(h.displayName()) + ", not " + Landmarks.TOC_TAR_NAME);
             }
             if (h.size > options.maxTocJsonSize()) {
                 throw new InvalidBlobException(Reason.TOC_TOO_LARGE, "layer " + layer + ": the TOC JSON is " + h.size
