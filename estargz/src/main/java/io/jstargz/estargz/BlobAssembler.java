@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -45,9 +46,18 @@ final class BlobAssembler {
             }
             w.flush();
             long tocOffset = w.compressedSize();
-            List<TocEntry> entriesJson = new ArrayList<>(toc.size());
-            toc.forEach(b -> entriesJson.add(b.build()));
-            byte[] json = TocJsonWriter.write(entriesJson);
+            // entries are built one at a time while writing, so the TOC is not held twice
+            byte[] json = TocJsonWriter.write(new AbstractList<>() {
+                @Override
+                public TocEntry get(int i) {
+                    return toc.get(i).build();
+                }
+
+                @Override
+                public int size() {
+                    return toc.size();
+                }
+            });
             w.newMember(null);
             w.write(GoTarWriter.encode(TarHeader.regular(Landmarks.TOC_TAR_NAME, json.length)));
             w.write(json);

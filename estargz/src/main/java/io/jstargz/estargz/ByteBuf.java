@@ -14,7 +14,13 @@ final class ByteBuf {
         buf = new byte[Math.max(16, initialCapacity)];
     }
 
-    private void ensure(int extra) {
+    /** A buffer writing into {@code array} (reused storage), from its start. */
+    ByteBuf(byte[] array) {
+        buf = array;
+    }
+
+    /** Makes room for at least {@code extra} more bytes. */
+    void ensure(int extra) {
         if (size + extra > buf.length) {
             long want = Math.max((long) buf.length * 2, (long) size + extra);
             if (want > Integer.MAX_VALUE - 16) {
@@ -59,6 +65,16 @@ final class ByteBuf {
 
     int size() {
         return size;
+    }
+
+    /** Bytes that fit before the buffer must grow. */
+    int free() {
+        return buf.length - size;
+    }
+
+    /** Marks {@code n} bytes written directly into {@link #array()} at {@link #size()}. */
+    void advance(int n) {
+        size += n;
     }
 
     byte[] array() {

@@ -12,21 +12,21 @@ public final class ChunkVerificationException extends EstargzException {
     private final long fileOffset;
 
     public ChunkVerificationException(String layer, String path, long fileOffset, String problem) {
-        super("layer " + layer + ": file " + quote(path) + " at offset " + fileOffset + ": " + problem);
+        super(message(layer, path, fileOffset, problem));
         this.layer = layer;
         this.path = path;
         this.fileOffset = fileOffset;
     }
 
     public ChunkVerificationException(String layer, String path, long fileOffset, String problem, Throwable cause) {
-        super("layer " + layer + ": file " + quote(path) + " at offset " + fileOffset + ": " + problem, cause);
+        super(message(layer, path, fileOffset, problem), cause);
         this.layer = layer;
         this.path = path;
         this.fileOffset = fileOffset;
     }
 
-    static String quote(String path) {
-        return "\"" + path + "\"";
+    private static String message(String layer, String path, long fileOffset, String problem) {
+        return "layer " + layer + ": file " + GoStrings.quote(path) + " at offset " + fileOffset + ": " + problem;
     }
 
     /** The layer's name as given in {@link OpenOptions#layerName()}. */

@@ -161,6 +161,16 @@ public final class Entry {
         return Collections.unmodifiableList(Arrays.asList(chunks));
     }
 
+    /** Number of chunks (0 for empty files and other types). */
+    public int chunkCount() {
+        return chunks.length;
+    }
+
+    /** The {@code i}-th chunk in file order; with {@link #chunkCount()}, iteration that allocates nothing. */
+    public Chunk chunk(int i) {
+        return chunks[i];
+    }
+
     /** Index of the chunk holding byte {@code fileOffset}, or -1 if it is outside the file. */
     public int chunkIndexAt(long fileOffset) {
         if (fileOffset < 0 || fileOffset >= size || chunks.length == 0) {

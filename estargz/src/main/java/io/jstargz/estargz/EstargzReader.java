@@ -17,6 +17,8 @@ import java.util.zip.Inflater;
 public final class EstargzReader {
     /** Bytes the TOC member may inflate to after the JSON: tar padding and end-of-archive blocks. */
     private static final long MAX_TOC_TRAILER = 1 << 20;
+    /** Bytes of tar headers (PAX records included) the TOC member may hold before the JSON. */
+    private static final long MAX_TOC_HEADERS = 4 << 20;
 
     private EstargzReader() {
     }
@@ -86,15 +88,16 @@ public final class EstargzReader {
         Inflater inflater = new Inflater(true);
         try {
             GzipMember member = new GzipMember(buf, off, len, inflater);
-            TarReader tar = new TarReader(new MemberStream(member));
+            TarReader tar = new TarReader(new MemberStream(member, MAX_TOC_HEADERS));
             TarHeader h = tar.next();
             if (h == null) {
-                throw new InvalidBlobException(Reason.BAD_TOC, "layer " + layer + ": the TOC member holds no tar entry");
+                throw new InvalidBlobException(Reason.BAD_TOC, "layer " + layer
+                        + ": the TOC member holds no tar entry");
             }
             String name = new String(h.name, StandardCharsets.ISO_8859_1);
             if (!name.equals(Landmarks.TOC_TAR_NAME)) {
                 throw new InvalidBlobException(Reason.BAD_TOC, "layer " + layer + ": the TOC tar entry is named "
-                        + ChunkVerificationException.quote(h.displayName()) + ", not " + Landmarks.TOC_TAR_NAME);
+                        + GoStrings.quote(h.displayName()) + ", not " + Landmarks.TOC_TAR_NAME);
             }
             if (h.size > options.maxTocJsonSize()) {
                 throw new InvalidBlobException(Reason.TOC_TOO_LARGE, "layer " + layer + ": the TOC JSON is " + h.size
@@ -115,12 +118,14 @@ public final class EstargzReader {
         }
     }
 
-    /** A gzip member as an InputStream, for the tar reader. */
+    /** A gzip member as an InputStream for the tar reader, which may read at most {@code limit} bytes of it. */
     private static final class MemberStream extends InputStream {
         private final GzipMember member;
+        private long limit;
 
-        MemberStream(GzipMember member) {
+        MemberStream(GzipMember member, long limit) {
             this.member = member;
+            this.limit = limit;
         }
 
         @Override
@@ -131,7 +136,12 @@ public final class EstargzReader {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            return member.read(b, off, len);
+            if (limit <= 0) {
+                throw new IOException("more than " + MAX_TOC_HEADERS + " bytes of tar headers before the TOC JSON");
+            }
+            int n = member.read(b, off, (int) Math.min(len, limit));
+            limit -= Math.max(n, 0);
+            return n;
         }
     }
 }

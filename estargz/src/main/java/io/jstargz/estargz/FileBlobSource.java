@@ -51,7 +51,8 @@ public final class FileBlobSource implements BlobSource {
         while (buf.hasRemaining()) {
             int n = channel.read(buf, pos);
             if (n < 0) {
-                throw new EOFException(path + ": file shrank while reading [" + offset + ", " + (offset + length) + ")");
+                throw new EOFException(path + ": file shrank while reading [" + offset + ", " + (offset + length)
+                        + ")");
             }
             pos += n;
         }

@@ -16,6 +16,11 @@ final class GoStrings {
     private GoStrings() {
     }
 
+    /** {@code s} in double quotes, for messages. */
+    static String quote(String s) {
+        return "\"" + s + "\"";
+    }
+
     static int compareCodePoints(String a, String b) {
         int i = 0;
         int j = 0;

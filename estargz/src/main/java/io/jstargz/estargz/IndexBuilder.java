@@ -84,7 +84,7 @@ final class IndexBuilder {
         FileEntries lastFile = null;
         for (int i = 0; i < toc.size(); i++) {
             TocEntry e = toc.get(i);
-            String what = "entry #" + i + " (" + ChunkVerificationException.quote(e.name()) + ")";
+            String what = "entry #" + i + " (" + GoStrings.quote(e.name()) + ")";
             checkNumbers(e, what);
             if (e.type().equals("chunk")) {
                 if (lastFile == null) {
@@ -102,7 +102,7 @@ final class IndexBuilder {
             String name = GoPaths.cleanEntryName(e.name());
             if (byName.containsKey(name) || hardlinks.containsKey(name)) {
                 throw bad(Reason.DUPLICATE_ENTRY, what + ": another entry has the name " +
-                        ChunkVerificationException.quote(name));
+                        GoStrings.quote(name));
             }
             if (e.type().equals("hardlink")) {
                 String linkProblem = e.linkName().isEmpty() ? "is empty" : GoPaths.unsafeNameProblem(e.linkName());
@@ -114,7 +114,7 @@ final class IndexBuilder {
             }
             EntryType type = EntryType.fromToc(e.type());
             if (type == null) {
-                throw bad(Reason.BAD_ENTRY, what + " has unknown type " + ChunkVerificationException.quote(e.type()));
+                throw bad(Reason.BAD_ENTRY, what + " has unknown type " + GoStrings.quote(e.type()));
             }
             if (name.isEmpty() && type != EntryType.DIR) {
                 throw bad(Reason.BAD_TREE, what + " names the root but is not a directory");
@@ -214,16 +214,16 @@ final class IndexBuilder {
         String p = path;
         while (!byName.containsKey(p)) {
             if (hardlinks.containsKey(p)) {
-                throw bad(Reason.BAD_TREE, ChunkVerificationException.quote(child) + " is inside "
-                        + ChunkVerificationException.quote(p) + ", which is a hardlink");
+                throw bad(Reason.BAD_TREE, GoStrings.quote(child) + " is inside "
+                        + GoStrings.quote(p) + ", which is a hardlink");
             }
             missing.push(p);
             p = GoPaths.parent(p);
         }
         Entry d = byName.get(p);
         if (d.type() != EntryType.DIR) {
-            throw bad(Reason.BAD_TREE, ChunkVerificationException.quote(child) + " is inside "
-                    + ChunkVerificationException.quote(p) + ", which is not a directory");
+            throw bad(Reason.BAD_TREE, GoStrings.quote(child) + " is inside "
+                    + GoStrings.quote(p) + ", which is not a directory");
         }
         while (!missing.isEmpty()) {
             String m = missing.pop();
@@ -239,19 +239,19 @@ final class IndexBuilder {
         String link = name;
         while (hardlinks.containsKey(link)) {
             if (!seen.add(link)) {
-                throw bad(Reason.BAD_HARDLINK, "hardlink " + ChunkVerificationException.quote(name)
+                throw bad(Reason.BAD_HARDLINK, "hardlink " + GoStrings.quote(name)
                         + " is part of a hardlink cycle");
             }
             link = hardlinks.get(link);
         }
         Entry target = byName.get(link);
         if (target == null) {
-            throw bad(Reason.BAD_HARDLINK, "hardlink " + ChunkVerificationException.quote(name)
-                    + " points to " + ChunkVerificationException.quote(link) + ", which has no entry");
+            throw bad(Reason.BAD_HARDLINK, "hardlink " + GoStrings.quote(name)
+                    + " points to " + GoStrings.quote(link) + ", which has no entry");
         }
         if (target.type() == EntryType.DIR) {
-            throw bad(Reason.BAD_HARDLINK, "hardlink " + ChunkVerificationException.quote(name)
-                    + " points to the directory " + ChunkVerificationException.quote(link));
+            throw bad(Reason.BAD_HARDLINK, "hardlink " + GoStrings.quote(name)
+                    + " points to the directory " + GoStrings.quote(link));
         }
         return target;
     }
@@ -278,7 +278,7 @@ final class IndexBuilder {
         long lastInner = -1;
         for (FileEntries f : files) {
             Entry file = f.entry();
-            String what = "file " + ChunkVerificationException.quote(file.path());
+            String what = "file " + GoStrings.quote(file.path());
             if (file.size == 0) {
                 if (f.pieces().size() > 1) {
                     throw bad(Reason.BAD_CHUNKS, what + " is empty but has chunk entries");

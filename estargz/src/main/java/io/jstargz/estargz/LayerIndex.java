@@ -88,7 +88,10 @@ public final class LayerIndex {
         return root;
     }
 
-    /** The entry at a path ({@code "a/b"}, {@code "/a/b"} and {@code "./a/b"} are the same), without following symlinks. */
+    /**
+     * The entry at a path ({@code "a/b"}, {@code "/a/b"} and {@code "./a/b"} are the same), without following
+     * symlinks.
+     */
     public Optional<Entry> lookup(String path) {
         return Optional.ofNullable(byPath.get(GoPaths.cleanEntryName(path)));
     }

@@ -22,14 +22,17 @@ import java.util.zip.Deflater;
 /**
  * Writes a sequence of independent gzip members, compressing on several threads while writing strictly in order.
  *
- * <p>Uncompressed bytes are collected into 1 MiB batches; each batch holds pieces of one or more members and is
- * compressed as one task. A member longer than a batch is split pigz-style: each piece is primed with the previous
- * 32 KiB as a preset dictionary and ended with a sync flush, so the pieces concatenate into one valid deflate
- * stream. At most {@code 2 * parallelism} batches are in flight, which bounds memory whatever the layer size.
+ * <p>Uncompressed bytes are collected into batches of about 1 MiB; each batch holds pieces of one or more members
+ * and is compressed as one task. A member longer than a batch is split pigz-style: each piece is primed with the
+ * previous 32 KiB as a preset dictionary and ended with a sync flush, so the pieces concatenate into one valid
+ * deflate stream. At most {@code 2 * parallelism} batches are in flight, which bounds memory whatever the layer size.
  * The uncompressed and compressed SHA-256 (diffID and blob digest) are computed on the way.
  */
 final class ParallelGzipWriter implements AutoCloseable {
-    static final int BATCH_SIZE = 1 << 20;
+    // sized so that a buffer plus its array header fits one 1 MiB G1 region: humongous objects of a little over
+    // 1 MiB would take two regions each and waste half of them in small heaps
+    static final int BATCH_SIZE = (1 << 20) - (32 << 10);
+    private static final int OUTPUT_SIZE = (1 << 20) - 64;
     private static final int DICT_SIZE = 32 * 1024;
 
     private final OutputStream out;
@@ -38,6 +41,9 @@ final class ParallelGzipWriter implements AutoCloseable {
     private final BlockingQueue<Deflater> deflaters;
     private final ArrayDeque<Future<Batch>> inFlight = new ArrayDeque<>();
     private final int maxInFlight;
+    // batch buffers are large (humongous for G1), so they are reused rather than left to the collector
+    private final BlockingQueue<byte[]> freeInputs;
+    private final BlockingQueue<byte[]> freeOutputs;
 
     private final MessageDigest uncompressedDigest = Digests.sha256();
     private final MessageDigest compressedDigest = Digests.sha256();
@@ -65,7 +71,8 @@ final class ParallelGzipWriter implements AutoCloseable {
         boolean last;
         long crc;
         long isize;
-        byte[] compressed;
+        int compressedOffset;
+        int compressedLength;
 
         Piece(int off, boolean memberStart, LongConsumer offsetSink, byte[] dictionary) {
             this.off = off;
@@ -75,13 +82,24 @@ final class ParallelGzipWriter implements AutoCloseable {
         }
     }
 
-    private record Batch(byte[] data, List<Piece> pieces) {
+    /** Uncompressed bytes of some pieces, and (once compressed) their compressed bytes. */
+    private static final class Batch {
+        final byte[] data;
+        final List<Piece> pieces;
+        ByteBuf compressed;
+
+        Batch(byte[] data, List<Piece> pieces) {
+            this.data = data;
+            this.pieces = pieces;
+        }
     }
 
     ParallelGzipWriter(OutputStream out, int level, int parallelism) {
         this.out = out;
         this.level = level;
         this.maxInFlight = 2 * parallelism;
+        this.freeInputs = new ArrayBlockingQueue<>(maxInFlight + 2);
+        this.freeOutputs = new ArrayBlockingQueue<>(maxInFlight + 2);
         this.deflaters = new ArrayBlockingQueue<>(parallelism);
         for (int i = 0; i < parallelism; i++) {
             deflaters.add(new Deflater(level, true));
@@ -176,7 +194,8 @@ final class ParallelGzipWriter implements AutoCloseable {
             open = null;
         }
         Batch batch = new Batch(buf, pieces);
-        buf = new byte[BATCH_SIZE];
+        byte[] next = freeInputs.poll();
+        buf = next != null ? next : new byte[BATCH_SIZE];
         used = 0;
         pieces = new ArrayList<>();
         if (executor == null) {
@@ -211,8 +230,10 @@ final class ParallelGzipWriter implements AutoCloseable {
             throw new InterruptedIOException("interrupted while compressing");
         }
         try {
+            byte[] out = freeOutputs.poll();
+            batch.compressed = new ByteBuf(out != null ? out : new byte[OUTPUT_SIZE]);
             for (Piece p : batch.pieces) {
-                p.compressed = deflate(d, batch.data, p);
+                deflate(d, batch.data, p, batch.compressed);
             }
             return batch;
         } finally {
@@ -220,30 +241,27 @@ final class ParallelGzipWriter implements AutoCloseable {
         }
     }
 
-    private static byte[] deflate(Deflater d, byte[] data, Piece p) {
+    private static void deflate(Deflater d, byte[] data, Piece p, ByteBuf out) {
         d.reset();
         if (p.dictionary != null) {
             d.setDictionary(p.dictionary);
         }
         d.setInput(data, p.off, p.len);
-        ByteBuf outBuf = new ByteBuf(p.len + (p.len >> 3) + 64);
-        byte[] chunk = new byte[Math.min(64 * 1024, p.len + 1024)];
+        p.compressedOffset = out.size();
         if (p.last) {
             d.finish();
-            while (!d.finished()) {
-                int n = d.deflate(chunk, 0, chunk.length);
-                outBuf.append(chunk, 0, n);
-            }
-        } else {
-            while (true) {
-                int n = d.deflate(chunk, 0, chunk.length, Deflater.SYNC_FLUSH);
-                outBuf.append(chunk, 0, n);
-                if (n < chunk.length && d.needsInput()) {
-                    break;
-                }
+        }
+        while (true) {
+            out.ensure(4096);
+            int space = out.free();
+            int n = p.last ? d.deflate(out.array(), out.size(), space)
+                    : d.deflate(out.array(), out.size(), space, Deflater.SYNC_FLUSH);
+            out.advance(n);
+            if (p.last ? d.finished() : n < space && d.needsInput()) {
+                break;
             }
         }
-        return outBuf.toByteArray();
+        p.compressedLength = out.size() - p.compressedOffset;
     }
 
     private Batch await(Future<Batch> f) throws IOException {
@@ -263,15 +281,20 @@ final class ParallelGzipWriter implements AutoCloseable {
                 if (p.offsetSink != null) {
                     p.offsetSink.accept(compressedSize);
                 }
-                emit(gzipHeader());
+                byte[] header = gzipHeader();
+                emit(header, 0, header.length);
             }
-            emit(p.compressed);
+            emit(batch.compressed.array(), p.compressedOffset, p.compressedLength);
             if (p.last) {
                 byte[] trailer = new byte[8];
                 le32(trailer, 0, p.crc);
                 le32(trailer, 4, p.isize);
-                emit(trailer);
+                emit(trailer, 0, trailer.length);
             }
+        }
+        freeInputs.offer(batch.data);
+        if (batch.compressed.array().length == OUTPUT_SIZE) {
+            freeOutputs.offer(batch.compressed.array());
         }
     }
 
@@ -291,13 +314,13 @@ final class ParallelGzipWriter implements AutoCloseable {
     /** Writes bytes that are not part of any compressed member (the footer is its own ready-made member). */
     void writeRaw(byte[] b) throws IOException {
         flush();
-        emit(b);
+        emit(b, 0, b.length);
     }
 
-    private void emit(byte[] b) throws IOException {
-        out.write(b);
-        compressedDigest.update(b);
-        compressedSize += b.length;
+    private void emit(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+        compressedDigest.update(b, off, len);
+        compressedSize += len;
     }
 
     /** Compresses and writes everything written so far; afterwards all offset sinks have been called. */
@@ -309,6 +332,8 @@ final class ParallelGzipWriter implements AutoCloseable {
         while (!inFlight.isEmpty()) {
             writeOut(await(inFlight.poll()));
         }
+        freeInputs.clear();
+        freeOutputs.clear();
     }
 
     /** Compressed bytes written so far (exact after {@link #flush()}). */

@@ -1,7 +1,8 @@
 package io.jstargz.estargz;
 
 import java.nio.charset.StandardCharsets;
-import java.util.TreeMap;
+import java.util.Collections;
+import java.util.SortedMap;
 
 /**
  * A tar header as Go's {@code archive/tar.Header} holds it. Strings are raw bytes (as Go strings are); PAX record
@@ -51,7 +52,8 @@ final class TarHeader {
     int atimeNano;
     long ctimeSec = ZERO_TIME_SECONDS;
     int ctimeNano;
-    TreeMap<String, byte[]> paxRecords = new TreeMap<>();
+    /** PAX records as read; never modified once set, so headers can share it. */
+    SortedMap<String, byte[]> paxRecords = Collections.emptySortedMap();
     int format;
 
     /** A header for a regular file the converter adds itself (a landmark or the TOC). */
@@ -82,7 +84,7 @@ final class TarHeader {
         h.atimeNano = atimeNano;
         h.ctimeSec = ctimeSec;
         h.ctimeNano = ctimeNano;
-        h.paxRecords = new TreeMap<>(paxRecords);
+        h.paxRecords = paxRecords;
         h.format = format;
         return h;
     }

@@ -1,12 +1,10 @@
 package io.jstargz.estargz;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.SortedMap;
 
 /**
  * Reads tar headers exactly as Go's {@code archive/tar.Reader} does (formats, PAX and GNU long names, the
@@ -101,7 +99,7 @@ final class TarReader {
 
     /** The next file's header with PAX/GNU meta-headers merged, or null at the end of the archive. */
     TarHeader next() throws IOException {
-        TreeMap<String, byte[]> pax = null;
+        SortedMap<String, byte[]> pax = null;
         byte[] longName = null;
         byte[] longLink = null;
         int format = TarHeader.FORMAT_USTAR | TarHeader.FORMAT_PAX | TarHeader.FORMAT_GNU;
@@ -140,7 +138,7 @@ final class TarReader {
                         headerOffset);
                 case TarHeader.TYPE_GNU_LONG_NAME, TarHeader.TYPE_GNU_LONG_LINK -> {
                     format &= TarHeader.FORMAT_GNU;
-                    byte[] s = cString(readSpecial(headerOffset), 0, Integer.MAX_VALUE);
+                    byte[] s = TarFields.cString(readSpecial(headerOffset), 0, Integer.MAX_VALUE);
                     if (h.typeflag == TarHeader.TYPE_GNU_LONG_NAME) {
                         longName = s;
                     } else {
@@ -205,11 +203,11 @@ final class TarReader {
     }
 
     private TarHeader parseBlock(int blockFormat, long at) throws IOException {
-        NumberParser p = new NumberParser();
+        TarFields.NumberParser p = new TarFields.NumberParser();
         TarHeader h = new TarHeader();
         h.typeflag = blk[156];
-        h.name = cString(blk, 0, 100);
-        h.linkname = cString(blk, 157, 100);
+        h.name = TarFields.cString(blk, 0, 100);
+        h.linkname = TarFields.cString(blk, 157, 100);
         h.size = p.numeric(blk, 124, 12);
         h.mode = p.numeric(blk, 100, 8);
         h.uid = p.numeric(blk, 108, 8);
@@ -217,14 +215,14 @@ final class TarReader {
         h.mtimeSec = p.numeric(blk, 136, 12);
         h.format = TarHeader.FORMAT_UNKNOWN;
         if (blockFormat > TarHeader.FORMAT_V7) {
-            h.uname = cString(blk, 265, 32);
-            h.gname = cString(blk, 297, 32);
+            h.uname = TarFields.cString(blk, 265, 32);
+            h.gname = TarFields.cString(blk, 297, 32);
             h.devmajor = p.numeric(blk, 329, 8);
             h.devminor = p.numeric(blk, 337, 8);
             byte[] prefix = new byte[0];
             if ((blockFormat & (TarHeader.FORMAT_USTAR | TarHeader.FORMAT_PAX)) != 0) {
                 h.format = blockFormat;
-                prefix = cString(blk, 345, 155);
+                prefix = TarFields.cString(blk, 345, 155);
                 boolean nonAscii = false;
                 for (byte b : blk) {
                     nonAscii |= b < 0;
@@ -235,12 +233,12 @@ final class TarReader {
                     h.format = TarHeader.FORMAT_UNKNOWN;
                 }
             } else if (blockFormat == TarHeader.FORMAT_STAR) {
-                prefix = cString(blk, 345, 131);
+                prefix = TarFields.cString(blk, 345, 131);
                 h.atimeSec = p.numeric(blk, 476, 12);
                 h.ctimeSec = p.numeric(blk, 488, 12);
             } else if (blockFormat == TarHeader.FORMAT_GNU) {
                 h.format = blockFormat;
-                NumberParser p2 = new NumberParser();
+                TarFields.NumberParser p2 = new TarFields.NumberParser();
                 if (blk[345] != 0) {
                     h.atimeSec = p2.numeric(blk, 345, 12);
                 }
@@ -251,8 +249,8 @@ final class TarReader {
                     // pre-Go 1.8 writers put a USTAR prefix where GNU keeps atime/ctime
                     h.atimeSec = TarHeader.ZERO_TIME_SECONDS;
                     h.ctimeSec = TarHeader.ZERO_TIME_SECONDS;
-                    byte[] s = cString(blk, 345, 155);
-                    if (GoTarWriter.isAscii(s)) {
+                    byte[] s = TarFields.cString(blk, 345, 155);
+                    if (TarFields.isAscii(s)) {
                         prefix = s;
                     }
                     h.format = TarHeader.FORMAT_UNKNOWN;
@@ -273,7 +271,7 @@ final class TarReader {
 
     /** Go's {@code block.getFormat}: checks the checksum, then guesses the format from the magic. */
     static int formatOf(byte[] b) {
-        NumberParser p = new NumberParser();
+        TarFields.NumberParser p = new TarFields.NumberParser();
         long stored = p.octal(b, 148, 8);
         long unsigned = 0;
         long signed = 0;
@@ -316,162 +314,23 @@ final class TarReader {
         return true;
     }
 
-    /** Go's {@code parser.parseString}: the bytes up to the first NUL. */
-    static byte[] cString(byte[] b, int off, int len) {
-        int end = Math.min(b.length, off + len);
-        for (int i = off; i < end; i++) {
-            if (b[i] == 0) {
-                return Arrays.copyOfRange(b, off, i);
-            }
-        }
-        return Arrays.copyOfRange(b, off, end);
-    }
-
-    private TreeMap<String, byte[]> parsePax(byte[] data, long at) throws IOException {
-        TreeMap<String, byte[]> out = new TreeMap<>();
-        String s = new String(data, StandardCharsets.ISO_8859_1);
-        int pos = 0;
-        while (pos < s.length()) {
-            int sp = s.indexOf(' ', pos);
-            long n;
-            try {
-                n = sp < 0 ? -1 : Long.parseLong(s.substring(pos, sp));
-            } catch (NumberFormatException e) {
-                n = -1;
-            }
-            if (n < 5 || n > s.length() - pos || pos + n <= sp + 1 || s.charAt((int) (pos + n - 1)) != '\n') {
-                throw bad("malformed PAX record", at);
-            }
-            String rec = s.substring(sp + 1, (int) (pos + n - 1));
-            int eq = rec.indexOf('=');
-            if (eq < 0) {
-                throw bad("malformed PAX record (no '=')", at);
-            }
-            String key = rec.substring(0, eq);
-            String value = rec.substring(eq + 1);
-            if (!GoTarWriter.validPaxRecord(key, value)) {
-                throw bad("invalid PAX record " + key, at);
-            }
-            out.put(key, value.getBytes(StandardCharsets.ISO_8859_1));
-            pos += (int) n;
-        }
-        return out;
-    }
-
-    private void mergePax(TarHeader h, TreeMap<String, byte[]> pax, long at) throws IOException {
+    private SortedMap<String, byte[]> parsePax(byte[] data, long at) throws InvalidLayerTarException {
         try {
-            for (Map.Entry<String, byte[]> e : pax.entrySet()) {
-                byte[] v = e.getValue();
-                if (v.length == 0) {
-                    continue;
-                }
-                String sv = new String(v, StandardCharsets.ISO_8859_1);
-                switch (e.getKey()) {
-                    case "path" -> h.name = v;
-                    case "linkpath" -> h.linkname = v;
-                    case "uname" -> h.uname = v;
-                    case "gname" -> h.gname = v;
-                    case "uid" -> h.uid = Long.parseLong(sv);
-                    case "gid" -> h.gid = Long.parseLong(sv);
-                    case "size" -> h.size = Long.parseLong(sv);
-                    case "mtime" -> {
-                        long[] t = parsePaxTime(sv);
-                        h.mtimeSec = t[0];
-                        h.mtimeNano = (int) t[1];
-                    }
-                    case "atime" -> {
-                        long[] t = parsePaxTime(sv);
-                        h.atimeSec = t[0];
-                        h.atimeNano = (int) t[1];
-                    }
-                    case "ctime" -> {
-                        long[] t = parsePaxTime(sv);
-                        h.ctimeSec = t[0];
-                        h.ctimeNano = (int) t[1];
-                    }
-                    default -> {
-                    }
-                }
-            }
+            return PaxRecords.parse(data);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage(), at);
+        }
+    }
+
+    private void mergePax(TarHeader h, SortedMap<String, byte[]> pax, long at) throws InvalidLayerTarException {
+        try {
+            PaxRecords.merge(h, pax);
         } catch (NumberFormatException e) {
             throw bad("invalid number in a PAX record", at);
         }
-        h.paxRecords = pax;
-    }
-
-    /** Go's {@code parsePAXTime}: seconds and nanoseconds ({@code [0, 1e9)}) of {@code "s[.frac]"}. */
-    static long[] parsePaxTime(String s) {
-        int dot = s.indexOf('.');
-        String ss = dot < 0 ? s : s.substring(0, dot);
-        String sn = dot < 0 ? "" : s.substring(dot + 1);
-        long secs = Long.parseLong(ss);
-        if (sn.isEmpty()) {
-            return new long[] {secs, 0};
-        }
-        for (int i = 0; i < sn.length(); i++) {
-            if (sn.charAt(i) < '0' || sn.charAt(i) > '9') {
-                throw new NumberFormatException(s);
-            }
-        }
-        sn = sn.length() < 9 ? (sn + "000000000").substring(0, 9) : sn.substring(0, 9);
-        long nsecs = Long.parseLong(sn);
-        if (!ss.isEmpty() && ss.charAt(0) == '-' && nsecs != 0) {
-            return new long[] {secs - 1, 1_000_000_000L - nsecs};
-        }
-        return new long[] {secs, nsecs};
     }
 
     private InvalidLayerTarException bad(String message, long offset) {
         return new InvalidLayerTarException("invalid tar: " + message + " at offset " + offset);
-    }
-
-    /** Go's {@code parser}: numeric fields in octal or base-256; remembers whether any failed. */
-    static final class NumberParser {
-        boolean failed;
-
-        long numeric(byte[] b, int off, int len) {
-            if ((b[off] & 0x80) != 0) {
-                int inv = (b[off] & 0x40) != 0 ? 0xff : 0;
-                long x = 0;
-                for (int i = 0; i < len; i++) {
-                    int c = (b[off + i] ^ inv) & 0xff;
-                    if (i == 0) {
-                        c &= 0x7f;
-                    }
-                    if ((x >>> 56) > 0) {
-                        failed = true;
-                        return 0;
-                    }
-                    x = x << 8 | c;
-                }
-                if ((x >>> 63) > 0) {
-                    failed = true;
-                    return 0;
-                }
-                return inv == 0xff ? ~x : x;
-            }
-            return octal(b, off, len);
-        }
-
-        long octal(byte[] b, int off, int len) {
-            int s = off;
-            int e = off + len;
-            while (s < e && (b[s] == ' ' || b[s] == 0)) {
-                s++;
-            }
-            while (e > s && (b[e - 1] == ' ' || b[e - 1] == 0)) {
-                e--;
-            }
-            if (s == e) {
-                return 0;
-            }
-            byte[] digits = cString(b, s, e - s);
-            try {
-                return Long.parseUnsignedLong(new String(digits, StandardCharsets.ISO_8859_1), 8);
-            } catch (NumberFormatException ex) {
-                failed = true;
-                return 0;
-            }
-        }
     }
 }

@@ -159,6 +159,19 @@ class HostileBlobTest {
         toc.writeTo(renamed);
         renamed.write(Footer.estargz(validTocOffset));
         assertInvalid(Reason.BAD_TOC, "not stargz.index.json", renamed.toByteArray());
+
+        ByteArrayOutputStream paxFlood = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(paxFlood)) {
+            byte[] record = PaxRecords.record("comment", new byte[(1 << 20) - 32]);
+            for (int i = 0; i < 8; i++) {
+                gz.write(new TarBytes().entry(TarBytes.h("x").type('x'), record).bytesSoFar());
+            }
+        }
+        ByteArrayOutputStream flooded = new ByteArrayOutputStream();
+        flooded.write(valid, 0, (int) validTocOffset);
+        paxFlood.writeTo(flooded);
+        flooded.write(Footer.estargz(validTocOffset));
+        assertInvalid(Reason.BAD_TOC, "bytes of tar headers before the TOC JSON", flooded.toByteArray());
         byte[] expected = "sha256:0000000000000000000000000000000000000000000000000000000000000000".getBytes();
         InvalidBlobException mismatch = assertThrows(InvalidBlobException.class, () -> EstargzReader.open(
                 new TestData.CountingSource(valid), OpenOptions.defaults("hostile")

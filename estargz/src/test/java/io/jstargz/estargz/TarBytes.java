@@ -137,7 +137,7 @@ final class TarBytes {
     /** A PAX extended header ('x') with these records, written as Python's tarfile does. */
     TarBytes pax(Map<String, byte[]> records) {
         ByteArrayOutputStream d = new ByteArrayOutputStream();
-        records.forEach((k, v) -> d.writeBytes(GoTarWriter.paxRecord(k, v)));
+        records.forEach((k, v) -> d.writeBytes(PaxRecords.record(k, v)));
         return entry(h("././@PaxHeader").type('x').mode(0), d.toByteArray());
     }
 

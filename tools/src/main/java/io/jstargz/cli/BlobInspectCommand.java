@@ -58,8 +58,8 @@ final class BlobInspectCommand implements Callable<Integer> {
                 ? "[0, " + index.prefetchEnd().getAsLong() + ")" : "none");
         out.println();
         out.printf("%-7s %6s %11s %10s %6s  %s%n", "TYPE", "MODE", "UID:GID", "SIZE", "CHUNKS", "PATH");
-        index.walk((path, e) -> out.printf("%-7s %6s %11s %10d %6d  %s%s%n", e.type().tocName(), String.format("%04o", e.mode()),
-                e.uid() + ":" + e.gid(), e.size(), e.chunks().size(), path,
+        index.walk((path, e) -> out.printf("%-7s %6s %11s %10d %6d  %s%s%n", e.type().tocName(),
+                String.format("%04o", e.mode()), e.uid() + ":" + e.gid(), e.size(), e.chunkCount(), path,
                 e.type() == EntryType.SYMLINK ? " -> " + e.linkName()
                         : !e.path().equals(path) ? " (hardlink to " + e.path() + ")" : ""));
         return 0;

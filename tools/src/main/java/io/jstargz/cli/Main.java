@@ -40,7 +40,15 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code;
+        try {
+            code = run(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("jstargz: out of memory (" + e.getMessage() + "); give the JVM more with "
+                    + "JAVA_OPTS=-Xmx...");
+            code = 1;
+        }
+        System.exit(code);
     }
 
     /** Runs the CLI on stdout and stderr (UTF-8, whatever the locale) and returns the exit code. */
