@@ -57,6 +57,32 @@ public record ConvertReport(String source, String destination, Digest digest, St
                 count(LayerReport.Outcome.REUSED),
                 count(LayerReport.Outcome.KEPT) == 0 ? "" : ", " + count(LayerReport.Outcome.KEPT) + " kept",
                 Sizes.human(sizeBefore()), Sizes.human(sizeAfter()), elapsed.toMillis() / 1000.0, pushed, present,
-                mounted);
+                mounted) + prioritization();
+    }
+
+    /** The summary's lines about prioritized files, if any were asked for. */
+    private String prioritization() {
+        long layersWith = layers().stream().filter(l -> !l.prioritized().isEmpty()).count();
+        List<String> missed = layers().stream().flatMap(l -> l.missed().stream()).toList();
+        List<String> unprovided = images.stream().flatMap(i -> i.unprioritized().stream()).distinct().toList();
+        if (layersWith == 0 && unprovided.isEmpty()) {
+            return "";
+        }
+        long placed = layers().stream().mapToLong(l -> l.prioritized().size() - l.missed().size()).sum();
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%n  prioritized: %d file(s) first in %d "
+                + "layer(s)", placed, layersWith));
+        if (!missed.isEmpty()) {
+            s.append(String.format(Locale.ROOT, "%n  not put first (a parent directory has no entry in the layer): "
+                    + "%s", examples(missed)));
+        }
+        if (!unprovided.isEmpty()) {
+            s.append(String.format(Locale.ROOT, "%n  in no layer: %s", examples(unprovided)));
+        }
+        return s.toString();
+    }
+
+    private static String examples(List<String> paths) {
+        return paths.size() <= 5 ? paths.toString()
+                : paths.subList(0, 5) + " and " + (paths.size() - 5) + " more";
     }
 }

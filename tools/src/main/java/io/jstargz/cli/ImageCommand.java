@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "Convert whole images to eStargz, optionally optimized for a workload.",
         subcommands = {
             ImageConvertCommand.class,
+            ImageOptimizeCommand.class,
         })
 final class ImageCommand implements Runnable {
 

@@ -34,6 +34,33 @@ class ImageCommandsTest {
     }
 
     @Test
+    void optimizeRecordsAndConvertReplaysTheRecord() throws Exception {
+        BusyboxImage.threeLayers(tmp.resolve("src"), "bb");
+        Path record = tmp.resolve("record.json");
+        Run optimize = BlobCommandsTest.jstargz("image", "optimize", "--progress", "plain", "--period", "30",
+                "--record-out", record.toString(), "oci:" + tmp.resolve("src") + ":bb",
+                "oci:" + tmp.resolve("dst") + ":opt", "--", "cat", "/etc/motd", "/data/hello.txt");
+        assertEquals(0, optimize.exit(), optimize.err());
+        assertTrue(optimize.out().contains("layer 2  etc/motd") && optimize.out().contains("layer 1  data/hello.txt"),
+                optimize.out());
+        assertTrue(optimize.err().contains("layer 3\nhello from layer 2"), optimize.err());
+        assertTrue(Files.readString(record).contains("{\"path\":\"etc/motd\",\"manifestDigest\":\"sha256:"),
+                Files.readString(record));
+
+        // the saved record, fed back, gives the same image
+        Run replay = BlobCommandsTest.jstargz("image", "convert", "--progress", "plain", "--prioritize-list",
+                record.toString(), "oci:" + tmp.resolve("src") + ":bb", "oci:" + tmp.resolve("dst") + ":replay");
+        assertEquals(0, replay.exit(), replay.err());
+        String index = Files.readString(tmp.resolve("dst/index.json"));
+        String digest = "\"digest\":\"sha256:[0-9a-f]{64}\"";
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(digest).matcher(index);
+        assertTrue(m.find());
+        String first = m.group();
+        assertTrue(m.find());
+        assertEquals(first, m.group(), "optimize and convert --prioritize-list of its record agree: " + index);
+    }
+
+    @Test
     void badArgumentsAreUsageErrors() {
         Run platform = BlobCommandsTest.jstargz("image", "convert", "--platform", "linux", "oci:a", "oci:b");
         assertEquals(2, platform.exit());
