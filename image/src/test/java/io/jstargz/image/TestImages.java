@@ -1,6 +1,7 @@
 package io.jstargz.image;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.MediaTypes;
 import io.jstargz.testing.BusyboxImage;
 import io.jstargz.testing.CommandResult;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** Images the tests convert, built locally from busybox-static, and the external tools run on them. */
 final class TestImages {
@@ -112,6 +114,19 @@ final class TestImages {
         ObjectNode d = Json.MAPPER.createObjectNode();
         d.put("mediaType", mediaType).put("digest", digest).put("size", bytes.length);
         return d;
+    }
+
+    /** Rewrites the config of the image tagged {@code tag} in a layout (new config, manifest and index entry). */
+    static void editConfig(Path dir, String tag, Consumer<ObjectNode> edit) throws IOException {
+        OciLayoutDir layout = new OciLayoutDir(dir);
+        Descriptor entry = layout.find(tag);
+        ObjectNode manifest = Json.object(Files.readAllBytes(layout.blob(entry.digest())), "manifest");
+        Descriptor configDesc = Json.read(manifest.get("config"), Descriptor.class, "config");
+        ObjectNode config = Json.object(Files.readAllBytes(layout.blob(configDesc.digest())), "config");
+        edit.accept(config);
+        manifest.set("config", blob(dir, configDesc.mediaType(), Json.bytes(config)));
+        ObjectNode m = blob(dir, entry.mediaType(), Json.bytes(manifest));
+        layout.tag(Json.read(m, Descriptor.class, "manifest"), tag);
     }
 
     static String umoci(String... args) throws IOException {
