@@ -16,7 +16,7 @@ import java.nio.file.Path;
 public interface ImageSink extends Closeable {
 
     /** A directory for temporary files; converted blobs written there can be {@linkplain #adoptBlob adopted}. */
-    Path workDir();
+    Path workDir() throws IOException;
 
     /** Makes sure the destination has the blob; {@code mountFrom} is a repository to mount it from, or null. */
     PushOutcome putBlob(Descriptor descriptor, BlobContent content, ImageReference mountFrom) throws IOException;

@@ -18,18 +18,21 @@ import java.security.MessageDigest;
 final class OciLayoutSink implements ImageSink {
     private final OciLayoutDir layout;
     private final String tag;
-    private final Path workDir;
+    private Path workDir;
 
-    OciLayoutSink(Path dir, String tag) throws IOException {
+    OciLayoutSink(Path dir, String tag) {
         this.layout = new OciLayoutDir(dir);
         this.tag = tag;
-        Files.createDirectories(dir.resolve("blobs/sha256"));
-        // in the layout, so converted blobs are renamed into place rather than copied
-        this.workDir = Files.createTempDirectory(dir, ".jstargz-work-");
     }
 
+    /** Created on first use, so that a conversion failing early leaves no trace at the destination. */
     @Override
-    public Path workDir() {
+    public synchronized Path workDir() throws IOException {
+        if (workDir == null) {
+            Files.createDirectories(layout.dir().resolve("blobs/sha256"));
+            // in the layout, so converted blobs are renamed into place rather than copied
+            workDir = Files.createTempDirectory(layout.dir(), ".jstargz-work-");
+        }
         return workDir;
     }
 
@@ -40,7 +43,7 @@ final class OciLayoutSink implements ImageSink {
         if (present(target, descriptor)) {
             return PushOutcome.ALREADY_EXISTS;
         }
-        Path tmp = Files.createTempFile(workDir, "blob-", ".tmp");
+        Path tmp = Files.createTempFile(workDir(), "blob-", ".tmp");
         try {
             MessageDigest hasher = descriptor.digest().newHasher();
             try (InputStream in = content.open(0);
@@ -76,7 +79,7 @@ final class OciLayoutSink implements ImageSink {
 
     @Override
     public void putManifest(Descriptor descriptor, byte[] bytes) throws IOException {
-        Path tmp = Files.createTempFile(workDir, "manifest-", ".tmp");
+        Path tmp = Files.createTempFile(workDir(), "manifest-", ".tmp");
         try {
             Files.write(tmp, bytes);
             adoptBlob(descriptor, tmp);
@@ -93,8 +96,10 @@ final class OciLayoutSink implements ImageSink {
     }
 
     @Override
-    public void close() throws IOException {
-        WorkDirs.delete(workDir);
+    public synchronized void close() throws IOException {
+        if (workDir != null) {
+            WorkDirs.delete(workDir);
+        }
     }
 
     @Override

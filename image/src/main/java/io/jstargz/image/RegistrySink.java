@@ -17,20 +17,24 @@ import java.nio.file.Path;
 final class RegistrySink implements ImageSink {
     private final RegistryClient client;
     private final ImageReference ref;
-    private final Path workDir;
+    private final Path tempBase;
+    private Path workDir;
 
-    RegistrySink(RegistryClient client, ImageReference ref, Path tempBase) throws IOException {
+    RegistrySink(RegistryClient client, ImageReference ref, Path tempBase) {
         if (ref.tag() == null) {
             throw new IllegalArgumentException("the destination " + ref + " needs a tag");
         }
         this.client = client;
         this.ref = new ImageReference(ref.registry(), ref.repository(), ref.tag(), null);
-        this.workDir = tempBase == null ? Files.createTempDirectory("jstargz-work-")
-                : Files.createTempDirectory(tempBase, "jstargz-work-");
+        this.tempBase = tempBase;
     }
 
     @Override
-    public Path workDir() {
+    public synchronized Path workDir() throws IOException {
+        if (workDir == null) {
+            workDir = tempBase == null ? Files.createTempDirectory("jstargz-work-")
+                    : Files.createTempDirectory(tempBase, "jstargz-work-");
+        }
         return workDir;
     }
 
@@ -57,8 +61,10 @@ final class RegistrySink implements ImageSink {
     }
 
     @Override
-    public void close() throws IOException {
-        WorkDirs.delete(workDir);
+    public synchronized void close() throws IOException {
+        if (workDir != null) {
+            WorkDirs.delete(workDir);
+        }
     }
 
     @Override

@@ -219,9 +219,10 @@ class ImageConvertTest {
 
     @Test
     void badInputsFailNamingWhatIsWrong(@TempDir Path tmp) throws Exception {
-        IOException noTag = assertThrows(IOException.class,
-                () -> convert("oci:" + busybox + ":nope", "oci:" + tmp + ":x", ImageConvertOptions.defaults()));
+        IOException noTag = assertThrows(IOException.class, () -> convert("oci:" + busybox + ":nope",
+                "oci:" + tmp.resolve("out") + ":x", ImageConvertOptions.defaults()));
         assertTrue(noTag.getMessage().contains("nope") && noTag.getMessage().contains("bb"), noTag.getMessage());
+        assertFalse(Files.exists(tmp.resolve("out")), "nothing is written when the source cannot be read");
 
         // a layer whose bytes do not match its digest
         Path broken = tmp.resolve("broken");

@@ -103,7 +103,8 @@ class ImageOptimizeTest {
         assertTrue(e.getMessage().contains("'ghost' is not in its /etc/passwd"), e.getMessage());
         assertEquals(List.of(), mountsUnder(tmp));
         try (var left = Files.list(tmp)) {
-            assertEquals(List.of("dst", "src"), left.map(p -> p.getFileName().toString()).sorted().toList());
+            assertEquals(List.of("src"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no work directory, and no destination written");
         }
     }
 }

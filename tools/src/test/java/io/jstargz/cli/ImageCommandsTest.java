@@ -1,6 +1,7 @@
 package io.jstargz.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.cli.BlobCommandsTest.Run;
@@ -62,14 +63,16 @@ class ImageCommandsTest {
 
     @Test
     void badArgumentsAreUsageErrors() {
-        Run platform = BlobCommandsTest.jstargz("image", "convert", "--platform", "linux", "oci:a", "oci:b");
+        String dst = "oci:" + tmp.resolve("dst");
+        Run platform = BlobCommandsTest.jstargz("image", "convert", "--platform", "linux", "oci:a", dst);
         assertEquals(2, platform.exit());
         assertTrue(platform.err().contains("invalid platform 'linux'"), platform.err());
-        Run location = BlobCommandsTest.jstargz("image", "convert", "dir:/x", "oci:b");
+        Run location = BlobCommandsTest.jstargz("image", "convert", "dir:/x", dst);
         assertEquals(2, location.exit());
         assertTrue(location.err().contains("unsupported image location 'dir:/x'"), location.err());
-        Run missing = BlobCommandsTest.jstargz("image", "convert", "oci:" + tmp.resolve("none"), "oci:b");
+        Run missing = BlobCommandsTest.jstargz("image", "convert", "oci:" + tmp.resolve("none"), dst);
         assertEquals(1, missing.exit());
         assertTrue(missing.err().contains("not an OCI image layout"), missing.err());
+        assertFalse(Files.exists(tmp.resolve("dst")), "nothing is written when the source cannot be read");
     }
 }
