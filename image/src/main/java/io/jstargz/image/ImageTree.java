@@ -122,6 +122,13 @@ final class ImageTree {
     private Image image(Descriptor descriptor, ManifestContent content, ObjectNode json, Platform platform)
             throws IOException {
         ImageManifest manifest = Json.read(json, ImageManifest.class, "manifest " + content.digest());
+        for (int i = 0; i < manifest.layers().size(); i++) {
+            Descriptor layer = manifest.layers().get(i);
+            if (!Manifests.isConvertibleLayer(layer.mediaType()) && !Manifests.isNonDistributable(layer.mediaType())) {
+                throw new IOException(src + ": layer " + i + " (" + layer.digest() + ") of manifest "
+                        + content.digest() + " is " + layer.mediaType() + "; jstargz converts tar and tar+gzip layers");
+            }
+        }
         byte[] configBytes = src.readBlob(manifest.config());
         ObjectNode config = Json.object(configBytes, src + ": config " + manifest.config().digest());
         JsonNode diffIds = config.path("rootfs").path("diff_ids");

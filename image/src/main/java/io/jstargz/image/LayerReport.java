@@ -25,7 +25,7 @@ public record LayerReport(Descriptor source, Descriptor target, String diffId, O
         CONVERTED,
         /** Already eStargz (its TOC verifies against its annotation), kept as it was. */
         REUSED,
-        /** Not a layer the converter rewrites (non-distributable), kept as it was. */
+        /** A non-distributable (foreign) layer, kept as it was and not copied. */
         KEPT
     }
 

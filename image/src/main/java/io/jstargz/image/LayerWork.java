@@ -156,7 +156,8 @@ final class LayerWork {
      */
     LayerReport produce(List<String> prioritized) throws IOException {
         try {
-            if (!Manifests.isConvertibleLayer(source.mediaType())) {
+            if (Manifests.isNonDistributable(source.mediaType())) {
+                // not ours to copy: registries serve it from its urls
                 phase(Phase.KEPT);
                 return new LayerReport(source, withType(source, Manifests.toOci(source.mediaType())), null,
                         Outcome.KEPT, null, List.of(), List.of());

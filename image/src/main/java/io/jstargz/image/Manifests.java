@@ -66,9 +66,9 @@ final class Manifests {
                 || MediaTypes.DOCKER_LAYER_GZIP.equals(mediaType) || DOCKER_LAYER.equals(mediaType);
     }
 
-    /** Whether this is a layer type at all (including ones left as they are: zstd, foreign). */
-    static boolean isLayer(String mediaType) {
-        return mediaType != null && (mediaType.startsWith("application/vnd.oci.image.layer.")
-                || mediaType.startsWith("application/vnd.docker.image.rootfs."));
+    /** Whether the layer is non-distributable (foreign): fetched from its urls, never pushed. */
+    static boolean isNonDistributable(String mediaType) {
+        return mediaType != null && (mediaType.startsWith(OCI_LAYER_NONDISTRIBUTABLE)
+                || mediaType.startsWith("application/vnd.docker.image.rootfs.foreign."));
     }
 }

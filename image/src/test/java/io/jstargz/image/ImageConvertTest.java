@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.image.ImageChecks.LayoutImage;
 import io.jstargz.image.LayerReport.Outcome;
@@ -236,6 +237,15 @@ class ImageConvertTest {
                 () -> convert("oci:" + broken + ":bb", "oci:" + tmp + ":x", ImageConvertOptions.defaults()));
         assertTrue(corrupt.getMessage().contains(image.manifest().layers().get(0).digest().toString()),
                 corrupt.getMessage());
+
+        Path zstd = tmp.resolve("zstd");
+        TestImages.busybox(zstd);
+        TestImages.edit(zstd, "bb", m -> ((ObjectNode) m.get("layers").get(0)).put("mediaType",
+                MediaTypes.OCI_LAYER_ZSTD), c -> { });
+        IOException unsupported = assertThrows(IOException.class,
+                () -> convert("oci:" + zstd + ":bb", "oci:" + tmp.resolve("zout") + ":x",
+                        ImageConvertOptions.defaults()));
+        assertTrue(unsupported.getMessage().contains(MediaTypes.OCI_LAYER_ZSTD), unsupported.getMessage());
 
         IllegalArgumentException archiveDst = assertThrows(IllegalArgumentException.class,
                 () -> convert("oci:" + busybox + ":bb", "docker-archive:" + tmp.resolve("x.tar"),

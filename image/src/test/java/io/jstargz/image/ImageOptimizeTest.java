@@ -97,8 +97,8 @@ class ImageOptimizeTest {
     @Test
     void aFailureAfterMountingLeavesNothingMounted(@TempDir Path tmp) throws Exception {
         BusyboxImage.threeLayers(tmp.resolve("src"), "bb");
-        TestImages.editConfig(tmp.resolve("src"), "bb", config -> ((ObjectNode) config.get("config"))
-                .put("User", "ghost"));
+        TestImages.edit(tmp.resolve("src"), "bb", manifest -> { },
+                config -> ((ObjectNode) config.get("config")).put("User", "ghost"));
         IOException e = assertThrows(IOException.class, () -> optimize(tmp, List.of(), Duration.ofSeconds(5)));
         assertTrue(e.getMessage().contains("'ghost' is not in its /etc/passwd"), e.getMessage());
         assertEquals(List.of(), mountsUnder(tmp));

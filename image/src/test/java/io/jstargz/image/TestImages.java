@@ -116,15 +116,17 @@ final class TestImages {
         return d;
     }
 
-    /** Rewrites the config of the image tagged {@code tag} in a layout (new config, manifest and index entry). */
-    static void editConfig(Path dir, String tag, Consumer<ObjectNode> edit) throws IOException {
+    /** Rewrites the manifest and config of the image tagged {@code tag} in a layout (and its index entry). */
+    static void edit(Path dir, String tag, Consumer<ObjectNode> manifestEdit, Consumer<ObjectNode> configEdit)
+            throws IOException {
         OciLayoutDir layout = new OciLayoutDir(dir);
         Descriptor entry = layout.find(tag);
         ObjectNode manifest = Json.object(Files.readAllBytes(layout.blob(entry.digest())), "manifest");
         Descriptor configDesc = Json.read(manifest.get("config"), Descriptor.class, "config");
         ObjectNode config = Json.object(Files.readAllBytes(layout.blob(configDesc.digest())), "config");
-        edit.accept(config);
+        configEdit.accept(config);
         manifest.set("config", blob(dir, configDesc.mediaType(), Json.bytes(config)));
+        manifestEdit.accept(manifest);
         ObjectNode m = blob(dir, entry.mediaType(), Json.bytes(manifest));
         layout.tag(Json.read(m, Descriptor.class, "manifest"), tag);
     }

@@ -6,7 +6,6 @@ import io.jstargz.image.ImageSink;
 import io.jstargz.image.ImageSource;
 import io.jstargz.image.ProgressPrinter;
 import io.jstargz.remote.RegistryClient;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,7 +27,7 @@ final class ImageConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandLine cmd = spec.commandLine();
-        var options = image.convertOptions(cmd, List.of());
+        var options = image.convertOptions(cmd);
         var src = image.location(cmd, image.source);
         var dst = image.location(cmd, image.destination);
         ConvertReport report;

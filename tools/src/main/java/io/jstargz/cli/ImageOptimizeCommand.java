@@ -49,7 +49,7 @@ final class ImageOptimizeCommand implements Callable<Integer> {
         CommandLine cmd = spec.commandLine();
         ImageOptimizer.Options options;
         try {
-            options = new ImageOptimizer.Options(image.convertOptions(cmd, List.of()), command,
+            options = new ImageOptimizer.Options(image.convertOptions(cmd), command,
                     Duration.ofSeconds(period), null);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());

@@ -63,11 +63,8 @@ final class ImageOptions {
     String progress = "auto";
 
     /** The conversion options, or a usage error naming the bad value. */
-    ImageConvertOptions convertOptions(CommandLine cmd, List<String> extraPrioritized) throws IOException {
-        List<String> files = new ArrayList<>(extraPrioritized);
-        if (prioritizeList != null) {
-            files.addAll(RecordFile.read(prioritizeList));
-        }
+    ImageConvertOptions convertOptions(CommandLine cmd) throws IOException {
+        List<String> files = prioritizeList == null ? List.of() : RecordFile.read(prioritizeList);
         try {
             return ImageConvertOptions.defaults().withChunkSize(chunkSize).withCompressionLevel(compressionLevel)
                     .withPrioritizedFiles(files).withForce(force).withMemoryBudget(memoryBudget)
