@@ -45,8 +45,9 @@ class ImageConvertTest {
     @BeforeAll
     static void setUp() throws IOException {
         registry = RegistryServer.start();
-        client = RegistryClient.create(RegistryConfig.builder().hostsDir(shared.resolve("no-hosts")).build(),
-                CredentialStore.ANONYMOUS);
+        // small upload chunks: the busybox layer (1 MiB) goes up in several PATCH requests
+        client = RegistryClient.create(RegistryConfig.builder().hostsDir(shared.resolve("no-hosts"))
+                .uploadChunkSize(256 << 10).build(), CredentialStore.ANONYMOUS);
         busybox = TestImages.busybox(shared.resolve("busybox")).dir();
         layered = TestImages.layered(shared.resolve("layered"));
     }
@@ -133,12 +134,19 @@ class ImageConvertTest {
     @Test
     void registryToRegistryMountsAndSkipsWhatIsThere() throws Exception {
         TestImages.skopeo("copy", "--dest-tls-verify=false", "oci:" + busybox + ":bb", reg("mount/orig:1"));
-        ConvertReport first = convert(reg("mount/orig:1"), reg("mount/esgz:1"), ImageConvertOptions.defaults());
-        assertEquals(PushOutcome.UPLOADED, first.layers().get(0).push());
-
-        // already eStargz: nothing converted, the same manifest, the layer mounted from the source repository
         RegistryAccessLog log = registry.accessLog();
         int mark = log.mark();
+        ConvertReport first = convert(reg("mount/orig:1"), reg("mount/esgz:1"), ImageConvertOptions.defaults());
+        assertEquals(PushOutcome.UPLOADED, first.layers().get(0).push());
+        registry.syncAccessLog();
+        assertTrue(log.since(mark).stream().filter(e -> e.method().equals("PATCH") && e.status() == 202).count() >= 3,
+                "a chunked upload: " + log.since(mark));
+        List<String> order = log.since(mark).stream().filter(e -> e.method().equals("PUT"))
+                .map(e -> e.uri().contains("/manifests/") ? "manifest" : "blob").toList();
+        assertEquals("manifest", order.get(order.size() - 1), "the manifest goes last: " + order);
+
+        // already eStargz: nothing converted, the same manifest, the layer mounted from the source repository
+        mark = log.mark();
         ConvertReport copy = convert(reg("mount/esgz:1"), reg("mount/copy:1"), ImageConvertOptions.defaults());
         assertTrue(copy.unchanged());
         assertEquals(first.digest(), copy.digest());
@@ -246,6 +254,7 @@ class ImageConvertTest {
                 () -> convert("oci:" + zstd + ":bb", "oci:" + tmp.resolve("zout") + ":x",
                         ImageConvertOptions.defaults()));
         assertTrue(unsupported.getMessage().contains(MediaTypes.OCI_LAYER_ZSTD), unsupported.getMessage());
+        assertFalse(Files.exists(tmp.resolve("zout")));
 
         IllegalArgumentException archiveDst = assertThrows(IllegalArgumentException.class,
                 () -> convert("oci:" + busybox + ":bb", "docker-archive:" + tmp.resolve("x.tar"),
