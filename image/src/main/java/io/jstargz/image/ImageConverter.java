@@ -12,6 +12,7 @@ import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,10 +61,10 @@ public final class ImageConverter {
         ExecutorService pool = pool(options.parallelLayers());
         try {
             Converted layers = convertLayers(images, works, pool);
-            Map<Image, ImageReport> reports = new LinkedHashMap<>();
+            List<ImageReport> reports = new ArrayList<>();
             Written top = write(root, src, sink, layers, reports, true);
             return new ConvertReport(src.toString(), sink.toString(), top.descriptor().digest(),
-                    top.descriptor().mediaType(), List.copyOf(reports.values()),
+                    top.descriptor().mediaType(), reports,
                     Duration.ofNanos(System.nanoTime() - start));
         } finally {
             pool.shutdownNow();
@@ -71,14 +72,15 @@ public final class ImageConverter {
         }
     }
 
-    /** The layers of each image, and the prioritized paths none of its layers provides. */
+    /** Per image: its layers, and the prioritized paths none of its layers provides. */
     private record Converted(Map<Image, List<LayerReport>> layers, Map<Image, List<String>> unassigned) {
     }
 
     private Converted convertLayers(List<Image> images, Map<Digest, LayerWork> works, ExecutorService pool)
             throws IOException {
-        Map<Image, List<List<String>>> prioritized = new HashMap<>();
-        Map<Image, List<String>> unassigned = new HashMap<>();
+        // keyed by identity: two entries of an index may hold equal manifests
+        Map<Image, List<List<String>>> prioritized = new IdentityHashMap<>();
+        Map<Image, List<String>> unassigned = new IdentityHashMap<>();
         if (!options.prioritizedFiles().isEmpty()) {
             // a path goes to the topmost layer that has it: every layer of an image is listed first
             Map<Digest, Future<Set<String>>> listings = new LinkedHashMap<>();
@@ -97,8 +99,9 @@ public final class ImageConverter {
                 unassigned.put(image, a.unassigned());
             }
         }
+        // one job per distinct layer and prioritized files, however many images share it
         Map<String, Future<LayerReport>> jobs = new HashMap<>();
-        Map<Image, List<Future<LayerReport>>> perImage = new LinkedHashMap<>();
+        Map<Image, List<Future<LayerReport>>> perImage = new IdentityHashMap<>();
         for (Image image : images) {
             List<Future<LayerReport>> futures = new ArrayList<>();
             List<Descriptor> layers = image.manifest().layers();
@@ -112,26 +115,21 @@ public final class ImageConverter {
             }
             perImage.put(image, futures);
         }
-        Map<Image, List<LayerReport>> out = new LinkedHashMap<>();
-        for (Map.Entry<Image, List<Future<LayerReport>>> e : perImage.entrySet()) {
+        Map<Image, List<LayerReport>> out = new IdentityHashMap<>();
+        for (Image image : images) {
             List<LayerReport> reports = new ArrayList<>();
-            List<Descriptor> layers = e.getKey().manifest().layers();
+            List<Descriptor> layers = image.manifest().layers();
             for (int i = 0; i < layers.size(); i++) {
-                reports.add(await(e.getValue().get(i), works.get(layers.get(i).digest())));
+                reports.add(await(perImage.get(image).get(i), works.get(layers.get(i).digest())));
             }
-            out.put(e.getKey(), reports);
-            List<String> missing = unassigned.getOrDefault(e.getKey(), List.of());
-            if (!missing.isEmpty()) {
-                note(e.getKey().platform() + ": no layer has " + missing.size() + " prioritized path(s), e.g. "
-                        + missing.subList(0, Math.min(3, missing.size())));
-            }
+            out.put(image, reports);
         }
         return new Converted(out, unassigned);
     }
 
     /** Writes config and manifest of each image, then the indexes above them; returns the top document. */
     private Written write(Node node, ImageSource src, ImageSink sink, Converted layers,
-                          Map<Image, ImageReport> reports, boolean top) throws IOException {
+                          List<ImageReport> reports, boolean top) throws IOException {
         Written written;
         if (node instanceof Image image) {
             List<LayerReport> layerReports = layers.layers().get(image);
@@ -142,7 +140,7 @@ public final class ImageConverter {
                 sink.putBlob(config.descriptor(), BlobContent.of(config.bytes()), null);
             }
             written = ManifestWriter.manifest(image, config, layerReports);
-            reports.put(image, new ImageReport(image.platform(), image.descriptor().digest(),
+            reports.add(new ImageReport(image.platform(), image.descriptor().digest(),
                     written.descriptor().digest(), layerReports,
                     layers.unassigned().getOrDefault(image, List.of())));
             note(image.platform() + ": manifest " + written.descriptor().digest()
