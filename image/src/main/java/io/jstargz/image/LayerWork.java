@@ -70,10 +70,6 @@ final class LayerWork {
         return source;
     }
 
-    LayerProgress progress() {
-        return progress;
-    }
-
     /** One more conversion will read the staged tar. */
     synchronized void addUse() {
         pendingUses++;
