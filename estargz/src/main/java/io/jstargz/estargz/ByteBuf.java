@@ -1,0 +1,91 @@
+package io.jstargz.estargz;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** A growable byte array without the locking of {@link java.io.ByteArrayOutputStream}. */
+final class ByteBuf {
+    private byte[] buf;
+    private int size;
+
+    ByteBuf(int initialCapacity) {
+        buf = new byte[Math.max(16, initialCapacity)];
+    }
+
+    /** A buffer writing into {@code array} (reused storage), from its start. */
+    ByteBuf(byte[] array) {
+        buf = array;
+    }
+
+    /** Makes room for at least {@code extra} more bytes. */
+    void ensure(int extra) {
+        if (size + extra > buf.length) {
+            long want = Math.max((long) buf.length * 2, (long) size + extra);
+            if (want > Integer.MAX_VALUE - 16) {
+                throw new OutOfMemoryError("buffer would exceed 2 GiB");
+            }
+            buf = Arrays.copyOf(buf, (int) want);
+        }
+    }
+
+    ByteBuf append(int b) {
+        ensure(1);
+        buf[size++] = (byte) b;
+        return this;
+    }
+
+    ByteBuf append(byte[] b, int off, int len) {
+        ensure(len);
+        System.arraycopy(b, off, buf, size, len);
+        size += len;
+        return this;
+    }
+
+    ByteBuf append(byte[] b) {
+        return append(b, 0, b.length);
+    }
+
+    ByteBuf ascii(String s) {
+        ensure(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            buf[size++] = (byte) s.charAt(i);
+        }
+        return this;
+    }
+
+    ByteBuf decimal(long v) {
+        return ascii(Long.toString(v));
+    }
+
+    ByteBuf utf8(String s) {
+        return append(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** Bytes that fit before the buffer must grow. */
+    int free() {
+        return buf.length - size;
+    }
+
+    /** Marks {@code n} bytes written directly into {@link #array()} at {@link #size()}. */
+    void advance(int n) {
+        size += n;
+    }
+
+    byte[] array() {
+        return buf;
+    }
+
+    byte[] toByteArray() {
+        return Arrays.copyOf(buf, size);
+    }
+
+    void writeTo(OutputStream out) throws IOException {
+        out.write(buf, 0, size);
+    }
+}

@@ -1,0 +1,96 @@
+package io.jstargz.estargz;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Go's {@code path} package (Clean, Split, Join) and the reference's {@code cleanEntryName}, on strings. */
+final class GoPaths {
+
+    private GoPaths() {
+    }
+
+    /** Go's {@code path.Clean}: purely lexical. */
+    static String clean(String path) {
+        if (path.isEmpty()) {
+            return ".";
+        }
+        boolean rooted = path.charAt(0) == '/';
+        List<String> out = new ArrayList<>();
+        int dotdots = 0;
+        for (String part : path.split("/", -1)) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                if (out.size() > dotdots) {
+                    out.remove(out.size() - 1);
+                } else if (!rooted) {
+                    out.add("..");
+                    dotdots++;
+                }
+                continue;
+            }
+            out.add(part);
+        }
+        String joined = String.join("/", out);
+        if (rooted) {
+            return "/" + joined;
+        }
+        return joined.isEmpty() ? "." : joined;
+    }
+
+    /** The reference's {@code cleanEntryName}: the path relative to the root, without {@code ./} or {@code /}. */
+    static String cleanEntryName(String name) {
+        return clean("/" + name).substring(1);
+    }
+
+    /** Go's {@code path.Split}: {@code [dir-with-trailing-slash, file]}. */
+    static String[] split(String path) {
+        int i = path.lastIndexOf('/');
+        return new String[] {path.substring(0, i + 1), path.substring(i + 1)};
+    }
+
+    /** Go's {@code path.Join}. */
+    static String join(String... elems) {
+        StringBuilder sb = new StringBuilder();
+        for (String e : elems) {
+            if (!e.isEmpty()) {
+                if (sb.length() > 0) {
+                    sb.append('/');
+                }
+                sb.append(e);
+            }
+        }
+        return sb.length() == 0 ? "" : clean(sb.toString());
+    }
+
+    /** Parent of a cleaned entry name ({@code ""} for top-level names). */
+    static String parent(String cleanName) {
+        int i = cleanName.lastIndexOf('/');
+        return i < 0 ? "" : cleanName.substring(0, i);
+    }
+
+    /** Base name of a cleaned entry name. */
+    static String base(String cleanName) {
+        return cleanName.substring(cleanName.lastIndexOf('/') + 1);
+    }
+
+    /**
+     * Why a raw tar/TOC name is unsafe to use as a path below the layer root, or null if it is fine. Names may start
+     * with {@code ./}; they may not be absolute, contain a {@code ..} component or a NUL.
+     */
+    static String unsafeNameProblem(String name) {
+        if (name.indexOf('\0') >= 0) {
+            return "contains a NUL character";
+        }
+        if (name.startsWith("/")) {
+            return "is an absolute path";
+        }
+        for (String part : name.split("/", -1)) {
+            if (part.equals("..")) {
+                return "contains a \"..\" component";
+            }
+        }
+        return null;
+    }
+}

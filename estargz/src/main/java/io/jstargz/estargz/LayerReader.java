@@ -1,0 +1,62 @@
+package io.jstargz.estargz;
+
+import java.io.IOException;
+
+/**
+ * Reads verified file content from a blob it can reach itself (a local file, or any {@link BlobSource}): for local
+ * use, the CLI and tests. Only the gzip members holding the requested range are read and decompressed. The FUSE read
+ * path fetches spans through its own cache instead and uses {@link ChunkDecoder} directly.
+ */
+public final class LayerReader {
+    private final BlobSource blob;
+    private final LayerIndex index;
+
+    public LayerReader(BlobSource blob, LayerIndex index) {
+        this.blob = blob;
+        this.index = index;
+    }
+
+    public LayerIndex index() {
+        return index;
+    }
+
+    /** The verified bytes of one chunk of a file. */
+    public byte[] readChunk(Entry file, Chunk chunk) throws IOException {
+        long span = chunk.spanLength();
+        if (span > Integer.MAX_VALUE - 16) {
+            throw new ChunkVerificationException(index.layerName(), file.path(), chunk.fileOffset(),
+                    "compressed span of " + span + " bytes is too large to read");
+        }
+        byte[] compressed = blob.read(chunk.blobOffset(), (int) span);
+        return index.decoder().decode(file, chunk, compressed);
+    }
+
+    /**
+     * Reads up to {@code length} verified bytes of a regular file starting at {@code offset}; fewer at the end of
+     * the file, none past it.
+     */
+    public byte[] read(Entry file, long offset, int length) throws IOException {
+        if (!file.isRegular()) {
+            throw new IllegalArgumentException(file + " is not a regular file");
+        }
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("negative offset or length");
+        }
+        long end = Math.min(file.size(), offset + length);
+        if (offset >= end) {
+            return new byte[0];
+        }
+        byte[] out = new byte[(int) (end - offset)];
+        for (int i = file.chunkIndexAt(offset); i >= 0 && i < file.chunks.length; i++) {
+            Chunk c = file.chunks[i];
+            if (c.fileOffset() >= end) {
+                break;
+            }
+            byte[] data = readChunk(file, c);
+            long from = Math.max(offset, c.fileOffset());
+            long to = Math.min(end, c.fileEnd());
+            System.arraycopy(data, (int) (from - c.fileOffset()), out, (int) (from - offset), (int) (to - from));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,52 @@
+package io.jstargz.estargz;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/** Helpers to look inside blobs in tests. */
+final class Blobs {
+    private Blobs() {
+    }
+
+    /** The whole blob decompressed, every gzip member in turn. */
+    static byte[] gunzip(byte[] blob) throws IOException {
+        try (GzipCompressorInputStream in = new GzipCompressorInputStream(new ByteArrayInputStream(blob), true)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** The TOC entries of a blob, parsed with our parser. */
+    static List<TocEntry> toc(byte[] blob) throws IOException {
+        TestData.CountingSource src = new TestData.CountingSource(blob);
+        LayerIndex index = EstargzReader.open(src, OpenOptions.defaults("blob"));
+        EstargzReader.Toc toc = EstargzReader.decodeToc(blob, (int) index.tocOffset(), (int) index.tocSize(),
+                OpenOptions.defaults("blob"));
+        return TocJsonParser.parse(toc.json(), "blob");
+    }
+
+    /** TOC entries as JSON lines, with compressed offsets zeroed: what must equal between two writers. */
+    static List<String> tocWithoutOffsets(byte[] blob) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (TocEntry e : toc(blob)) {
+            TocEntry.Builder b = e.toBuilder();
+            b.offset = 0;
+            out.add(new String(TocJsonWriter.write(List.of(b.build())), java.nio.charset.StandardCharsets.UTF_8)
+                    .replaceAll("\\s+", " "));
+        }
+        return out;
+    }
+
+    /** The uncompressed stream without the TOC tar entry and end-of-archive blocks at its end. */
+    static byte[] payloadTar(byte[] blob) throws IOException {
+        byte[] all = gunzip(blob);
+        TestData.CountingSource src = new TestData.CountingSource(blob);
+        LayerIndex index = EstargzReader.open(src, OpenOptions.defaults("blob"));
+        EstargzReader.Toc toc = EstargzReader.decodeToc(blob, (int) index.tocOffset(), (int) index.tocSize(),
+                OpenOptions.defaults("blob"));
+        int tocEntry = 512 + ((toc.json().length + 511) & ~511) + 1024;
+        return java.util.Arrays.copyOf(all, all.length - tocEntry);
+    }
+}

@@ -1,0 +1,121 @@
+package io.jstargz.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jstargz.estargz.ConvertOptions;
+import io.jstargz.estargz.ConvertResult;
+import io.jstargz.estargz.LayerConverter;
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code jstargz blob convert IN OUT}: a tar or tar.gz layer to an eStargz blob. */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = {"Convert a layer (tar or tar.gz) into an eStargz blob, laid out as the reference converter "
+            + "does.", "Prints one JSON object: tocDigest, diffID, blobDigest, size, uncompressedSize."})
+final class BlobConvertCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "IN", description = "Layer to convert: tar or tar.gz.")
+    Path in;
+
+    @Parameters(index = "1", paramLabel = "OUT", description = "Where to write the eStargz blob.")
+    Path out;
+
+    @Option(names = "--chunk-size", paramLabel = "N", converter = Sizes.class,
+            description = "Largest chunk of a file in one gzip member, in bytes (suffixes K, M, G). Default: 4M.")
+    int chunkSize = ConvertOptions.DEFAULT_CHUNK_SIZE;
+
+    @Option(names = "--compression-level", paramLabel = "L",
+            description = "gzip level, -1 or 0..9. Default: 9.")
+    int compressionLevel = ConvertOptions.DEFAULT_COMPRESSION_LEVEL;
+
+    @Option(names = "--prioritize", paramLabel = "PATH",
+            description = "A file to put first (prefetched); repeat for more, in order.")
+    List<String> prioritized = new ArrayList<>();
+
+    @Option(names = "--prioritize-list", paramLabel = "FILE",
+            description = "A file listing paths to prioritize, one per line (after any --prioritize).")
+    Path prioritizeList;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Threads compressing in parallel. Default: all cores.")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> paths = new ArrayList<>(prioritized);
+        if (prioritizeList != null) {
+            for (String line : Files.readAllLines(prioritizeList)) {
+                if (!line.isBlank()) {
+                    paths.add(line.strip());
+                }
+            }
+        }
+        ConvertOptions options;
+        try {
+            options = ConvertOptions.defaults().withChunkSize(chunkSize).withCompressionLevel(compressionLevel)
+                    .withPrioritizedFiles(paths).withParallelism(threads);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Path target = out.toAbsolutePath();
+        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+        ConvertResult result;
+        try {
+            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+                result = new LayerConverter(options.withTempDir(target.getParent())).convert(in, os);
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        for (String missed : result.missedPrioritizedFiles()) {
+            spec.commandLine().getErr().println("jstargz: warning: not prioritized (it or a parent directory has no "
+                    + "entry in the layer): " + missed);
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("tocDigest", result.tocDigest());
+        json.put("diffID", result.diffId());
+        json.put("blobDigest", result.blobDigest());
+        json.put("size", result.size());
+        json.put("uncompressedSize", result.uncompressedSize());
+        spec.commandLine().getOut().println(new ObjectMapper().writeValueAsString(json));
+        return 0;
+    }
+
+    /** Parses sizes like {@code 65536}, {@code 64K}, {@code 4M}, {@code 1G} (binary units). */
+    static final class Sizes implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            String v = value.strip().toUpperCase(java.util.Locale.ROOT).replaceAll("I?B$", "");
+            long unit = 1;
+            if (!v.isEmpty() && "KMG".indexOf(v.charAt(v.length() - 1)) >= 0) {
+                unit = 1L << (10 * ("KMG".indexOf(v.charAt(v.length() - 1)) + 1));
+                v = v.substring(0, v.length() - 1);
+            }
+            long n;
+            try {
+                n = Long.parseLong(v) * unit;
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException("not a size: " + value);
+            }
+            if (n <= 0 || n > Integer.MAX_VALUE) {
+                throw new CommandLine.TypeConversionException("size out of range: " + value);
+            }
+            return (int) n;
+        }
+    }
+}
