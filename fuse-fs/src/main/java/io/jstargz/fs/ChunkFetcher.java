@@ -74,7 +74,8 @@ final class ChunkFetcher {
         while (last + 1 < chunks.size() && chunks.get(last + 1).fileOffset() < end) {
             last++;
         }
-        int base = table.firstChunk(file) + first;
+        int fileBase = table.firstChunk(file);
+        int base = fileBase + first;
         int n = last - first + 1;
         byte[][] data = new byte[n][];
         int missing = 0;
@@ -86,7 +87,6 @@ final class ChunkFetcher {
                 missing++;
             }
         }
-        int fileBase = table.firstChunk(file);
         for (int k = 0; k < n; k++) {
             long start = table.chunk(base + k).fileOffset();
             // a read at a chunk's start that follows the previous chunk: the file is being read sequentially
@@ -235,7 +235,7 @@ final class ChunkFetcher {
                 try {
                     store.complete(s, claims.get(i), bytes.get(r), (int) (table.start(s) - ranges.get(r).offset()),
                             (int) table.length(s));
-                } catch (ChunkVerificationException e) {
+                } catch (ChunkVerificationException | RuntimeException e) {
                     log.warn("{}", e.getMessage());
                 }
             }
