@@ -152,7 +152,7 @@ final class BackgroundFetcher {
             try {
                 store.complete(s, batch.claims.get(i), bytes, (int) (table.start(s) - range.offset()),
                         (int) table.length(s));
-            } catch (ChunkVerificationException e) {
+            } catch (ChunkVerificationException | RuntimeException e) {
                 log.warn("{} (background fetch goes on)", e.getMessage());
             }
         }

@@ -12,6 +12,7 @@ import io.jstargz.fs.binding.TracingFilesystemOps;
 import io.jstargz.remote.RegistryBlobSource;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +71,7 @@ public final class LayerMount implements Closeable {
         this.fetchPool = new ThreadPoolExecutor(options.fetchThreads(), options.fetchThreads(),
                 POOL_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("jstargz-fetch"));
         this.fetchPool.allowCoreThreadTimeOut(true);
-        this.taskPool = Executors.newCachedThreadPool(threads("jstargz-prefetch"));
+        this.taskPool = Executors.newCachedThreadPool(threads("jstargz-fill"));
         ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, ranges, fetchPool, options.readTimeout(), gate,
                 counters);
         this.filesystem = new LayerFilesystem(index, fetcher, counters, options.accessListener());
@@ -231,14 +233,19 @@ public final class LayerMount implements Closeable {
         } finally {
             prefetchDone.complete(null);
         }
-        if (!options.backgroundFetch()) {
+        if (!options.backgroundFetch() || closed) {
             backgroundDone.complete(null);
             return;
         }
         counters.backgroundFetch = Phase.RUNNING;
         List<CompletableFuture<Void>> workers = new ArrayList<>();
-        for (int i = 0; i < options.backgroundWorkers(); i++) {
-            workers.add(CompletableFuture.runAsync(this::backgroundWorker, taskPool));
+        try {
+            for (int i = 0; i < options.backgroundWorkers(); i++) {
+                workers.add(CompletableFuture.runAsync(this::backgroundWorker, taskPool));
+            }
+        } catch (RejectedExecutionException closing) {
+            backgroundDone.complete(null);
+            return;
         }
         CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
             if (counters.backgroundFetch == Phase.RUNNING) {
@@ -281,7 +288,7 @@ public final class LayerMount implements Closeable {
             background.work();
         } catch (IOException e) {
             log.warn("{}", e.getMessage());
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -111,7 +111,7 @@ final class Prefetcher {
     private void complete(int s, CompletableFuture<byte[][]> claim, byte[] buf, int len) {
         try {
             store.complete(s, claim, buf, 0, len);
-        } catch (ChunkVerificationException e) {
+        } catch (ChunkVerificationException | RuntimeException e) {
             log.warn("{} (prefetch goes on)", e.getMessage());
         }
     }

@@ -62,9 +62,10 @@ final class SpanStore {
         if (inflight.putIfAbsent(s, mine) != null) {
             return null;
         }
-        if (isCached(s)) {
+        byte[][] cached = isCached(s) ? fromCache(s) : null;
+        if (cached != null) {
+            mine.complete(cached); // a reader may have joined in the meantime
             inflight.remove(s, mine);
-            mine.complete(null);
             return null;
         }
         return mine;
@@ -106,12 +107,6 @@ final class SpanStore {
     void fail(int s, CompletableFuture<byte[][]> claim, Throwable cause) {
         claim.completeExceptionally(cause);
         inflight.remove(s, claim);
-    }
-
-    /** Releases an owned claim without fetching (e.g. the span turned out to be cached). */
-    void release(int s, CompletableFuture<byte[][]> claim) {
-        inflight.remove(s, claim);
-        claim.completeExceptionally(new IllegalStateException("span " + s + " was released unfetched"));
     }
 
     private byte[][] decode(int s, byte[] buf, int off, int len) throws ChunkVerificationException {

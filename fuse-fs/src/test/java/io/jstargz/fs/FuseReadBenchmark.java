@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  *
  * <p>Options: {@code --file-mib N} (default 512), {@code --chunk-mib N} (4, the reference default),
  * {@code --runtime S} seconds per random-read run (10), {@code --cold-ios N} random reads per cold run (64, so most
- * of them miss), {@code --dir DIR} (bench/.cache/fuse).
+ * of them miss), {@code --memory-mib N} memory tier of the chunk cache (its default, 256), {@code --dir DIR}
+ * (bench/.cache/fuse).
  */
 public final class FuseReadBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,18 +46,18 @@ public final class FuseReadBenchmark {
     private final int fileMib;
     private final int runtime;
     private final int coldIos;
+    private final long memoryBytes;
     private final Path data;
-    private final List<String> rows = new ArrayList<>();
     private RegistryClient client;
     private ImageReference repo;
     private BlobContent blob;
-    private int run;
 
-    private FuseReadBenchmark(Path dir, int fileMib, int runtime, int coldIos) {
+    private FuseReadBenchmark(Path dir, int fileMib, int runtime, int coldIos, long memoryBytes) {
         this.dir = dir;
         this.fileMib = fileMib;
         this.runtime = runtime;
         this.coldIos = coldIos;
+        this.memoryBytes = memoryBytes;
         this.data = dir.resolve("data/big.bin");
     }
 
@@ -66,6 +67,7 @@ public final class FuseReadBenchmark {
         int chunkMib = 4;
         int runtime = 10;
         int coldIos = 64;
+        long memoryMib = ChunkCacheConfig.DEFAULT_MEMORY_BYTES >> 20;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(args[i + 1]);
@@ -73,10 +75,11 @@ public final class FuseReadBenchmark {
                 case "--chunk-mib" -> chunkMib = Integer.parseInt(args[i + 1]);
                 case "--runtime" -> runtime = Integer.parseInt(args[i + 1]);
                 case "--cold-ios" -> coldIos = Integer.parseInt(args[i + 1]);
+                case "--memory-mib" -> memoryMib = Long.parseLong(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        new FuseReadBenchmark(dir.toAbsolutePath(), fileMib, runtime, coldIos).run(chunkMib);
+        new FuseReadBenchmark(dir.toAbsolutePath(), fileMib, runtime, coldIos, memoryMib << 20).run(chunkMib);
     }
 
     private void run(int chunkMib) throws Exception {
@@ -87,8 +90,9 @@ public final class FuseReadBenchmark {
             repo = ImageReference.parse(registry.host() + "/" + REPO);
             blob = BlobContent.of(layer);
             client.pushBlob(repo, blob, null);
-            System.out.printf("file: %d MiB, %d MiB chunks, blob %d MiB; fio %s; random runs %d s, cold random %d"
-                    + " reads per run%n%n", fileMib, chunkMib, blob.size() >> 20, fioVersion(), runtime, coldIos);
+            System.out.printf("file: %d MiB, %d MiB chunks, blob %d MiB; chunk cache memory tier %d MiB; %s;"
+                    + " random runs %d s, cold random %d reads per run%n%n", fileMib, chunkMib, blob.size() >> 20,
+                    memoryBytes >> 20, fioVersion(), runtime, coldIos);
             System.out.println("| source | seq MB/s, 1 job | seq MB/s, 4 jobs | 4 KiB rand IOPS, 1 job"
                     + " | 4 KiB rand IOPS, 4 jobs | fetched by FUSE (MiB, requests) |");
             System.out.println("|---|---:|---:|---:|---:|---|");
@@ -142,7 +146,7 @@ public final class FuseReadBenchmark {
         for (int k = 0; k < 4; k++) {
             Path cacheDir = dir.resolve("cold-cache-" + k);
             deleteTree(cacheDir);
-            try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(cacheDir));
+            try (ChunkCache cache = openCache(cacheDir);
                  LayerMount m = mount(cache)) {
                 cells.add(measure(k, m.mountPoint().resolve("big.bin"), List.of(), true));
                 bytes += m.progress().onDemandBytes();
@@ -157,14 +161,14 @@ public final class FuseReadBenchmark {
     private void warm() throws Exception {
         Path cacheDir = dir.resolve("warm-cache");
         deleteTree(cacheDir);
-        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(cacheDir)); LayerMount m = mount(cache)) {
+        try (ChunkCache cache = openCache(cacheDir); LayerMount m = mount(cache)) {
             readAll(m.mountPoint().resolve("big.bin"));
         }
         List<String> cells = new ArrayList<>();
         long bytes = 0;
         long requests = 0;
         for (int k = 0; k < 4; k++) {
-            try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(cacheDir)); LayerMount m = mount(cache)) {
+            try (ChunkCache cache = openCache(cacheDir); LayerMount m = mount(cache)) {
                 cells.add(measure(k, m.mountPoint().resolve("big.bin"), List.of(), false));
                 bytes += m.progress().onDemandBytes();
                 requests += m.progress().requests();
@@ -176,7 +180,7 @@ public final class FuseReadBenchmark {
     /** One mount, the file read once: the kernel serves it from the page cache. */
     private void pageCached() throws Exception {
         Path cacheDir = dir.resolve("warm-cache");
-        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(cacheDir)); LayerMount m = mount(cache)) {
+        try (ChunkCache cache = openCache(cacheDir); LayerMount m = mount(cache)) {
             Path file = m.mountPoint().resolve("big.bin");
             readAll(file);
             long before = m.progress().requests();
@@ -188,11 +192,17 @@ public final class FuseReadBenchmark {
         deleteTree(cacheDir);
     }
 
+    private ChunkCache openCache(Path cacheDir) throws IOException {
+        return ChunkCache.open(new ChunkCacheConfig(cacheDir, memoryBytes, ChunkCacheConfig.DEFAULT_DISK_BYTES,
+                ChunkCacheConfig.DEFAULT_SHARD_WIDTH));
+    }
+
+    /** A fresh mount of the layer from the registry, without prefetch or background fetch; its directory goes at close. */
     private LayerMount mount(ChunkCache cache) throws IOException {
         LayerMountOptions options = LayerMountOptions.builder().prefetch(false).backgroundFetch(false).build();
         LayerMount m = LayerMount.open(new LayerIdentity(repo.toString(), blob.digest().toString()),
                 client.openBlob(repo, blob.digest(), blob.size()), cache, options);
-        Path mp = Files.createDirectories(dir.resolve("mnt-" + (run++)));
+        Path mp = Files.createDirectories(dir.resolve("mnt"));
         m.mount(mp);
         return m;
     }
@@ -208,7 +218,6 @@ public final class FuseReadBenchmark {
     private void print(String name, List<String> cells, long bytes, long requests) {
         String fetched = bytes < 0 ? "-" : String.format(Locale.ROOT, "%.0f, %d", bytes / 1048576.0, requests);
         String line = "| " + name + " | " + String.join(" | ", cells) + " | " + fetched + " |";
-        rows.add(line);
         System.out.println(line);
     }
 

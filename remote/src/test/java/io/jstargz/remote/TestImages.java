@@ -3,12 +3,13 @@ package io.jstargz.remote;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jstargz.estargz.BlobSource;
+import io.jstargz.estargz.EstargzReader;
+import io.jstargz.estargz.LayerIndex;
+import io.jstargz.estargz.OpenOptions;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -92,28 +93,9 @@ final class TestImages {
         return client.putManifest(ref, MediaTypes.OCI_INDEX, index);
     }
 
-    /** The TOC offset from an eStargz or legacy stargz footer (the 16 hex digits before "STARGZ"). */
-    static long tocOffset(byte[] footer) {
-        String text = new String(footer, StandardCharsets.ISO_8859_1);
-        int at = text.lastIndexOf("STARGZ");
-        return Long.parseLong(text.substring(at - 16, at), 16);
-    }
-
-    /**
-     * Reads footer and TOC the way the estargz reader opens a layer: one read of the last {@code tailSize} bytes,
-     * then the TOC member only if it starts before them. Returns the compressed TOC member.
-     */
-    static byte[] readTocLikeTheReader(BlobSource blob, int tailSize, int footerSize)
-            throws IOException {
-        long size = blob.size();
-        int tailLength = (int) Math.min(tailSize, size);
-        long tailStart = size - tailLength;
-        byte[] tail = blob.read(tailStart, tailLength);
-        long tocOffset = tocOffset(Arrays.copyOfRange(tail, tailLength - footerSize, tailLength));
-        long footerStart = size - footerSize;
-        if (tocOffset >= tailStart) {
-            return Arrays.copyOfRange(tail, (int) (tocOffset - tailStart), (int) (footerStart - tailStart));
-        }
-        return blob.read(tocOffset, (int) (footerStart - tocOffset));
+    /** Opens a layer with the estargz reader, checking its TOC against the builder's report. */
+    static LayerIndex open(BlobSource blob, String blobName, int tailSize) throws IOException {
+        return EstargzReader.open(blob, OpenOptions.defaults(blobName).withTailSize(tailSize)
+                .withExpectedTocDigest(report(blobName).get("tocDigest").asText()));
     }
 }
