@@ -23,7 +23,7 @@ public interface ImageSource extends Closeable {
 
     /**
      * A blob as a stream. Not necessarily checked: callers that need the check read it through
-     * {@link VerifyingInputStream}.
+     * {@link io.jstargz.remote.DigestVerifyingInputStream}.
      */
     InputStream openBlob(Descriptor descriptor) throws IOException;
 

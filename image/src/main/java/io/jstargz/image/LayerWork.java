@@ -11,6 +11,7 @@ import io.jstargz.image.LayerProgress.Phase;
 import io.jstargz.image.LayerReport.Outcome;
 import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.Digest;
+import io.jstargz.remote.DigestVerifyingInputStream;
 import io.jstargz.remote.MediaTypes;
 import io.jstargz.remote.PushOutcome;
 import java.io.BufferedInputStream;
@@ -119,8 +120,8 @@ final class LayerWork {
         phase(Phase.FETCHING);
         Path tar = Files.createTempFile(sink.workDir(), "layer-", ".tar");
         try (InputStream raw = src.openBlob(source)) {
-            VerifyingInputStream verified = new VerifyingInputStream(raw, source.digest(), source.size(), name,
-                    progress::addIn);
+            DigestVerifyingInputStream verified = new DigestVerifyingInputStream(raw, source.digest(), source.size(),
+                    name, progress::addIn);
             InputStream in = new BufferedInputStream(verified, 1 << 16);
             InputStream plain = Streams.isGzip(in) ? new GzipCompressorInputStream(in, true) : in;
             List<String> paths;
