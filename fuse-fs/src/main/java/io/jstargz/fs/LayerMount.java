@@ -2,7 +2,9 @@ package io.jstargz.fs;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.estargz.BlobSource;
+import io.jstargz.estargz.ChunkVerificationException;
 import io.jstargz.estargz.EstargzReader;
+import io.jstargz.estargz.InvalidBlobException;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
 import io.jstargz.fs.LayerProgress.Phase;
@@ -57,6 +59,7 @@ public final class LayerMount implements Closeable {
     private final CompletableFuture<Void> prefetchDone = new CompletableFuture<>();
     private final CompletableFuture<Void> backgroundDone = new CompletableFuture<>();
     private volatile MountHandle handle;
+    private volatile Fetched alreadyFetched;
     private volatile boolean closed;
 
     private LayerMount(LayerIdentity identity, BlobSource blob, LayerIndex index, ChunkCache cache,
@@ -98,6 +101,27 @@ public final class LayerMount implements Closeable {
         return new LayerMount(identity, blob, index, cache, options);
     }
 
+    /**
+     * A layer whose index was already read (from a copy of its TOC kept locally, or shared by several mounts of one
+     * layer): no request is made here. The mount owns {@code blob} and closes it in {@link #close}.
+     *
+     * @throws InvalidBlobException     if the index's TOC digest is not the expected one
+     * @throws IllegalArgumentException if {@code blob} is not the size the index says
+     */
+    public static LayerMount open(LayerIdentity identity, LayerIndex index, BlobSource blob, ChunkCache cache,
+                                  LayerMountOptions options) throws IOException {
+        String expected = options.expectedTocDigest();
+        if (expected != null && !expected.equals(index.tocDigest())) {
+            throw new InvalidBlobException(InvalidBlobException.Reason.TOC_DIGEST_MISMATCH, "layer "
+                    + identity.name() + ": TOC digest is " + index.tocDigest() + ", expected " + expected);
+        }
+        if (blob.size() != index.blobSize()) {
+            throw new IllegalArgumentException("layer " + identity.name() + ": the blob is " + blob.size()
+                    + " bytes, its index says " + index.blobSize());
+        }
+        return new LayerMount(identity, blob, index, cache, options);
+    }
+
     public LayerIdentity identity() {
         return identity;
     }
@@ -128,6 +152,21 @@ public final class LayerMount implements Closeable {
         log.info("layer {} mounted at {} ({} entries, {} bytes)", identity.name(), h.mountPoint(),
                 index.entryCount(), index.blobSize());
         taskPool.execute(this::fetchAll);
+    }
+
+    /**
+     * Bytes of the blob fetched before the mount (the read of the blob's tail that opened the index brings file data
+     * too, all of a small layer): once mounted, the spans they hold whole are verified and cached first, so no fetch
+     * asks for them again. Call before {@link #mount}.
+     */
+    public synchronized void adopt(long offset, byte[] bytes) {
+        if (handle != null || closed) {
+            throw new IllegalStateException("layer " + identity.name() + ": adopt fetched bytes before mounting");
+        }
+        alreadyFetched = new Fetched(offset, bytes);
+    }
+
+    private record Fetched(long offset, byte[] bytes) {
     }
 
     /** Where the layer is mounted, or null before {@link #mount}. */
@@ -228,6 +267,7 @@ public final class LayerMount implements Closeable {
 
     /** The prefetch, then the background fetch. */
     private void fetchAll() {
+        adoptFetched();
         try {
             prefetch();
         } finally {
@@ -255,6 +295,26 @@ public final class LayerMount implements Closeable {
             }
             backgroundDone.complete(null);
         });
+    }
+
+    private void adoptFetched() {
+        Fetched f = alreadyFetched;
+        alreadyFetched = null;
+        if (f == null) {
+            return;
+        }
+        SpanTable table = store.table();
+        long end = f.offset() + f.bytes().length;
+        for (int s = table.firstSpanAtOrAfter(f.offset()); s < table.spanCount() && table.end(s) <= end; s++) {
+            CompletableFuture<byte[][]> claim = store.claimIfFree(s);
+            if (claim != null) {
+                try {
+                    store.complete(s, claim, f.bytes(), (int) (table.start(s) - f.offset()), (int) table.length(s));
+                } catch (ChunkVerificationException | RuntimeException e) {
+                    log.warn("{} (fetching it again when needed)", e.getMessage());
+                }
+            }
+        }
     }
 
     private void prefetch() {

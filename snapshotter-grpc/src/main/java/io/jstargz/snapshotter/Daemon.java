@@ -6,8 +6,8 @@ import io.jstargz.snapshotter.core.Snapshotter;
 import io.jstargz.snapshotter.grpc.IntrospectionService;
 import io.jstargz.snapshotter.grpc.SnapshotsService;
 import io.jstargz.snapshotter.grpc.UnixSocketServer;
+import io.jstargz.snapshotter.lazy.FuseRemoteLayers;
 import io.jstargz.snapshotter.remotelayer.RemoteLayerService;
-import io.jstargz.snapshotter.remotelayer.RemoteLayersDisabled;
 import io.jstargz.snapshotter.sys.SdNotify;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -46,9 +46,9 @@ public final class Daemon implements AutoCloseable {
         this.server = server;
     }
 
-    /** Starts serving with remote layers disabled (every layer is pulled normally). */
+    /** Starts serving, with layers mounted lazily as {@code config} says. */
     public static Daemon start(Config config) throws IOException {
-        return start(config, new RemoteLayersDisabled());
+        return start(config, FuseRemoteLayers.create(config));
     }
 
     /**

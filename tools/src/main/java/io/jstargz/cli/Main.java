@@ -24,6 +24,8 @@ import picocli.CommandLine.ScopeType;
         subcommands = {
             BlobCommand.class,
             MountCommand.class,
+            ServeCommand.class,
+            StatusCommand.class,
         })
 public final class Main implements Runnable {
 

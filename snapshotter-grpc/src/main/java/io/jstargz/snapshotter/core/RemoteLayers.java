@@ -1,5 +1,7 @@
 package io.jstargz.snapshotter.core;
 
+import io.jstargz.fs.binding.linux.MountTable;
+import io.jstargz.fs.binding.linux.Unmounter;
 import io.jstargz.snapshotter.model.Labels;
 import io.jstargz.snapshotter.model.SnapshotException;
 import io.jstargz.snapshotter.model.Usage;
@@ -13,8 +15,6 @@ import io.jstargz.snapshotter.remotelayer.RemoteLayerState;
 import io.jstargz.snapshotter.remotelayer.SnapshotRef;
 import io.jstargz.snapshotter.store.SnapshotStore;
 import io.jstargz.snapshotter.store.StoredSnapshot;
-import io.jstargz.snapshotter.sys.MountTable;
-import io.jstargz.snapshotter.sys.Unmount;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,8 +137,8 @@ final class RemoteLayers implements AutoCloseable {
             unmountQuietly(mountPoint);
             dirs.remove(id);
         } else {
-            LOG.info("layer {} of {} mounted lazily at {} (snapshot {})", src.layerDigest(), src.imageRef(),
-                    mountPoint, target);
+            LOG.info("layer {} of {} mounted lazily at {} (snapshot {}): {}", src.layerDigest(), src.imageRef(),
+                    mountPoint, target, mounted.detail());
         }
         throw SnapshotException.alreadyExists("target snapshot \"" + target + "\"");
     }
@@ -300,27 +300,17 @@ final class RemoteLayers implements AutoCloseable {
     }
 
     private static void detachLeftover(Path mountPoint) throws IOException {
-        if (MountTable.isMountPoint(mountPoint)) {
+        if (MountTable.at(mountPoint).isPresent()) {
             LOG.warn("remote layer service left {} mounted after a fallback; detaching it", mountPoint);
-            Unmount.detach(mountPoint);
+            Unmounter.detach(mountPoint);
         }
     }
 
     /** Unmounts every mounted layer (their records stay, to be restored at the next start). */
     @Override
     public void close() {
-        try {
-            for (RemoteLayerRecord r : store.read(tx -> tx.remotes())) {
-                if (r.state() == RemoteLayerState.MOUNTED) {
-                    unmountQuietly(r.mountPoint());
-                }
-            }
-        } catch (SnapshotException | IOException e) {
-            LOG.error("cannot list remote layers to unmount: {}", e.getMessage());
-        } finally {
-            checks.shutdownNow();
-            service.close();
-        }
+        checks.shutdownNow();
+        service.close();
     }
 
     /** Carries a check failure out of the parallel checks. */

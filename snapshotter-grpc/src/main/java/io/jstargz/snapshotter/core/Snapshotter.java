@@ -14,7 +14,6 @@ import io.jstargz.snapshotter.remotelayer.RemoteLayerService;
 import io.jstargz.snapshotter.store.SnapshotStore;
 import io.jstargz.snapshotter.store.StoredSnapshot;
 import io.jstargz.snapshotter.sys.FileTrees;
-import io.jstargz.snapshotter.sys.Unmount;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +65,7 @@ public final class Snapshotter implements AutoCloseable {
         Snapshotter s = new Snapshotter(store, dirs, OverlayMounts.detect(dirs),
                 new RemoteLayers(store, dirs, service, clock), clock);
         try {
-            for (Path stale : Unmount.detachAllUnder(dirs.snapshotsDir())) {
+            for (Path stale : FileTrees.detachAllUnder(dirs.snapshotsDir())) {
                 LOG.info("detached stale mount {}", stale);
             }
             s.cleanup();

@@ -8,8 +8,9 @@ public sealed interface PrepareOutcome {
      *
      * @param tocDigest the digest of the TOC that was verified and mounted
      * @param blobSize  the compressed layer blob's size in bytes
+     * @param detail    for the log: what mounting it took, e.g. {@code "index fetched in 9 ms, mounted in 4 ms"}
      */
-    record Mounted(String tocDigest, long blobSize) implements PrepareOutcome {
+    record Mounted(String tocDigest, long blobSize, String detail) implements PrepareOutcome {
     }
 
     /**

@@ -45,7 +45,10 @@ public interface RemoteLayerService extends AutoCloseable {
      */
     void restore(RemoteLayerRecord record, Map<String, String> labels) throws LayerUnavailableException;
 
-    /** Unmounts the layer at {@code mountPoint}; nothing mounted there is not an error. */
+    /**
+     * The snapshot of the layer at {@code mountPoint} is gone: unmount the layer and forget what was kept for it.
+     * Nothing mounted there is not an error.
+     */
     void unmount(Path mountPoint) throws IOException;
 
     /** Cache fill of the layer mounted at {@code mountPoint}, for {@code jstargz status}. */
@@ -53,7 +56,10 @@ public interface RemoteLayerService extends AutoCloseable {
         return FetchProgress.UNKNOWN;
     }
 
-    /** Unmounts every layer this service mounted and releases its resources. */
+    /**
+     * Unmounts every layer this service mounted and releases its resources; what a restart needs to mount them
+     * again ({@link #restore}) is kept.
+     */
     @Override
     void close();
 }
