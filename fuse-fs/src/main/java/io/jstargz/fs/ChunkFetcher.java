@@ -154,14 +154,19 @@ final class ChunkFetcher {
 
     /**
      * Starts fetching the {@link #READ_AHEAD_CHUNKS} chunks after chunk {@code g} of a file read sequentially, unless
-     * they are cached or being fetched, so the next chunk is ready when the reader gets there.
+     * they are being fetched, or loads them from the disk tier when they are cached, so the next chunk is in memory
+     * when the reader gets there.
      */
     private void readAhead(Entry file, int g, int fileEnd) {
         List<Integer> owned = new ArrayList<>();
         List<CompletableFuture<byte[][]>> claims = new ArrayList<>();
         for (int next = g + 1; next <= g + READ_AHEAD_CHUNKS && next < fileEnd; next++) {
             int s = table.spanOf(next);
-            if (owned.contains(s) || cached(next)) {
+            if (owned.contains(s)) {
+                continue;
+            }
+            if (cached(next)) {
+                promote(next);
                 continue;
             }
             CompletableFuture<byte[][]> claim = store.claimIfFree(s);
@@ -172,6 +177,15 @@ final class ChunkFetcher {
         }
         if (!owned.isEmpty()) {
             submit(file, table.chunk(g).fileEnd(), owned, claims);
+        }
+    }
+
+    /** Loads a chunk that may be on disk only into the memory tier, so the reader does not wait for the disk. */
+    private void promote(int g) {
+        try {
+            executor.execute(() -> cache.getIfPresent(table.key(g)));
+        } catch (RejectedExecutionException closed) {
+            // the layer is closing: nothing to warm up
         }
     }
 

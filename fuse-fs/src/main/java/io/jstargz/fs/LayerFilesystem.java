@@ -101,7 +101,11 @@ public final class LayerFilesystem implements FilesystemOps {
             throw new FsException(Errno.EINVAL, path + " is not a regular file");
         }
         if (listener != null && firstOpen(e.inode())) {
-            listener.firstOpened(path.substring(1));
+            try {
+                listener.firstOpened(path.substring(1));
+            } catch (RuntimeException ex) {
+                log.warn("layer {}: the access listener failed on \"{}\"", index.layerName(), path, ex);
+            }
         }
         return e.inode();
     }
