@@ -78,7 +78,7 @@ public final class LayerMount implements Closeable {
         ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, ranges, fetchPool, options.readTimeout(), gate,
                 counters);
         this.filesystem = new LayerFilesystem(index, fetcher, counters, options.accessListener());
-        this.background = new BackgroundFetcher(name, store, ranges, gate, counters);
+        this.background = new BackgroundFetcher(name, store, ranges, gate, options.backgroundGate(), counters);
         counters.prefetch = options.prefetch() ? Phase.PENDING : Phase.DISABLED;
         counters.backgroundFetch = options.backgroundFetch() ? Phase.PENDING : Phase.DISABLED;
     }
@@ -202,7 +202,8 @@ public final class LayerMount implements Closeable {
 
     /**
      * Checks that the layer can serve reads: it is mounted and its FUSE server runs, and unless the whole layer is
-     * cached, its registry answers (free when a request succeeded recently).
+     * cached, its registry answers (free when a request succeeded recently). A registry that does not answer is
+     * fine when the cache turns out to hold the whole layer (after a restart, the cache is only looked at then).
      *
      * @throws IOException saying what is wrong
      */
@@ -217,8 +218,24 @@ public final class LayerMount implements Closeable {
         }
         LayerProgress p = progress();
         if (p.fetchedBytes() < p.layerSize() && blob instanceof RegistryBlobSource remote) {
-            remote.check();
+            try {
+                remote.check();
+            } catch (IOException e) {
+                if (!allCached()) {
+                    throw e;
+                }
+            }
         }
+    }
+
+    /** Whether every span is cached, finding out for those not known to be (after a restart nothing is known). */
+    private boolean allCached() {
+        for (int s = 0; s < store.table().spanCount(); s++) {
+            if (!store.isCached(s)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Unmounts the layer, stops fetching and closes the blob. Closing twice is harmless. */

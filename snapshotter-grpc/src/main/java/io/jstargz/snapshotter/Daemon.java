@@ -3,10 +3,12 @@ package io.jstargz.snapshotter;
 import io.grpc.BindableService;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.core.Snapshotter;
+import io.jstargz.snapshotter.grpc.GrpcWarmup;
 import io.jstargz.snapshotter.grpc.IntrospectionService;
 import io.jstargz.snapshotter.grpc.SnapshotsService;
 import io.jstargz.snapshotter.grpc.UnixSocketServer;
 import io.jstargz.snapshotter.lazy.FuseRemoteLayers;
+import io.jstargz.snapshotter.metrics.MetricsServer;
 import io.jstargz.snapshotter.remotelayer.RemoteLayerService;
 import io.jstargz.snapshotter.sys.SdNotify;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +40,7 @@ public final class Daemon implements AutoCloseable {
     private final Snapshotter snapshotter;
     private final UnixSocketServer server;
     private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile MetricsServer metrics;
     private boolean closing;
 
     private Daemon(Config config, FileChannel lockFile, Snapshotter snapshotter, UnixSocketServer server) {
@@ -46,9 +50,19 @@ public final class Daemon implements AutoCloseable {
         this.server = server;
     }
 
-    /** Starts serving, with layers mounted lazily as {@code config} says. */
+    /** Starts serving, with layers mounted lazily as {@code config} says, and metrics if it asks for them. */
     public static Daemon start(Config config) throws IOException {
-        return start(config, FuseRemoteLayers.create(config));
+        FuseRemoteLayers layers = FuseRemoteLayers.create(config);
+        Daemon d = start(config, layers);
+        if (!config.metricsAddress().isEmpty()) {
+            try {
+                d.metrics = MetricsServer.start(config.metricsAddress(), layers::stats, d.snapshotter);
+            } catch (IOException | RuntimeException e) {
+                d.close();
+                throw new IOException("cannot serve metrics on " + config.metricsAddress() + ": " + e.getMessage(), e);
+            }
+        }
+        return d;
     }
 
     /**
@@ -59,10 +73,16 @@ public final class Daemon implements AutoCloseable {
         FileChannel lock = lockRoot(config.root());
         Snapshotter snapshotter = null;
         try {
+            if (config.warmUp()) {
+                remote.warmUp(config.root().resolve("warmup"));
+            }
             snapshotter = Snapshotter.open(config.root(), remote);
             List<BindableService> services = List.of(new SnapshotsService(snapshotter),
                     new IntrospectionService(snapshotter));
             UnixSocketServer server = UnixSocketServer.start(config.address(), services);
+            if (config.warmUp()) {
+                GrpcWarmup.run(config.address());
+            }
             LOG.info("jstargz snapshotter ready: root {}, socket {}", config.root(), config.address());
             return new Daemon(config, lock, snapshotter, server);
         } catch (IOException | RuntimeException e) {
@@ -116,6 +136,12 @@ public final class Daemon implements AutoCloseable {
         return snapshotter;
     }
 
+    /** The port metrics are served on, when {@code metrics_address} is set. */
+    public OptionalInt metricsPort() {
+        MetricsServer m = metrics;
+        return m == null ? OptionalInt.empty() : OptionalInt.of(m.port());
+    }
+
     /** Blocks until {@link #close()} has finished. */
     public void awaitClose() throws InterruptedException {
         closed.await();
@@ -132,6 +158,9 @@ public final class Daemon implements AutoCloseable {
         LOG.info("shutting down");
         SdNotify.notify("STOPPING=1");
         try {
+            if (metrics != null) {
+                metrics.close();
+            }
             server.close();
             snapshotter.close();
         } catch (IOException | RuntimeException e) {

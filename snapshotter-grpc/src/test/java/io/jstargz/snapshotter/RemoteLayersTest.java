@@ -25,6 +25,10 @@ import io.jstargz.testing.LayerBuilder;
 import io.jstargz.testing.RegistryAccessLog;
 import io.jstargz.testing.RegistryServer;
 import io.jstargz.testing.TcpProxy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,9 +86,12 @@ class RemoteLayersTest {
         registry.close();
     }
 
+    /** A daemon's configuration; background fetches start right after the prefetch unless extraToml has [fetch]. */
     private Config config(String root, String extraToml) throws Exception {
+        String fetch = extraToml.contains("[fetch]") ? "" : "[fetch]\nbackground_quiet_seconds = 0\n";
         return ConfigLoader.parse("root = \"" + tmp.resolve(root) + "\"\naddress = \"" + tmp.resolve(root + ".sock")
-                + "\"\n" + extraToml + "\n[registry]\nhosts_dir = \"" + tmp.resolve("no-hosts") + "\"\n", "test");
+                + "\"\n" + extraToml + "\n" + fetch + "[registry]\nhosts_dir = \"" + tmp.resolve("no-hosts") + "\"\n",
+                "test");
     }
 
     /** Prepare labels as containerd's CRI plugin sends them for {@code layer} of a two-layer image. */
@@ -126,6 +133,11 @@ class RemoteLayersTest {
         TestMounts.run("umount", target.toString());
     }
 
+    private static String scrape(int port) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     private static List<Path> files(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
             return s.toList();
@@ -134,7 +146,7 @@ class RemoteLayersTest {
 
     @Test
     void layersMountLazilyWithOneRequestEachAndAreCommittedForContainerd() throws Exception {
-        Config config = config("root", "");
+        Config config = config("root", "metrics_address = \"127.0.0.1:0\"");
         try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
             Rpc rpc = new Rpc(c.snapshots("default"));
             int mark = registry.accessLogMark();
@@ -180,6 +192,11 @@ class RemoteLayersTest {
             Path mp = Path.of(r.getMountPoint());
             assertEquals("fuse.jstargz", MountTable.at(mp).orElseThrow().fsType());
             assertEquals(2, files(config.root().resolve("layers")).size(), "the TOCs are kept for restarts");
+            String metrics = scrape(d.metricsPort().orElseThrow());
+            for (String line : List.of("jstargz_remote_layers{state=\"mounted\"} 2.0", "jstargz_mounted_layers 2.0",
+                    "jstargz_layer_mount_seconds_count 2", "jstargz_registry_requests_total 2.0")) {
+                assertTrue(metrics.lines().anyMatch(l -> l.equals(line)), line + " in:\n" + metrics);
+            }
 
             // another namespace pulling the same image finds the layers committed: nothing is fetched or mounted
             int again = registry.accessLogMark();

@@ -51,18 +51,22 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     private final LayerTails tails;
     private final LayerOpener opener;
     private final LayerMountOptions mountOptions;
+    private final QuietPeriod quiet;
     private final Verification verification;
     private final Duration mountTimeout;
     private final Duration prefetchWait;
     private final Map<Path, Mounted> mounts = new ConcurrentHashMap<>();
+    private final FetchTotals totals = new FetchTotals();
 
     FuseRemoteLayers(RegistryClient client, ChunkCache cache, LayerTails tails, LayerMountOptions mountOptions,
-                     Verification verification, Duration mountTimeout, Duration prefetchWait) {
+                     Verification verification, Duration mountTimeout, Duration prefetchWait,
+                     Duration backgroundQuiet) {
         this.client = client;
         this.cache = cache;
         this.tails = tails;
         this.opener = new LayerOpener(client, tails);
-        this.mountOptions = mountOptions;
+        this.quiet = new QuietPeriod(backgroundQuiet);
+        this.mountOptions = mountOptions.toBuilder().backgroundGate(quiet).build();
         this.verification = verification;
         this.mountTimeout = mountTimeout;
         this.prefetchWait = prefetchWait;
@@ -77,7 +81,8 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             return new FuseRemoteLayers(client, cache, new LayerTails(config.root().resolve("layers")),
                     Settings.mountOptions(config), new Verification(config.allowNoVerification()),
                     Duration.ofSeconds(config.fuse().mountTimeoutSeconds()),
-                    Duration.ofSeconds(config.fetch().prefetchWaitSeconds()));
+                    Duration.ofSeconds(config.fetch().prefetchWaitSeconds()),
+                    Duration.ofSeconds(config.fetch().backgroundQuietSeconds()));
         } catch (IOException | RuntimeException e) {
             client.close();
             cache.close();
@@ -102,6 +107,15 @@ public final class FuseRemoteLayers implements RemoteLayerService {
 
     @Override
     public PrepareOutcome prepare(SnapshotRef ref, Map<String, String> labels, Path mountPoint) {
+        quiet.begin();
+        try {
+            return prepareLayer(ref, labels, mountPoint);
+        } finally {
+            quiet.end();
+        }
+    }
+
+    private PrepareOutcome prepareLayer(SnapshotRef ref, Map<String, String> labels, Path mountPoint) {
         String refusal = verification.refusal(labels);
         if (refusal != null) {
             return new PrepareOutcome.Fallback(refusal);
@@ -120,6 +134,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             long indexReady = System.nanoTime();
             mount(image, digest, opened, labels, mountPoint);
             long mounted = System.nanoTime();
+            totals.mounted(mounted - start);
             return new PrepareOutcome.Mounted(opened.index().tocDigest(), opened.index().blobSize(),
                     "index " + opened.how() + ", ready after " + millis(start, indexReady) + " ms, mounted in "
                             + millis(indexReady, mounted) + " ms");
@@ -130,8 +145,26 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         }
     }
 
+    /**
+     * Runs the lazy-pull path a few times on a tiny layer served from this process (see {@link Warmup}), so the first
+     * real pull runs compiled code. Failures are logged, never thrown: warming up is an optimisation.
+     */
+    @Override
+    public void warmUp(Path scratch) {
+        Warmup.run(client.config(), mountOptions, mountTimeout, scratch);
+    }
+
     @Override
     public void check(Path mountPoint, Map<String, String> labels) throws LayerUnavailableException {
+        quiet.begin();
+        try {
+            checkLayer(mountPoint);
+        } finally {
+            quiet.end();
+        }
+    }
+
+    private void checkLayer(Path mountPoint) throws LayerUnavailableException {
         Mounted m = mounts.get(mountPoint);
         if (m == null) {
             throw new LayerUnavailableException("nothing is mounted at " + mountPoint);
@@ -139,17 +172,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         try {
             m.mount().check();
         } catch (IOException e) {
-            // after a restart the background fetch first finds what is cached: a layer found complete needs no
-            // registry, so let it finish before saying the layer is unavailable
-            if (m.mount().backgroundFetchDone().isDone() || !awaitQuietly(m.mount().backgroundFetchDone(),
-                    prefetchWait)) {
-                throw new LayerUnavailableException(e.getMessage(), e);
-            }
-            try {
-                m.mount().check();
-            } catch (IOException again) {
-                throw new LayerUnavailableException(again.getMessage(), again);
-            }
+            throw new LayerUnavailableException(e.getMessage(), e);
         }
         if (m.waited().compareAndSet(false, true) && !prefetchWait.isZero()) {
             awaitQuietly(m.mount().prefetchDone(), prefetchWait);
@@ -158,6 +181,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
 
     @Override
     public void restore(RemoteLayerRecord record, Map<String, String> labels) throws LayerUnavailableException {
+        long start = System.nanoTime();
         try {
             ImageReference image = ImageReference.parse(record.imageRef());
             Digest digest = Digest.parse(record.layerDigest());
@@ -167,6 +191,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
                         + ", not the " + record.tocDigest() + " it was mounted with");
             }
             mount(image, digest, opened, labels, record.mountPoint());
+            totals.mounted(System.nanoTime() - start);
         } catch (IllegalArgumentException e) {
             throw new LayerUnavailableException("its record names no valid layer: " + e.getMessage(), e);
         }
@@ -242,7 +267,11 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             Unmounter.detach(mountPoint);
             return;
         }
-        m.mount().close();
+        try {
+            m.mount().close();
+        } finally {
+            totals.retire(m.mount().progress());
+        }
         if (mounts.values().stream().noneMatch(x -> x.digest().equals(m.digest()))) {
             tails.delete(m.digest());
         }
@@ -256,6 +285,12 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         }
         LayerProgress p = m.mount().progress();
         return new FetchProgress(p.fetchedBytes(), p.layerSize());
+    }
+
+    /** What the layers did since the daemon started. */
+    public LayerStats stats() {
+        return totals.with(mounts.values().stream().map(Mounted::mount).toList(), cache.stats(),
+                client.metrics().total());
     }
 
     /** Unmounts every layer; their stored TOCs stay for the next start. */

@@ -137,6 +137,11 @@ final class LayerOpener implements AutoCloseable {
         }
     }
 
+    /** Drops what was opened of the layer (the next {@link #open} opens it again). */
+    void forget(ImageReference image, Digest digest) {
+        opened.synchronous().invalidate(new Key(image.registry(), image.repository(), digest));
+    }
+
     private Opened load(ImageReference image, Digest digest) {
         long start = System.nanoTime();
         String name = digest.toString();

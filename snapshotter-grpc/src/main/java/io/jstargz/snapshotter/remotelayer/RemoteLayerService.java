@@ -51,6 +51,15 @@ public interface RemoteLayerService extends AutoCloseable {
      */
     void unmount(Path mountPoint) throws IOException;
 
+    /**
+     * Exercises the mount path once before the daemon serves, so the first real Prepare runs warm code. Must not
+     * throw; a service with nothing to warm does nothing.
+     *
+     * @param scratch a directory it may use and must remove
+     */
+    default void warmUp(Path scratch) {
+    }
+
     /** Cache fill of the layer mounted at {@code mountPoint}, for {@code jstargz status}. */
     default FetchProgress progress(Path mountPoint) {
         return FetchProgress.UNKNOWN;
