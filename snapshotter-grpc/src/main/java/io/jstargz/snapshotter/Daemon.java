@@ -20,7 +20,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    private static final long SHUTDOWN_WAIT_SECONDS = 120;
 
     private final Config config;
     private final FileChannel lockFile;
@@ -121,9 +126,25 @@ public final class Daemon implements AutoCloseable {
      * closes the database. Tells systemd when ready if started with {@code Type=notify}.
      */
     public static void run(Config config) throws IOException, InterruptedException {
-        Daemon daemon = start(config);
-        Thread hook = new Thread(daemon::close, "jstargz-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // installed first: a signal during start (restoring layers, warming up) still ends in a clean shutdown
+        CompletableFuture<Daemon> started = new CompletableFuture<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                started.get(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS).close();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warn("stopping before the daemon started: {}", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "jstargz-shutdown"));
+        Daemon daemon;
+        try {
+            daemon = start(config);
+        } catch (IOException | RuntimeException e) {
+            started.completeExceptionally(e);
+            throw e;
+        }
+        started.complete(daemon);
         SdNotify.notify("READY=1");
         daemon.awaitClose();
     }

@@ -29,7 +29,8 @@ class DaemonLifecycleTest {
     Path tmp;
 
     private Config config() {
-        return Config.defaults().withRoot(tmp.resolve("root")).withAddress(tmp.resolve("run/sub/j.sock"));
+        return Config.defaults().withRoot(tmp.resolve("root")).withAddress(tmp.resolve("run/sub/j.sock"))
+                .withWarmUp(false);
     }
 
     @Test

@@ -86,12 +86,16 @@ class RemoteLayersTest {
         registry.close();
     }
 
-    /** A daemon's configuration; background fetches start right after the prefetch unless extraToml has [fetch]. */
+    /**
+     * A daemon's configuration: without warm-up (but where {@code extraToml} asks for it), and background fetches
+     * starting right after the prefetch (unless {@code extraToml} has a {@code [fetch]} table).
+     */
     private Config config(String root, String extraToml) throws Exception {
+        String warmUp = extraToml.contains("warm_up") ? "" : "warm_up = false\n";
         String fetch = extraToml.contains("[fetch]") ? "" : "[fetch]\nbackground_quiet_seconds = 0\n";
         return ConfigLoader.parse("root = \"" + tmp.resolve(root) + "\"\naddress = \"" + tmp.resolve(root + ".sock")
-                + "\"\n" + extraToml + "\n" + fetch + "[registry]\nhosts_dir = \"" + tmp.resolve("no-hosts") + "\"\n",
-                "test");
+                + "\"\n" + warmUp + extraToml + "\n" + fetch + "[registry]\nhosts_dir = \"" + tmp.resolve("no-hosts")
+                + "\"\n", "test");
     }
 
     /** Prepare labels as containerd's CRI plugin sends them for {@code layer} of a two-layer image. */
@@ -146,8 +150,13 @@ class RemoteLayersTest {
 
     @Test
     void layersMountLazilyWithOneRequestEachAndAreCommittedForContainerd() throws Exception {
-        Config config = config("root", "metrics_address = \"127.0.0.1:0\"");
-        try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
+        Config config = config("root", "metrics_address = \"127.0.0.1:0\"\nwarm_up = true");
+        try (LogWatch log = new LogWatch(); Daemon d = Daemon.start(config);
+             GrpcClient c = new GrpcClient(config.address())) {
+            // the warm-up ran the whole path on its own layer and left nothing behind
+            log.await(DEADLINE, "warmed up in");
+            assertEquals(List.of(config.root().resolve("warmup/layer.esgz")), files(config.root().resolve("warmup")));
+
             Rpc rpc = new Rpc(c.snapshots("default"));
             int mark = registry.accessLogMark();
             unpack(rpc, "default");

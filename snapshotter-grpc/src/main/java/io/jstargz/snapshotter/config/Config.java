@@ -48,6 +48,11 @@ public record Config(Path root, Path address, String logLevel, String metricsAdd
                 fuse, fetch);
     }
 
+    public Config withWarmUp(boolean newWarmUp) {
+        return new Config(root, address, logLevel, metricsAddress, allowNoVerification, newWarmUp, cache, registry,
+                fuse, fetch);
+    }
+
     /** The chunk cache directory: {@code cache.dir}, or {@code <root>/cache} when that is empty. */
     public Path cacheDir() {
         return cache.dir().isEmpty() ? root.resolve("cache") : Path.of(cache.dir());

@@ -150,8 +150,8 @@ public final class FuseRemoteLayers implements RemoteLayerService {
      * real pull runs compiled code. Failures are logged, never thrown: warming up is an optimisation.
      */
     @Override
-    public void warmUp(Path scratch) {
-        Warmup.run(client.config(), mountOptions, mountTimeout, scratch);
+    public void warmUp(Path dir) {
+        Warmup.run(client.config(), mountOptions, mountTimeout, dir);
     }
 
     @Override

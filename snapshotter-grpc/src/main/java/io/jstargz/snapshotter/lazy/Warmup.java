@@ -5,7 +5,10 @@ import com.sun.net.httpserver.HttpServer;
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
 import io.jstargz.estargz.ConvertOptions;
-import io.jstargz.estargz.ConvertResult;
+import io.jstargz.estargz.EstargzException;
+import io.jstargz.estargz.EstargzReader;
+import io.jstargz.estargz.LayerIndex;
+import io.jstargz.estargz.OpenOptions;
 import io.jstargz.estargz.LayerConverter;
 import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
@@ -24,7 +27,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
@@ -49,15 +54,17 @@ final class Warmup implements AutoCloseable {
     private static final int MANY = 3000;
     private static final String REPOSITORY = "jstargz-warmup/layer";
     private static final List<String> FILES = List.of("bin/app", "etc/config", "lib/a", "lib/b");
-    private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+    private static final Pattern RANGE = Pattern.compile("(\\d*)-(\\d*)");
 
     private final byte[] blob;
-    private final ConvertResult converted;
+    private final String digest;
+    private final String tocDigest;
     private final HttpServer server;
 
-    private Warmup(byte[] blob, ConvertResult converted, HttpServer server) {
+    private Warmup(byte[] blob, String digest, String tocDigest, HttpServer server) {
         this.blob = blob;
-        this.converted = converted;
+        this.digest = digest;
+        this.tocDigest = tocDigest;
         this.server = server;
     }
 
@@ -66,19 +73,21 @@ final class Warmup implements AutoCloseable {
      * layer, the prefetch finds it cached), then fetching every read on demand, each round with a fresh cache.
      *
      * @param registry how the daemon's registry client is configured
-     * @param scratch  a directory for the mount point and the caches; removed afterwards
+     * @param dir      a directory of its own: the layer is kept there between starts, and a scratch directory for
+     *                 the mount point and the caches is made and removed there
      */
-    static void run(RegistryConfig registry, LayerMountOptions base, Duration timeout, Path scratch) {
+    static void run(RegistryConfig registry, LayerMountOptions base, Duration timeout, Path dir) {
         long start = System.nanoTime();
+        Path scratch = dir.resolve("scratch");
         // a client, opener and caches of its own: the daemon's counters and caches see none of this
-        try (Warmup w = start(); RegistryClient client = RegistryClient.create(registry);
+        try (Warmup w = start(Files.createDirectories(dir).resolve("layer.esgz")); RegistryClient client = RegistryClient.create(registry);
              LayerOpener opener = new LayerOpener(client, new LayerTails(scratch.resolve("layers")))) {
             ImageReference image = ImageReference.parse(w.imageRef());
-            Digest digest = Digest.parse(w.digest());
+            Digest digest = Digest.parse(w.digest);
             for (int round = 0; round < ROUNDS; round++) {
                 boolean onDemand = round > 0;
                 LayerMountOptions options = base.toBuilder().prefetch(!onDemand).backgroundFetch(!onDemand)
-                        .expectedTocDigest(w.tocDigest()).debug(false).build();
+                        .expectedTocDigest(w.tocDigest).debug(false).build();
                 LayerOpener.Opened opened = opener.open(image, digest).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 Path mp = Files.createDirectories(scratch.resolve("mnt"));
                 try (ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(scratch.resolve("cache" + round),
@@ -115,17 +124,35 @@ final class Warmup implements AutoCloseable {
         }
     }
 
-    /** Builds the layer and starts serving it on 127.0.0.1. */
-    private static Warmup start() throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ConvertResult converted = new LayerConverter(ConvertOptions.defaults().withChunkSize(16 << 10)
-                .withCompressionLevel(1).withParallelism(1).withPrioritizedFiles(List.of("bin/app")))
-                .convert(new ByteArrayInputStream(tar()), out);
+    /** Serves the layer kept in {@code file} (made first if missing or damaged) on 127.0.0.1. */
+    private static Warmup start(Path file) throws IOException {
+        byte[] blob = Files.exists(file) ? Files.readAllBytes(file) : null;
+        LayerIndex index = blob == null ? null : indexOf(blob);
+        if (index == null) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            new LayerConverter(ConvertOptions.defaults().withChunkSize(16 << 10).withCompressionLevel(1)
+                    .withParallelism(1).withPrioritizedFiles(List.of("bin/app")))
+                    .convert(new ByteArrayInputStream(tar()), out);
+            blob = out.toByteArray();
+            index = indexOf(blob);
+            Path tmp = Files.createTempFile(file.getParent(), ".warmup-", ".tmp");
+            Files.write(tmp, blob);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        Warmup w = new Warmup(out.toByteArray(), converted, server);
+        Warmup w = new Warmup(blob, Digest.sha256(blob).toString(), index.tocDigest(), server);
         server.createContext("/v2/", w::serve);
         server.start();
         return w;
+    }
+
+    private static LayerIndex indexOf(byte[] blob) throws IOException {
+        try {
+            return EstargzReader.open(new LayerTail(blob.length, 0, blob).source("warm-up"),
+                    OpenOptions.defaults("warm-up"));
+        } catch (EstargzException e) {
+            return null;
+        }
     }
 
     /** An image reference for the layer's repository on the local server. */
@@ -134,41 +161,65 @@ final class Warmup implements AutoCloseable {
                 + REPOSITORY + ":1";
     }
 
-    private String digest() {
-        return converted.blobDigest();
-    }
-
-    private String tocDigest() {
-        return converted.tocDigest();
-    }
-
+    /** Answers blob GETs as a registry does: whole, one range, or several ({@code multipart/byteranges}). */
     private void serve(HttpExchange ex) throws IOException {
         try (ex) {
-            if (!ex.getRequestURI().getPath().endsWith("/blobs/" + digest())) {
+            if (!ex.getRequestURI().getPath().endsWith("/blobs/" + digest)) {
                 ex.sendResponseHeaders(404, -1);
                 return;
             }
-            String range = ex.getRequestHeaders().getFirst("Range");
-            Matcher m = range == null ? null : RANGE.matcher(range);
-            long from = 0;
-            long to = blob.length - 1;
-            if (m != null && m.matches()) {
-                if (m.group(1).isEmpty()) {
-                    from = Math.max(0, blob.length - Long.parseLong(m.group(2)));
-                } else {
-                    from = Long.parseLong(m.group(1));
-                    to = m.group(2).isEmpty() ? to : Math.min(to, Long.parseLong(m.group(2)));
+            String spec = ex.getRequestHeaders().getFirst("Range");
+            List<long[]> ranges = spec == null || !spec.startsWith("bytes=") ? List.of() : ranges(spec.substring(6));
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            int status = 206;
+            if (ranges.isEmpty()) {
+                status = 200;
+                body.write(blob);
+            } else if (ranges.size() == 1) {
+                long[] r = ranges.get(0);
+                ex.getResponseHeaders().add("Content-Range", "bytes " + r[0] + "-" + r[1] + "/" + blob.length);
+                body.write(blob, (int) r[0], (int) (r[1] - r[0] + 1));
+            } else {
+                String boundary = "jstargz-warmup-boundary";
+                ex.getResponseHeaders().add("Content-Type", "multipart/byteranges; boundary=" + boundary);
+                for (long[] r : ranges) {
+                    body.write(("--" + boundary + "\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes "
+                            + r[0] + "-" + r[1] + "/" + blob.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    body.write(blob, (int) r[0], (int) (r[1] - r[0] + 1));
+                    body.write("\r\n".getBytes(StandardCharsets.US_ASCII));
                 }
-                ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + to + "/" + blob.length);
+                body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
             }
-            ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
-            ex.sendResponseHeaders(m != null && m.matches() ? 206 : 200, to - from + 1);
-            if (!ex.getRequestMethod().equals("HEAD")) {
-                try (OutputStream body = ex.getResponseBody()) {
-                    body.write(blob, (int) from, (int) (to - from + 1));
+            if (ranges.size() <= 1) {
+                ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
+            }
+            boolean head = ex.getRequestMethod().equals("HEAD");
+            ex.sendResponseHeaders(status, head ? -1 : body.size());
+            if (!head) {
+                try (OutputStream out = ex.getResponseBody()) {
+                    body.writeTo(out);
                 }
             }
         }
+    }
+
+    /** The ranges of a {@code Range: bytes=} value, as {@code [first, last]} within the blob. */
+    private List<long[]> ranges(String spec) {
+        List<long[]> out = new ArrayList<>();
+        for (String part : spec.split(",")) {
+            Matcher m = RANGE.matcher(part.trim());
+            if (!m.matches()) {
+                return List.of();
+            }
+            long last = blob.length - 1;
+            if (m.group(1).isEmpty()) {
+                out.add(new long[] {Math.max(0, blob.length - Long.parseLong(m.group(2))), last});
+            } else {
+                long first = Long.parseLong(m.group(1));
+                out.add(new long[] {first, m.group(2).isEmpty() ? last : Math.min(last, Long.parseLong(m.group(2)))});
+            }
+        }
+        return out;
     }
 
     private static byte[] tar() throws IOException {

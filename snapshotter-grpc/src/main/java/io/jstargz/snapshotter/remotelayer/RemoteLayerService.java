@@ -55,9 +55,9 @@ public interface RemoteLayerService extends AutoCloseable {
      * Exercises the mount path once before the daemon serves, so the first real Prepare runs warm code. Must not
      * throw; a service with nothing to warm does nothing.
      *
-     * @param scratch a directory it may use and must remove
+     * @param dir a directory of its own (kept across starts)
      */
-    default void warmUp(Path scratch) {
+    default void warmUp(Path dir) {
     }
 
     /** Cache fill of the layer mounted at {@code mountPoint}, for {@code jstargz status}. */
