@@ -102,10 +102,11 @@ class LazyPullIT {
 
     /**
      * containerd's connection to the proxy plugin broke with the old daemon; it dials again on its own, after a
-     * backoff of up to 3 s, and until then fails calls as unavailable.
+     * backoff of up to 3 s, and until then fails calls as unavailable. (Before it is ready the daemon connects to
+     * itself to warm up: only a connection after that is containerd's.)
      */
     private void awaitContainerdReconnected() throws Exception {
-        daemon.awaitLog(DEADLINE, "client connected");
+        daemon.awaitLogAfter(DEADLINE, daemon.lineOf("snapshotter ready"), "client connected");
     }
 
     @Test

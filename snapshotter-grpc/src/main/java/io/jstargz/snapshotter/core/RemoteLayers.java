@@ -62,13 +62,10 @@ final class RemoteLayers implements AutoCloseable {
     /** ALREADY_EXISTS when a mounted remote layer for {@code target} on {@code parent} is already committed. */
     void rejectIfMounted(String target, String parent) throws SnapshotException, IOException {
         Optional<StoredSnapshot> existing = store.read(tx -> {
-            for (RemoteLayerRecord r : tx.remotes()) {
-                if (r.state() == RemoteLayerState.FALLBACK) {
-                    continue;
-                }
-                Optional<StoredSnapshot> s = tx.find(r.snapshotName());
-                if (s.isPresent() && isTarget(s.get(), target, parent)) {
-                    return s;
+            for (StoredSnapshot s : tx.findTarget(target)) {
+                Optional<RemoteLayerRecord> r = tx.remote(s.id());
+                if (r.isPresent() && r.get().state() != RemoteLayerState.FALLBACK && isTarget(s, target, parent)) {
+                    return Optional.of(s);
                 }
             }
             return Optional.empty();

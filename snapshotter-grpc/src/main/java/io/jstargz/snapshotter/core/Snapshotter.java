@@ -85,9 +85,11 @@ public final class Snapshotter implements AutoCloseable {
         if (target != null) {
             remote.rejectIfMounted(target, parent);
         }
-        Created c = create(namespace, key, parent, Kind.ACTIVE, valid);
+        // a layer to unpack or mount lazily needs no parent that serves reads: only mounts handed out do
+        Created c = create(namespace, key, parent, Kind.ACTIVE, valid, target == null);
         if (target != null) {
             remote.prepare(c.id(), key, parent, namespace, target, valid);
+            remote.checkChain(c.parents()); // it fell back: containerd will mount it to apply the layer
         }
         return overlay.mounts(c.id(), Kind.ACTIVE, c.parents());
     }
@@ -95,19 +97,19 @@ public final class Snapshotter implements AutoCloseable {
     /** Creates read-only snapshot {@code key} on {@code parent}. */
     public List<Mount> view(String namespace, String key, String parent, Map<String, String> labels)
             throws SnapshotException, IOException {
-        Created c = create(namespace, key, parent, Kind.VIEW, Labels.validated(labels));
+        Created c = create(namespace, key, parent, Kind.VIEW, Labels.validated(labels), true);
         return overlay.mounts(c.id(), Kind.VIEW, c.parents());
     }
 
     private record Created(long id, List<Long> parents) {
     }
 
-    private Created create(String namespace, String key, String parent, Kind kind, Map<String, String> labels)
-            throws SnapshotException, IOException {
+    private Created create(String namespace, String key, String parent, Kind kind, Map<String, String> labels,
+                           boolean checkParents) throws SnapshotException, IOException {
         if (key.isEmpty()) {
             throw SnapshotException.invalidArgument("snapshot key must not be empty");
         }
-        if (!parent.isEmpty()) {
+        if (checkParents && !parent.isEmpty()) {
             // before anything is created: a parent chain with an unavailable layer would not mount anyway
             remote.checkChain(store.read(tx -> {
                 Optional<StoredSnapshot> p = tx.find(parent);

@@ -233,7 +233,8 @@ final class Warmup implements AutoCloseable {
                 tar.closeArchiveEntry();
             }
             for (String file : FILES) {
-                byte[] data = new byte[file.equals("bin/app") ? 96 << 10 : 4 << 10];
+                // a file of a few MiB has the chunk decoder and digest code compiled (those intrinsics are C2's)
+                byte[] data = new byte[file.equals("bin/app") ? 2 << 20 : 4 << 10];
                 random.nextBytes(data);
                 TarArchiveEntry e = new TarArchiveEntry(file);
                 e.setMode(0100755);
