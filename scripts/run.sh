@@ -35,7 +35,7 @@ cleanup() {
   # whatever containerd or jstargz left mounted under the work directory, deepest first
   awk -v w="$work" '$5 == w || index($5, w "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
     while read -r m; do umount -l "$m" 2>/dev/null || true; done
-  if [ "$code" -ne 0 ] && [ -z "${KEEP:-}" ]; then
+  if [ "$code" -ne 0 ] && [ "$code" -ne 130 ] && [ -z "${KEEP:-}" ]; then
     for log in "$work"/*.log; do
       [ -f "$log" ] && { echo "--- last lines of $log"; tail -n 20 "$log"; } >&2
     done
@@ -230,7 +230,7 @@ measure lazy ctr_remote image rpull --plain-http --snapshotter jstargz "$registr
 
 echo
 echo "jstargz status:"
-"$jstargz" status --address "$work/jstargz.sock" | sed 's/^/  /'
+"$jstargz" status --address "$work/jstargz.sock" | sed 's/^./  &/'
 mib() { awk -v b="$1" 'BEGIN { printf "%.2f MiB", b / 1048576 }'; }
 echo
 printf '%-8s %10s %10s %12s %22s\n' "" "pull" "run" "total" "fetched from registry"
@@ -238,5 +238,5 @@ for name in normal lazy; do
   printf '%-8s %8d ms %8d ms %9d ms %22s\n' "$name" "${pull_ms[$name]}" "${run_ms[$name]}" \
     "$(( ${pull_ms[$name]} + ${run_ms[$name]} ))" "$(mib "${fetched[$name]}")"
 done
-echo "(the image is $(mib "$image_bytes") compressed; the container reads busybox and one small file; the lazy"
-echo " pull's bytes include what its background fetch brought in while the container ran)"
+echo "(the image is $(mib "$image_bytes") compressed; the container reads busybox and one small file. jstargz fetches"
+echo " the rest of the image in the background once no container has started for fetch.background_quiet_seconds)"
