@@ -66,7 +66,8 @@ class LazyPullIT {
         }
         socket = tmp.resolve("run/jstargz.sock");
         config = Files.writeString(tmp.resolve("config.toml"), "root = \"" + tmp.resolve("root") + "\"\n"
-                + "address = \"" + socket + "\"\nlog_level = \"debug\"\n[registry]\nhosts_dir = \"" + tmp.resolve("certs.d") + "\"\n");
+                + "address = \"" + socket + "\"\nlog_level = \"debug\"\n"
+                + "[registry]\nhosts_dir = \"" + tmp.resolve("certs.d") + "\"\n");
         daemon = DaemonProcess.start(config, socket, tmp.resolve("jstargz.log"));
         containerd = Containerd.start(new Containerd.Options(tmp.resolve("containerd"), socket, tmp.resolve("root"),
                 false));

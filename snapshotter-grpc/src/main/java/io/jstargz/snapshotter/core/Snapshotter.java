@@ -85,11 +85,16 @@ public final class Snapshotter implements AutoCloseable {
         if (target != null) {
             remote.rejectIfMounted(target, parent);
         }
-        // a layer to unpack or mount lazily needs no parent that serves reads: only mounts handed out do
+        // a layer to unpack or mount lazily needs no parent that serves reads (only mounts handed out do), and a
+        // directory that becomes a mount point needs no owner
         Created c = create(namespace, key, parent, Kind.ACTIVE, valid, target == null);
         if (target != null) {
             remote.prepare(c.id(), key, parent, namespace, target, valid);
-            remote.checkChain(c.parents()); // it fell back: containerd will mount it to apply the layer
+            // it fell back: containerd mounts it to apply the layer
+            remote.checkChain(c.parents());
+            if (!c.parents().isEmpty()) {
+                dirs.copyOwner(c.parents().get(0), c.id());
+            }
         }
         return overlay.mounts(c.id(), Kind.ACTIVE, c.parents());
     }
@@ -104,12 +109,13 @@ public final class Snapshotter implements AutoCloseable {
     private record Created(long id, List<Long> parents) {
     }
 
+    /** Creates a snapshot; {@code forMounts}: its mounts are handed out, so its parents are checked first. */
     private Created create(String namespace, String key, String parent, Kind kind, Map<String, String> labels,
-                           boolean checkParents) throws SnapshotException, IOException {
+                           boolean forMounts) throws SnapshotException, IOException {
         if (key.isEmpty()) {
             throw SnapshotException.invalidArgument("snapshot key must not be empty");
         }
-        if (checkParents && !parent.isEmpty()) {
+        if (forMounts && !parent.isEmpty()) {
             // before anything is created: a parent chain with an unavailable layer would not mount anyway
             remote.checkChain(store.read(tx -> {
                 Optional<StoredSnapshot> p = tx.find(parent);
@@ -135,7 +141,7 @@ public final class Snapshotter implements AutoCloseable {
                 }
                 long id = tx.insert(key, parentId, kind, namespace, clock.instant(), labels);
                 made[0] = id;
-                dirs.create(id, kind, parentId);
+                dirs.create(id, kind, forMounts ? parentId : 0);
                 return new Created(id, parents);
             });
         } catch (SnapshotException | IOException | RuntimeException e) {

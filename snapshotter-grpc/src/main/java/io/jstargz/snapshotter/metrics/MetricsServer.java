@@ -88,7 +88,8 @@ public final class MetricsServer implements AutoCloseable {
                     cb.call(s.prefetchedBytes(), "prefetch");
                     cb.call(s.backgroundBytes(), "background");
                 }).register(r);
-        counter(r, "jstargz_fetch_requests", "Range requests the layer fetchers sent", () -> stats.get().fetchRequests());
+        counter(r, "jstargz_fetch_requests", "Range requests the layer fetchers sent",
+                () -> stats.get().fetchRequests());
         counter(r, "jstargz_failed_reads", "Reads answered with EIO", () -> stats.get().failedReads());
         CounterWithCallback.builder().name("jstargz_cache_lookups").help("Chunk cache lookups, by result")
                 .labelNames("result").callback(cb -> {
