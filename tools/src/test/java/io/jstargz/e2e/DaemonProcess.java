@@ -87,31 +87,23 @@ final class DaemonProcess implements AutoCloseable {
 
     /** The first line of this process's log containing every one of {@code parts}, waiting for it if needed. */
     String awaitLog(Duration deadline, String... parts) throws Exception {
-        return awaitLogAfter(deadline, -1, parts);
+        return awaitNthLog(deadline, 1, parts);
     }
 
-    /** Like {@link #awaitLog}, among the lines after line number {@code after} (0 is the first line). */
-    String awaitLogAfter(Duration deadline, int after, String... parts) throws Exception {
-        Predicate<String> match = l -> List.of(parts).stream().allMatch(l::contains);
+    /** The {@code n}-th line (from 1) containing every one of {@code parts}, waiting for it if needed. */
+    String awaitNthLog(Duration deadline, int n, String... parts) throws Exception {
+        Predicate<String> contains = l -> List.of(parts).stream().allMatch(l::contains);
+        int[] seen = {0};
+        Predicate<String> match = l -> contains.test(l) && ++seen[0] == n;
         CompletableFuture<String> found = new CompletableFuture<>();
         synchronized (this) {
-            lines.subList(after + 1, lines.size()).stream().filter(match).findFirst()
+            lines.stream().filter(match).findFirst()
                     .ifPresentOrElse(found::complete, () -> waiters.add(new Waiter(match, found)));
             if (!process.isAlive() && !found.isDone()) {
                 found.completeExceptionally(new IOException("jstargz serve exited with " + process.exitValue()));
             }
         }
         return found.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /** The number of the first log line so far containing {@code part}, or -1. */
-    synchronized int lineOf(String part) {
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).contains(part)) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** Every log line so far containing {@code part}. */

@@ -103,11 +103,11 @@ class LazyPullIT {
 
     /**
      * containerd's connection to the proxy plugin broke with the old daemon; it dials again on its own, after a
-     * backoff of up to 3 s, and until then fails calls as unavailable. (Before it is ready the daemon connects to
-     * itself to warm up: only a connection after that is containerd's.)
+     * backoff of up to 3 s, and until then fails calls as unavailable. (The daemon connects to itself once to warm
+     * up before it is ready: the second connection is containerd's.)
      */
     private void awaitContainerdReconnected() throws Exception {
-        daemon.awaitLogAfter(DEADLINE, daemon.lineOf("snapshotter ready"), "client connected");
+        daemon.awaitNthLog(DEADLINE, 2, "client connected");
     }
 
     @Test

@@ -110,6 +110,7 @@ final class RemoteLayers implements AutoCloseable {
                                Path mountPoint, PrepareOutcome.Mounted mounted) throws SnapshotException, IOException {
         Map<String, String> committed = new HashMap<>(labels);
         committed.put(Labels.REMOTE, Labels.REMOTE_VALUE);
+        RemoteLayerRecord[] record = {null};
         boolean duplicate;
         try {
             duplicate = store.write(tx -> {
@@ -122,8 +123,9 @@ final class RemoteLayers implements AutoCloseable {
                 // a different chain already uses the bare name: stay unique, containerd finds us by label
                 String name = sameName.isPresent() ? target + "@" + id : target;
                 tx.commit(id, name, committed, Usage.ZERO, clock.instant());
-                tx.putRemote(new RemoteLayerRecord(id, name, src.imageRef(), src.layerDigest(), mounted.tocDigest(),
-                        mountPoint, RemoteLayerState.MOUNTED, "", clock.instant()));
+                record[0] = new RemoteLayerRecord(id, name, src.imageRef(), src.layerDigest(), mounted.tocDigest(),
+                        mountPoint, RemoteLayerState.MOUNTED, "", clock.instant());
+                tx.putRemote(record[0]);
                 return false;
             });
         } catch (SnapshotException | IOException | RuntimeException e) {
@@ -136,6 +138,13 @@ final class RemoteLayers implements AutoCloseable {
         } else {
             LOG.info("layer {} of {} mounted lazily at {} (snapshot {}): {}", src.layerDigest(), src.imageRef(),
                     mountPoint, target, mounted.detail());
+            mounted.ready().whenComplete((v, e) -> {
+                if (e != null) {
+                    String reason = "mounting failed: " + (e.getCause() == null ? e : e.getCause()).getMessage();
+                    LOG.warn("layer {} of {} (snapshot {}): {}", src.layerDigest(), src.imageRef(), target, reason);
+                    update(record[0].withState(RemoteLayerState.FAILED, reason, clock.instant()));
+                }
+            });
         }
         throw SnapshotException.alreadyExists("target snapshot \"" + target + "\"");
     }

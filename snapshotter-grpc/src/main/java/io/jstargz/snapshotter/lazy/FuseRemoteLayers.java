@@ -24,9 +24,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,9 +45,17 @@ import org.slf4j.LoggerFactory;
 public final class FuseRemoteLayers implements RemoteLayerService {
     private static final Logger LOG = LoggerFactory.getLogger(FuseRemoteLayers.class);
     private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(60);
+    private static final int MOUNT_THREADS = 4;
 
-    /** A mounted layer. {@code waited} turns true at its first check, which may wait for its prefetch. */
-    private record Mounted(LayerMount mount, Digest digest, AtomicBoolean waited) {
+    /**
+     * A layer mounted, or being mounted, at a mount point. {@code waited} turns true at its first check, which may
+     * wait for its prefetch.
+     */
+    private record Mounted(CompletableFuture<LayerMount> mount, Digest digest, AtomicBoolean waited) {
+        /** The mount, once it serves; null while mounting or when mounting failed. */
+        LayerMount now() {
+            return mount.isDone() && !mount.isCompletedExceptionally() ? mount.join() : null;
+        }
     }
 
     private final RegistryClient client;
@@ -57,6 +69,11 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     private final Duration prefetchWait;
     private final Map<Path, Mounted> mounts = new ConcurrentHashMap<>();
     private final FetchTotals totals = new FetchTotals();
+    private final ExecutorService mountPool = Executors.newFixedThreadPool(MOUNT_THREADS, r -> {
+        Thread t = new Thread(r, "jstargz-mount");
+        t.setDaemon(true);
+        return t;
+    });
 
     FuseRemoteLayers(RegistryClient client, ChunkCache cache, LayerTails tails, LayerMountOptions mountOptions,
                      Verification verification, Duration mountTimeout, Duration prefetchWait,
@@ -132,12 +149,21 @@ public final class FuseRemoteLayers implements RemoteLayerService {
                         + ", not the " + expectedToc + " the image's manifest says");
             }
             long indexReady = System.nanoTime();
-            mount(image, digest, opened, labels, mountPoint);
-            long mounted = System.nanoTime();
-            totals.mounted(mounted - start);
+            // containerd reads nothing of the layer before it asks for mounts, which wait for this: mounting goes on
+            // while containerd prepares the next layer
+            CompletableFuture<LayerMount> mounting = CompletableFuture.supplyAsync(() -> {
+                try {
+                    LayerMount m = mount(image, digest, opened, labels, mountPoint);
+                    totals.mounted(System.nanoTime() - start);
+                    return m;
+                } catch (LayerUnavailableException e) {
+                    throw new CompletionException(e);
+                }
+            }, mountPool);
+            mounts.put(mountPoint, new Mounted(mounting, digest, new AtomicBoolean()));
             return new PrepareOutcome.Mounted(opened.index().tocDigest(), opened.index().blobSize(),
-                    "index " + opened.how() + ", ready after " + millis(start, indexReady) + " ms, mounted in "
-                            + millis(indexReady, mounted) + " ms");
+                    "index " + opened.how() + ", ready after " + millis(start, indexReady) + " ms",
+                    mounting.thenApply(m -> null));
         } catch (IllegalArgumentException e) {
             return new PrepareOutcome.Fallback("the labels name no valid layer: " + e.getMessage());
         } catch (LayerUnavailableException e) {
@@ -169,13 +195,27 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         if (m == null) {
             throw new LayerUnavailableException("nothing is mounted at " + mountPoint);
         }
+        LayerMount mount = awaitMount(m);
         try {
-            m.mount().check();
+            mount.check();
         } catch (IOException e) {
             throw new LayerUnavailableException(e.getMessage(), e);
         }
         if (m.waited().compareAndSet(false, true) && !prefetchWait.isZero()) {
-            awaitQuietly(m.mount().prefetchDone(), prefetchWait);
+            awaitQuietly(mount.prefetchDone(), prefetchWait);
+        }
+    }
+
+    private LayerMount awaitMount(Mounted m) throws LayerUnavailableException {
+        try {
+            return m.mount().get(mountTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new LayerUnavailableException("mounting it took longer than " + mountTimeout.toSeconds() + " s");
+        } catch (ExecutionException e) {
+            throw new LayerUnavailableException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LayerUnavailableException("interrupted while it was being mounted", e);
         }
     }
 
@@ -190,8 +230,10 @@ public final class FuseRemoteLayers implements RemoteLayerService {
                 throw new LayerUnavailableException("its TOC digest is now " + opened.index().tocDigest()
                         + ", not the " + record.tocDigest() + " it was mounted with");
             }
-            mount(image, digest, opened, labels, record.mountPoint());
+            LayerMount m = mount(image, digest, opened, labels, record.mountPoint());
             totals.mounted(System.nanoTime() - start);
+            mounts.put(record.mountPoint(), new Mounted(CompletableFuture.completedFuture(m), digest,
+                    new AtomicBoolean()));
         } catch (IllegalArgumentException e) {
             throw new LayerUnavailableException("its record names no valid layer: " + e.getMessage(), e);
         }
@@ -211,8 +253,9 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         }
     }
 
-    private void mount(ImageReference image, Digest digest, LayerOpener.Opened opened, Map<String, String> labels,
-                       Path mountPoint) throws LayerUnavailableException {
+    /** Mounts the opened layer at {@code mountPoint}; the caller records it in {@link #mounts}. */
+    private LayerMount mount(ImageReference image, Digest digest, LayerOpener.Opened opened,
+                             Map<String, String> labels, Path mountPoint) throws LayerUnavailableException {
         LayerIdentity identity = new LayerIdentity(image.toString(), digest.toString());
         LayerMount mount = null;
         try {
@@ -227,10 +270,10 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             closeQuietly(mount);
             throw new LayerUnavailableException("cannot mount it: " + e.getMessage(), e);
         }
-        mounts.put(mountPoint, new Mounted(mount, digest, new AtomicBoolean()));
         storeTail(digest, opened);
         LayerMount m = mount;
         m.backgroundFetchDone().thenRun(() -> persisted(m));
+        return m;
     }
 
     /** Keeps the TOC for restarts; without it a restart opens the layer from the registry again. */
@@ -248,7 +291,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     /** Once the whole layer is fetched, puts its chunks on disk and says so: from now on it needs no registry. */
     private void persisted(LayerMount m) {
         LayerProgress p = m.progress();
-        if (p.fetchedBytes() < p.layerSize() || mounts.values().stream().noneMatch(x -> x.mount() == m)) {
+        if (p.fetchedBytes() < p.layerSize() || mounts.values().stream().noneMatch(x -> x.now() == m)) {
             return;
         }
         try {
@@ -267,10 +310,13 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             Unmounter.detach(mountPoint);
             return;
         }
-        try {
-            m.mount().close();
-        } finally {
-            totals.retire(m.mount().progress());
+        LayerMount mount = settled(m);
+        if (mount != null) {
+            try {
+                mount.close();
+            } finally {
+                totals.retire(mount.progress());
+            }
         }
         if (mounts.values().stream().noneMatch(x -> x.digest().equals(m.digest()))) {
             tails.delete(m.digest());
@@ -280,39 +326,51 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     @Override
     public FetchProgress progress(Path mountPoint) {
         Mounted m = mounts.get(mountPoint);
-        if (m == null) {
+        LayerMount mount = m == null ? null : m.now();
+        if (mount == null) {
             return FetchProgress.UNKNOWN;
         }
-        LayerProgress p = m.mount().progress();
+        LayerProgress p = mount.progress();
         return new FetchProgress(p.fetchedBytes(), p.layerSize());
     }
 
     /** What the layers did since the daemon started. */
     public LayerStats stats() {
-        return totals.with(mounts.values().stream().map(Mounted::mount).toList(), cache.stats(),
-                client.metrics().total());
+        return totals.with(mounts.values().stream().map(Mounted::now).filter(Objects::nonNull).toList(),
+                cache.stats(), client.metrics().total());
     }
 
     /** Unmounts every layer; their stored TOCs stay for the next start. */
     @Override
     public void close() {
         for (Path mp : List.copyOf(mounts.keySet())) {
-            closeQuietly(mounts.remove(mp).mount());
+            Mounted m = mounts.remove(mp);
+            if (m != null) {
+                closeQuietly(settled(m));
+            }
         }
+        mountPool.shutdown();
         opener.close();
         client.close();
         cache.close();
     }
 
-    private static boolean awaitQuietly(CompletableFuture<Void> f, Duration timeout) {
+    /** The layer's mount once its mounting has finished (waiting for that), or null if it failed. */
+    private LayerMount settled(Mounted m) {
+        try {
+            return awaitMount(m);
+        } catch (LayerUnavailableException e) {
+            return null; // nothing was mounted, or it is left to the mount timeout's own cleanup
+        }
+    }
+
+    private static void awaitQuietly(CompletableFuture<Void> f, Duration timeout) {
         try {
             f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
         } catch (TimeoutException | ExecutionException e) {
-            return false;
+            // waited long enough: the prefetch goes on, and reads fetch what it has not brought yet
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
         }
     }
 
