@@ -61,6 +61,7 @@ public final class LayerMount implements Closeable {
     private volatile MountHandle handle;
     private volatile Fetched alreadyFetched;
     private volatile boolean closed;
+    private boolean fetching;
 
     private LayerMount(LayerIdentity identity, BlobSource blob, LayerIndex index, ChunkCache cache,
                        LayerMountOptions options) {
@@ -151,17 +152,29 @@ public final class LayerMount implements Closeable {
         handle = h;
         log.info("layer {} mounted at {} ({} entries, {} bytes)", identity.name(), h.mountPoint(),
                 index.entryCount(), index.blobSize());
+        startFetching();
+    }
+
+    /**
+     * Starts the prefetch, then the background fetch, now rather than at {@link #mount} (a snapshotter prefetches an
+     * image's other layers while containerd is still preparing the first). Fetching starts once; closing stops it.
+     */
+    public synchronized void startFetching() {
+        if (fetching || closed) {
+            return;
+        }
+        fetching = true;
         taskPool.execute(this::fetchAll);
     }
 
     /**
      * Bytes of the blob fetched before the mount (the read of the blob's tail that opened the index brings file data
-     * too, all of a small layer): once mounted, the spans they hold whole are verified and cached first, so no fetch
-     * asks for them again. Call before {@link #mount}.
+     * too, all of a small layer): once fetching starts, the spans they hold whole are verified and cached first, so
+     * no fetch asks for them again. Call before {@link #mount} and {@link #startFetching}.
      */
     public synchronized void adopt(long offset, byte[] bytes) {
-        if (handle != null || closed) {
-            throw new IllegalStateException("layer " + identity.name() + ": adopt fetched bytes before mounting");
+        if (fetching || closed) {
+            throw new IllegalStateException("layer " + identity.name() + ": adopt fetched bytes before fetching");
         }
         alreadyFetched = new Fetched(offset, bytes);
     }

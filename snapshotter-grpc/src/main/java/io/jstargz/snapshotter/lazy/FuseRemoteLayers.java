@@ -20,7 +20,9 @@ import io.jstargz.snapshotter.remotelayer.RemoteLayerService;
 import io.jstargz.snapshotter.remotelayer.SnapshotRef;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +48,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     private static final Logger LOG = LoggerFactory.getLogger(FuseRemoteLayers.class);
     private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(60);
     private static final int MOUNT_THREADS = 4;
+    private static final Duration STAGED_TTL = Duration.ofSeconds(60);
 
     /**
      * A layer mounted, or being mounted, at a mount point. {@code waited} turns true at its first check, which may
@@ -115,10 +118,27 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         try {
             ImageReference image = ImageReference.parse(source.imageRef());
             for (String d : source.neighbours()) {
-                opener.open(image, Digest.parse(d));
+                Digest digest = Digest.parse(d);
+                opener.open(image, digest).thenAcceptAsync(o -> stage(image, digest, o, labels), mountPool);
             }
         } catch (IllegalArgumentException e) {
             LOG.debug("not resolving the neighbours of {}: {}", source.layerDigest(), e.getMessage());
+        }
+    }
+
+    /** Starts the prefetch of a layer whose Prepare will come: the reference snapshotter prefetches neighbours too. */
+    private void stage(ImageReference image, Digest digest, LayerOpener.Opened opened, Map<String, String> labels) {
+        try {
+            opened.stage(() -> {
+                LayerMount m = mountObject(image, digest, opened, labels);
+                m.startFetching();
+                return m;
+            });
+            // a staged layer whose Prepare never comes (a pull abandoned) must not go on fetching
+            CompletableFuture.delayedExecutor(STAGED_TTL.toSeconds(), TimeUnit.SECONDS, mountPool)
+                    .execute(opened::discard);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("layer {}: not prefetched ahead of its Prepare: {}", digest, e.getMessage());
         }
     }
 
@@ -145,6 +165,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             Digest digest = Digest.parse(source.layerDigest());
             LayerOpener.Opened opened = await(image, digest);
             if (expectedToc != null && !expectedToc.equals(opened.index().tocDigest())) {
+                opened.discard();
                 return new PrepareOutcome.Fallback("its TOC digest is " + opened.index().tocDigest()
                         + ", not the " + expectedToc + " the image's manifest says");
             }
@@ -256,16 +277,13 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     /** Mounts the opened layer at {@code mountPoint}; the caller records it in {@link #mounts}. */
     private LayerMount mount(ImageReference image, Digest digest, LayerOpener.Opened opened,
                              Map<String, String> labels, Path mountPoint) throws LayerUnavailableException {
-        LayerIdentity identity = new LayerIdentity(image.toString(), digest.toString());
         LayerMount mount = null;
         try {
-            mount = LayerMount.open(identity, opened.index(), opened.takeSource(client, image, digest), cache,
-                    Settings.withLabels(mountOptions, labels));
-            LayerTail fetched = opened.takeFetched();
-            if (fetched != null) {
-                mount.adopt(fetched.offset(), fetched.bytes());
-            }
+            mount = opened.take(() -> mountObject(image, digest, opened, labels));
             mount.mount(mountPoint);
+            // the first request to a new FUSE mount costs milliseconds (threads start in the FUSE binding): pay it
+            // now, before a container's first lookups, and let the kernel cache the root's attributes
+            Files.readAttributes(mountPoint, BasicFileAttributes.class);
         } catch (IOException | RuntimeException e) {
             closeQuietly(mount);
             throw new LayerUnavailableException("cannot mount it: " + e.getMessage(), e);
@@ -274,6 +292,18 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         LayerMount m = mount;
         m.backgroundFetchDone().thenRun(() -> persisted(m));
         return m;
+    }
+
+    /** A mount object for the opened layer (not mounted yet), caching what opening it fetched. */
+    private LayerMount mountObject(ImageReference image, Digest digest, LayerOpener.Opened opened,
+                                   Map<String, String> labels) throws IOException {
+        LayerMount mount = LayerMount.open(new LayerIdentity(image.toString(), digest.toString()), opened.index(),
+                opened.takeSource(client, image, digest), cache, Settings.withLabels(mountOptions, labels));
+        LayerTail fetched = opened.takeFetched();
+        if (fetched != null) {
+            mount.adopt(fetched.offset(), fetched.bytes());
+        }
+        return mount;
     }
 
     /** Keeps the TOC for restarts; without it a restart opens the layer from the registry again. */
@@ -291,8 +321,8 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     /** Once the whole layer is fetched, puts its chunks on disk and says so: from now on it needs no registry. */
     private void persisted(LayerMount m) {
         LayerProgress p = m.progress();
-        if (p.fetchedBytes() < p.layerSize() || mounts.values().stream().noneMatch(x -> x.now() == m)) {
-            return;
+        if (p.backgroundFetch() != LayerProgress.Phase.DONE || p.fetchedBytes() < p.layerSize()) {
+            return; // stopped (unmounted, or never mounted) before it was all fetched
         }
         try {
             if (cache.flush(FLUSH_TIMEOUT.toMillis())) {

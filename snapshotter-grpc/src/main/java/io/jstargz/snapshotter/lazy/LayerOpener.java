@@ -2,9 +2,11 @@ package io.jstargz.snapshotter.lazy;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
+import io.jstargz.fs.LayerMount;
 import io.jstargz.remote.Digest;
 import io.jstargz.remote.ImageReference;
 import io.jstargz.remote.RegistryBlobSource;
@@ -46,6 +48,8 @@ final class LayerOpener implements AutoCloseable {
         private final long millis;
         private final AtomicReference<RegistryBlobSource> source;
         private final AtomicReference<LayerTail> fetched;
+        private LayerMount staged;
+        private boolean taken;
 
         /**
          * @param toc     the TOC bytes the index was opened from, to store for restarts
@@ -84,6 +88,44 @@ final class LayerOpener implements AutoCloseable {
             return first != null ? first : client.openBlob(image, digest, index.blobSize());
         }
 
+        /** Makes the layer's mount object; it owns what it was given, the caller closes it. */
+        @FunctionalInterface
+        interface MountFactory {
+            LayerMount make() throws IOException;
+        }
+
+        /**
+         * Makes the layer's mount object now, ahead of its Prepare, so its prefetch runs while containerd prepares the
+         * layers below (unless one was made or taken already).
+         */
+        synchronized void stage(MountFactory factory) throws IOException {
+            if (!taken && staged == null) {
+                staged = factory.make();
+            }
+        }
+
+        /** The staged mount object, or a new one: for the first mount of the layer, or the next ones. */
+        synchronized LayerMount take(MountFactory factory) throws IOException {
+            LayerMount m = staged;
+            staged = null;
+            taken = true;
+            return m != null ? m : factory.make();
+        }
+
+        /** Closes a staged mount object nobody took (the layer was refused, or the pull abandoned). */
+        synchronized void discard() {
+            LayerMount m = staged;
+            staged = null;
+            taken = true;
+            if (m != null) {
+                try {
+                    m.close();
+                } catch (IOException e) {
+                    LOG.debug("layer {}: {}", m.identity().name(), e.getMessage());
+                }
+            }
+        }
+
         /** Weight in the cache of opened layers: index entries, and what is held of the fetched bytes. */
         int weight() {
             LayerTail f = fetched.get();
@@ -119,6 +161,11 @@ final class LayerOpener implements AutoCloseable {
                 .maximumWeight(MAX_INDEX_ENTRIES)
                 .weigher((Key k, Opened o) -> o.weight())
                 .expireAfterAccess(KEEP_UNUSED)
+                .removalListener((Key k, Opened o, RemovalCause cause) -> {
+                    if (o != null) {
+                        o.discard();
+                    }
+                })
                 .executor(executor)
                 .buildAsync();
     }
