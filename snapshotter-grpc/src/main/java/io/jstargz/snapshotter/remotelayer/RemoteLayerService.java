@@ -20,9 +20,11 @@ public interface RemoteLayerService extends AutoCloseable {
     void prefetchNeighbours(LayerSource source, Map<String, String> labels);
 
     /**
-     * Mounts the layer lazily at {@code mountPoint} (an existing empty directory), blocking up to the configured
-     * mount timeout. Expected failures (not eStargz, TOC digest mismatch, registry unreachable, timeout) are a
-     * {@link PrepareOutcome.Fallback} with the reason, never an exception; on fallback nothing is left mounted.
+     * Mounts the layer lazily at {@code mountPoint} (an existing empty directory): waits, up to the configured mount
+     * timeout, until the layer is opened and verified, and answers {@link PrepareOutcome.Mounted} while the mount may
+     * still be finishing ({@link PrepareOutcome.Mounted#ready()}; {@link #check} waits for it). Expected failures
+     * (not eStargz, TOC digest mismatch, registry unreachable, timeout) are a {@link PrepareOutcome.Fallback} with
+     * the reason, never an exception; on fallback nothing is left mounted.
      *
      * @param labels all Prepare labels (credentials hints, prefetch size, skip-verify)
      */
