@@ -18,6 +18,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -163,6 +164,22 @@ public final class ChunkCache implements Closeable {
     public CacheStats stats() {
         long memoryBytes = memory.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
         return counters.snapshot(memoryBytes, disk.bytes(), disk.entries());
+    }
+
+    /**
+     * Waits until every chunk put before this call is on disk (or failed to be written), so it survives the process;
+     * at most {@code timeoutMillis}. Returns whether everything was written in time.
+     */
+    public boolean flush(long timeoutMillis) throws InterruptedException {
+        try {
+            // the writer is one thread taking writes in order: when this no-op runs, the earlier writes are done
+            writer.submit(() -> { }).get(timeoutMillis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (RejectedExecutionException closed) {
+            return writer.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        }
     }
 
     /** Waits until the disk index has been rebuilt from the files found at start (open does not wait). */

@@ -140,6 +140,25 @@ class ChunkCacheTest {
     }
 
     @Test
+    void flushPutsEveryQueuedChunkOnDiskWhileTheCacheStaysOpen() throws Exception {
+        List<byte[]> chunks = new ArrayList<>();
+        try (ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(dir, 0, 64 << 20, 2))) {
+            for (int i = 0; i < 20; i++) {
+                byte[] data = bytes(100 + i, 200_000);
+                chunks.add(data);
+                cache.put(keyOf(data), data);
+            }
+            assertTrue(cache.flush(60_000));
+            // a second process sharing the directory sees every chunk while the first still runs
+            try (ChunkCache other = open(0, 64 << 20)) {
+                for (byte[] data : chunks) {
+                    assertArrayEquals(data, other.get(keyOf(data), MUST_NOT_LOAD));
+                }
+            }
+        }
+    }
+
+    @Test
     void getIfPresentNeverLoadsAndCountsAMiss() throws Exception {
         try (ChunkCache cache = open(1 << 20, 1 << 20)) {
             CacheKey absent = keyOf(bytes(4, 10));

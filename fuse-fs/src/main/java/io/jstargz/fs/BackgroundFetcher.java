@@ -31,24 +31,28 @@ final class BackgroundFetcher {
     private final SpanTable table;
     private final RangeReader blob;
     private final DemandGate gate;
+    private final BackgroundGate holdBack;
     private final FetchCounters counters;
     private int cursor;
     private int passes;
     private int failures;
     private volatile boolean stopped;
 
-    BackgroundFetcher(String layer, SpanStore store, RangeReader blob, DemandGate gate, FetchCounters counters) {
+    BackgroundFetcher(String layer, SpanStore store, RangeReader blob, DemandGate gate, BackgroundGate holdBack,
+                      FetchCounters counters) {
         this.layer = layer;
         this.store = store;
         this.table = store.table();
         this.blob = blob;
         this.gate = gate;
+        this.holdBack = holdBack;
         this.counters = counters;
     }
 
     /** Runs one worker until nothing is left, the fetch is stopped, or it fails for good. */
     void work() throws IOException, InterruptedException {
         while (!stopped) {
+            holdBack.awaitOpen();
             if (!gate.awaitQuiet(QUIET_CHECK_NANOS)) {
                 continue;
             }

@@ -2,7 +2,9 @@ package io.jstargz.fs;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.estargz.BlobSource;
+import io.jstargz.estargz.ChunkVerificationException;
 import io.jstargz.estargz.EstargzReader;
+import io.jstargz.estargz.InvalidBlobException;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
 import io.jstargz.fs.LayerProgress.Phase;
@@ -57,7 +59,9 @@ public final class LayerMount implements Closeable {
     private final CompletableFuture<Void> prefetchDone = new CompletableFuture<>();
     private final CompletableFuture<Void> backgroundDone = new CompletableFuture<>();
     private volatile MountHandle handle;
+    private volatile Fetched alreadyFetched;
     private volatile boolean closed;
+    private boolean fetching;
 
     private LayerMount(LayerIdentity identity, BlobSource blob, LayerIndex index, ChunkCache cache,
                        LayerMountOptions options) {
@@ -75,7 +79,7 @@ public final class LayerMount implements Closeable {
         ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, ranges, fetchPool, options.readTimeout(), gate,
                 counters);
         this.filesystem = new LayerFilesystem(index, fetcher, counters, options.accessListener());
-        this.background = new BackgroundFetcher(name, store, ranges, gate, counters);
+        this.background = new BackgroundFetcher(name, store, ranges, gate, options.backgroundGate(), counters);
         counters.prefetch = options.prefetch() ? Phase.PENDING : Phase.DISABLED;
         counters.backgroundFetch = options.backgroundFetch() ? Phase.PENDING : Phase.DISABLED;
     }
@@ -95,6 +99,27 @@ public final class LayerMount implements Closeable {
             open = open.withExpectedTocDigest(options.expectedTocDigest());
         }
         LayerIndex index = EstargzReader.open(blob, open);
+        return new LayerMount(identity, blob, index, cache, options);
+    }
+
+    /**
+     * A layer whose index was already read (from a copy of its TOC kept locally, or shared by several mounts of one
+     * layer): no request is made here. The mount owns {@code blob} and closes it in {@link #close}.
+     *
+     * @throws InvalidBlobException     if the index's TOC digest is not the expected one
+     * @throws IllegalArgumentException if {@code blob} is not the size the index says
+     */
+    public static LayerMount open(LayerIdentity identity, LayerIndex index, BlobSource blob, ChunkCache cache,
+                                  LayerMountOptions options) throws IOException {
+        String expected = options.expectedTocDigest();
+        if (expected != null && !expected.equals(index.tocDigest())) {
+            throw new InvalidBlobException(InvalidBlobException.Reason.TOC_DIGEST_MISMATCH, "layer "
+                    + identity.name() + ": TOC digest is " + index.tocDigest() + ", expected " + expected);
+        }
+        if (blob.size() != index.blobSize()) {
+            throw new IllegalArgumentException("layer " + identity.name() + ": the blob is " + blob.size()
+                    + " bytes, its index says " + index.blobSize());
+        }
         return new LayerMount(identity, blob, index, cache, options);
     }
 
@@ -127,7 +152,34 @@ public final class LayerMount implements Closeable {
         handle = h;
         log.info("layer {} mounted at {} ({} entries, {} bytes)", identity.name(), h.mountPoint(),
                 index.entryCount(), index.blobSize());
+        startFetching();
+    }
+
+    /**
+     * Starts the prefetch, then the background fetch, now rather than at {@link #mount} (a snapshotter prefetches an
+     * image's other layers while containerd is still preparing the first). Fetching starts once; closing stops it.
+     */
+    public synchronized void startFetching() {
+        if (fetching || closed) {
+            return;
+        }
+        fetching = true;
         taskPool.execute(this::fetchAll);
+    }
+
+    /**
+     * Bytes of the blob fetched before the mount (the read of the blob's tail that opened the index brings file data
+     * too, all of a small layer): once fetching starts, the spans they hold whole are verified and cached first, so
+     * no fetch asks for them again. Call before {@link #mount} and {@link #startFetching}.
+     */
+    public synchronized void adopt(long offset, byte[] bytes) {
+        if (fetching || closed) {
+            throw new IllegalStateException("layer " + identity.name() + ": adopt fetched bytes before fetching");
+        }
+        alreadyFetched = new Fetched(offset, bytes);
+    }
+
+    private record Fetched(long offset, byte[] bytes) {
     }
 
     /** Where the layer is mounted, or null before {@link #mount}. */
@@ -163,7 +215,8 @@ public final class LayerMount implements Closeable {
 
     /**
      * Checks that the layer can serve reads: it is mounted and its FUSE server runs, and unless the whole layer is
-     * cached, its registry answers (free when a request succeeded recently).
+     * cached, its registry answers (free when a request succeeded recently). A registry that does not answer is
+     * fine when the cache turns out to hold the whole layer (after a restart, the cache is only looked at then).
      *
      * @throws IOException saying what is wrong
      */
@@ -178,8 +231,24 @@ public final class LayerMount implements Closeable {
         }
         LayerProgress p = progress();
         if (p.fetchedBytes() < p.layerSize() && blob instanceof RegistryBlobSource remote) {
-            remote.check();
+            try {
+                remote.check();
+            } catch (IOException e) {
+                if (!allCached()) {
+                    throw e;
+                }
+            }
         }
+    }
+
+    /** Whether every span is cached, finding out for those not known to be (after a restart nothing is known). */
+    private boolean allCached() {
+        for (int s = 0; s < store.table().spanCount(); s++) {
+            if (!store.isCached(s)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Unmounts the layer, stops fetching and closes the blob. Closing twice is harmless. */
@@ -228,6 +297,7 @@ public final class LayerMount implements Closeable {
 
     /** The prefetch, then the background fetch. */
     private void fetchAll() {
+        adoptFetched();
         try {
             prefetch();
         } finally {
@@ -255,6 +325,26 @@ public final class LayerMount implements Closeable {
             }
             backgroundDone.complete(null);
         });
+    }
+
+    private void adoptFetched() {
+        Fetched f = alreadyFetched;
+        alreadyFetched = null;
+        if (f == null) {
+            return;
+        }
+        SpanTable table = store.table();
+        long end = f.offset() + f.bytes().length;
+        for (int s = table.firstSpanAtOrAfter(f.offset()); s < table.spanCount() && table.end(s) <= end; s++) {
+            CompletableFuture<byte[][]> claim = store.claimIfFree(s);
+            if (claim != null) {
+                try {
+                    store.complete(s, claim, f.bytes(), (int) (table.start(s) - f.offset()), (int) table.length(s));
+                } catch (ChunkVerificationException | RuntimeException e) {
+                    log.warn("{} (fetching it again when needed)", e.getMessage());
+                }
+            }
+        }
     }
 
     private void prefetch() {

@@ -22,19 +22,23 @@ import java.util.Objects;
  * @param expectedTocDigest    if not null, the TOC must have this digest (the layer's
  *                             {@code containerd.io/snapshot/stargz/toc.digest}), or the layer is not mounted
  * @param accessListener       told of each file's first open (null: nobody)
+ * @param backgroundGate       asked before each background request (a snapshotter holds them back while containers
+ *                             start)
  * @param debug                log every filesystem operation with its latency
  * @param binding              the FUSE binding
  */
 public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, boolean backgroundFetch,
                                 int backgroundWorkers, int fetchThreads, Duration readTimeout, Duration mountTimeout,
                                 Duration cacheTimeout, int readAheadKib, String expectedTocDigest,
-                                AccessListener accessListener, boolean debug, FuseBinding binding) {
+                                AccessListener accessListener, BackgroundGate backgroundGate, boolean debug,
+                                FuseBinding binding) {
 
     public LayerMountOptions {
         Objects.requireNonNull(readTimeout, "readTimeout");
         Objects.requireNonNull(mountTimeout, "mountTimeout");
         Objects.requireNonNull(cacheTimeout, "cacheTimeout");
         Objects.requireNonNull(binding, "binding");
+        Objects.requireNonNull(backgroundGate, "backgroundGate");
         if (prefetchSizeDefault < 0 || backgroundWorkers < 1 || fetchThreads < 1 || readAheadKib < 0) {
             throw new IllegalArgumentException("prefetchSizeDefault and readAheadKib must be >= 0, backgroundWorkers"
                     + " and fetchThreads >= 1; got " + prefetchSizeDefault + ", " + readAheadKib + ", "
@@ -68,6 +72,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         b.readAheadKib = readAheadKib;
         b.expectedTocDigest = expectedTocDigest;
         b.accessListener = accessListener;
+        b.backgroundGate = backgroundGate;
         b.debug = debug;
         b.binding = binding;
         return b;
@@ -86,6 +91,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         private int readAheadKib = MountOptions.DEFAULT_READ_AHEAD_KIB;
         private String expectedTocDigest;
         private AccessListener accessListener;
+        private BackgroundGate backgroundGate = BackgroundGate.OPEN;
         private boolean debug;
         private FuseBinding binding;
 
@@ -103,13 +109,14 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         public Builder readAheadKib(int v) { readAheadKib = v; return this; }
         public Builder expectedTocDigest(String v) { expectedTocDigest = v; return this; }
         public Builder accessListener(AccessListener v) { accessListener = v; return this; }
+        public Builder backgroundGate(BackgroundGate v) { backgroundGate = v; return this; }
         public Builder debug(boolean v) { debug = v; return this; }
         public Builder binding(FuseBinding v) { binding = v; return this; }
 
         public LayerMountOptions build() {
             return new LayerMountOptions(prefetch, prefetchSizeDefault, backgroundFetch, backgroundWorkers,
                     fetchThreads, readTimeout, mountTimeout, cacheTimeout, readAheadKib, expectedTocDigest,
-                    accessListener, debug, binding == null ? new JnrFuseBinding() : binding);
+                    accessListener, backgroundGate, debug, binding == null ? new JnrFuseBinding() : binding);
         }
     }
 

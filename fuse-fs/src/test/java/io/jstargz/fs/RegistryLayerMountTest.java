@@ -14,6 +14,7 @@ import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;
 import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.testing.RegistryServer;
+import io.jstargz.testing.TcpProxy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

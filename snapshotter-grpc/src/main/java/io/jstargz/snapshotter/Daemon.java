@@ -3,11 +3,13 @@ package io.jstargz.snapshotter;
 import io.grpc.BindableService;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.core.Snapshotter;
+import io.jstargz.snapshotter.grpc.GrpcWarmup;
 import io.jstargz.snapshotter.grpc.IntrospectionService;
 import io.jstargz.snapshotter.grpc.SnapshotsService;
 import io.jstargz.snapshotter.grpc.UnixSocketServer;
+import io.jstargz.snapshotter.lazy.FuseRemoteLayers;
+import io.jstargz.snapshotter.metrics.MetricsServer;
 import io.jstargz.snapshotter.remotelayer.RemoteLayerService;
-import io.jstargz.snapshotter.remotelayer.RemoteLayersDisabled;
 import io.jstargz.snapshotter.sys.SdNotify;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -17,7 +19,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,12 +38,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    private static final long SHUTDOWN_WAIT_SECONDS = 120;
 
     private final Config config;
     private final FileChannel lockFile;
     private final Snapshotter snapshotter;
     private final UnixSocketServer server;
     private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile MetricsServer metrics;
     private boolean closing;
 
     private Daemon(Config config, FileChannel lockFile, Snapshotter snapshotter, UnixSocketServer server) {
@@ -46,9 +55,19 @@ public final class Daemon implements AutoCloseable {
         this.server = server;
     }
 
-    /** Starts serving with remote layers disabled (every layer is pulled normally). */
+    /** Starts serving, with layers mounted lazily as {@code config} says, and metrics if it asks for them. */
     public static Daemon start(Config config) throws IOException {
-        return start(config, new RemoteLayersDisabled());
+        FuseRemoteLayers layers = FuseRemoteLayers.create(config);
+        Daemon d = start(config, layers);
+        if (!config.metricsAddress().isEmpty()) {
+            try {
+                d.metrics = MetricsServer.start(config.metricsAddress(), layers::stats, d.snapshotter);
+            } catch (IOException | RuntimeException e) {
+                d.close();
+                throw new IOException("cannot serve metrics on " + config.metricsAddress() + ": " + e.getMessage(), e);
+            }
+        }
+        return d;
     }
 
     /**
@@ -59,10 +78,16 @@ public final class Daemon implements AutoCloseable {
         FileChannel lock = lockRoot(config.root());
         Snapshotter snapshotter = null;
         try {
+            if (config.warmUp()) {
+                remote.warmUp(config.root().resolve("warmup"));
+            }
             snapshotter = Snapshotter.open(config.root(), remote);
             List<BindableService> services = List.of(new SnapshotsService(snapshotter),
                     new IntrospectionService(snapshotter));
             UnixSocketServer server = UnixSocketServer.start(config.address(), services);
+            if (config.warmUp()) {
+                GrpcWarmup.run(config.address());
+            }
             LOG.info("jstargz snapshotter ready: root {}, socket {}", config.root(), config.address());
             return new Daemon(config, lock, snapshotter, server);
         } catch (IOException | RuntimeException e) {
@@ -101,9 +126,25 @@ public final class Daemon implements AutoCloseable {
      * closes the database. Tells systemd when ready if started with {@code Type=notify}.
      */
     public static void run(Config config) throws IOException, InterruptedException {
-        Daemon daemon = start(config);
-        Thread hook = new Thread(daemon::close, "jstargz-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // installed first: a signal during start (restoring layers, warming up) still ends in a clean shutdown
+        CompletableFuture<Daemon> started = new CompletableFuture<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                started.get(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS).close();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warn("stopping before the daemon started: {}", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "jstargz-shutdown"));
+        Daemon daemon;
+        try {
+            daemon = start(config);
+        } catch (IOException | RuntimeException e) {
+            started.completeExceptionally(e);
+            throw e;
+        }
+        started.complete(daemon);
         SdNotify.notify("READY=1");
         daemon.awaitClose();
     }
@@ -114,6 +155,12 @@ public final class Daemon implements AutoCloseable {
 
     public Snapshotter snapshotter() {
         return snapshotter;
+    }
+
+    /** The port metrics are served on, when {@code metrics_address} is set. */
+    public OptionalInt metricsPort() {
+        MetricsServer m = metrics;
+        return m == null ? OptionalInt.empty() : OptionalInt.of(m.port());
     }
 
     /** Blocks until {@link #close()} has finished. */
@@ -132,6 +179,9 @@ public final class Daemon implements AutoCloseable {
         LOG.info("shutting down");
         SdNotify.notify("STOPPING=1");
         try {
+            if (metrics != null) {
+                metrics.close();
+            }
             server.close();
             snapshotter.close();
         } catch (IOException | RuntimeException e) {

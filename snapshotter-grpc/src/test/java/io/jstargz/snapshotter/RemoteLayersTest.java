@@ -1,67 +1,121 @@
 package io.jstargz.snapshotter;
 
 import static io.jstargz.snapshotter.Rpc.fails;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
+import io.jstargz.fs.binding.linux.MountTable;
+import io.jstargz.remote.ImageReference;
+import io.jstargz.remote.RegistryClient;
+import io.jstargz.remote.RegistryConfig;
+import io.jstargz.remote.auth.CredentialStore;
+import io.jstargz.snapshotter.PushedLayers.Pushed;
 import io.jstargz.snapshotter.config.Config;
+import io.jstargz.snapshotter.config.ConfigLoader;
 import io.jstargz.snapshotter.proto.introspection.Layer;
 import io.jstargz.snapshotter.proto.introspection.ListLayersRequest;
 import io.jstargz.snapshotter.proto.introspection.RemoteLayer;
 import io.jstargz.snapshotter.proto.snapshots.Info;
 import io.jstargz.snapshotter.proto.snapshots.Kind;
-import io.jstargz.snapshotter.proto.snapshots.ListSnapshotsResponse;
 import io.jstargz.snapshotter.proto.types.Mount;
-import io.jstargz.snapshotter.sys.MountTable;
-import io.jstargz.snapshotter.sys.Unmount;
+import io.jstargz.testing.LayerBuilder;
+import io.jstargz.testing.RegistryAccessLog;
+import io.jstargz.testing.RegistryServer;
+import io.jstargz.testing.TcpProxy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The snapshotter's remote-layer state machine over gRPC, exactly as containerd's unpacker drives it, with layers
- * "mounted" by {@link BindMountLayers}.
+ * Lazily pulled layers through the daemon's gRPC API, driven exactly as containerd's unpacker drives it, against a
+ * real registry, with real FUSE mounts and real overlay mounts on top.
  */
-@SuppressWarnings("try") // a daemon kept open for the block
+@SuppressWarnings("try") // daemons and clients kept open for a block
 class RemoteLayersTest {
     private static final String REF = "containerd.io/snapshot.ref";
+    private static final String TOC = "containerd.io/snapshot/stargz/toc.digest";
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+    private static final byte[] BIG = new byte[3 << 20];
+    private static RegistryServer registry;
+    private static TcpProxy proxy;
+    private static RegistryClient client;
+    private static Pushed l1;
+    private static Pushed l2;
+    private static Pushed big;
+    private static Pushed gzip;
+
     @TempDir
     Path tmp;
-    private Config config;
-    private BindMountLayers layers;
 
-    @BeforeEach
-    void layers() throws Exception {
-        config = Config.defaults().withRoot(tmp.resolve("root")).withAddress(tmp.resolve("j.sock"));
-        layers = new BindMountLayers();
-        for (String name : List.of("l1", "l2")) {
-            Path dir = Files.createDirectories(tmp.resolve("registry/" + name));
-            Files.writeString(dir.resolve(name + ".txt"), "from " + name);
-            layers.registry.put("sha256:" + name, dir);
+    @BeforeAll
+    static void pushLayers() throws Exception {
+        registry = RegistryServer.start();
+        proxy = new TcpProxy(registry.port());
+        client = RegistryClient.create(RegistryConfig.builder().hostsDir(Path.of("/nonexistent")).build(),
+                CredentialStore.ANONYMOUS);
+        ImageReference repo = ImageReference.parse(registry.host() + "/app:1");
+        l1 = PushedLayers.estargz(client, repo, new LayerBuilder().file("etc/l1.txt", "from l1\n")
+                .file("bin/app", "#!/bin/sh\necho app\n".getBytes(), 0755), "bin/app");
+        l2 = PushedLayers.estargz(client, repo, new LayerBuilder().file("l2.txt", "from l2\n"));
+        new Random(7).nextBytes(BIG);
+        big = PushedLayers.estargz(client, repo, new LayerBuilder().file("data/big.bin", BIG, 0644)
+                .file("data/small.txt", "small\n"));
+        gzip = PushedLayers.gzip(client, repo, new LayerBuilder().file("plain.txt", "plain\n"));
+    }
+
+    @AfterAll
+    static void stopRegistry() throws Exception {
+        client.close();
+        proxy.close();
+        registry.close();
+    }
+
+    /**
+     * A daemon's configuration: without warm-up (but where {@code extraToml} asks for it), and background fetches
+     * starting right after the prefetch (unless {@code extraToml} has a {@code [fetch]} table).
+     */
+    private Config config(String root, String extraToml) throws Exception {
+        String warmUp = extraToml.contains("warm_up") ? "" : "warm_up = false\n";
+        String fetch = extraToml.contains("[fetch]") ? "" : "[fetch]\nbackground_quiet_seconds = 0\n";
+        return ConfigLoader.parse("root = \"" + tmp.resolve(root) + "\"\naddress = \"" + tmp.resolve(root + ".sock")
+                + "\"\n" + warmUp + extraToml + "\n" + fetch + "[registry]\nhosts_dir = \"" + tmp.resolve("no-hosts")
+                + "\"\n", "test");
+    }
+
+    /** Prepare labels as containerd's CRI plugin sends them for {@code layer} of a two-layer image. */
+    private static Map<String, String> labels(String host, String chain, Pushed layer, String... neighbours) {
+        Map<String, String> m = new HashMap<>(Map.of(REF, chain,
+                "containerd.io/snapshot/cri.image-ref", host + "/app:1",
+                "containerd.io/snapshot/cri.layer-digest", layer.digest(),
+                "containerd.io/snapshot/cri.image-layers", String.join(",", neighbours)));
+        if (layer.tocDigest() != null) {
+            m.put(TOC, layer.tocDigest());
         }
+        return m;
     }
 
-    /** Prepare labels as containerd's CRI plugin sends them for layer {@code digest}. */
-    private static Map<String, String> labels(String chain, String digest) {
-        return Map.of(REF, chain,
-                "containerd.io/snapshot/cri.image-ref", "127.0.0.1:5000/app:1",
-                "containerd.io/snapshot/cri.layer-digest", digest,
-                "containerd.io/snapshot/cri.image-layers", "sha256:l1,sha256:l2");
-    }
-
-    /** Unpacks the two-layer image as containerd does: each layer answers ALREADY_EXISTS. */
-    private void unpack(Rpc rpc, String ns) {
+    /** Unpacks the image of l1 and l2 as containerd does: each layer answers ALREADY_EXISTS. */
+    private static void unpack(Rpc rpc, String ns) {
         fails(Status.Code.ALREADY_EXISTS, () -> rpc.prepare(ns + "/1/extract-1 sha256:c1", "",
-                labels("sha256:c1", "sha256:l1")));
+                labels(registry.host(), "sha256:c1", l1, l1.digest(), l2.digest())));
         fails(Status.Code.ALREADY_EXISTS, () -> rpc.prepare(ns + "/2/extract-2 sha256:c2", "sha256:c1",
-                labels("sha256:c2", "sha256:l2")));
+                labels(registry.host(), "sha256:c2", l2, l2.digest())));
     }
 
     private static Map<String, Layer> status(GrpcClient c) {
@@ -71,134 +125,212 @@ class RemoteLayersTest {
         return out;
     }
 
-    private static Path upper(Mount m) {
-        return Path.of(m.getOptionsList().stream().filter(o -> o.startsWith("upperdir=")).findFirst().orElseThrow()
-                .substring("upperdir=".length()));
+    /** Mounts {@code m} (containerd's overlay of a container snapshot) at a new directory. */
+    private Path mount(Mount m) throws Exception {
+        Path target = Files.createTempDirectory(tmp, "rootfs");
+        TestMounts.run("mount", "-t", m.getType(), m.getSource(), "-o", String.join(",", m.getOptionsList()),
+                target.toString());
+        return target;
+    }
+
+    private static void unmount(Path target) throws Exception {
+        TestMounts.run("umount", target.toString());
+    }
+
+    private static String scrape(int port) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static List<Path> files(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.toList();
+        }
     }
 
     @Test
-    void mountedLayersAreCommittedUnderTheirTargetForContainerdToFind() throws Exception {
-        try (Daemon d = Daemon.start(config, layers); GrpcClient c = new GrpcClient(config.address())) {
+    void layersMountLazilyWithOneRequestEachAndAreCommittedForContainerd() throws Exception {
+        Config config = config("root", "metrics_address = \"127.0.0.1:0\"\nwarm_up = true");
+        try (LogWatch log = new LogWatch(); Daemon d = Daemon.start(config);
+             GrpcClient c = new GrpcClient(config.address())) {
+            // the warm-up ran the whole path on its own layer and left nothing behind
+            log.await(DEADLINE, "warmed up in");
+            assertEquals(List.of(config.root().resolve("warmup/layer.esgz")), files(config.root().resolve("warmup")));
+
             Rpc rpc = new Rpc(c.snapshots("default"));
+            int mark = registry.accessLogMark();
             unpack(rpc, "default");
-            // what containerd's metadata layer does after ALREADY_EXISTS
-            List<ListSnapshotsResponse> found = rpc.listMessages(
-                    "labels.\"containerd.io/snapshot.ref\"==sha256:c2,parent==\"sha256:c1\"");
-            Info c2 = found.get(0).getInfo(0);
+            registry.syncAccessLog();
+            // l2 was opened in parallel while l1 was prepared; each small layer came whole with the read of its tail
+            List<RegistryAccessLog.Entry> requests = registry.accessLog().since(mark);
+            assertEquals(2, requests.size(), requests::toString);
+            for (RegistryAccessLog.Entry e : requests) {
+                assertTrue(e.isBlobGet() && e.status() == 206, e.toString());
+            }
+            assertTrue(requests.stream().anyMatch(e -> e.uri().endsWith(l1.digest())), requests::toString);
+            assertTrue(requests.stream().anyMatch(e -> e.uri().endsWith(l2.digest())), requests::toString);
+
+            // what containerd's metadata layer looks for after ALREADY_EXISTS
+            Info c2 = rpc.listMessages("labels.\"containerd.io/snapshot.ref\"==sha256:c2,parent==\"sha256:c1\"")
+                    .get(0).getInfo(0);
             assertEquals(Kind.COMMITTED, c2.getKind());
-            assertEquals("sha256:c2", c2.getName());
             assertEquals("sha256:c1", c2.getParent());
             assertEquals("remote snapshot", c2.getLabelsOrThrow("containerd.io/snapshot/remote"));
             fails(Status.Code.NOT_FOUND, () -> rpc.stat("default/1/extract-1 sha256:c1"));
-            assertEquals(0, rpc.usage("sha256:c2").getSize());
-            assertEquals(List.of("sha256:l2"), layers.neighbourCalls.get(0).neighbours());
 
-            // a container on top sees both layers through a real overlay mount
-            Mount m = rpc.prepare("default/3/ctr", "sha256:c2").get(0);
-            Path target = Files.createDirectories(tmp.resolve("rootfs"));
-            TestMounts.run("mount", "-t", "overlay", "overlay", "-o", String.join(",", m.getOptionsList()),
-                    target.toString());
+            // a container on top sees both layers through overlay on the FUSE mounts
+            Path rootfs = mount(rpc.prepare("default/3/ctr", "sha256:c2").get(0));
             try {
-                assertEquals("from l1", Files.readString(target.resolve("l1.txt")));
-                assertEquals("from l2", Files.readString(target.resolve("l2.txt")));
-                Files.writeString(target.resolve("new.txt"), "written");
-                assertEquals("written", Files.readString(upper(m).resolve("new.txt")));
+                assertEquals("from l1\n", Files.readString(rootfs.resolve("etc/l1.txt")));
+                assertEquals("from l2\n", Files.readString(rootfs.resolve("l2.txt")));
+                assertTrue(Files.isExecutable(rootfs.resolve("bin/app")));
+                Files.writeString(rootfs.resolve("new.txt"), "written");
             } finally {
-                Unmount.detach(target);
+                unmount(rootfs);
             }
-            assertFalse(Files.exists(tmp.resolve("registry/l2/new.txt")), "layers stay read-only");
+            registry.syncAccessLog();
+            assertEquals(2, registry.accessLog().since(mark).size(), "reads were served from what was fetched");
 
             RemoteLayer r = status(c).get("sha256:c1").getRemote();
             assertEquals(RemoteLayer.State.MOUNTED, r.getState());
-            assertEquals("127.0.0.1:5000/app:1", r.getImageRef());
-            assertEquals("sha256:l1", r.getLayerDigest());
-            assertEquals("sha256:toc-of-l1", r.getTocDigest());
-            assertEquals(5, r.getFetchedBytes());
-            assertEquals(10, r.getTotalBytes());
-            assertTrue(MountTable.isMountPoint(Path.of(r.getMountPoint())));
+            assertEquals(registry.host() + "/app:1", r.getImageRef());
+            assertEquals(l1.digest(), r.getLayerDigest());
+            assertEquals(l1.tocDigest(), r.getTocDigest());
+            assertEquals(l1.size(), r.getTotalBytes());
+            assertTrue(r.getFetchedBytes() > 0 && r.getFetchedBytes() <= l1.size(), r.toString());
+            Path mp = Path.of(r.getMountPoint());
+            assertEquals("fuse.jstargz", MountTable.at(mp).orElseThrow().fsType());
+            assertEquals(2, files(config.root().resolve("layers")).size(), "the TOCs are kept for restarts");
+            String metrics = scrape(d.metricsPort().orElseThrow());
+            for (String line : List.of("jstargz_remote_layers{state=\"mounted\"} 2.0", "jstargz_mounted_layers 2.0",
+                    "jstargz_layer_mount_seconds_count 2", "jstargz_registry_requests_total 2.0")) {
+                assertTrue(metrics.lines().anyMatch(l -> l.equals(line)), line + " in:\n" + metrics);
+            }
 
-            // another namespace pulling the same image reuses the mounted layers without mounting again
-            int before = layers.prepareCalls.get();
+            // another namespace pulling the same image finds the layers committed: nothing is fetched or mounted
+            int again = registry.accessLogMark();
             unpack(new Rpc(c.snapshots("k8s.io")), "k8s.io");
-            assertEquals(before, layers.prepareCalls.get());
+            registry.syncAccessLog();
+            assertEquals(List.of(), registry.accessLog().since(again));
 
             fails(Status.Code.FAILED_PRECONDITION, () -> rpc.remove("sha256:c1"));
             rpc.remove("default/3/ctr");
             rpc.remove("sha256:c2");
-            Path mp = Path.of(r.getMountPoint());
             rpc.remove("sha256:c1");
-            assertFalse(MountTable.isMountPoint(mp));
+            assertTrue(MountTable.at(mp).isEmpty());
             assertFalse(Files.exists(mp));
-            assertEquals("from l1", Files.readString(tmp.resolve("registry/l1/l1.txt")));
+            assertEquals(List.of(), files(config.root().resolve("layers")), "removed layers keep nothing");
         }
     }
 
     @Test
-    void fallbackGivesOrdinaryMountsAndRecordsWhy() throws Exception {
-        try (Daemon d = Daemon.start(config, layers); GrpcClient c = new GrpcClient(config.address())) {
-            Rpc rpc = new Rpc(c.snapshots("default"));
-            List<Mount> m = rpc.prepare("default/1/extract sha256:c9", "", labels("sha256:c9", "sha256:l9"));
-            assertEquals(List.of("rw", "rbind"), m.get(0).getOptionsList());
-            rpc.commit("default/2/sha256:c9", "default/1/extract sha256:c9", Map.of(REF, "sha256:c9"));
-            RemoteLayer r = status(c).get("default/2/sha256:c9").getRemote();
-            assertEquals(RemoteLayer.State.FALLBACK, r.getState());
-            assertEquals("layer sha256:l9 is not in the test registry", r.getReason());
-            assertEquals("sha256:l9", r.getLayerDigest());
-
-            rpc.prepare("default/3/extract sha256:c8", "", Map.of(REF, "sha256:c8"));
-            String reason = status(c).get("default/3/extract sha256:c8").getRemote().getReason();
-            assertTrue(reason.contains("disable_snapshot_annotations = false"), reason);
-        }
+    void layersThatCannotBeMountedLazilyFallBackToANormalPullAndSayWhy() throws Exception {
+        Config config = config("root", "");
+        String host = registry.host();
+        String unknown = "sha256:" + "ab".repeat(32);
+        Map<String, String> skipVerify = labels(host, "sha256:c5", new Pushed(l2.digest(), null, 0));
+        skipVerify.put("containerd.io/snapshot/remote/stargz.skipverify", "true");
+        Map<String, Map<String, String>> cases = Map.of(
+                "it is not eStargz", labels(host, "sha256:c1", new Pushed(gzip.digest(), l1.tocDigest(), 0)),
+                "it has no TOC digest annotation", labels(host, "sha256:c2", new Pushed(l1.digest(), null, 0)),
+                "its TOC digest is " + l1.tocDigest() + ", not the " + l2.tocDigest(),
+                labels(host, "sha256:c3", new Pushed(l1.digest(), l2.tocDigest(), 0)),
+                "the registry does not have it", labels(host, "sha256:c4", new Pushed(unknown, l1.tocDigest(), 0)),
+                "skipping verification (stargz.skipverify) is not allowed", skipVerify);
         try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
-            List<Mount> m = new Rpc(c.snapshots("default")).prepare("default/4/extract sha256:c7", "",
-                    labels("sha256:c7", "sha256:l1"));
-            assertEquals("bind", m.get(0).getType());
-            assertEquals("remote layers not configured",
-                    status(c).get("default/4/extract sha256:c7").getRemote().getReason());
-        }
-    }
-
-    @Test
-    void unavailableLayerFailsMountsAndPrepareWithTheReason() throws Exception {
-        try (Daemon d = Daemon.start(config, layers); GrpcClient c = new GrpcClient(config.address())) {
             Rpc rpc = new Rpc(c.snapshots("default"));
-            unpack(rpc, "default");
-            rpc.prepare("default/3/ctr", "sha256:c2");
-            layers.unreachable.put("sha256:l1", "registry 127.0.0.1:5000 unreachable");
-            String msg = fails(Status.Code.UNAVAILABLE, () -> rpc.mounts("default/3/ctr"));
-            assertTrue(msg.contains("registry 127.0.0.1:5000 unreachable") && msg.contains("sha256:l1"), msg);
-            fails(Status.Code.UNAVAILABLE, () -> rpc.prepare("default/4/ctr2", "sha256:c2"));
-            fails(Status.Code.NOT_FOUND, () -> rpc.stat("default/4/ctr2"));
-            layers.unreachable.clear();
-            assertEquals("overlay", rpc.mounts("default/3/ctr").get(0).getType());
+            for (Map.Entry<String, Map<String, String>> e : cases.entrySet()) {
+                String chain = e.getValue().get(REF);
+                String key = "default/1/extract " + chain;
+                List<Mount> m = rpc.prepare(key, "", e.getValue());
+                assertEquals(List.of("rw", "rbind"), m.get(0).getOptionsList(), "an ordinary snapshot for " + chain);
+                assertTrue(MountTable.at(Path.of(m.get(0).getSource())).isEmpty());
+                RemoteLayer r = status(c).get(key).getRemote();
+                assertEquals(RemoteLayer.State.FALLBACK, r.getState());
+                assertTrue(r.getReason().contains(e.getKey()), e.getKey() + " in: " + r.getReason());
+                rpc.commit("default/2/" + chain, key, Map.of(REF, chain));
+            }
+        }
+        Config lenient = config("lenient", "allow_no_verification = true");
+        try (Daemon d = Daemon.start(lenient); GrpcClient c = new GrpcClient(lenient.address())) {
+            fails(Status.Code.ALREADY_EXISTS, () -> new Rpc(c.snapshots("default"))
+                    .prepare("default/1/extract sha256:c5", "", skipVerify));
+            assertEquals(RemoteLayer.State.MOUNTED, status(c).get("sha256:c5").getRemote().getState());
         }
     }
 
     @Test
-    void restartRestoresMountsAndRetriesFailedOnesOnUse() throws Exception {
+    void anUnreachableRegistryMakesTheLayerUnavailableUntilItIsBack() throws Exception {
+        Config config = config("root", "[fetch]\nprefetch = false\nbackground_fetch = false\n"
+                + "[fuse]\ncheck_interval_seconds = 0");
+        try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
+            Rpc rpc = new Rpc(c.snapshots("default"));
+            fails(Status.Code.ALREADY_EXISTS, () -> rpc.prepare("default/1/extract sha256:c1", "",
+                    labels(proxy.host(), "sha256:c1", big)));
+            rpc.prepare("default/2/ctr", "sha256:c1");
+            proxy.down();
+            try {
+                String msg = fails(Status.Code.UNAVAILABLE, () -> rpc.mounts("default/2/ctr"));
+                assertTrue(msg.contains(big.digest()) && msg.contains(proxy.host()), msg);
+                fails(Status.Code.UNAVAILABLE, () -> rpc.prepare("default/3/ctr2", "sha256:c1"));
+                fails(Status.Code.NOT_FOUND, () -> rpc.stat("default/3/ctr2"));
+            } finally {
+                proxy.up();
+            }
+            assertEquals("overlay", rpc.mounts("default/2/ctr").get(0).getType());
+        }
+    }
+
+    @Test
+    void aRestartMountsLayersAgainFromTheirKeptTocWithoutTheRegistry() throws Exception {
+        Config config = config("root", "");
+        Map<String, String> labels = labels(proxy.host(), "sha256:c1", big);
         Path mp;
-        try (Daemon d = Daemon.start(config, layers); GrpcClient c = new GrpcClient(config.address())) {
-            Rpc rpc = new Rpc(c.snapshots("default"));
-            unpack(rpc, "default");
-            rpc.prepare("default/3/ctr", "sha256:c2");
-            mp = Path.of(status(c).get("sha256:c1").getRemote().getMountPoint());
+        try (LogWatch log = new LogWatch()) {
+            try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
+                Rpc rpc = new Rpc(c.snapshots("default"));
+                fails(Status.Code.ALREADY_EXISTS, () -> rpc.prepare("default/1/extract sha256:c1", "", labels));
+                rpc.prepare("default/2/ctr", "sha256:c1");
+                log.await(DEADLINE, big.digest(), "is fully local");
+                mp = Path.of(status(c).get("sha256:c1").getRemote().getMountPoint());
+            }
         }
-        assertFalse(MountTable.isMountPoint(mp), "closing the daemon unmounts remote layers");
+        assertTrue(MountTable.at(mp).isEmpty(), "stopping the daemon unmounts its layers");
 
-        BindMountLayers afterRestart = new BindMountLayers();
-        afterRestart.registry.put("sha256:l2", layers.registry.get("sha256:l2"));
-        try (Daemon d = Daemon.start(config, afterRestart); GrpcClient c = new GrpcClient(config.address())) {
-            Rpc rpc = new Rpc(c.snapshots("default"));
-            assertTrue(MountTable.isMountPoint(Path.of(status(c).get("sha256:c2").getRemote().getMountPoint())));
-            RemoteLayer failed = status(c).get("sha256:c1").getRemote();
-            assertEquals(RemoteLayer.State.FAILED, failed.getState());
-            assertTrue(failed.getReason().contains("gone from the test registry"), failed.getReason());
-            fails(Status.Code.UNAVAILABLE, () -> rpc.mounts("default/3/ctr"));
+        proxy.down();
+        try {
+            try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
+                Rpc rpc = new Rpc(c.snapshots("default"));
+                RemoteLayer r = status(c).get("sha256:c1").getRemote();
+                assertEquals(RemoteLayer.State.MOUNTED, r.getState(), r.toString());
+                Path rootfs = mount(rpc.mounts("default/2/ctr").get(0));
+                try {
+                    assertArrayEquals(BIG, Files.readAllBytes(rootfs.resolve("data/big.bin")));
+                    assertEquals("small\n", Files.readString(rootfs.resolve("data/small.txt")));
+                } finally {
+                    unmount(rootfs);
+                }
+                assertEquals(r.getTotalBytes(), status(c).get("sha256:c1").getRemote().getFetchedBytes());
+            }
 
-            afterRestart.registry.put("sha256:l1", layers.registry.get("sha256:l1"));
-            assertEquals("overlay", rpc.mounts("default/3/ctr").get(0).getType());
-            assertEquals(RemoteLayer.State.MOUNTED, status(c).get("sha256:c1").getRemote().getState());
-            assertEquals("from l1", Files.readString(mp.resolve("l1.txt")));
+            // without its kept TOC the layer needs the registry: it fails now and is mounted again on use
+            for (Path tail : files(config.root().resolve("layers"))) {
+                Files.delete(tail);
+            }
+            try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
+                Rpc rpc = new Rpc(c.snapshots("default"));
+                RemoteLayer r = status(c).get("sha256:c1").getRemote();
+                assertEquals(RemoteLayer.State.FAILED, r.getState());
+                assertTrue(r.getReason().startsWith("restore failed: ") && r.getReason().contains(proxy.host()),
+                        r.getReason());
+                fails(Status.Code.UNAVAILABLE, () -> rpc.mounts("default/2/ctr"));
+                proxy.up();
+                assertEquals("overlay", rpc.mounts("default/2/ctr").get(0).getType());
+                assertEquals(RemoteLayer.State.MOUNTED, status(c).get("sha256:c1").getRemote().getState());
+                assertEquals("small\n", Files.readString(mp.resolve("data/small.txt")));
+            }
+        } finally {
+            proxy.up();
         }
     }
 }

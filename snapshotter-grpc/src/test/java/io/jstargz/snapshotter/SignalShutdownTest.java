@@ -26,7 +26,7 @@ class SignalShutdownTest {
         Path run = Files.createDirectories(tmp.resolve("run"));
         Path socket = run.resolve("j.sock");
         Path config = Files.writeString(tmp.resolve("config.toml"),
-                "root = \"" + root + "\"\naddress = \"" + socket + "\"\n");
+                "root = \"" + root + "\"\naddress = \"" + socket + "\"\nwarm_up = false\n");
         Process daemon = start(config);
         try {
             awaitFile(socket, daemon);

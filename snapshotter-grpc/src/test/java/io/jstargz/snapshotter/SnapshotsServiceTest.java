@@ -37,7 +37,8 @@ class SnapshotsServiceTest {
 
     @BeforeAll
     void start(@TempDir Path tmp) throws Exception {
-        Config config = Config.defaults().withRoot(tmp.resolve("root")).withAddress(tmp.resolve("run/j.sock"));
+        Config config = Config.defaults().withRoot(tmp.resolve("root")).withAddress(tmp.resolve("run/j.sock"))
+                .withWarmUp(false);
         daemon = Daemon.start(config);
         snapshots = config.root().resolve("snapshots");
         client = new GrpcClient(config.address());

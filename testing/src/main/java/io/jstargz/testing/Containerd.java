@@ -24,6 +24,8 @@ import java.util.concurrent.TimeoutException;
 public final class Containerd implements AutoCloseable {
     public static final Path CONTAINERD = Path.of("/usr/bin/containerd");
     public static final Path CTR = Path.of("/usr/bin/ctr");
+    /** stargz-snapshotter's ctr: {@code image rpull} labels each layer for a remote snapshotter. */
+    public static final Path CTR_REMOTE = Path.of("/usr/bin/ctr-remote");
     public static final Path SHIM = Path.of("/usr/bin/containerd-shim-runc-v2");
     public static final Path RUNC = Path.of("/usr/sbin/runc");
     /** The name the proxy snapshotter is registered under ({@code --snapshotter jstargz}). */
@@ -117,7 +119,19 @@ public final class Containerd implements AutoCloseable {
 
     /** Runs {@code ctr --address <sock> --namespace <namespace> args...} and waits for it (with a deadline). */
     public CommandResult ctr(String namespace, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(CTR.toString(), "--address", address.toString(),
+        return run(CTR, namespace, args);
+    }
+
+    /** Runs {@code ctr-remote} like {@link #ctr}, e.g. {@code image rpull --snapshotter jstargz REF}. */
+    public CommandResult ctrRemote(String namespace, String... args) throws IOException {
+        if (!Files.isExecutable(CTR_REMOTE)) {
+            throw new IllegalStateException(CTR_REMOTE + " is missing: install stargz-snapshotter (scripts/setup.sh)");
+        }
+        return run(CTR_REMOTE, namespace, args);
+    }
+
+    private CommandResult run(Path ctr, String namespace, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(ctr.toString(), "--address", address.toString(),
                 "--namespace", namespace));
         cmd.addAll(Arrays.asList(args));
         return Processes.run(cmd, COMMAND_DEADLINE);

@@ -25,6 +25,8 @@ import picocli.CommandLine.ScopeType;
             BlobCommand.class,
             ImageCommand.class,
             MountCommand.class,
+            ServeCommand.class,
+            StatusCommand.class,
         })
 public final class Main implements Runnable {
 

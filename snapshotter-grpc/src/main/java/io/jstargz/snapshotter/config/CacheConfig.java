@@ -5,7 +5,8 @@ package io.jstargz.snapshotter.config;
  *
  * @param dir            cache directory; {@code ""} means {@code <root>/cache}
  * @param maxDiskBytes   disk the cache may use before it evicts (least recently used first)
- * @param maxMemoryBytes memory for recently read chunks
+ * @param maxMemoryBytes memory for recently read chunks (the kernel caches the files of a mounted layer, and the disk
+ *                       tier's files are in the page cache: this tier only saves the copies between them)
  */
 public record CacheConfig(String dir, long maxDiskBytes, long maxMemoryBytes) {
     public CacheConfig {
@@ -14,6 +15,6 @@ public record CacheConfig(String dir, long maxDiskBytes, long maxMemoryBytes) {
     }
 
     static CacheConfig defaults() {
-        return new CacheConfig("", 10L << 30, 256L << 20);
+        return new CacheConfig("", 10L << 30, 64L << 20);
     }
 }

@@ -1,5 +1,7 @@
 package io.jstargz.snapshotter.core;
 
+import io.jstargz.fs.binding.linux.MountTable;
+import io.jstargz.fs.binding.linux.Unmounter;
 import io.jstargz.snapshotter.model.Labels;
 import io.jstargz.snapshotter.model.SnapshotException;
 import io.jstargz.snapshotter.model.Usage;
@@ -13,8 +15,6 @@ import io.jstargz.snapshotter.remotelayer.RemoteLayerState;
 import io.jstargz.snapshotter.remotelayer.SnapshotRef;
 import io.jstargz.snapshotter.store.SnapshotStore;
 import io.jstargz.snapshotter.store.StoredSnapshot;
-import io.jstargz.snapshotter.sys.MountTable;
-import io.jstargz.snapshotter.sys.Unmount;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,13 +62,10 @@ final class RemoteLayers implements AutoCloseable {
     /** ALREADY_EXISTS when a mounted remote layer for {@code target} on {@code parent} is already committed. */
     void rejectIfMounted(String target, String parent) throws SnapshotException, IOException {
         Optional<StoredSnapshot> existing = store.read(tx -> {
-            for (RemoteLayerRecord r : tx.remotes()) {
-                if (r.state() == RemoteLayerState.FALLBACK) {
-                    continue;
-                }
-                Optional<StoredSnapshot> s = tx.find(r.snapshotName());
-                if (s.isPresent() && isTarget(s.get(), target, parent)) {
-                    return s;
+            for (StoredSnapshot s : tx.findTarget(target)) {
+                Optional<RemoteLayerRecord> r = tx.remote(s.id());
+                if (r.isPresent() && r.get().state() != RemoteLayerState.FALLBACK && isTarget(s, target, parent)) {
+                    return Optional.of(s);
                 }
             }
             return Optional.empty();
@@ -113,6 +110,7 @@ final class RemoteLayers implements AutoCloseable {
                                Path mountPoint, PrepareOutcome.Mounted mounted) throws SnapshotException, IOException {
         Map<String, String> committed = new HashMap<>(labels);
         committed.put(Labels.REMOTE, Labels.REMOTE_VALUE);
+        RemoteLayerRecord[] record = {null};
         boolean duplicate;
         try {
             duplicate = store.write(tx -> {
@@ -125,8 +123,9 @@ final class RemoteLayers implements AutoCloseable {
                 // a different chain already uses the bare name: stay unique, containerd finds us by label
                 String name = sameName.isPresent() ? target + "@" + id : target;
                 tx.commit(id, name, committed, Usage.ZERO, clock.instant());
-                tx.putRemote(new RemoteLayerRecord(id, name, src.imageRef(), src.layerDigest(), mounted.tocDigest(),
-                        mountPoint, RemoteLayerState.MOUNTED, "", clock.instant()));
+                record[0] = new RemoteLayerRecord(id, name, src.imageRef(), src.layerDigest(), mounted.tocDigest(),
+                        mountPoint, RemoteLayerState.MOUNTED, "", clock.instant());
+                tx.putRemote(record[0]);
                 return false;
             });
         } catch (SnapshotException | IOException | RuntimeException e) {
@@ -137,8 +136,15 @@ final class RemoteLayers implements AutoCloseable {
             unmountQuietly(mountPoint);
             dirs.remove(id);
         } else {
-            LOG.info("layer {} of {} mounted lazily at {} (snapshot {})", src.layerDigest(), src.imageRef(),
-                    mountPoint, target);
+            LOG.info("layer {} of {} mounted lazily at {} (snapshot {}): {}", src.layerDigest(), src.imageRef(),
+                    mountPoint, target, mounted.detail());
+            mounted.ready().whenComplete((v, e) -> {
+                if (e != null) {
+                    String reason = "mounting failed: " + (e.getCause() == null ? e : e.getCause()).getMessage();
+                    LOG.warn("layer {} of {} (snapshot {}): {}", src.layerDigest(), src.imageRef(), target, reason);
+                    update(record[0].withState(RemoteLayerState.FAILED, reason, clock.instant()));
+                }
+            });
         }
         throw SnapshotException.alreadyExists("target snapshot \"" + target + "\"");
     }
@@ -300,27 +306,17 @@ final class RemoteLayers implements AutoCloseable {
     }
 
     private static void detachLeftover(Path mountPoint) throws IOException {
-        if (MountTable.isMountPoint(mountPoint)) {
+        if (MountTable.at(mountPoint).isPresent()) {
             LOG.warn("remote layer service left {} mounted after a fallback; detaching it", mountPoint);
-            Unmount.detach(mountPoint);
+            Unmounter.detach(mountPoint);
         }
     }
 
     /** Unmounts every mounted layer (their records stay, to be restored at the next start). */
     @Override
     public void close() {
-        try {
-            for (RemoteLayerRecord r : store.read(tx -> tx.remotes())) {
-                if (r.state() == RemoteLayerState.MOUNTED) {
-                    unmountQuietly(r.mountPoint());
-                }
-            }
-        } catch (SnapshotException | IOException e) {
-            LOG.error("cannot list remote layers to unmount: {}", e.getMessage());
-        } finally {
-            checks.shutdownNow();
-            service.close();
-        }
+        checks.shutdownNow();
+        service.close();
     }
 
     /** Carries a check failure out of the parallel checks. */

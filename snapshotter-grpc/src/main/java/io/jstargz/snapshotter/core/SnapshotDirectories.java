@@ -54,10 +54,11 @@ final class SnapshotDirectories {
 
     /**
      * Creates the directories of new snapshot {@code id}, built under a temporary name and renamed into place so
-     * a crash never leaves a half-made {@code <id>}. Called inside the transaction that inserts the snapshot:
+     * a crash never leaves a half-made {@code <id>}; its upper directory gets the owner of snapshot
+     * {@code ownerFrom}'s root (0: none). Called inside the transaction that inserts the snapshot:
      * if that transaction does not commit, the directory is an orphan that {@link #orphans} finds.
      */
-    void create(long id, Kind kind, long parentId) throws IOException {
+    void create(long id, Kind kind, long ownerFrom) throws IOException {
         Path tmp = Files.createTempDirectory(snapshots, "new-");
         try {
             Path fs = Files.createDirectory(tmp.resolve("fs"));
@@ -66,11 +67,8 @@ final class SnapshotDirectories {
                 Path work = Files.createDirectory(tmp.resolve("work"));
                 Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
             }
-            if (parentId != 0) {
-                // the new upper directory gets the owner of the parent's root, as containerd's overlay does
-                Path parentFs = upper(parentId);
-                Files.setAttribute(fs, "unix:uid", Files.getAttribute(parentFs, "unix:uid"), LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(fs, "unix:gid", Files.getAttribute(parentFs, "unix:gid"), LinkOption.NOFOLLOW_LINKS);
+            if (ownerFrom != 0) {
+                copyOwner(ownerFrom, fs);
             }
             Path target = dir(id);
             // ids of uncommitted transactions are handed out again, so a directory found here is an orphan
@@ -84,6 +82,20 @@ final class SnapshotDirectories {
             }
             throw e;
         }
+    }
+
+    /**
+     * Gives the upper directory of snapshot {@code id} the owner of snapshot {@code parentId}'s root, as containerd's
+     * overlay snapshotter does for a new snapshot on a parent.
+     */
+    void copyOwner(long parentId, long id) throws IOException {
+        copyOwner(parentId, upper(id));
+    }
+
+    private void copyOwner(long parentId, Path fs) throws IOException {
+        Path parentFs = upper(parentId);
+        Files.setAttribute(fs, "unix:uid", Files.getAttribute(parentFs, "unix:uid"), LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(fs, "unix:gid", Files.getAttribute(parentFs, "unix:gid"), LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Removes the directories of snapshot {@code id}, detaching anything still mounted below them. */

@@ -14,7 +14,6 @@ import io.jstargz.snapshotter.remotelayer.RemoteLayerService;
 import io.jstargz.snapshotter.store.SnapshotStore;
 import io.jstargz.snapshotter.store.StoredSnapshot;
 import io.jstargz.snapshotter.sys.FileTrees;
-import io.jstargz.snapshotter.sys.Unmount;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +65,7 @@ public final class Snapshotter implements AutoCloseable {
         Snapshotter s = new Snapshotter(store, dirs, OverlayMounts.detect(dirs),
                 new RemoteLayers(store, dirs, service, clock), clock);
         try {
-            for (Path stale : Unmount.detachAllUnder(dirs.snapshotsDir())) {
+            for (Path stale : FileTrees.detachAllUnder(dirs.snapshotsDir())) {
                 LOG.info("detached stale mount {}", stale);
             }
             s.cleanup();
@@ -86,9 +85,16 @@ public final class Snapshotter implements AutoCloseable {
         if (target != null) {
             remote.rejectIfMounted(target, parent);
         }
-        Created c = create(namespace, key, parent, Kind.ACTIVE, valid);
+        // a layer to unpack or mount lazily needs no parent that serves reads (only mounts handed out do), and a
+        // directory that becomes a mount point needs no owner
+        Created c = create(namespace, key, parent, Kind.ACTIVE, valid, target == null);
         if (target != null) {
             remote.prepare(c.id(), key, parent, namespace, target, valid);
+            // it fell back: containerd mounts it to apply the layer
+            remote.checkChain(c.parents());
+            if (!c.parents().isEmpty()) {
+                dirs.copyOwner(c.parents().get(0), c.id());
+            }
         }
         return overlay.mounts(c.id(), Kind.ACTIVE, c.parents());
     }
@@ -96,19 +102,20 @@ public final class Snapshotter implements AutoCloseable {
     /** Creates read-only snapshot {@code key} on {@code parent}. */
     public List<Mount> view(String namespace, String key, String parent, Map<String, String> labels)
             throws SnapshotException, IOException {
-        Created c = create(namespace, key, parent, Kind.VIEW, Labels.validated(labels));
+        Created c = create(namespace, key, parent, Kind.VIEW, Labels.validated(labels), true);
         return overlay.mounts(c.id(), Kind.VIEW, c.parents());
     }
 
     private record Created(long id, List<Long> parents) {
     }
 
-    private Created create(String namespace, String key, String parent, Kind kind, Map<String, String> labels)
-            throws SnapshotException, IOException {
+    /** Creates a snapshot; {@code forMounts}: its mounts are handed out, so its parents are checked first. */
+    private Created create(String namespace, String key, String parent, Kind kind, Map<String, String> labels,
+                           boolean forMounts) throws SnapshotException, IOException {
         if (key.isEmpty()) {
             throw SnapshotException.invalidArgument("snapshot key must not be empty");
         }
-        if (!parent.isEmpty()) {
+        if (forMounts && !parent.isEmpty()) {
             // before anything is created: a parent chain with an unavailable layer would not mount anyway
             remote.checkChain(store.read(tx -> {
                 Optional<StoredSnapshot> p = tx.find(parent);
@@ -134,7 +141,7 @@ public final class Snapshotter implements AutoCloseable {
                 }
                 long id = tx.insert(key, parentId, kind, namespace, clock.instant(), labels);
                 made[0] = id;
-                dirs.create(id, kind, parentId);
+                dirs.create(id, kind, forMounts ? parentId : 0);
                 return new Created(id, parents);
             });
         } catch (SnapshotException | IOException | RuntimeException e) {

@@ -1,8 +1,10 @@
 package io.jstargz.snapshotter.grpc;
 
+import io.grpc.Attributes;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerTransportFilter;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
@@ -66,6 +68,13 @@ public final class UnixSocketServer implements AutoCloseable {
                 .bossEventLoopGroup(loops)
                 .workerEventLoopGroup(loops)
                 .executor(handlers);
+        builder.addTransportFilter(new ServerTransportFilter() {
+            @Override
+            public Attributes transportReady(Attributes attributes) {
+                LOG.debug("client connected on {}", socket);
+                return attributes;
+            }
+        });
         NamespaceInterceptor namespaces = new NamespaceInterceptor();
         services.forEach(s -> builder.addService(ServerInterceptors.intercept(s, namespaces)));
         Server server = builder.build();

@@ -20,9 +20,11 @@ public interface RemoteLayerService extends AutoCloseable {
     void prefetchNeighbours(LayerSource source, Map<String, String> labels);
 
     /**
-     * Mounts the layer lazily at {@code mountPoint} (an existing empty directory), blocking up to the configured
-     * mount timeout. Expected failures (not eStargz, TOC digest mismatch, registry unreachable, timeout) are a
-     * {@link PrepareOutcome.Fallback} with the reason, never an exception; on fallback nothing is left mounted.
+     * Mounts the layer lazily at {@code mountPoint} (an existing empty directory): waits, up to the configured mount
+     * timeout, until the layer is opened and verified, and answers {@link PrepareOutcome.Mounted} while the mount may
+     * still be finishing ({@link PrepareOutcome.Mounted#ready()}; {@link #check} waits for it). Expected failures
+     * (not eStargz, TOC digest mismatch, registry unreachable, timeout) are a {@link PrepareOutcome.Fallback} with
+     * the reason, never an exception; on fallback nothing is left mounted.
      *
      * @param labels all Prepare labels (credentials hints, prefetch size, skip-verify)
      */
@@ -45,15 +47,30 @@ public interface RemoteLayerService extends AutoCloseable {
      */
     void restore(RemoteLayerRecord record, Map<String, String> labels) throws LayerUnavailableException;
 
-    /** Unmounts the layer at {@code mountPoint}; nothing mounted there is not an error. */
+    /**
+     * The snapshot of the layer at {@code mountPoint} is gone: unmount the layer and forget what was kept for it.
+     * Nothing mounted there is not an error.
+     */
     void unmount(Path mountPoint) throws IOException;
+
+    /**
+     * Exercises the mount path once before the daemon serves, so the first real Prepare runs warm code. Must not
+     * throw; a service with nothing to warm does nothing.
+     *
+     * @param dir a directory of its own (kept across starts)
+     */
+    default void warmUp(Path dir) {
+    }
 
     /** Cache fill of the layer mounted at {@code mountPoint}, for {@code jstargz status}. */
     default FetchProgress progress(Path mountPoint) {
         return FetchProgress.UNKNOWN;
     }
 
-    /** Unmounts every layer this service mounted and releases its resources. */
+    /**
+     * Unmounts every layer this service mounted and releases its resources; what a restart needs to mount them
+     * again ({@link #restore}) is kept.
+     */
     @Override
     void close();
 }

@@ -49,6 +49,27 @@ public final class StoreTransaction {
         }
     }
 
+    /**
+     * Snapshots committed for containerd target {@code target}: named {@code target}, or {@code target@<id>} when a
+     * different chain already had the bare name.
+     */
+    public List<StoredSnapshot> findTarget(String target) throws SQLException {
+        // "target@<id>" names sort between "target@" and "targetA" ('A' follows '@'): a range scan of the name index
+        try (PreparedStatement ps = c.prepareStatement(SELECT_SNAPSHOT
+                + " WHERE s.name = ? OR (s.name >= ? AND s.name < ?)")) {
+            ps.setString(1, target);
+            ps.setString(2, target + "@");
+            ps.setString(3, target + "A");
+            List<StoredSnapshot> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row(rs, labels(rs.getLong(1))));
+                }
+            }
+            return out;
+        }
+    }
+
     /** The snapshot named {@code name}; NOT_FOUND otherwise. */
     public StoredSnapshot get(String name) throws SQLException, SnapshotException {
         Optional<StoredSnapshot> s = find(name);

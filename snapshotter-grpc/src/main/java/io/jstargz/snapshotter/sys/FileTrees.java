@@ -1,5 +1,7 @@
 package io.jstargz.snapshotter.sys;
 
+import io.jstargz.fs.binding.linux.MountTable;
+import io.jstargz.fs.binding.linux.Unmounter;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -14,6 +16,15 @@ public final class FileTrees {
     private FileTrees() {
     }
 
+    /** Detaches every mount at or below {@code dir}, deepest first; returns the mount points it detached. */
+    public static List<Path> detachAllUnder(Path dir) throws IOException {
+        List<Path> mounts = MountTable.mountPointsUnder(dir);
+        for (Path mp : mounts) {
+            Unmounter.detach(mp);
+        }
+        return mounts;
+    }
+
     /**
      * Removes {@code dir} and everything in it. Mounts below it are detached first so the removal never reaches
      * into another filesystem (a FUSE layer, a bind mount); if one cannot be detached, nothing is removed.
@@ -22,7 +33,7 @@ public final class FileTrees {
         if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        Unmount.detachAllUnder(dir);
+        detachAllUnder(dir);
         List<Path> still = MountTable.mountPointsUnder(dir);
         if (!still.isEmpty()) {
             throw new IOException("not removing " + dir + ": still mounted at " + still);

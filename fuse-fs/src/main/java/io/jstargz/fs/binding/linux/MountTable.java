@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -51,6 +52,19 @@ public final class MountTable {
             }
         }
         return Optional.ofNullable(found);
+    }
+
+    /** Every mount point at or below {@code dir}, deepest first (the order to unmount them in). */
+    public static List<Path> mountPointsUnder(Path dir) throws IOException {
+        Path base = dir.toAbsolutePath().normalize();
+        List<Path> out = new ArrayList<>();
+        for (Mount m : all()) {
+            if (m.mountPoint().startsWith(base) && !out.contains(m.mountPoint())) {
+                out.add(m.mountPoint());
+            }
+        }
+        out.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+        return out;
     }
 
     private static int indexOf(String[] fields, String value) {

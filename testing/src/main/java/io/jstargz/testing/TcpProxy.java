@@ -1,4 +1,4 @@
-package io.jstargz.fs;
+package io.jstargz.testing;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -16,13 +16,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #down()}, which drops every open connection and refuses new ones (accepts and closes them at once), as a
  * registry that goes away; {@link #up()} brings it back.
  */
-final class TcpProxy implements Closeable {
+public final class TcpProxy implements Closeable {
     private final ServerSocket server;
     private final int targetPort;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean down;
 
-    TcpProxy(int targetPort) throws IOException {
+    public TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::accept, "tcp-proxy-accept");
@@ -31,18 +31,18 @@ final class TcpProxy implements Closeable {
     }
 
     /** {@code 127.0.0.1:<port>}: the registry part of image references through the proxy. */
-    String host() {
+    public String host() {
         return "127.0.0.1:" + server.getLocalPort();
     }
 
-    void down() {
+    public void down() {
         down = true;
         for (Socket s : open) {
             closeQuietly(s);
         }
     }
 
-    void up() {
+    public void up() {
         down = false;
     }
 

@@ -1,0 +1,26 @@
+package io.jstargz.snapshotter.lazy;
+
+import io.jstargz.estargz.InvalidBlobException;
+import io.jstargz.remote.NotFoundException;
+import io.jstargz.remote.RegistryException;
+
+/** Why a layer could not be opened, in the words {@code jstargz status} and the log show. */
+final class Reasons {
+    private Reasons() {
+    }
+
+    static String of(Throwable t) {
+        String msg = t.getMessage() == null ? t.toString() : t.getMessage();
+        if (t instanceof InvalidBlobException e) {
+            return e.reason() == InvalidBlobException.Reason.BAD_FOOTER ? "it is not eStargz: " + msg
+                    : "it is not a valid eStargz layer: " + msg;
+        }
+        if (t instanceof NotFoundException) {
+            return "the registry does not have it: " + msg;
+        }
+        if (t instanceof RegistryException) {
+            return "registry error: " + msg;
+        }
+        return msg;
+    }
+}

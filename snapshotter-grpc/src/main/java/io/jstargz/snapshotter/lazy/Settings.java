@@ -1,0 +1,56 @@
+package io.jstargz.snapshotter.lazy;
+
+import io.jstargz.fs.LayerMountOptions;
+import io.jstargz.remote.RegistryConfig;
+import io.jstargz.snapshotter.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The daemon's configuration turned into the settings of the modules below: registry client and layer mounts. */
+final class Settings {
+    private static final Logger LOG = LoggerFactory.getLogger(Settings.class);
+    /** ctr-remote's label: bytes to prefetch from a layer that has no prefetch landmark. */
+    static final String PREFETCH_SIZE = "containerd.io/snapshot/remote/stargz.prefetch";
+
+    private Settings() {
+    }
+
+    static RegistryConfig registry(Config config) {
+        RegistryConfig.Builder b = RegistryConfig.builder()
+                .hostsDir(Path.of(config.registry().hostsDir()))
+                .connectTimeout(Duration.ofSeconds(config.registry().connectTimeoutSeconds()))
+                .requestTimeout(Duration.ofSeconds(config.registry().requestTimeoutSeconds()))
+                .checkInterval(Duration.ofSeconds(config.fuse().checkIntervalSeconds()));
+        if (!config.registry().dockerConfig().isEmpty()) {
+            b.dockerConfig(Path.of(config.registry().dockerConfig()));
+        }
+        return b.build();
+    }
+
+    static LayerMountOptions mountOptions(Config config) {
+        return LayerMountOptions.builder()
+                .prefetch(config.fetch().prefetch())
+                .backgroundFetch(config.fetch().backgroundFetch())
+                .mountTimeout(Duration.ofSeconds(config.fuse().mountTimeoutSeconds()))
+                .cacheTimeout(Duration.ofSeconds(config.fuse().cacheTimeoutSeconds()))
+                .debug("trace".equals(config.logLevel()))
+                .build();
+    }
+
+    /** {@code base} with what the Prepare labels ask for this layer. */
+    static LayerMountOptions withLabels(LayerMountOptions base, Map<String, String> labels) {
+        String size = labels.get(PREFETCH_SIZE);
+        if (size == null) {
+            return base;
+        }
+        try {
+            return base.toBuilder().prefetchSizeDefault(Math.max(0, Long.parseLong(size.trim()))).build();
+        } catch (NumberFormatException e) {
+            LOG.warn("ignoring label {}={}: not a number of bytes", PREFETCH_SIZE, size);
+            return base;
+        }
+    }
+}

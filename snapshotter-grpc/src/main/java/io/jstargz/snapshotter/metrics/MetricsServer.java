@@ -1,0 +1,139 @@
+package io.jstargz.snapshotter.metrics;
+
+import io.jstargz.cache.CacheStats;
+import io.jstargz.snapshotter.core.LayerStatus;
+import io.jstargz.snapshotter.core.Snapshotter;
+import io.jstargz.snapshotter.lazy.LayerStats;
+import io.jstargz.snapshotter.remotelayer.RemoteLayerState;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.SummaryWithCallback;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Quantiles;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Prometheus metrics over HTTP ({@code metrics_address}, path {@code /metrics}). Every value is read when scraped
+ * from counters the daemon keeps anyway: metrics cost nothing on the read and Prepare paths.
+ */
+public final class MetricsServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
+
+    private final HTTPServer server;
+
+    private MetricsServer(HTTPServer server) {
+        this.server = server;
+    }
+
+    /**
+     * Serves the metrics on {@code address} ({@code host:port}, {@code [::1]:port}; port 0 picks a free one).
+     *
+     * @param stats what the lazily pulled layers did
+     */
+    public static MetricsServer start(String address, Supplier<LayerStats> stats, Snapshotter snapshotter)
+            throws IOException {
+        InetSocketAddress at = parse(address);
+        PrometheusRegistry registry = new PrometheusRegistry();
+        register(registry, stats, snapshotter);
+        HTTPServer server = HTTPServer.builder().inetAddress(at.getAddress()).port(at.getPort()).registry(registry)
+                .buildAndStart();
+        LOG.info("metrics on http://{}:{}/metrics", at.getHostString(), server.getPort());
+        return new MetricsServer(server);
+    }
+
+    /** The port the metrics are served on. */
+    public int port() {
+        return server.getPort();
+    }
+
+    static InetSocketAddress parse(String address) {
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("metrics_address '" + address + "' is not host:port");
+        }
+        String host = address.substring(0, colon).replaceAll("^\\[|]$", "");
+        try {
+            return new InetSocketAddress(host, Integer.parseInt(address.substring(colon + 1)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("metrics_address '" + address + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static void register(PrometheusRegistry r, Supplier<LayerStats> stats, Snapshotter snapshotter) {
+        GaugeWithCallback.builder().name("jstargz_remote_layers")
+                .help("Layers containerd asked to pull lazily, by state (mounted, fallback, failed)")
+                .labelNames("state").callback(cb -> states(snapshotter).forEach((state, n) ->
+                        cb.call(n, state.name().toLowerCase(Locale.ROOT)))).register(r);
+        GaugeWithCallback.builder().name("jstargz_mounted_layers").help("Layers mounted now")
+                .callback(cb -> cb.call(stats.get().mountedLayers())).register(r);
+        SummaryWithCallback.builder().name("jstargz_layer_mount_seconds")
+                .help("Time from asking for a layer's index to its mount serving (Prepare and restarts)")
+                .callback(cb -> {
+                    LayerStats s = stats.get();
+                    cb.call(s.mounts(), s.mountSeconds(), Quantiles.EMPTY);
+                }).register(r);
+        CounterWithCallback.builder().name("jstargz_fetched_bytes")
+                .help("Compressed layer bytes fetched, by what fetched them").labelNames("by")
+                .callback(cb -> {
+                    LayerStats s = stats.get();
+                    cb.call(s.onDemandBytes(), "read");
+                    cb.call(s.prefetchedBytes(), "prefetch");
+                    cb.call(s.backgroundBytes(), "background");
+                }).register(r);
+        counter(r, "jstargz_fetch_requests", "Range requests the layer fetchers sent",
+                () -> stats.get().fetchRequests());
+        counter(r, "jstargz_failed_reads", "Reads answered with EIO", () -> stats.get().failedReads());
+        CounterWithCallback.builder().name("jstargz_cache_lookups").help("Chunk cache lookups, by result")
+                .labelNames("result").callback(cb -> {
+                    CacheStats c = stats.get().cache();
+                    cb.call(c.memoryHits(), "memory_hit");
+                    cb.call(c.diskHits(), "disk_hit");
+                    cb.call(c.misses(), "miss");
+                }).register(r);
+        GaugeWithCallback.builder().name("jstargz_cache_bytes").help("Bytes in the chunk cache, by tier")
+                .labelNames("tier").callback(cb -> {
+                    CacheStats c = stats.get().cache();
+                    cb.call(c.memoryBytes(), "memory");
+                    cb.call(c.diskBytes(), "disk");
+                }).register(r);
+        counter(r, "jstargz_cache_evictions", "Chunks evicted from disk", () -> stats.get().cache().evictions());
+        counter(r, "jstargz_registry_requests", "HTTP requests to registries", () -> stats.get().registry().requests());
+        counter(r, "jstargz_registry_received_bytes", "Bytes received from registries",
+                () -> stats.get().registry().bytesReceived());
+        counter(r, "jstargz_registry_failures", "Registry requests that failed",
+                () -> stats.get().registry().failures());
+        counter(r, "jstargz_registry_retries", "Registry requests retried", () -> stats.get().registry().retries());
+    }
+
+    private static void counter(PrometheusRegistry r, String name, String help, Supplier<Long> value) {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.get())).register(r);
+    }
+
+    private static Map<RemoteLayerState, Integer> states(Snapshotter snapshotter) {
+        Map<RemoteLayerState, Integer> out = new EnumMap<>(RemoteLayerState.class);
+        for (RemoteLayerState s : RemoteLayerState.values()) {
+            out.put(s, 0);
+        }
+        try {
+            for (LayerStatus l : snapshotter.status()) {
+                l.remote().ifPresent(rec -> out.merge(rec.state(), 1, Integer::sum));
+            }
+        } catch (Exception e) {
+            LOG.warn("metrics: cannot read the remote layers: {}", e.getMessage());
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

@@ -1,0 +1,66 @@
+package io.jstargz.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import io.jstargz.snapshotter.Daemon;
+import io.jstargz.snapshotter.config.Config;
+import io.jstargz.snapshotter.config.ConfigLoader;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code jstargz serve}: the snapshotter daemon containerd connects to, until SIGTERM or SIGINT. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Run the jstargz snapshotter daemon for containerd (proxy plugin) until SIGTERM or Ctrl-C.",
+            "Configuration: --config FILE, else /etc/jstargz/config.toml if it exists, else the defaults;",
+            "the options below override the file. See docs/configuration.md."})
+final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "TOML configuration file.")
+    Path config;
+
+    @Option(names = "--root", paramLabel = "DIR", description = "State directory (default: /var/lib/jstargz).")
+    Path root;
+
+    @Option(names = "--address", paramLabel = "SOCK",
+            description = "Unix socket to serve on (default: /run/jstargz/jstargz.sock).")
+    Path address;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL",
+            description = "trace, debug, info, warn or error (default: info).")
+    String logLevel;
+
+    @ParentCommand
+    Main main;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Config c = ConfigLoader.load(config);
+        try {
+            if (root != null) {
+                c = c.withRoot(root.toAbsolutePath());
+            }
+            if (address != null) {
+                c = c.withAddress(address.toAbsolutePath());
+            }
+            if (logLevel != null) {
+                c = c.withLogLevel(logLevel);
+            } else if (main.debug) {
+                c = c.withLogLevel("debug");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Logger rootLogger = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        rootLogger.setLevel(Level.toLevel(c.logLevel()));
+        Daemon.run(c);
+        return 0;
+    }
+}

@@ -1,0 +1,155 @@
+package io.jstargz.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jstargz.testing.Processes;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * {@code bin/jstargz serve} as its own process, the way a node runs it: its log is kept (and can be waited on line
+ * by line), it can be stopped with SIGTERM or killed with SIGKILL, and {@code jstargz status} asks it what it holds.
+ */
+final class DaemonProcess implements AutoCloseable {
+    static final Path REPO = Paths.get(System.getProperty("jstargz.repo", "..")).toAbsolutePath();
+    static final Path CLI = REPO.resolve("bin/jstargz");
+    private static final Duration START_DEADLINE = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private record Waiter(Predicate<String> match, CompletableFuture<String> found) {
+    }
+
+    private final Process process;
+    private final Path socket;
+    private final List<String> lines = new ArrayList<>();
+    private final List<Waiter> waiters = new ArrayList<>();
+
+    private DaemonProcess(Process process, Path socket, Path log) {
+        this.process = process;
+        this.socket = socket;
+        Thread pump = new Thread(() -> pump(log), "jstargz-serve-log");
+        pump.setDaemon(true);
+        pump.start();
+    }
+
+    /** Starts {@code jstargz serve --config config} and waits until it serves on {@code socket}. */
+    static DaemonProcess start(Path config, Path socket, Path log) throws Exception {
+        Process p = new ProcessBuilder(CLI.toString(), "serve", "--config", config.toString())
+                .redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        DaemonProcess d = new DaemonProcess(p, socket, log);
+        try {
+            d.awaitLog(START_DEADLINE, "jstargz snapshotter ready");
+        } catch (Exception e) {
+            d.kill();
+            throw new IOException("jstargz serve did not start; its log:\n" + Files.readString(log), e);
+        }
+        return d;
+    }
+
+    private void pump(Path log) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8)); BufferedWriter out = Files.newBufferedWriter(log,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)) {
+            for (String line; (line = r.readLine()) != null; ) {
+                out.write(line);
+                out.newLine();
+                out.flush();
+                System.out.println("jstargz serve: " + line); // kept in the test's report
+                synchronized (this) {
+                    lines.add(line);
+                    String l = line;
+                    waiters.removeIf(w -> w.match().test(l) && w.found().complete(l));
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone; waiters fail at their deadline
+        }
+        synchronized (this) {
+            waiters.forEach(w -> w.found().completeExceptionally(new IOException("jstargz serve exited")));
+            waiters.clear();
+        }
+    }
+
+    /** The first line of this process's log containing every one of {@code parts}, waiting for it if needed. */
+    String awaitLog(Duration deadline, String... parts) throws Exception {
+        return awaitNthLog(deadline, 1, parts);
+    }
+
+    /** The {@code n}-th line (from 1) containing every one of {@code parts}, waiting for it if needed. */
+    String awaitNthLog(Duration deadline, int n, String... parts) throws Exception {
+        Predicate<String> contains = l -> List.of(parts).stream().allMatch(l::contains);
+        int[] seen = {0};
+        Predicate<String> match = l -> contains.test(l) && ++seen[0] == n;
+        CompletableFuture<String> found = new CompletableFuture<>();
+        synchronized (this) {
+            lines.stream().filter(match).findFirst()
+                    .ifPresentOrElse(found::complete, () -> waiters.add(new Waiter(match, found)));
+            if (!process.isAlive() && !found.isDone()) {
+                found.completeExceptionally(new IOException("jstargz serve exited with " + process.exitValue()));
+            }
+        }
+        return found.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Every log line so far containing {@code part}. */
+    synchronized List<String> logLines(String part) {
+        return lines.stream().filter(l -> l.contains(part)).toList();
+    }
+
+    /** {@code jstargz status --json}: the snapshots by name. */
+    Map<String, JsonNode> status() throws IOException {
+        String out = Processes.run(List.of(CLI.toString(), "status", "--json", "--address", socket.toString()),
+                Duration.ofSeconds(60)).orThrow();
+        Map<String, JsonNode> byName = new HashMap<>();
+        for (JsonNode s : JSON.readTree(out).get("snapshots")) {
+            byName.put(s.get("name").asText(), s);
+        }
+        return byName;
+    }
+
+    /** {@code jstargz status} as people read it. */
+    String statusTable() throws IOException {
+        return Processes.run(List.of(CLI.toString(), "status", "--address", socket.toString()),
+                Duration.ofSeconds(60)).orThrow();
+    }
+
+    /** SIGTERM, and waits for the daemon to unmount its layers and exit. */
+    void stop() throws Exception {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IOException("jstargz serve did not stop within 60 s of SIGTERM");
+        }
+    }
+
+    /** SIGKILL: no shutdown hook runs. Waits for the process and its mount watchdog to be gone. */
+    void kill() throws Exception {
+        List<ProcessHandle> children = process.toHandle().children().toList();
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+        for (ProcessHandle child : children) {
+            child.onExit().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process.isAlive()) {
+            stop();
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.jstargz.e2e;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jstargz.estargz.ConvertOptions;
+import io.jstargz.estargz.ConvertResult;
+import io.jstargz.estargz.LayerConverter;
+import io.jstargz.remote.BlobContent;
+import io.jstargz.remote.Descriptor;
+import io.jstargz.remote.Digest;
+import io.jstargz.remote.ImageManifest;
+import io.jstargz.remote.ImageReference;
+import io.jstargz.remote.MediaTypes;
+import io.jstargz.remote.RegistryClient;
+import io.jstargz.testing.BusyboxImage;
+import io.jstargz.testing.Containerd;
+import io.jstargz.testing.LayerBuilder;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The end-to-end test image: busybox-static and two small layers (one deleting a file of the other with a
+ * whiteout), pushed as an image with eStargz layers (each annotated with its TOC digest, as converters do) or with
+ * plain gzip layers.
+ *
+ * @param ref          the pushed reference
+ * @param layerDigests the layer blobs' digests, lowest first
+ */
+record TestImage(String ref, List<String> layerDigests) {
+    /** A command, and what it prints in a container of this image. */
+    static final List<String> COMMAND = List.of("sh", "-c", "cat /data/hello.txt; ls /data; cat /etc/motd");
+    static final String OUTPUT = "hello from layer 2\nhello.txt\nlayer 3\n";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TOC_DIGEST = "containerd.io/snapshot/stargz/toc.digest";
+    private static final String UNCOMPRESSED_SIZE = "io.containers.estargz.uncompressed-size";
+
+    private static List<LayerBuilder> layers() throws IOException {
+        return List.of(BusyboxImage.baseLayer(),
+                new LayerBuilder().file("data/hello.txt", "hello from layer 2\n").file("data/gone.txt", "gone\n"),
+                new LayerBuilder().whiteout("data/gone.txt").file("etc/motd", "layer 3\n"));
+    }
+
+    /** Pushes the image with eStargz layers; {@code bin/busybox} is prioritized (prefetched at mount). */
+    static TestImage pushEstargz(RegistryClient client, String ref) throws IOException {
+        ImageReference r = ImageReference.parse(ref);
+        List<Descriptor> descriptors = new ArrayList<>();
+        List<String> diffIds = new ArrayList<>();
+        for (LayerBuilder layer : layers()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ConvertResult c = new LayerConverter(ConvertOptions.defaults().withPrioritizedFiles(
+                    List.of("bin/busybox"))).convert(new ByteArrayInputStream(layer.tar()), out);
+            BlobContent blob = BlobContent.of(out.toByteArray());
+            client.pushBlob(r, blob, null);
+            descriptors.add(new Descriptor(MediaTypes.OCI_LAYER_GZIP, blob.digest(), blob.size(), List.of(),
+                    Map.of(TOC_DIGEST, c.tocDigest(), UNCOMPRESSED_SIZE, Long.toString(c.uncompressedSize())), null));
+            diffIds.add(c.diffId());
+        }
+        return push(client, r, descriptors, diffIds);
+    }
+
+    /** Pushes the image with ordinary gzip layers. */
+    static TestImage pushGzip(RegistryClient client, String ref) throws IOException {
+        ImageReference r = ImageReference.parse(ref);
+        List<Descriptor> descriptors = new ArrayList<>();
+        List<String> diffIds = new ArrayList<>();
+        for (LayerBuilder layer : layers()) {
+            byte[] tar = layer.tar();
+            BlobContent blob = BlobContent.of(LayerBuilder.gzip(tar));
+            client.pushBlob(r, blob, null);
+            descriptors.add(Descriptor.of(MediaTypes.OCI_LAYER_GZIP, blob.digest(), blob.size()));
+            diffIds.add(Digest.sha256(tar).toString());
+        }
+        return push(client, r, descriptors, diffIds);
+    }
+
+    /** The digests of the blobs in containerd's content store ({@code ctr content ls}, first column). */
+    static List<String> contentDigests(Containerd containerd, String namespace) throws IOException {
+        return containerd.ctr(namespace, "content", "ls", "-q").orThrow().lines().map(String::trim)
+                .filter(l -> !l.isEmpty()).toList();
+    }
+
+    private static TestImage push(RegistryClient client, ImageReference ref, List<Descriptor> layers,
+                                  List<String> diffIds) throws IOException {
+        ObjectNode config = JSON.createObjectNode().put("architecture", "amd64").put("os", "linux");
+        config.putObject("config").putPOJO("Env", List.of("PATH=/bin")).putPOJO("Cmd", List.of("sh"));
+        config.putObject("rootfs").put("type", "layers").putPOJO("diff_ids", diffIds);
+        byte[] configBytes = JSON.writeValueAsBytes(config);
+        BlobContent configBlob = BlobContent.of(configBytes);
+        client.pushBlob(ref, configBlob, null);
+        ImageManifest manifest = new ImageManifest(2, MediaTypes.OCI_MANIFEST,
+                Descriptor.of(MediaTypes.OCI_CONFIG, configBlob.digest(), configBytes.length), layers, Map.of());
+        client.putManifest(ref, MediaTypes.OCI_MANIFEST, JSON.writeValueAsBytes(manifest));
+        return new TestImage(ref.toString(), layers.stream().map(d -> d.digest().toString()).toList());
+    }
+}
