@@ -1,0 +1,65 @@
+package io.jstargz.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts the snapshotter daemons the lazy modes measure: jstargz ({@code bin/jstargz serve}) and the reference
+ * (bench/refsnapshotter, the Go stargz-snapshotter 0.12 library), each with its root, socket and log in a directory
+ * of its own, configured as it ships (defaults) apart from paths and the registry hosts.
+ */
+final class Daemons {
+    private static final Duration READY_DEADLINE = Duration.ofSeconds(120);
+
+    private final Path repo;
+    private final Path refSnapshotter;
+
+    Daemons(Path repo, Path refSnapshotter) {
+        this.repo = repo;
+        this.refSnapshotter = refSnapshotter;
+    }
+
+    Path socket(Mode.Snapshotter kind, Path dir) {
+        return dir.resolve(kind.name + ".sock");
+    }
+
+    Service start(Mode.Snapshotter kind, Path dir, Path hostsDir) throws IOException {
+        Files.createDirectories(dir);
+        return switch (kind) {
+            case JSTARGZ -> startJstargz(dir, hostsDir);
+            case STARGZ -> startReference(dir);
+            case OVERLAYFS -> throw new IllegalArgumentException("overlayfs is built into containerd");
+        };
+    }
+
+    private Service startJstargz(Path dir, Path hostsDir) throws IOException {
+        Path config = dir.resolve("config.toml");
+        Files.writeString(config, String.join("\n",
+                "root = \"" + dir.resolve("root") + "\"",
+                "address = \"" + socket(Mode.Snapshotter.JSTARGZ, dir) + "\"",
+                "log_level = \"info\"",
+                "[registry]",
+                "hosts_dir = \"" + hostsDir + "\"",
+                ""));
+        return Service.start("jstargz", List.of(repo.resolve("bin/jstargz").toString(), "serve", "--config",
+                        config.toString()), Map.of(), dir.resolve("jstargz.log"),
+                l -> l.contains("jstargz snapshotter ready"), null, READY_DEADLINE);
+    }
+
+    private Service startReference(Path dir) throws IOException {
+        return Service.start("reference snapshotter", List.of(refSnapshotter.toString(),
+                        "-address", socket(Mode.Snapshotter.STARGZ, dir).toString(),
+                        "-root", dir.resolve("root").toString()), Map.of(), dir.resolve("stargz.log"),
+                l -> l.contains("reference stargz snapshotter serving on"), null, READY_DEADLINE);
+    }
+
+    /** Whether this build of jstargz has the daemon ({@code jstargz serve}). */
+    boolean jstargzServes() throws IOException {
+        return Cmd.run(List.of(repo.resolve("bin/jstargz").toString(), "serve", "--help"), Duration.ofMinutes(1))
+                .exit() == 0;
+    }
+}

@@ -1,0 +1,72 @@
+package io.jstargz.bench;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One measured run: cold node, pull, run the workload to its exit, then let background fetching settle. */
+final class Runner {
+    /** Registry silence that counts as "background fetch finished" (the reference waits 5 s before starting it). */
+    private final Duration quiet;
+    private final Duration settleMax;
+    private final boolean referenceImages;
+    private final Sandbox sandbox;
+
+    Runner(Sandbox sandbox, Duration quiet, Duration settleMax, boolean referenceImages) {
+        this.sandbox = sandbox;
+        this.quiet = quiet;
+        this.settleMax = settleMax;
+        this.referenceImages = referenceImages;
+    }
+
+    /**
+     * What one run measured. Times in seconds; bytes are response bodies as the registry logged them (requests
+     * still in flight are counted when they complete); {@code linkBytes} are all bytes the link carried to the node
+     * (HTTP headers included; -1 on loopback); memory of the snapshotter daemon in KiB (0 for overlayfs).
+     */
+    record Result(String image, String net, String mode, String variant, int run,
+                  double pullSeconds, double runSeconds, double totalSeconds,
+                  long requestsAtEnd, long bytesAtEnd, long linkBytesAtEnd,
+                  boolean settled, double settleSeconds, long requestsSettled, long bytesSettled,
+                  long rssKiBAtEnd, long rssKiBSettled, long hwmKiBSettled) {
+    }
+
+    Result run(BenchImage image, Net net, Mode mode, int index) throws IOException, InterruptedException {
+        Variant variant = mode.variant(referenceImages);
+        sandbox.coldStart(mode.snapshotter);
+        ContainerdService c = sandbox.containerd();
+        String ref = sandbox.host(net) + "/" + Images.repository(image) + ":" + variant.tag;
+        Registry registry = sandbox.registry();
+        Registry.Counters reg0 = registry.counters();
+        LinkProxy.Counters link0 = sandbox.link().counters();
+
+        long t0 = System.nanoTime();
+        Cmd.Result pull = mode.lazy()
+                ? c.ctrRemote("image", "rpull", "--hosts-dir", c.hostsDir(), "--snapshotter", mode.snapshotter.name, ref)
+                : c.ctr("image", "pull", "--hosts-dir", c.hostsDir(), ref);
+        List<String> run = new ArrayList<>(List.of("run", "--snapshotter", mode.snapshotter.name, ref,
+                "bench-" + index));
+        run.addAll(image.workload);
+        Cmd.Result workload = c.ctr(run.toArray(String[]::new));
+        long tEnd = System.nanoTime();
+        if (!workload.output().strip().equals(image.expectedOutput)) {
+            throw new IOException(image.id + " on " + mode.id + ": the workload printed \"" + workload.output().strip()
+                    + "\", expected \"" + image.expectedOutput + "\"");
+        }
+        Registry.Counters atEnd = registry.counters().minus(reg0);
+        long linkBytes = net == Net.LOOPBACK ? -1 : sandbox.link().counters().minus(link0).bytesToClient();
+        Service daemon = sandbox.snapshotter();
+        Service.Memory memEnd = daemon == null ? Service.Memory.NONE : daemon.memory();
+
+        boolean settled = !mode.lazy() || registry.awaitQuiet(quiet, settleMax);
+        Registry.Counters atSettle = registry.counters().minus(reg0);
+        double settleSeconds = Math.max(0, (registry.lastRequestNanos() - t0) / 1e9);
+        Service.Memory memSettled = daemon == null ? Service.Memory.NONE : daemon.memory();
+        return new Result(image.id, net.id, mode.id, variant.tag, index,
+                pull.seconds(), workload.seconds(), (tEnd - t0) / 1e9,
+                atEnd.requests(), atEnd.bytes(), linkBytes,
+                settled, mode.lazy() ? settleSeconds : (tEnd - t0) / 1e9, atSettle.requests(), atSettle.bytes(),
+                memEnd.rssKiB(), memSettled.rssKiB(), memSettled.hwmKiB());
+    }
+}
