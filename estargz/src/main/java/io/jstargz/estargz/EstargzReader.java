@@ -52,7 +52,11 @@ public final class EstargzReader {
             tocBytes = tail;
             tocAt = (int) (tocOffset - tailStart);
         } else {
-            tocBytes = blob.read(tocOffset, (int) tocSize);
+            // Fetch only the part of the TOC member the tail read did not already bring.
+            int head = (int) (tailStart - tocOffset);
+            tocBytes = new byte[(int) tocSize];
+            System.arraycopy(blob.read(tocOffset, head), 0, tocBytes, 0, head);
+            System.arraycopy(tail, 0, tocBytes, head, (int) tocSize - head);
             tocAt = 0;
         }
         Toc toc = decodeToc(tocBytes, tocAt, (int) tocSize, options);

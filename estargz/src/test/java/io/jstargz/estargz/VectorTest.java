@@ -63,5 +63,10 @@ class VectorTest {
         EstargzReader.open(small, OpenOptions.defaults("small").withTailSize(Footer.MAX_SIZE));
         assertEquals(2, small.reads);
         assertEquals(Footer.MAX_SIZE + index.tocSize(), small.bytesRead, "the second read is exactly the TOC");
+
+        TestData.CountingSource split = new TestData.CountingSource(blob);
+        EstargzReader.open(split, OpenOptions.defaults("split").withTailSize((int) tocAndFooter - 100));
+        assertEquals(2, split.reads);
+        assertEquals(tocAndFooter, split.bytesRead, "the second read is only the part of the TOC the tail missed");
     }
 }

@@ -1,0 +1,220 @@
+package io.jstargz.remote;
+
+import io.jstargz.remote.TokenFetcher.BearerToken;
+import io.jstargz.remote.auth.CredentialStore;
+import io.jstargz.remote.auth.Credentials;
+import io.jstargz.remote.hosts.RegistryHost;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.Challenge;
+import okhttp3.OkHttpClient;
+
+/**
+ * Authorization headers for registry requests. It learns each host's challenge (Basic, or Bearer with realm and
+ * service) from the first 401 and then authorizes requests up front, so a known host never sees an unauthenticated
+ * request again. While the first request to a host is in flight, other requests to it wait for what it learns
+ * instead of all collecting a 401.
+ *
+ * <p>Bearer tokens are cached per realm, service, scopes and account until they expire; concurrent requests for the
+ * same scopes share one token request. A token the registry rejects is replaced once.
+ */
+final class Authorizer {
+
+    /** What a host asked for: {@code Basic}, or {@code Bearer} with its realm and service. */
+    private record HostChallenge(String scheme, String realm, String service) {
+    }
+
+    private static final class HostState {
+        final CountDownLatch firstContact = new CountDownLatch(1);
+        final AtomicBoolean probing = new AtomicBoolean();
+        volatile HostChallenge challenge;
+        /** The Basic header last built, so credential helpers do not run on every request. */
+        volatile String basicHeader;
+    }
+
+    private final CredentialStore credentials;
+    private final TokenFetcher tokens;
+    private final RegistryConfig config;
+    private final Map<String, HostState> hosts = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<BearerToken>> tokenCache = new ConcurrentHashMap<>();
+
+    Authorizer(CredentialStore credentials, TokenFetcher tokens, RegistryConfig config) {
+        this.credentials = credentials;
+        this.tokens = tokens;
+        this.config = config;
+    }
+
+    /**
+     * The {@code Authorization} header for a request to {@code host} needing {@code scopes}, or {@code null} to send
+     * it without one (nothing known yet, or no credentials for a Basic host).
+     */
+    String authorization(RegistryHost host, OkHttpClient client, List<String> scopes) throws IOException {
+        HostState state = hosts.computeIfAbsent(hostKey(host), k -> new HostState());
+        if (state.firstContact.getCount() > 0 && !state.probing.compareAndSet(false, true)) {
+            awaitFirstContact(state);
+        }
+        HostChallenge challenge = state.challenge;
+        if (challenge == null) {
+            return null;
+        }
+        if (challenge.scheme.equals("basic")) {
+            return state.basicHeader;
+        }
+        return "Bearer " + token(host, client, challenge, scopes, scopes, null).token();
+    }
+
+    /** Records that a request to {@code host} got an answer (or failed): requests waiting for it proceed. */
+    void contacted(RegistryHost host) {
+        HostState state = hosts.get(hostKey(host));
+        if (state != null) {
+            state.firstContact.countDown();
+        }
+    }
+
+    /**
+     * The header to retry a request that got a 401 with, after learning the host's challenge; a rejected token is
+     * replaced by a fresh one.
+     *
+     * @param rejected the header the 401 answered, or {@code null}
+     * @throws UnauthorizedException when there is nothing better to send
+     */
+    String reauthorize(RegistryHost host, OkHttpClient client, List<String> scopes, List<Challenge> challenges,
+                       String rejected) throws IOException {
+        HostState state = hosts.computeIfAbsent(hostKey(host), k -> new HostState());
+        Challenge bearer = find(challenges, "bearer");
+        Challenge basic = find(challenges, "basic");
+        if (bearer != null && bearer.authParams().get("realm") != null) {
+            HostChallenge learned = new HostChallenge("bearer", bearer.authParams().get("realm"),
+                    bearer.authParams().get("service"));
+            state.challenge = learned;
+            TreeSet<String> wanted = new TreeSet<>(scopes);
+            String challengeScope = bearer.authParams().get("scope");
+            if (challengeScope != null && !challengeScope.isBlank()) {
+                wanted.addAll(List.of(challengeScope.trim().split("\\s+")));
+            }
+            String rejectedToken = rejected != null && rejected.startsWith("Bearer ") ? rejected.substring(7) : null;
+            return "Bearer " + token(host, client, learned, scopes, List.copyOf(wanted), rejectedToken).token();
+        }
+        if (basic != null) {
+            state.challenge = new HostChallenge("basic", basic.authParams().get("realm"), null);
+            // looked up again: the credentials may have been rotated since the header was built
+            Credentials creds = credentials.credentials(credentialKey(host));
+            if (creds == null) {
+                throw new UnauthorizedException(host + " requires a user name and password and "
+                        + credentials.describe() + " has none for " + credentialKey(host), 401);
+            }
+            String header = basic(creds);
+            if (header.equals(rejected)) {
+                throw new UnauthorizedException(host + " rejected the credentials of " + creds.username()
+                        + " from " + credentials.describe(), 401);
+            }
+            state.basicHeader = header;
+            return header;
+        }
+        throw new UnauthorizedException(host + " answered 401 without a Basic or Bearer challenge", 401);
+    }
+
+    /** The error for a request still refused after {@link #reauthorize}: what was sent, never the secret. */
+    UnauthorizedException refused(RegistryHost host, List<String> scopes, String sentHeader, String detail)
+            throws IOException {
+        Credentials creds = credentials.credentials(credentialKey(host));
+        String who = creds == null ? "anonymous access" : "the credentials of " + creds.username() + " from "
+                + credentials.describe();
+        if (sentHeader != null && sentHeader.startsWith("Basic ")) {
+            return new UnauthorizedException(host + " rejected " + who + detail, 401);
+        }
+        return new UnauthorizedException(host + " refused a fresh token for " + scopes + " (" + who + ")" + detail,
+                401);
+    }
+
+    /**
+     * A valid token for {@code scopes}, from the cache or fetched with {@code requestScopes}; credentials are only
+     * looked up when a token is fetched (a credential helper is a process).
+     */
+    private BearerToken token(RegistryHost host, OkHttpClient client, HostChallenge challenge, List<String> scopes,
+                              List<String> requestScopes, String rejectedToken) throws IOException {
+        String key = challenge.realm + "|" + challenge.service + "|" + new TreeSet<>(scopes) + "|"
+                + credentialKey(host);
+        while (true) {
+            CompletableFuture<BearerToken> existing = tokenCache.get(key);
+            if (existing != null) {
+                BearerToken t = existing.isDone() && !existing.isCompletedExceptionally() ? existing.join() : null;
+                if (t != null && t.isValid() && !t.token().equals(rejectedToken)) {
+                    return t;
+                }
+                if (t == null && !existing.isDone()) {
+                    return Futures.get(existing, "a token for " + scopes);
+                }
+                tokenCache.remove(key, existing);
+                continue;
+            }
+            CompletableFuture<BearerToken> mine = new CompletableFuture<>();
+            if (tokenCache.putIfAbsent(key, mine) != null) {
+                continue;
+            }
+            try {
+                BearerToken t = tokens.fetch(client, challenge.realm, challenge.service, requestScopes,
+                        credentials.credentials(credentialKey(host)), host.registry());
+                mine.complete(t);
+                return t;
+            } catch (IOException | RuntimeException e) {
+                mine.completeExceptionally(e);
+                tokenCache.remove(key, mine);
+                throw e;
+            }
+        }
+    }
+
+    private void awaitFirstContact(HostState state) throws IOException {
+        try {
+            // bounded: if the first request hangs, the others go ahead on their own
+            state.firstContact.await(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the first answer of a host");
+        }
+    }
+
+    private static Challenge find(List<Challenge> challenges, String scheme) {
+        for (Challenge c : challenges) {
+            if (c.scheme().toLowerCase(Locale.ROOT).equals(scheme)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static String basic(Credentials creds) {
+        return okhttp3.Credentials.basic(creds.username(), creds.secret() == null ? "" : creds.secret(),
+                StandardCharsets.UTF_8);
+    }
+
+    private static String hostKey(RegistryHost host) {
+        return host.scheme() + "://" + host.authority();
+    }
+
+    /** Credentials are filed under the registry's name for its own server, under the mirror's host for a mirror. */
+    private static String credentialKey(RegistryHost host) {
+        return host.mirror() ? host.authority() : host.registry();
+    }
+
+    /** The scope to pull from {@code repository}. */
+    static String pullScope(String repository) {
+        return "repository:" + repository + ":pull";
+    }
+
+    /** The scope to push to {@code repository}. */
+    static String pushScope(String repository) {
+        return "repository:" + repository + ":pull,push";
+    }
+}

@@ -1,0 +1,30 @@
+package io.jstargz.remote;
+
+/** A byte range {@code [offset, offset + length)} of a blob. */
+public record ByteRange(long offset, long length) {
+
+    public ByteRange {
+        if (offset < 0 || length < 0 || offset + length < offset) {
+            throw new IllegalArgumentException("invalid byte range: offset " + offset + ", length " + length);
+        }
+    }
+
+    /** The offset just past the range. */
+    public long end() {
+        return offset + length;
+    }
+
+    public boolean contains(ByteRange other) {
+        return other.offset >= offset && other.end() <= end();
+    }
+
+    /** The HTTP {@code Range} form, {@code first-last} (inclusive). */
+    String httpSpec() {
+        return offset + "-" + (end() - 1);
+    }
+
+    @Override
+    public String toString() {
+        return "[" + offset + ", " + end() + ")";
+    }
+}

@@ -1,0 +1,320 @@
+package io.jstargz.remote;
+
+import io.jstargz.estargz.BlobSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import okhttp3.Headers;
+import okhttp3.MediaType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A registry blob (a layer) read with HTTP Range requests: the estargz module's {@link BlobSource}, so a remote
+ * layer opens with the same reader code as a local file. Safe for use from many threads.
+ *
+ * <p>Every read is one range request, so the estargz reader's open (one read of the blob's tail, then the TOC only
+ * when it lies before that tail) costs one request, two at most. When the size is not known in advance (no
+ * descriptor), {@link #size()} learns it with a suffix range request of {@link RegistryConfig#tailFetchSize()}
+ * bytes and keeps those bytes for the reader's tail read that follows, so opening still costs one request.
+ */
+public final class RegistryBlobSource implements BlobSource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RegistryBlobSource.class);
+
+    private record Tail(long offset, byte[] bytes) {
+    }
+
+    private final BlobLocator locator;
+    private final HttpTransport transport;
+    private final Executor executor;
+    private final RegistryConfig config;
+    private final Object tailLock = new Object();
+    private volatile long size;
+    private volatile Tail tail;
+    private volatile long lastSuccessNanos;
+    private volatile boolean closed;
+
+    RegistryBlobSource(BlobLocator locator, long size, HttpTransport transport, Executor executor) {
+        this.locator = locator;
+        this.size = size;
+        this.transport = transport;
+        this.executor = executor;
+        this.config = transport.config();
+    }
+
+    public Digest digest() {
+        return locator.digest();
+    }
+
+    /** The repository the blob is read from. */
+    public ImageReference repository() {
+        return locator.repository();
+    }
+
+    /** The size: from the descriptor when it was given, else learned by a suffix range request. */
+    @Override
+    public long size() throws IOException {
+        long s = size;
+        if (s < 0) {
+            learnSizeFromTail();
+            s = size;
+        }
+        return s;
+    }
+
+    @Override
+    public byte[] read(long offset, int length) throws IOException {
+        ensureOpen();
+        ByteRange want = new ByteRange(offset, length);
+        long s = size();
+        if (want.end() > s) {
+            throw RangeResponses.pastEnd("read of " + locator.describe(), want, s);
+        }
+        if (length == 0) {
+            return new byte[0];
+        }
+        Tail t = tail;
+        if (t == null || want.end() <= t.offset) {
+            return fetch(want);
+        }
+        // the tail serves one read (the reader's tail read): a layer open costs no memory afterwards
+        tail = null;
+        if (offset >= t.offset) {
+            return Arrays.copyOfRange(t.bytes, (int) (offset - t.offset), (int) (want.end() - t.offset));
+        }
+        byte[] out = new byte[length];
+        byte[] head = fetch(new ByteRange(offset, t.offset - offset));
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(t.bytes, 0, out, head.length, length - head.length);
+        return out;
+    }
+
+    /**
+     * Reads many ranges with as few requests as possible: ranges that touch or lie within
+     * {@link RegistryConfig#rangeCoalesceGap()} are merged, the merged ranges go in multi-range requests where the
+     * server supports them and in parallel single-range requests where not.
+     *
+     * @return the bytes of each range, in the order asked
+     */
+    public List<byte[]> readRanges(List<ByteRange> ranges) throws IOException {
+        ensureOpen();
+        if (ranges.isEmpty()) {
+            return List.of();
+        }
+        long s = size();
+        for (ByteRange r : ranges) {
+            if (r.end() > s) {
+                throw RangeResponses.pastEnd("read of " + locator.describe(), r, s);
+            }
+            if (r.length() > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("range " + r + " is too large to read into memory");
+            }
+        }
+        List<ByteRange> nonEmpty = ranges.stream().filter(r -> r.length() > 0).toList();
+        List<ByteRange> merged = RangeCoalescer.coalesce(nonEmpty, config.rangeCoalesceGap());
+        Map<ByteRange, byte[]> data = merged.isEmpty() ? Map.of() : fetchAll(merged);
+        List<byte[]> out = new ArrayList<>(ranges.size());
+        for (ByteRange r : ranges) {
+            if (r.length() == 0) {
+                out.add(new byte[0]);
+                continue;
+            }
+            ByteRange container = containing(merged, r);
+            byte[] bytes = data.get(container);
+            int from = (int) (r.offset() - container.offset());
+            out.add(Arrays.copyOfRange(bytes, from, from + (int) r.length()));
+        }
+        return out;
+    }
+
+    /**
+     * One range as a stream from a single request (e.g. a prefetch of the first N MB); a connection lost mid-way
+     * is resumed from where it broke. The caller closes it.
+     */
+    public InputStream openStream(long offset, long length) throws IOException {
+        ensureOpen();
+        ByteRange want = new ByteRange(offset, length);
+        long s = size();
+        if (want.end() > s) {
+            throw RangeResponses.pastEnd("stream of " + locator.describe(), want, s);
+        }
+        if (length == 0) {
+            return InputStream.nullInputStream();
+        }
+        InputStream in = new ResumingRangeStream(locator, want, config.maxRetries());
+        succeeded();
+        return in;
+    }
+
+    /**
+     * Checks that the blob is still reachable: free when a request succeeded within
+     * {@link RegistryConfig#checkInterval()}, else a 1-byte read.
+     */
+    public void check() throws IOException {
+        ensureOpen();
+        if (lastSuccessNanos != 0 && System.nanoTime() - lastSuccessNanos < config.checkInterval().toNanos()) {
+            return;
+        }
+        long s = size();
+        if (s == 0) {
+            locator.read("HEAD", Headers.of(), "check of " + locator.describe(), ex -> null);
+            succeeded();
+        } else {
+            fetch(new ByteRange(0, 1));
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        tail = null;
+    }
+
+    @Override
+    public String toString() {
+        return locator.describe();
+    }
+
+    private byte[] fetch(ByteRange want) throws IOException {
+        String what = "read of " + want + " of " + locator.describe();
+        byte[] bytes = locator.read("GET", Headers.of("Range", "bytes=" + want.httpSpec()), what, ex -> {
+            noteIgnoredRange(ex);
+            return RangeResponses.single(ex, want, what);
+        });
+        succeeded();
+        return bytes;
+    }
+
+    private void learnSizeFromTail() throws IOException {
+        synchronized (tailLock) {
+            if (size >= 0) {
+                return;
+            }
+            String what = "tail of " + locator.describe();
+            Tail t = locator.read("GET", Headers.of("Range", "bytes=-" + config.tailFetchSize()), what,
+                    ex -> readTail(ex, what));
+            tail = t;
+            succeeded();
+        }
+    }
+
+    private Tail readTail(Exchange ex, String what) throws IOException {
+        if (ex.code() == 206) {
+            ContentRange cr = ContentRange.parse(ex.header("Content-Range"));
+            if (cr == null || cr.first() < 0 || cr.total() < 0 || cr.last() != cr.total() - 1) {
+                throw new RegistryException(what + ": unexpected Content-Range " + ex.header("Content-Range")
+                        + " for a suffix range request");
+            }
+            byte[] bytes = RangeResponses.readExactly(ex.body().source(), cr.last() - cr.first() + 1, what);
+            size = cr.total();
+            return new Tail(cr.first(), bytes);
+        }
+        noteIgnoredRange(ex);
+        long length = ex.body().contentLength();
+        if (length < 0) {
+            throw new RegistryException(what + ": the server ignored the Range request and sent no Content-Length");
+        }
+        size = length;
+        // a whole blob no larger than a tail is worth keeping; a larger one is not read at all
+        return length > config.tailFetchSize() ? null
+                : new Tail(0, RangeResponses.readExactly(ex.body().source(), length, what));
+    }
+
+    private Map<ByteRange, byte[]> fetchAll(List<ByteRange> merged) throws IOException {
+        Map<ByteRange, byte[]> data = new HashMap<>();
+        if (merged.size() == 1) {
+            data.put(merged.get(0), fetch(merged.get(0)));
+            return data;
+        }
+        List<ByteRange> missing = new ArrayList<>();
+        if (transport.multiRangeAllowed(locator.repository().registry())) {
+            List<List<ByteRange>> batches = new ArrayList<>();
+            for (int i = 0; i < merged.size(); i += config.maxRangesPerRequest()) {
+                batches.add(merged.subList(i, Math.min(merged.size(), i + config.maxRangesPerRequest())));
+            }
+            for (Map<ByteRange, byte[]> got : Futures.parallel(batches, executor, what(), this::fetchMulti)) {
+                data.putAll(got);
+            }
+            for (ByteRange r : merged) {
+                if (!data.containsKey(r)) {
+                    missing.add(r);
+                }
+            }
+        } else {
+            missing.addAll(merged);
+        }
+        List<byte[]> singles = Futures.parallel(missing, executor, what(), this::fetch);
+        for (int i = 0; i < missing.size(); i++) {
+            data.put(missing.get(i), singles.get(i));
+        }
+        return data;
+    }
+
+    private Map<ByteRange, byte[]> fetchMulti(List<ByteRange> batch) throws IOException {
+        if (batch.size() == 1) {
+            return Map.of(batch.get(0), fetch(batch.get(0)));
+        }
+        StringBuilder spec = new StringBuilder("bytes=");
+        for (ByteRange r : batch) {
+            spec.append(spec.length() == 6 ? "" : ",").append(r.httpSpec());
+        }
+        String what = batch.size() + " ranges of " + locator.describe();
+        Map<ByteRange, byte[]> got = locator.read("GET", Headers.of("Range", spec.toString()), what, ex -> {
+            MediaType type = ex.body().contentType();
+            String registry = locator.repository().registry();
+            if (ex.code() != 206 || type == null || !type.type().equals("multipart")) {
+                // a server answering one range or the whole blob will do so again: ask range by range from now on
+                transport.multiRangeUnsupported(registry);
+                if (transport.firstTime("multi-range " + registry)) {
+                    LOG.info("{} does not answer multi-range requests; using parallel single-range requests",
+                            registry);
+                }
+            }
+            noteIgnoredRange(ex);
+            return RangeResponses.multi(ex, batch, what);
+        });
+        succeeded();
+        return got;
+    }
+
+    private static ByteRange containing(List<ByteRange> merged, ByteRange r) {
+        int lo = 0;
+        int hi = merged.size() - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (merged.get(mid).offset() <= r.offset()) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return merged.get(lo);
+    }
+
+    private void noteIgnoredRange(Exchange ex) {
+        if (ex.code() == 200 && transport.firstTime("range " + ex.url().host() + ":" + ex.url().port())) {
+            LOG.warn("{}:{} ignores Range requests: whole blobs are streamed through to the bytes wanted",
+                    ex.url().host(), ex.url().port());
+        }
+    }
+
+    private String what() {
+        return "ranges of " + locator.describe();
+    }
+
+    private void succeeded() {
+        lastSuccessNanos = System.nanoTime();
+    }
+
+    private void ensureOpen() throws IOException {
+        if (closed) {
+            throw new IOException(locator.describe() + ": the blob source is closed");
+        }
+    }
+}
