@@ -59,7 +59,15 @@ final class Daemons {
 
     /** Whether this build of jstargz has the daemon ({@code jstargz serve}). */
     boolean jstargzServes() throws IOException {
-        return Cmd.run(List.of(repo.resolve("bin/jstargz").toString(), "serve", "--help"), Duration.ofMinutes(1))
-                .exit() == 0;
+        return hasCommand(repo, "serve");
+    }
+
+    /** Whether {@code bin/jstargz} has the (sub)command: its help names it in its usage line. */
+    static boolean hasCommand(Path repo, String... command) throws IOException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(repo.resolve("bin/jstargz").toString()));
+        cmd.addAll(List.of(command));
+        cmd.add("--help");
+        Cmd.Result r = Cmd.run(cmd, Duration.ofMinutes(1));
+        return r.exit() == 0 && r.output().contains("Usage: jstargz " + String.join(" ", command));
     }
 }

@@ -142,8 +142,7 @@ final class Images {
 
     /** Whether this build of jstargz can convert images ({@code jstargz image convert}). */
     boolean jstargzConverts() throws IOException {
-        return Cmd.run(List.of(repo.resolve("bin/jstargz").toString(), "image", "convert", "--help"),
-                Duration.ofMinutes(1)).exit() == 0;
+        return Daemons.hasCommand(repo, "image", "convert");
     }
 
     /** Compressed size and layer count of a variant, from its manifest in the registry's storage. */
