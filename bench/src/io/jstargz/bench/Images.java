@@ -72,7 +72,7 @@ final class Images {
     }
 
     private String ref(BenchImage image, Variant variant) {
-        return sandbox.host(Net.LOOPBACK) + "/" + repository(image) + ":" + variant.tag;
+        return sandbox.registryHost() + "/" + repository(image) + ":" + variant.tag;
     }
 
     private void push(BenchImage image, String dst) throws IOException {

@@ -20,13 +20,13 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A TCP proxy on 127.0.0.1 that makes loopback look like a network link: every byte is delivered {@code oneWayDelay}
+ * A TCP proxy on 127.0.0.1 that counts the bytes it carries and makes loopback look like a network link: every byte is delivered {@code oneWayDelay}
  * after it was sent, and each direction is a serial link of {@code bitsPerSecond} shared by all connections (a
  * full-duplex link: requests and responses do not compete). A chunk read at time {@code a} finishes transmission at
  * {@code max(a, link free) + size / rate} and is delivered one propagation delay later; chunks are delivered in order
  * at their scheduled times, not by sleeping per read. A new connection's first bytes additionally wait one round trip,
  * the cost of the TCP handshake a real link would have. The proxy does not model TCP's congestion window: its buffers
- * decouple the two endpoints' TCP stacks.
+ * decouple the two endpoints' TCP stacks. Without delay and rate limit it only relays and counts.
  */
 public final class LinkProxy implements Closeable {
     /** Bytes read at once from a socket: 2.6 ms of transmission at 200 Mbit/s. */
@@ -118,6 +118,12 @@ public final class LinkProxy implements Closeable {
      * sockets are closed once both directions ({@code open}) delivered their end of stream, or at the first error.
      */
     private void pipe(Socket from, Socket to, Link link, long notBefore, AtomicInteger open, String name) {
+        if (delayNanos == 0 && link.nanosPerByte == 0) {
+            Thread relay = new Thread(() -> relay(from, to, link, open), "link-proxy-relay-" + name);
+            relay.setDaemon(true);
+            relay.start();
+            return;
+        }
         Direction d = new Direction();
         Thread reader = new Thread(() -> read(from, to, link, notBefore, d), "link-proxy-read-" + name);
         Thread writer = new Thread(() -> write(from, to, d, open), "link-proxy-write-" + name);
@@ -125,6 +131,25 @@ public final class LinkProxy implements Closeable {
         writer.setDaemon(true);
         reader.start();
         writer.start();
+    }
+
+    /** A link without delay or rate limit: copy and count, in one thread, nothing queued. */
+    private void relay(Socket from, Socket to, Link link, AtomicInteger open) {
+        byte[] buf = new byte[CHUNK];
+        try {
+            InputStream in = from.getInputStream();
+            OutputStream out = to.getOutputStream();
+            for (int n; (n = in.read(buf)) > 0; ) {
+                link.bytes.addAndGet(n);
+                out.write(buf, 0, n);
+            }
+            to.shutdownOutput();
+            if (open.decrementAndGet() == 0) {
+                closeBoth(from, to);
+            }
+        } catch (IOException e) {
+            closeBoth(from, to);
+        }
     }
 
     private void read(Socket from, Socket to, Link link, long notBefore, Direction d) {

@@ -85,7 +85,8 @@ public final class Main {
                         System.err.printf(Locale.ROOT, "[%d/%d] %s %s %s #%d: pull %.2f s, run %.2f s, total %.2f s;"
                                         + " %.2f MiB at exit, %.2f MiB settled at %.1f s%n", results.size(), total,
                                 image.id, net.id, mode.id, run, r.pullSeconds(), r.runSeconds(), r.totalSeconds(),
-                                r.bytesAtEnd() / 1048576.0, r.bytesSettled() / 1048576.0, r.settleSeconds());
+                                r.wireBytesAtEnd() / 1048576.0, r.wireBytesSettled() / 1048576.0,
+                                r.settleSeconds());
                         env.put("load average at end", Environment.loadAverage());
                         Report.write(md, json, env, sizes, results);
                     }

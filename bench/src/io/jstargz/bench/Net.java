@@ -2,7 +2,7 @@ package io.jstargz.bench;
 
 /** The network between the node and the registry. */
 enum Net {
-    /** Straight to the registry over loopback. */
+    /** Loopback, through a {@link LinkProxy} that only relays and counts bytes. */
     LOOPBACK("loopback", 0, 0),
     /** Through {@link LinkProxy}: 10 ms each way (20 ms RTT), 200 Mbit/s per direction. */
     LINK("20ms-200mbit", 10, 200_000_000L);

@@ -36,14 +36,15 @@ final class Report {
 
     /** One image × net × mode with its runs summarized. */
     record Cell(String image, String net, String mode, String variant, int runs, Stat pull, Stat run, Stat total,
-                Stat bytesAtEnd, Stat requestsAtEnd, Stat bytesSettled, Stat requestsSettled, Stat settleSeconds,
+                Stat wireBytesAtEnd, Stat requestsAtEnd, Stat wireBytesSettled, Stat requestsSettled,
+                Stat settleSeconds,
                 int settledRuns, Stat rssKiBAtEnd, Stat rssKiBSettled, Stat hwmKiBSettled) {
         static Cell of(List<Runner.Result> rs) {
             Runner.Result r0 = rs.get(0);
             return new Cell(r0.image(), r0.net(), r0.mode(), r0.variant(), rs.size(),
                     Stat.of(rs, Runner.Result::pullSeconds), Stat.of(rs, Runner.Result::runSeconds),
-                    Stat.of(rs, Runner.Result::totalSeconds), Stat.of(rs, Runner.Result::bytesAtEnd),
-                    Stat.of(rs, Runner.Result::requestsAtEnd), Stat.of(rs, Runner.Result::bytesSettled),
+                    Stat.of(rs, Runner.Result::totalSeconds), Stat.of(rs, Runner.Result::wireBytesAtEnd),
+                    Stat.of(rs, Runner.Result::requestsAtEnd), Stat.of(rs, Runner.Result::wireBytesSettled),
                     Stat.of(rs, Runner.Result::requestsSettled), Stat.of(rs, Runner.Result::settleSeconds),
                     (int) rs.stream().filter(Runner.Result::settled).count(),
                     Stat.of(rs, Runner.Result::rssKiBAtEnd), Stat.of(rs, Runner.Result::rssKiBSettled),
@@ -68,10 +69,12 @@ final class Report {
         environment.forEach((k, v) -> s.append("- ").append(k).append(": ").append(v).append('\n'));
         s.append("\nImages in the registry (compressed layers):\n\n");
         imageSizes.forEach(l -> s.append("- ").append(l).append('\n'));
-        s.append("\nSeconds are median (min–max) over the runs; MiB and requests are medians, as the registry logged "
-                + "them; \"settled\" is after background fetching stopped (no request for the quiet period), with the "
-                + "time of the last request after the pull began. Daemon memory is the snapshotter daemon's RSS "
-                + "(MiB) when the workload exited and after settling, and its peak (VmHWM).\n\n");
+        s.append("\nSeconds are median (min–max) over the runs. MiB (medians) are all bytes the link carried from the "
+                + "registry to the node, HTTP headers included; requests (medians) are those the registry logged as "
+                + "completed. \"At exit\" is when the workload exited; \"settled\" after background fetching stopped "
+                + "(no request for the quiet period), with the time of the last request counted from the start of the "
+                + "pull. Daemon memory is the snapshotter daemon's RSS (MiB) when the workload exited and after "
+                + "settling, and its peak (VmHWM).\n\n");
         s.append("| image | net | mode | pull s | run s | total s | MiB at exit | req. at exit | MiB settled |"
                 + " req. settled | settled at s | daemon RSS MiB exit / settled / peak |\n");
         s.append("|---|---|---|---|---|---|---:|---:|---:|---:|---|---|\n");
@@ -79,7 +82,7 @@ final class Report {
             boolean daemon = c.rssKiBSettled().max() > 0;
             s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | **%s** | %s | %.0f | %s | %.0f | %s | %s |%n",
                     c.image(), c.net(), c.mode(), c.pull().seconds(), c.run().seconds(), c.total().seconds(),
-                    c.bytesAtEnd().mib(), c.requestsAtEnd().median(), c.bytesSettled().mib(),
+                    c.wireBytesAtEnd().mib(), c.requestsAtEnd().median(), c.wireBytesSettled().mib(),
                     c.requestsSettled().median(),
                     c.settledRuns() == c.runs() ? String.format(Locale.ROOT, "%.1f", c.settleSeconds().median())
                             : String.format(Locale.ROOT, "%.1f (%d of %d quiet)", c.settleSeconds().median(),

@@ -21,15 +21,16 @@ final class Runner {
     }
 
     /**
-     * What one run measured. Times in seconds; bytes are response bodies as the registry logged them (requests
-     * still in flight are counted when they complete); {@code linkBytes} are all bytes the link carried to the node
-     * (HTTP headers included; -1 on loopback); memory of the snapshotter daemon in KiB (0 for overlayfs).
+     * What one run measured, when the workload exited ({@code AtEnd}) and when background fetching settled. Times in
+     * seconds. {@code wireBytes}: every byte the link carried to the node (HTTP headers and responses still in
+     * flight included); {@code requests} and {@code bodyBytes}: completed requests and their response bodies as the
+     * registry logged them. Memory of the snapshotter daemon in KiB (0 for overlayfs).
      */
     record Result(String image, String net, String mode, String variant, int run,
                   double pullSeconds, double runSeconds, double totalSeconds,
-                  long requestsAtEnd, long bytesAtEnd, long linkBytesAtEnd,
-                  boolean settled, double settleSeconds, long requestsSettled, long bytesSettled,
-                  long rssKiBAtEnd, long rssKiBSettled, long hwmKiBSettled) {
+                  long wireBytesAtEnd, long requestsAtEnd, long bodyBytesAtEnd,
+                  boolean settled, double settleSeconds, long wireBytesSettled, long requestsSettled,
+                  long bodyBytesSettled, long rssKiBAtEnd, long rssKiBSettled, long hwmKiBSettled) {
     }
 
     Result run(BenchImage image, Net net, Mode mode, int index) throws IOException, InterruptedException {
@@ -39,7 +40,8 @@ final class Runner {
         String ref = sandbox.host(net) + "/" + Images.repository(image) + ":" + variant.tag;
         Registry registry = sandbox.registry();
         Registry.Counters reg0 = registry.counters();
-        LinkProxy.Counters link0 = sandbox.link().counters();
+        LinkProxy link = sandbox.link(net);
+        LinkProxy.Counters link0 = link.counters();
 
         long t0 = System.nanoTime();
         Cmd.Result pull = mode.lazy()
@@ -55,18 +57,19 @@ final class Runner {
                     + "\", expected \"" + image.expectedOutput + "\"");
         }
         Registry.Counters atEnd = registry.counters().minus(reg0);
-        long linkBytes = net == Net.LOOPBACK ? -1 : sandbox.link().counters().minus(link0).bytesToClient();
+        long wireAtEnd = link.counters().minus(link0).bytesToClient();
         Service daemon = sandbox.snapshotter();
         Service.Memory memEnd = daemon == null ? Service.Memory.NONE : daemon.memory();
 
         boolean settled = !mode.lazy() || registry.awaitQuiet(quiet, settleMax);
         Registry.Counters atSettle = registry.counters().minus(reg0);
+        long wireSettled = link.counters().minus(link0).bytesToClient();
         double settleSeconds = Math.max(0, (registry.lastRequestNanos() - t0) / 1e9);
         Service.Memory memSettled = daemon == null ? Service.Memory.NONE : daemon.memory();
         return new Result(image.id, net.id, mode.id, variant.tag, index,
                 pull.seconds(), workload.seconds(), (tEnd - t0) / 1e9,
-                atEnd.requests(), atEnd.bytes(), linkBytes,
-                settled, mode.lazy() ? settleSeconds : (tEnd - t0) / 1e9, atSettle.requests(), atSettle.bytes(),
-                memEnd.rssKiB(), memSettled.rssKiB(), memSettled.hwmKiB());
+                wireAtEnd, atEnd.requests(), atEnd.bytes(),
+                settled, mode.lazy() ? settleSeconds : (tEnd - t0) / 1e9, wireSettled, atSettle.requests(),
+                atSettle.bytes(), memEnd.rssKiB(), memSettled.rssKiB(), memSettled.hwmKiB());
     }
 }

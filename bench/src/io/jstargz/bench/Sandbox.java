@@ -12,37 +12,41 @@ import java.util.Map;
 
 /**
  * Everything one {@code bench/run} starts, under one temporary directory: the registry (its storage cached in
- * {@code bench/.cache}), the link proxy, a hosts.toml directory, containerd and the snapshotter daemon of the mode
- * being measured. {@link #coldStart} gives each run a node as after a reboot; {@link #close} stops everything and
+ * {@code bench/.cache}), a {@link LinkProxy} in front of it per {@link Net} (on loopback one that only relays and
+ * counts), a hosts.toml directory, containerd and the snapshotter daemon of the mode being measured. {@link #coldStart} gives each run a node as after a reboot; {@link #close} stops everything and
  * removes the directory.
  */
 final class Sandbox implements AutoCloseable {
     private final Path dir;
     private final Path hostsDir;
     private final Registry registry;
-    private final LinkProxy link;
+    private final Map<Net, LinkProxy> links;
     private final Daemons daemons;
     private ContainerdService containerd;
     private Service snapshotter;
     private boolean closed;
 
-    private Sandbox(Path dir, Path hostsDir, Registry registry, LinkProxy link, Daemons daemons) {
+    private Sandbox(Path dir, Path hostsDir, Registry registry, Map<Net, LinkProxy> links, Daemons daemons) {
         this.dir = dir;
         this.hostsDir = hostsDir;
         this.registry = registry;
-        this.link = link;
+        this.links = links;
         this.daemons = daemons;
     }
 
-    /** Starts the registry on {@code registryStorage} and the link proxy in front of it. */
+    /** Starts the registry on {@code registryStorage} and the link proxies in front of it. */
     static Sandbox open(Path dir, Path registryStorage, Daemons daemons) throws IOException {
         Files.createDirectories(dir);
         Registry registry = Registry.start(registryStorage, dir.resolve("registry"));
-        LinkProxy link = null;
+        Map<Net, LinkProxy> links = new EnumMap<>(Net.class);
         try {
-            link = LinkProxy.start(registry.address(), Net.LINK.oneWayDelayMillis, Net.LINK.bitsPerSecond);
+            for (Net net : Net.values()) {
+                links.put(net, LinkProxy.start(registry.address(), net.oneWayDelayMillis, net.bitsPerSecond));
+            }
             Path hosts = dir.resolve("certs.d");
-            for (int port : new int[] {registry.port(), link.port()}) {
+            List<Integer> ports = new ArrayList<>(List.of(registry.port()));
+            links.values().forEach(l -> ports.add(l.port()));
+            for (int port : ports) {
                 String host = "127.0.0.1:" + port;
                 Path d = Files.createDirectories(hosts.resolve(host));
                 Files.writeString(d.resolve("hosts.toml"), String.join("\n",
@@ -52,10 +56,10 @@ final class Sandbox implements AutoCloseable {
                         "  skip_verify = true",
                         ""));
             }
-            return new Sandbox(dir, hosts, registry, link, daemons);
+            return new Sandbox(dir, hosts, registry, links, daemons);
         } catch (IOException | RuntimeException e) {
-            if (link != null) {
-                link.close();
+            for (LinkProxy l : links.values()) {
+                l.close();
             }
             registry.close();
             throw e;
@@ -66,8 +70,8 @@ final class Sandbox implements AutoCloseable {
         return registry;
     }
 
-    LinkProxy link() {
-        return link;
+    LinkProxy link(Net net) {
+        return links.get(net);
     }
 
     Path hostsDir() {
@@ -76,7 +80,12 @@ final class Sandbox implements AutoCloseable {
 
     /** The registry host as the node sees it on {@code net}. */
     String host(Net net) {
-        return "127.0.0.1:" + (net == Net.LOOPBACK ? registry.port() : link.port());
+        return "127.0.0.1:" + links.get(net).port();
+    }
+
+    /** The registry host without any proxy, for preparing images. */
+    String registryHost() {
+        return "127.0.0.1:" + registry.port();
     }
 
     /** The running snapshotter daemon, or null for overlayfs. */
@@ -177,7 +186,9 @@ final class Sandbox implements AutoCloseable {
             stopNode();
         } finally {
             try {
-                link.close();
+                for (LinkProxy l : links.values()) {
+                    l.close();
+                }
             } finally {
                 registry.close();
                 unmountAllUnder(dir);
