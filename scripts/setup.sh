@@ -25,6 +25,7 @@ declare -A NEED=(
   [kmod]=/usr/sbin/modprobe
   [time]=/usr/bin/time
   [curl]=/usr/bin/curl
+  [fio]=/usr/bin/fio
   [procps]=/usr/bin/pgrep
   [util-linux]=/usr/bin/mountpoint
 )

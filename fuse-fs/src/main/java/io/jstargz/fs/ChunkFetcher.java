@@ -1,0 +1,274 @@
+package io.jstargz.fs;
+
+import io.jstargz.cache.ChunkCache;
+import io.jstargz.estargz.Chunk;
+import io.jstargz.estargz.ChunkVerificationException;
+import io.jstargz.estargz.Entry;
+import io.jstargz.fs.binding.ReadTarget;
+import io.jstargz.remote.ByteRange;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The on-demand read path: file range → chunks (binary search) → chunk cache → on a miss, the spans holding the
+ * missing chunks, fetched once however many readers want them (adjacent spans in one range, all ranges of a read in
+ * one batch) → verified → cached → copied into the reader's buffer. A file read sequentially has its next chunks
+ * fetched ahead. Fetches run on {@code executor}; the reading thread waits for them at most {@code timeout}, so a
+ * FUSE thread never blocks forever.
+ */
+final class ChunkFetcher {
+    private static final Logger log = LoggerFactory.getLogger(ChunkFetcher.class);
+    /** Chunks fetched ahead of a sequential reader. */
+    static final int READ_AHEAD_CHUNKS = 2;
+
+    private final String layer;
+    private final SpanStore store;
+    private final SpanTable table;
+    private final ChunkCache cache;
+    private final RangeReader blob;
+    private final Executor executor;
+    private final long timeoutNanos;
+    private final DemandGate gate;
+    private final FetchCounters counters;
+
+    ChunkFetcher(String layer, SpanStore store, ChunkCache cache, RangeReader blob, Executor executor,
+                 Duration timeout, DemandGate gate, FetchCounters counters) {
+        this.layer = layer;
+        this.store = store;
+        this.table = store.table();
+        this.cache = cache;
+        this.blob = blob;
+        this.executor = executor;
+        this.timeoutNanos = timeout.toNanos();
+        this.gate = gate;
+        this.counters = counters;
+    }
+
+    /**
+     * Copies up to {@code size} bytes of {@code file} at {@code offset} into {@code target}.
+     *
+     * @return bytes copied: fewer than {@code size} only at the end of the file
+     * @throws IOException naming the layer, file and offset when a chunk cannot be fetched or does not verify
+     */
+    int read(Entry file, long offset, int size, ReadTarget target) throws IOException {
+        long end = Math.min(file.size(), offset + size);
+        if (offset >= end) {
+            return 0;
+        }
+        List<Chunk> chunks = file.chunks();
+        int first = file.chunkIndexAt(offset);
+        int last = first;
+        while (last + 1 < chunks.size() && chunks.get(last + 1).fileOffset() < end) {
+            last++;
+        }
+        int fileBase = table.firstChunk(file);
+        int base = fileBase + first;
+        int n = last - first + 1;
+        byte[][] data = new byte[n][];
+        int missing = 0;
+        for (int k = 0; k < n; k++) {
+            Optional<byte[]> hit = cache.getIfPresent(table.key(base + k));
+            if (hit.isPresent()) {
+                data[k] = hit.get();
+            } else {
+                missing++;
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            long start = table.chunk(base + k).fileOffset();
+            // a read at a chunk's start that follows the previous chunk: the file is being read sequentially
+            if (start >= offset && start < end && (base + k == fileBase || cached(base + k - 1))) {
+                readAhead(file, base + k, fileBase + chunks.size());
+            }
+        }
+        if (missing > 0) {
+            fetchMissing(file, offset, base, data);
+        }
+        for (int k = 0; k < n; k++) {
+            Chunk c = table.chunk(base + k);
+            long from = Math.max(offset, c.fileOffset());
+            long to = Math.min(end, c.fileEnd());
+            target.put((int) (from - offset), data[k], (int) (from - c.fileOffset()), (int) (to - from));
+        }
+        return (int) (end - offset);
+    }
+
+    /** Fills the null slots of {@code data} (chunks {@code base..}) from their spans. */
+    private void fetchMissing(Entry file, long offset, int base, byte[][] data) throws IOException {
+        int[] spans = new int[data.length];
+        CompletableFuture<?>[] waits = new CompletableFuture<?>[data.length];
+        List<Integer> owned = new ArrayList<>();
+        List<CompletableFuture<byte[][]>> claims = new ArrayList<>();
+        for (int k = 0; k < data.length; k++) {
+            if (data[k] != null) {
+                continue;
+            }
+            int s = table.spanOf(base + k);
+            spans[k] = s;
+            int same = indexOfSpan(spans, waits, k, s);
+            if (same >= 0) {
+                waits[k] = waits[same];
+                continue;
+            }
+            SpanStore.Claim claim = store.claim(s);
+            waits[k] = claim.future();
+            if (claim.owned()) {
+                owned.add(s);
+                claims.add(claim.future());
+            }
+        }
+        if (!owned.isEmpty()) {
+            submit(file, offset, owned, claims);
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        gate.enter();
+        try {
+            for (int k = 0; k < data.length; k++) {
+                if (data[k] == null) {
+                    @SuppressWarnings("unchecked")
+                    byte[][] chunks = await(file, offset, (CompletableFuture<byte[][]>) waits[k], deadline);
+                    data[k] = chunks[table.positionInSpan(base + k)];
+                }
+            }
+        } finally {
+            gate.exit();
+        }
+    }
+
+    private boolean cached(int g) {
+        return cache.contains(table.key(g));
+    }
+
+    /**
+     * Starts fetching the {@link #READ_AHEAD_CHUNKS} chunks after chunk {@code g} of a file read sequentially, unless
+     * they are being fetched, or loads them from the disk tier when they are cached, so the next chunk is in memory
+     * when the reader gets there.
+     */
+    private void readAhead(Entry file, int g, int fileEnd) {
+        List<Integer> owned = new ArrayList<>();
+        List<CompletableFuture<byte[][]>> claims = new ArrayList<>();
+        for (int next = g + 1; next <= g + READ_AHEAD_CHUNKS && next < fileEnd; next++) {
+            int s = table.spanOf(next);
+            if (owned.contains(s)) {
+                continue;
+            }
+            if (cached(next)) {
+                promote(next);
+                continue;
+            }
+            CompletableFuture<byte[][]> claim = store.claimIfFree(s);
+            if (claim != null) {
+                owned.add(s);
+                claims.add(claim);
+            }
+        }
+        if (!owned.isEmpty()) {
+            submit(file, table.chunk(g).fileEnd(), owned, claims);
+        }
+    }
+
+    /** Loads a chunk that may be on disk only into the memory tier, so the reader does not wait for the disk. */
+    private void promote(int g) {
+        try {
+            executor.execute(() -> cache.getIfPresent(table.key(g)));
+        } catch (RejectedExecutionException closed) {
+            // the layer is closing: nothing to warm up
+        }
+    }
+
+    private static int indexOfSpan(int[] spans, CompletableFuture<?>[] waits, int upTo, int s) {
+        for (int j = 0; j < upTo; j++) {
+            if (waits[j] != null && spans[j] == s) {
+                return j;
+            }
+        }
+        return -1;
+    }
+
+    private void submit(Entry file, long offset, List<Integer> owned, List<CompletableFuture<byte[][]>> claims) {
+        try {
+            executor.execute(() -> fetch(file, offset, owned, claims));
+        } catch (RejectedExecutionException e) {
+            IOException closed = new IOException("layer " + layer + " is closed");
+            for (int i = 0; i < owned.size(); i++) {
+                store.fail(owned.get(i), claims.get(i), closed);
+            }
+        }
+    }
+
+    /** Fetches owned spans: adjacent ones as one range, all ranges in one batch. */
+    private void fetch(Entry file, long offset, List<Integer> owned, List<CompletableFuture<byte[][]>> claims) {
+        Integer[] order = new Integer[owned.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Integer.compare(owned.get(a), owned.get(b)));
+        List<ByteRange> ranges = new ArrayList<>();
+        List<List<Integer>> members = new ArrayList<>();
+        for (int i : order) {
+            int s = owned.get(i);
+            ByteRange lastRange = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
+            if (lastRange != null && lastRange.end() == table.start(s)) {
+                ranges.set(ranges.size() - 1, new ByteRange(lastRange.offset(), table.end(s) - lastRange.offset()));
+                members.get(members.size() - 1).add(i);
+            } else {
+                ranges.add(new ByteRange(table.start(s), table.length(s)));
+                members.add(new ArrayList<>(List.of(i)));
+            }
+        }
+        List<byte[]> bytes;
+        try {
+            counters.requests.increment();
+            bytes = blob.read(ranges);
+        } catch (IOException | RuntimeException e) {
+            IOException failure = new IOException("layer " + layer + ": fetching " + ranges + " for file \""
+                    + file.path() + "\" at offset " + offset + " failed: " + e.getMessage(), e);
+            log.warn("{}", failure.getMessage());
+            for (int i = 0; i < owned.size(); i++) {
+                store.fail(owned.get(i), claims.get(i), failure);
+            }
+            return;
+        }
+        for (int r = 0; r < ranges.size(); r++) {
+            counters.onDemandBytes.add(ranges.get(r).length());
+            for (int i : members.get(r)) {
+                int s = owned.get(i);
+                try {
+                    store.complete(s, claims.get(i), bytes.get(r), (int) (table.start(s) - ranges.get(r).offset()),
+                            (int) table.length(s));
+                } catch (ChunkVerificationException | RuntimeException e) {
+                    log.warn("{}", e.getMessage());
+                }
+            }
+        }
+    }
+
+    private byte[][] await(Entry file, long offset, CompletableFuture<byte[][]> f, long deadline)
+            throws IOException {
+        try {
+            return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("layer " + layer + ": file \"" + file.path() + "\" at offset " + offset
+                    + ": no data within " + Duration.ofNanos(timeoutNanos).toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading \"" + file.path() + "\"");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package io.jstargz.fs;
+
+import io.jstargz.fs.LayerProgress.Phase;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters of one layer's fetching, shared by its fetchers. */
+final class FetchCounters {
+    final LongAdder onDemandBytes = new LongAdder();
+    final LongAdder prefetchedBytes = new LongAdder();
+    final LongAdder backgroundBytes = new LongAdder();
+    final LongAdder requests = new LongAdder();
+    final LongAdder failedReads = new LongAdder();
+    volatile Phase prefetch = Phase.PENDING;
+    volatile Phase backgroundFetch = Phase.PENDING;
+    volatile long prefetchSize;
+}

@@ -1,0 +1,306 @@
+package io.jstargz.fs;
+
+import io.jstargz.cache.ChunkCache;
+import io.jstargz.estargz.BlobSource;
+import io.jstargz.estargz.EstargzReader;
+import io.jstargz.estargz.LayerIndex;
+import io.jstargz.estargz.OpenOptions;
+import io.jstargz.fs.LayerProgress.Phase;
+import io.jstargz.fs.binding.FilesystemOps;
+import io.jstargz.fs.binding.MountHandle;
+import io.jstargz.fs.binding.TracingFilesystemOps;
+import io.jstargz.remote.RegistryBlobSource;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One eStargz layer, lazily served at a mount point: what the snapshotter and {@code jstargz mount} use.
+ *
+ * <p>{@link #open} reads the layer's index (footer and TOC, one read of the blob's tail when the TOC fits).
+ * {@link #mount} mounts it read-only with FUSE and starts fetching: the prioritized region in one request, then the
+ * rest of the layer in the background, both yielding to reads. {@link #progress} tells how far that got;
+ * {@link #check} whether the layer can serve reads; {@link #close} unmounts it and stops everything.
+ */
+public final class LayerMount implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(LayerMount.class);
+    private static final Duration UNMOUNT_TIMEOUT = Duration.ofSeconds(10);
+    private static final long POOL_KEEP_ALIVE_SECONDS = 30;
+
+    private final LayerIdentity identity;
+    private final BlobSource blob;
+    private final LayerIndex index;
+    private final LayerMountOptions options;
+    private final SpanStore store;
+    private final FetchCounters counters = new FetchCounters();
+    private final RangeReader ranges;
+    private final DemandGate gate = new DemandGate();
+    private final ThreadPoolExecutor fetchPool;
+    private final ExecutorService taskPool;
+    private final LayerFilesystem filesystem;
+    private final BackgroundFetcher background;
+    private final CompletableFuture<Void> prefetchDone = new CompletableFuture<>();
+    private final CompletableFuture<Void> backgroundDone = new CompletableFuture<>();
+    private volatile MountHandle handle;
+    private volatile boolean closed;
+
+    private LayerMount(LayerIdentity identity, BlobSource blob, LayerIndex index, ChunkCache cache,
+                       LayerMountOptions options) {
+        this.identity = identity;
+        this.blob = blob;
+        this.index = index;
+        this.options = options;
+        String name = identity.name();
+        this.store = new SpanStore(SpanTable.of(index), index.decoder(), cache);
+        this.ranges = RangeReader.of(blob);
+        this.fetchPool = new ThreadPoolExecutor(options.fetchThreads(), options.fetchThreads(),
+                POOL_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("jstargz-fetch"));
+        this.fetchPool.allowCoreThreadTimeOut(true);
+        this.taskPool = Executors.newCachedThreadPool(threads("jstargz-fill"));
+        ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, ranges, fetchPool, options.readTimeout(), gate,
+                counters);
+        this.filesystem = new LayerFilesystem(index, fetcher, counters, options.accessListener());
+        this.background = new BackgroundFetcher(name, store, ranges, gate, counters);
+        counters.prefetch = options.prefetch() ? Phase.PENDING : Phase.DISABLED;
+        counters.backgroundFetch = options.backgroundFetch() ? Phase.PENDING : Phase.DISABLED;
+    }
+
+    /**
+     * Opens a layer: reads and checks its index. On success the mount owns {@code blob} and closes it in
+     * {@link #close}; on failure the caller still owns it.
+     *
+     * @throws io.jstargz.estargz.InvalidBlobException if the blob is not eStargz, or its TOC digest is not the
+     *                                                 expected one
+     * @throws IOException                             if the blob cannot be read
+     */
+    public static LayerMount open(LayerIdentity identity, BlobSource blob, ChunkCache cache,
+                                  LayerMountOptions options) throws IOException {
+        OpenOptions open = OpenOptions.defaults(identity.name());
+        if (options.expectedTocDigest() != null) {
+            open = open.withExpectedTocDigest(options.expectedTocDigest());
+        }
+        LayerIndex index = EstargzReader.open(blob, open);
+        return new LayerMount(identity, blob, index, cache, options);
+    }
+
+    public LayerIdentity identity() {
+        return identity;
+    }
+
+    public LayerIndex index() {
+        return index;
+    }
+
+    /** The filesystem operations, without FUSE (tests, tools). */
+    public FilesystemOps filesystem() {
+        return filesystem;
+    }
+
+    /**
+     * Mounts the layer at {@code mountPoint} (an existing empty directory), waits until the kernel serves it, then
+     * starts the prefetch and the background fetch.
+     *
+     * @throws IOException if it cannot be mounted within the mount timeout; nothing is left mounted then
+     */
+    public synchronized void mount(Path mountPoint) throws IOException {
+        if (closed || handle != null) {
+            throw new IllegalStateException("layer " + identity.name() + " is " + (closed ? "closed" : "mounted"));
+        }
+        FilesystemOps ops = options.debug() ? new TracingFilesystemOps(filesystem, identity.name()) : filesystem;
+        MountHandle h = options.binding().mount(mountPoint, ops, options.mountOptions(identity.fsName()));
+        h.awaitMounted(options.mountTimeout());
+        handle = h;
+        log.info("layer {} mounted at {} ({} entries, {} bytes)", identity.name(), h.mountPoint(),
+                index.entryCount(), index.blobSize());
+        taskPool.execute(this::fetchAll);
+    }
+
+    /** Where the layer is mounted, or null before {@link #mount}. */
+    public Path mountPoint() {
+        MountHandle h = handle;
+        return h == null ? null : h.mountPoint();
+    }
+
+    /** Completes when the mount is gone (unmounted by {@link #close} or from outside); never if never mounted. */
+    public CompletableFuture<Void> unmounted() {
+        MountHandle h = handle;
+        return h == null ? new CompletableFuture<>() : h.unmounted();
+    }
+
+    /** Completes (normally, whatever the outcome; see {@link #progress}) when the prefetch has finished. */
+    public CompletableFuture<Void> prefetchDone() {
+        return prefetchDone;
+    }
+
+    /** Completes (normally, whatever the outcome) when the background fetch has finished. */
+    public CompletableFuture<Void> backgroundFetchDone() {
+        return backgroundDone;
+    }
+
+    /** How much of the layer is local, and what fetched it. */
+    public LayerProgress progress() {
+        long notInSpans = index.blobSize() - store.table().spanBytes();
+        return new LayerProgress(index.blobSize(), notInSpans + store.coveredBytes(), counters.prefetchSize,
+                counters.prefetch, counters.backgroundFetch, counters.onDemandBytes.sum(),
+                counters.prefetchedBytes.sum(), counters.backgroundBytes.sum(), counters.requests.sum(),
+                counters.failedReads.sum());
+    }
+
+    /**
+     * Checks that the layer can serve reads: it is mounted and its FUSE server runs, and unless the whole layer is
+     * cached, its registry answers (free when a request succeeded recently).
+     *
+     * @throws IOException saying what is wrong
+     */
+    public void check() throws IOException {
+        MountHandle h = handle;
+        if (closed) {
+            throw new IOException("layer " + identity.name() + " is closed");
+        }
+        if (h == null || !h.isMounted()) {
+            throw new IOException("layer " + identity.name() + " is not mounted"
+                    + (h == null ? "" : " at " + h.mountPoint() + ": its FUSE server stopped"));
+        }
+        LayerProgress p = progress();
+        if (p.fetchedBytes() < p.layerSize() && blob instanceof RegistryBlobSource remote) {
+            remote.check();
+        }
+    }
+
+    /** Unmounts the layer, stops fetching and closes the blob. Closing twice is harmless. */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        background.stop();
+        IOException failure = null;
+        MountHandle h = handle;
+        if (h != null) {
+            try {
+                h.unmount(UNMOUNT_TIMEOUT);
+                log.info("layer {} unmounted from {}", identity.name(), h.mountPoint());
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        taskPool.shutdownNow();
+        fetchPool.shutdownNow();
+        markStopped();
+        try {
+            blob.close();
+        } catch (IOException e) {
+            if (failure == null) {
+                failure = e;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void markStopped() {
+        if (counters.prefetch == Phase.RUNNING || counters.prefetch == Phase.PENDING) {
+            counters.prefetch = Phase.STOPPED;
+        }
+        if (counters.backgroundFetch == Phase.RUNNING || counters.backgroundFetch == Phase.PENDING) {
+            counters.backgroundFetch = Phase.STOPPED;
+        }
+        prefetchDone.complete(null);
+        backgroundDone.complete(null);
+    }
+
+    /** The prefetch, then the background fetch. */
+    private void fetchAll() {
+        try {
+            prefetch();
+        } finally {
+            prefetchDone.complete(null);
+        }
+        if (!options.backgroundFetch() || closed) {
+            backgroundDone.complete(null);
+            return;
+        }
+        counters.backgroundFetch = Phase.RUNNING;
+        List<CompletableFuture<Void>> workers = new ArrayList<>();
+        try {
+            for (int i = 0; i < options.backgroundWorkers(); i++) {
+                workers.add(CompletableFuture.runAsync(this::backgroundWorker, taskPool));
+            }
+        } catch (RejectedExecutionException closing) {
+            backgroundDone.complete(null);
+            return;
+        }
+        CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+            if (counters.backgroundFetch == Phase.RUNNING) {
+                counters.backgroundFetch = e == null ? Phase.DONE : Phase.FAILED;
+                log.info("layer {}: background fetch {}: {}% of the layer is local", identity.name(),
+                        e == null ? "done" : "failed", Math.round(progress().fetchedPercent()));
+            }
+            backgroundDone.complete(null);
+        });
+    }
+
+    private void prefetch() {
+        long end = switch (index.landmark()) {
+            case PREFETCH -> index.prefetchEnd().orElse(0);
+            case NO_PREFETCH -> 0;
+            case NONE -> Math.min(options.prefetchSizeDefault(), index.tocOffset());
+        };
+        counters.prefetchSize = end;
+        if (!options.prefetch() || end == 0) {
+            counters.prefetch = Phase.DISABLED;
+            return;
+        }
+        counters.prefetch = Phase.RUNNING;
+        long start = System.nanoTime();
+        try {
+            long fetched = new Prefetcher(identity.name(), store, ranges, counters).run(end);
+            counters.prefetch = Phase.DONE;
+            log.info("layer {}: prefetched {} bytes of [0, {}) in {} ms", identity.name(), fetched, end,
+                    (System.nanoTime() - start) / 1_000_000);
+        } catch (IOException | RuntimeException e) {
+            if (!closed) {
+                counters.prefetch = Phase.FAILED;
+                log.warn("{}", e.getMessage());
+            }
+        }
+    }
+
+    private void backgroundWorker() {
+        try {
+            background.work();
+        } catch (IOException e) {
+            log.warn("{}", e.getMessage());
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        String layer = identity.shortName();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + layer + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

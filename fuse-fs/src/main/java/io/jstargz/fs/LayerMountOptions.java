@@ -1,0 +1,121 @@
+package io.jstargz.fs;
+
+import io.jstargz.fs.binding.FuseBinding;
+import io.jstargz.fs.binding.MountOptions;
+import io.jstargz.fs.binding.jnr.JnrFuseBinding;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a {@link LayerMount} mounts and fetches a layer. Every field has a working default ({@link #defaults()}).
+ *
+ * @param prefetch             at mount, fetch the prioritized region ({@code [0, .prefetch.landmark)}) in one request
+ * @param prefetchSizeDefault  bytes to prefetch from a layer with neither landmark (0: none)
+ * @param backgroundFetch      after the prefetch, fetch the rest of the layer at low priority
+ * @param backgroundWorkers    background requests in flight at once
+ * @param fetchThreads         on-demand fetches in flight at once
+ * @param readTimeout          longest a read waits for its bytes before it fails with EIO (a fetch stops earlier
+ *                             when the registry client's retry budget runs out)
+ * @param mountTimeout         longest the mount waits for the kernel
+ * @param cacheTimeout         how long the kernel caches entries and attributes (the layer is immutable)
+ * @param readAheadKib         kernel readahead of the mount (0: the kernel's default)
+ * @param expectedTocDigest    if not null, the TOC must have this digest (the layer's
+ *                             {@code containerd.io/snapshot/stargz/toc.digest}), or the layer is not mounted
+ * @param accessListener       told of each file's first open (null: nobody)
+ * @param debug                log every filesystem operation with its latency
+ * @param binding              the FUSE binding
+ */
+public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, boolean backgroundFetch,
+                                int backgroundWorkers, int fetchThreads, Duration readTimeout, Duration mountTimeout,
+                                Duration cacheTimeout, int readAheadKib, String expectedTocDigest,
+                                AccessListener accessListener, boolean debug, FuseBinding binding) {
+
+    public LayerMountOptions {
+        Objects.requireNonNull(readTimeout, "readTimeout");
+        Objects.requireNonNull(mountTimeout, "mountTimeout");
+        Objects.requireNonNull(cacheTimeout, "cacheTimeout");
+        Objects.requireNonNull(binding, "binding");
+        if (prefetchSizeDefault < 0 || backgroundWorkers < 1 || fetchThreads < 1 || readAheadKib < 0) {
+            throw new IllegalArgumentException("prefetchSizeDefault and readAheadKib must be >= 0, backgroundWorkers"
+                    + " and fetchThreads >= 1; got " + prefetchSizeDefault + ", " + readAheadKib + ", "
+                    + backgroundWorkers + ", " + fetchThreads);
+        }
+        if (readTimeout.isNegative() || readTimeout.isZero()) {
+            throw new IllegalArgumentException("readTimeout must be positive, got " + readTimeout);
+        }
+    }
+
+    /** Prefetch and background fetch on (2 workers), 16 fetch threads, reads wait up to 2 minutes. */
+    public static LayerMountOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.prefetch = prefetch;
+        b.prefetchSizeDefault = prefetchSizeDefault;
+        b.backgroundFetch = backgroundFetch;
+        b.backgroundWorkers = backgroundWorkers;
+        b.fetchThreads = fetchThreads;
+        b.readTimeout = readTimeout;
+        b.mountTimeout = mountTimeout;
+        b.cacheTimeout = cacheTimeout;
+        b.readAheadKib = readAheadKib;
+        b.expectedTocDigest = expectedTocDigest;
+        b.accessListener = accessListener;
+        b.debug = debug;
+        b.binding = binding;
+        return b;
+    }
+
+    /** Builds {@link LayerMountOptions}; unset fields keep their defaults. */
+    public static final class Builder {
+        private boolean prefetch = true;
+        private long prefetchSizeDefault;
+        private boolean backgroundFetch = true;
+        private int backgroundWorkers = 2;
+        private int fetchThreads = 16;
+        private Duration readTimeout = Duration.ofMinutes(2);
+        private Duration mountTimeout = Duration.ofSeconds(30);
+        private Duration cacheTimeout = MountOptions.LONG_TIMEOUT;
+        private int readAheadKib = MountOptions.DEFAULT_READ_AHEAD_KIB;
+        private String expectedTocDigest;
+        private AccessListener accessListener;
+        private boolean debug;
+        private FuseBinding binding;
+
+        private Builder() {
+        }
+
+        public Builder prefetch(boolean v) { prefetch = v; return this; }
+        public Builder prefetchSizeDefault(long v) { prefetchSizeDefault = v; return this; }
+        public Builder backgroundFetch(boolean v) { backgroundFetch = v; return this; }
+        public Builder backgroundWorkers(int v) { backgroundWorkers = v; return this; }
+        public Builder fetchThreads(int v) { fetchThreads = v; return this; }
+        public Builder readTimeout(Duration v) { readTimeout = v; return this; }
+        public Builder mountTimeout(Duration v) { mountTimeout = v; return this; }
+        public Builder cacheTimeout(Duration v) { cacheTimeout = v; return this; }
+        public Builder readAheadKib(int v) { readAheadKib = v; return this; }
+        public Builder expectedTocDigest(String v) { expectedTocDigest = v; return this; }
+        public Builder accessListener(AccessListener v) { accessListener = v; return this; }
+        public Builder debug(boolean v) { debug = v; return this; }
+        public Builder binding(FuseBinding v) { binding = v; return this; }
+
+        public LayerMountOptions build() {
+            return new LayerMountOptions(prefetch, prefetchSizeDefault, backgroundFetch, backgroundWorkers,
+                    fetchThreads, readTimeout, mountTimeout, cacheTimeout, readAheadKib, expectedTocDigest,
+                    accessListener, debug, binding == null ? new JnrFuseBinding() : binding);
+        }
+    }
+
+    /** The FUSE mount options for a layer named {@code fsName}. */
+    MountOptions mountOptions(String fsName) {
+        return MountOptions.forLayer(fsName).withMountTimeout(mountTimeout)
+                .withTimeouts(cacheTimeout, cacheTimeout, cacheTimeout).withReadAheadKib(readAheadKib);
+    }
+}

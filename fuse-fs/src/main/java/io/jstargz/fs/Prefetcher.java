@@ -1,0 +1,118 @@
+package io.jstargz.fs;
+
+import io.jstargz.estargz.ChunkVerificationException;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fetches a layer's prioritized region {@code [0, end)} in one request and fills the cache from it, span by span as
+ * the bytes stream in (only one span is held in memory). Spans already cached are skipped (their bytes are read
+ * past). The spans in a window ahead of the stream are claimed, so a reader that wants one of them waits for the
+ * stream instead of fetching it again; a reader that wants a span further ahead fetches it itself, and the prefetch
+ * then reads past it.
+ */
+final class Prefetcher {
+    private static final Logger log = LoggerFactory.getLogger(Prefetcher.class);
+    /** Compressed bytes ahead of the stream whose spans readers wait for rather than fetch. */
+    static final long WINDOW = 4L << 20;
+
+    private final String layer;
+    private final SpanStore store;
+    private final SpanTable table;
+    private final RangeReader blob;
+    private final FetchCounters counters;
+
+    Prefetcher(String layer, SpanStore store, RangeReader blob, FetchCounters counters) {
+        this.layer = layer;
+        this.store = store;
+        this.table = store.table();
+        this.blob = blob;
+        this.counters = counters;
+    }
+
+    /**
+     * Prefetches the spans that end at or before {@code end}.
+     *
+     * @return compressed bytes fetched
+     * @throws IOException if the request fails; chunks that do not verify are logged and skipped
+     */
+    long run(long end) throws IOException {
+        int count = 0;
+        while (count < table.spanCount() && table.end(count) <= end) {
+            count++;
+        }
+        int first = 0;
+        while (first < count && store.isCached(first)) {
+            first++;
+        }
+        int last = count - 1;
+        while (last >= first && store.isCached(last)) {
+            last--;
+        }
+        if (first > last) {
+            log.debug("layer {}: the prefetch region [0, {}) is already cached", layer, end);
+            return 0;
+        }
+        long from = table.start(first);
+        long length = table.end(last) - from;
+        log.debug("layer {}: prefetching [{}, {}) in one request", layer, from, from + length);
+        Map<Integer, CompletableFuture<byte[][]>> claims = new HashMap<>();
+        int claimedUpTo = first;
+        long pos = from;
+        byte[] buf = new byte[0];
+        counters.requests.increment();
+        try (InputStream in = blob.stream(from, length)) {
+            for (int s = first; s <= last; s++) {
+                while (claimedUpTo <= last && table.start(claimedUpTo) < table.start(s) + WINDOW) {
+                    CompletableFuture<byte[][]> claim = store.isCached(claimedUpTo) ? null
+                            : store.claimIfFree(claimedUpTo);
+                    if (claim != null) {
+                        claims.put(claimedUpTo, claim);
+                    }
+                    claimedUpTo++;
+                }
+                CompletableFuture<byte[][]> claim = claims.remove(s);
+                in.skipNBytes(table.start(s) - pos);
+                int len = (int) table.length(s);
+                if (claim == null) {
+                    in.skipNBytes(len);
+                } else {
+                    if (buf.length < len) {
+                        buf = new byte[len];
+                    }
+                    try {
+                        if (in.readNBytes(buf, 0, len) < len) {
+                            throw new EOFException("the response ended before offset " + table.end(s));
+                        }
+                    } catch (IOException e) {
+                        store.fail(s, claim, e);
+                        throw e;
+                    }
+                    complete(s, claim, buf, len);
+                }
+                counters.prefetchedBytes.add(table.end(s) - pos);
+                pos = table.end(s);
+            }
+        } catch (IOException | RuntimeException e) {
+            IOException failure = new IOException("layer " + layer + ": prefetch of [" + from + ", " + (from + length)
+                    + ") failed at offset " + pos + ": " + e.getMessage(), e);
+            claims.forEach((s, c) -> store.fail(s, c, failure));
+            throw failure;
+        }
+        return length;
+    }
+
+    private void complete(int s, CompletableFuture<byte[][]> claim, byte[] buf, int len) {
+        try {
+            store.complete(s, claim, buf, 0, len);
+        } catch (ChunkVerificationException | RuntimeException e) {
+            log.warn("{} (prefetch goes on)", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.jstargz.fs;
+
+import io.jstargz.cache.ChunkCache;
+import io.jstargz.estargz.ChunkDecoder;
+import io.jstargz.estargz.ChunkVerificationException;
+import java.util.BitSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The state of a layer's spans: which are cached, which are being fetched, and how fetched bytes become cached
+ * chunks. Every fetcher (on-demand reads, prefetch, background fetch) claims a span before fetching it, so a span is
+ * fetched once however many readers want it, and completes the claim with the span's verified chunks, which waiting
+ * readers take directly.
+ */
+final class SpanStore {
+
+    /** A claim on a span: {@code owned} means the caller must fetch it and then call complete or fail. */
+    record Claim(CompletableFuture<byte[][]> future, boolean owned) {
+    }
+
+    private final SpanTable table;
+    private final ChunkDecoder decoder;
+    private final ChunkCache cache;
+    private final ConcurrentHashMap<Integer, CompletableFuture<byte[][]>> inflight = new ConcurrentHashMap<>();
+    private final BitSet covered;
+    private long coveredBytes;
+
+    SpanStore(SpanTable table, ChunkDecoder decoder, ChunkCache cache) {
+        this.table = table;
+        this.decoder = decoder;
+        this.cache = cache;
+        this.covered = new BitSet(table.spanCount());
+    }
+
+    SpanTable table() {
+        return table;
+    }
+
+    /**
+     * Claims span {@code s} for fetching, or joins the fetch already running. A span whose fetch finished between
+     * the caller's cache miss and this claim is answered from the cache, so it is never fetched twice.
+     */
+    Claim claim(int s) {
+        CompletableFuture<byte[][]> mine = new CompletableFuture<>();
+        CompletableFuture<byte[][]> running = inflight.putIfAbsent(s, mine);
+        if (running != null) {
+            return new Claim(running, false);
+        }
+        byte[][] cached = isCovered(s) ? fromCache(s) : null;
+        if (cached != null) {
+            mine.complete(cached);
+            inflight.remove(s, mine);
+            return new Claim(mine, false);
+        }
+        return new Claim(mine, true);
+    }
+
+    /** Claims span {@code s} only if nobody fetches it and it is not cached; null otherwise. */
+    CompletableFuture<byte[][]> claimIfFree(int s) {
+        CompletableFuture<byte[][]> mine = new CompletableFuture<>();
+        if (inflight.putIfAbsent(s, mine) != null) {
+            return null;
+        }
+        byte[][] cached = isCached(s) ? fromCache(s) : null;
+        if (cached != null) {
+            mine.complete(cached); // a reader may have joined in the meantime
+            inflight.remove(s, mine);
+            return null;
+        }
+        return mine;
+    }
+
+    /** The span's chunks from the cache, or null if one of them is not there (any more). */
+    private byte[][] fromCache(int s) {
+        byte[][] out = new byte[table.chunksIn(s)][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = cache.getIfPresent(table.key(table.chunkOf(s, i))).orElse(null);
+            if (out[i] == null) {
+                return null;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Completes an owned claim from the span's compressed bytes {@code buf[off, off + len)}: decodes and verifies each
+     * chunk, caches it, records the span as cached and hands the chunks to the waiting readers.
+     *
+     * @throws ChunkVerificationException if a chunk does not verify; the claim then fails with it
+     */
+    byte[][] complete(int s, CompletableFuture<byte[][]> claim, byte[] buf, int off, int len)
+            throws ChunkVerificationException {
+        byte[][] chunks;
+        try {
+            chunks = decode(s, buf, off, len);
+        } catch (ChunkVerificationException | RuntimeException e) {
+            fail(s, claim, e);
+            throw e;
+        }
+        claim.complete(chunks);
+        inflight.remove(s, claim);
+        return chunks;
+    }
+
+    /** Fails an owned claim: its waiting readers get {@code cause}; the next reader fetches again. */
+    void fail(int s, CompletableFuture<byte[][]> claim, Throwable cause) {
+        claim.completeExceptionally(cause);
+        inflight.remove(s, claim);
+    }
+
+    private byte[][] decode(int s, byte[] buf, int off, int len) throws ChunkVerificationException {
+        int n = table.chunksIn(s);
+        byte[][] out = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            int g = table.chunkOf(s, i);
+            out[i] = decoder.decode(table.file(g), table.chunk(g), buf, off, len);
+        }
+        for (int i = 0; i < n; i++) {
+            cache.put(table.key(table.chunkOf(s, i)), out[i]);
+        }
+        markCovered(s);
+        return out;
+    }
+
+    /** True when every chunk of span {@code s} is cached (checked without reading them); records it if so. */
+    boolean isCached(int s) {
+        if (isCovered(s)) {
+            return true;
+        }
+        for (int i = 0; i < table.chunksIn(s); i++) {
+            if (!cache.contains(table.key(table.chunkOf(s, i)))) {
+                return false;
+            }
+        }
+        markCovered(s);
+        return true;
+    }
+
+    synchronized boolean isCovered(int s) {
+        return covered.get(s);
+    }
+
+    private synchronized void markCovered(int s) {
+        if (!covered.get(s)) {
+            covered.set(s);
+            coveredBytes += table.length(s);
+        }
+    }
+
+    /** Compressed bytes of the spans known to be cached. */
+    synchronized long coveredBytes() {
+        return coveredBytes;
+    }
+}

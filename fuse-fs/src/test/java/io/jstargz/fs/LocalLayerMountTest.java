@@ -1,0 +1,196 @@
+package io.jstargz.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jstargz.cache.CacheKey;
+import io.jstargz.cache.ChunkCache;
+import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.estargz.FileBlobSource;
+import io.jstargz.estargz.InvalidBlobException;
+import io.jstargz.fs.LayerProgress.Phase;
+import io.jstargz.fs.binding.linux.MountTable;
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Every test vector mounted from a local file through real FUSE, compared with the reference reader's view. */
+class LocalLayerMountTest {
+    static final String PRIO = "small1-chunk64k-prio.esgz";
+    static final String DEFAULT = "small1-default.esgz";
+
+    @TempDir
+    Path tmp;
+    private ChunkCache cache;
+
+    @BeforeEach
+    void openCache() throws IOException {
+        cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")));
+    }
+
+    @AfterEach
+    void closeCache() {
+        cache.close();
+    }
+
+    private LayerMount mount(String vector, LayerMountOptions options) throws IOException {
+        Path blob = ReferenceListing.TESTDATA.resolve(vector);
+        LayerMount m = LayerMount.open(LayerIdentity.ofFile(blob), FileBlobSource.open(blob), cache, options);
+        Path mp = Files.createDirectories(tmp.resolve("mnt-" + vector));
+        try {
+            m.mount(mp);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        return m;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {PRIO, DEFAULT, "small1-default-legacyfooter.stargz"})
+    void everyEntryMatchesTheReferenceListing(String vector) throws Exception {
+        List<ReferenceListing.Item> listing = ReferenceListing.of(vector);
+        try (LayerMount m = mount(vector, LayerMountOptions.defaults())) {
+            Path root = m.mountPoint();
+            assertEquals("fuse.jstargz", MountTable.at(root).orElseThrow().fsType());
+            int compared = ListingCheck.assertMatches(root, m.filesystem(), listing);
+            assertTrue(compared > 50, "compared " + compared + " paths");
+            assertEquals(0, m.progress().failedReads());
+            m.check();
+        }
+    }
+
+    @Test
+    void inodesAreStableAndHardlinksShareOne() throws Exception {
+        try (LayerMount m = mount(DEFAULT, LayerMountOptions.defaults())) {
+            Path root = m.mountPoint();
+            Object big = Files.getAttribute(root.resolve("usr/lib/big.bin"), "unix:ino");
+            assertEquals(big, Files.getAttribute(root.resolve("usr/lib/big-link.bin"), "unix:ino"));
+            assertEquals(2, Files.getAttribute(root.resolve("usr/lib/big.bin"), "unix:nlink"));
+            assertNotEquals(big, Files.getAttribute(root.resolve("bin/app"), "unix:ino"));
+            assertEquals(1L, Files.getAttribute(root, "unix:ino"));
+            long ino = m.index().lookup("bin/app").orElseThrow().inode();
+            assertEquals(ino, Files.getAttribute(root.resolve("bin/app"), "unix:ino"));
+            FileStore store = Files.getFileStore(root);
+            assertTrue(store.isReadOnly());
+            assertTrue(store.getTotalSpace() >= 300001, "statfs counts the file bytes: " + store.getTotalSpace());
+            assertThrows(IOException.class, () -> Files.writeString(root.resolve("bin/app"), "x"));
+            assertThrows(IOException.class, () -> Files.createDirectory(root.resolve("newdir")));
+        }
+    }
+
+    @Test
+    void prefetchFillsTheCacheWithThePrioritizedFilesInOneRequest() throws Exception {
+        LayerMountOptions noBackground = LayerMountOptions.builder().backgroundFetch(false).build();
+        try (LayerMount m = mount(PRIO, noBackground)) {
+            m.prefetchDone().get(30, TimeUnit.SECONDS);
+            LayerProgress p = m.progress();
+            assertEquals(Phase.DONE, p.prefetch());
+            assertEquals(Phase.DISABLED, p.backgroundFetch());
+            assertEquals(m.index().prefetchEnd().orElseThrow(), p.prefetchSize());
+            assertEquals(1, p.requests(), "the prioritized region is one request");
+            assertTrue(p.prefetchedBytes() > 0 && p.prefetchedBytes() <= p.prefetchSize());
+            // the builder put these two before the landmark
+            for (String prioritized : List.of("bin/app", "etc/passwd")) {
+                assertTrue(isCached(m, prioritized), prioritized + " is cached");
+            }
+            assertFalse(isCached(m, "usr/lib/big.bin"), "a file after the landmark is not prefetched");
+            assertTrue(p.fetchedBytes() < p.layerSize(), "the rest is not fetched");
+            ListingCheck.sha256(m.mountPoint().resolve("bin/app"));
+            ListingCheck.sha256(m.mountPoint().resolve("etc/passwd"));
+            assertEquals(1, m.progress().requests(), "reading prefetched files fetches nothing");
+        }
+    }
+
+    private boolean isCached(LayerMount m, String path) {
+        return m.index().lookup(path).orElseThrow().chunks().stream()
+                .allMatch(c -> cache.contains(CacheKey.ofDigest(c.digest())));
+    }
+
+    @Test
+    void backgroundFetchMakesTheWholeLayerLocal() throws Exception {
+        try (LayerMount m = mount(DEFAULT, LayerMountOptions.defaults())) {
+            m.backgroundFetchDone().get(60, TimeUnit.SECONDS);
+            LayerProgress p = m.progress();
+            assertEquals(Phase.DISABLED, p.prefetch(), "no prioritized region (.no.prefetch.landmark)");
+            assertEquals(Phase.DONE, p.backgroundFetch());
+            assertEquals(p.layerSize(), p.fetchedBytes());
+            assertEquals(100.0, p.fetchedPercent());
+            long requests = p.requests();
+            ListingCheck.assertMatches(m.mountPoint(), m.filesystem(), ReferenceListing.of(DEFAULT));
+            assertEquals(requests, m.progress().requests(), "every read is a cache hit");
+        }
+    }
+
+    @Test
+    void withBothOffNothingIsFetchedUntilRead() throws Exception {
+        LayerMountOptions off = LayerMountOptions.builder().prefetch(false).backgroundFetch(false).build();
+        try (LayerMount m = mount(PRIO, off)) {
+            m.backgroundFetchDone().get(30, TimeUnit.SECONDS);
+            LayerProgress p = m.progress();
+            assertEquals(Phase.DISABLED, p.prefetch());
+            assertEquals(Phase.DISABLED, p.backgroundFetch());
+            assertEquals(0, p.requests());
+            ListingCheck.sha256(m.mountPoint().resolve("bin/app"));
+            assertEquals(1, m.progress().requests());
+            assertTrue(m.progress().onDemandBytes() > 0);
+        }
+    }
+
+    @Test
+    void accessListenerHearsEachFileOnceInFirstOpenOrder() throws Exception {
+        List<String> opened = new CopyOnWriteArrayList<>();
+        LayerMountOptions options = LayerMountOptions.builder().prefetch(false).backgroundFetch(false)
+                .accessListener(opened::add).build();
+        try (LayerMount m = mount(DEFAULT, options)) {
+            Path root = m.mountPoint();
+            for (String f : List.of("etc/passwd", "bin/app", "etc/passwd", "usr/lib/big.bin", "bin/app")) {
+                Files.readAllBytes(root.resolve(f));
+            }
+            Files.readAttributes(root.resolve("etc/empty"), "unix:*"); // a stat is not an access
+            assertEquals(List.of("etc/passwd", "bin/app", "usr/lib/big.bin"), opened);
+        }
+    }
+
+    @Test
+    void refusesALayerWhoseTocDigestIsNotTheExpectedOne() throws Exception {
+        Path blob = ReferenceListing.TESTDATA.resolve(DEFAULT);
+        String wrong = "sha256:" + "0".repeat(64);
+        try (FileBlobSource source = FileBlobSource.open(blob)) {
+            InvalidBlobException e = assertThrows(InvalidBlobException.class, () -> LayerMount.open(
+                    LayerIdentity.ofFile(blob), source, cache,
+                    LayerMountOptions.builder().expectedTocDigest(wrong).build()));
+            assertTrue(e.getMessage().contains(wrong), e.getMessage());
+        }
+        String right = ReferenceListing.meta(DEFAULT).get("tocDigest").asText();
+        try (LayerMount m = LayerMount.open(LayerIdentity.ofFile(blob), FileBlobSource.open(blob), cache,
+                LayerMountOptions.builder().expectedTocDigest(right).build())) {
+            assertEquals(right, m.index().tocDigest());
+        }
+    }
+
+    @Test
+    void closeUnmountsAndCheckThenFails() throws Exception {
+        LayerMount m = mount(DEFAULT, LayerMountOptions.defaults());
+        Path root = m.mountPoint();
+        m.check();
+        m.close();
+        assertTrue(m.unmounted().isDone());
+        assertFalse(MountTable.at(root).isPresent());
+        IOException e = assertThrows(IOException.class, m::check);
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+}

@@ -1,0 +1,78 @@
+package io.jstargz.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jstargz.cache.ChunkCache;
+import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.estargz.FileBlobSource;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The FUSE mount as an overlayfs lower layer above a plain directory: whiteouts and opaque directories work. */
+class OverlayLowerLayerTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void whiteoutHidesAFileAndOpaqueDirectoryHidesTheLowerContents() throws Exception {
+        Path below = tmp.resolve("below");
+        Files.createDirectories(below.resolve("gone"));
+        Files.createDirectories(below.resolve("opaque"));
+        Files.writeString(below.resolve("gone/removed"), "lower");
+        Files.writeString(below.resolve("gone/stays"), "lower");
+        Files.writeString(below.resolve("opaque/old"), "lower");
+        Files.writeString(below.resolve("only-below"), "lower");
+        Path merged = Files.createDirectories(tmp.resolve("merged"));
+        Path blob = ReferenceListing.TESTDATA.resolve(LocalLayerMountTest.DEFAULT);
+        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")));
+             LayerMount layer = LayerMount.open(LayerIdentity.ofFile(blob), FileBlobSource.open(blob), cache,
+                     LayerMountOptions.defaults())) {
+            layer.mount(Files.createDirectories(tmp.resolve("layer")));
+            run("mount", "-t", "overlay", "overlay", "-o",
+                    "ro,lowerdir=" + layer.mountPoint() + ":" + below, merged.toString());
+            try {
+                assertTrue(Files.isDirectory(merged.resolve("gone")));
+                assertFalse(Files.exists(merged.resolve("gone/removed")), "the whiteout hides gone/removed");
+                assertEquals("lower", Files.readString(merged.resolve("gone/stays")));
+                assertFalse(Files.exists(merged.resolve("opaque/old")), "the opaque directory hides opaque/old");
+                assertEquals(List.of("kept"), names(merged.resolve("opaque")));
+                assertEquals(List.of("stays"), names(merged.resolve("gone")));
+                assertEquals("lower", Files.readString(merged.resolve("only-below")));
+                assertEquals(ListingCheck.sha256(layer.mountPoint().resolve("usr/lib/big.bin")),
+                        ListingCheck.sha256(merged.resolve("usr/lib/big.bin")));
+                assertEquals(04755, (Integer) Files.getAttribute(merged.resolve("usr/bin/suid"), "unix:mode") & 07777,
+                        "the setuid bit passes through");
+            } finally {
+                run("umount", merged.toString());
+            }
+        }
+    }
+
+    private static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private static void run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", command) + " did not finish");
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + out);
+        }
+    }
+}

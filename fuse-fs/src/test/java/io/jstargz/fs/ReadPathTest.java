@@ -1,0 +1,111 @@
+package io.jstargz.fs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jstargz.cache.ChunkCache;
+import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.estargz.BlobSource;
+import io.jstargz.estargz.Chunk;
+import io.jstargz.estargz.FileBlobSource;
+import io.jstargz.estargz.LayerReader;
+import io.jstargz.fs.binding.FilesystemOps;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The read path's requests, observed at the blob: coalescing, read-ahead, no span fetched twice. */
+class ReadPathTest {
+    private static final Path BLOB = ReferenceListing.TESTDATA.resolve(LocalLayerMountTest.PRIO);
+
+    @TempDir
+    Path tmp;
+
+    /** Records every range read from a blob. */
+    static final class RecordingBlobSource implements BlobSource {
+        final List<long[]> ranges = Collections.synchronizedList(new ArrayList<>());
+        private final BlobSource blob;
+
+        RecordingBlobSource(BlobSource blob) {
+            this.blob = blob;
+        }
+
+        @Override
+        public long size() throws IOException {
+            return blob.size();
+        }
+
+        @Override
+        public byte[] read(long offset, int length) throws IOException {
+            ranges.add(new long[] {offset, offset + length});
+            return blob.read(offset, length);
+        }
+
+        @Override
+        public void close() throws IOException {
+            blob.close();
+        }
+    }
+
+    private static final LayerMountOptions ON_DEMAND = LayerMountOptions.builder().prefetch(false)
+            .backgroundFetch(false).build();
+
+    @Test
+    void aReadAcrossTwoChunksFetchesBothInOneRequest() throws Exception {
+        RecordingBlobSource blob = new RecordingBlobSource(FileBlobSource.open(BLOB));
+        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")));
+             LayerMount m = LayerMount.open(LayerIdentity.ofFile(BLOB), blob, cache, ON_DEMAND)) {
+            blob.ranges.clear(); // the index was read at open
+            List<Chunk> chunks = m.index().lookup("usr/lib/big.bin").orElseThrow().chunks();
+            byte[] got = read(m.filesystem(), "/usr/lib/big.bin", 60_000, 20_000);
+            assertEquals(1, blob.ranges.size(), "one request");
+            assertArrayEquals(new long[] {chunks.get(0).blobOffset(), chunks.get(1).blobEnd()}, blob.ranges.get(0));
+            assertArrayEquals(expected("usr/lib/big.bin", 60_000, 20_000, m), got);
+            assertEquals(1, m.progress().requests());
+        }
+    }
+
+    @Test
+    void aSequentialReaderHasTheNextChunksFetchedAheadAndNoSpanIsFetchedTwice() throws Exception {
+        RecordingBlobSource blob = new RecordingBlobSource(FileBlobSource.open(BLOB));
+        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")));
+             LayerMount m = LayerMount.open(LayerIdentity.ofFile(BLOB), blob, cache, ON_DEMAND)) {
+            blob.ranges.clear();
+            List<Chunk> chunks = m.index().lookup("usr/lib/big.bin").orElseThrow().chunks();
+            for (long off = 0; off < 300_001; off += 65_536) {
+                int len = (int) Math.min(65_536, 300_001 - off);
+                assertArrayEquals(expected("usr/lib/big.bin", off, len, m),
+                        read(m.filesystem(), "/usr/lib/big.bin", off, len));
+            }
+            List<long[]> ranges = List.copyOf(blob.ranges);
+            assertTrue(ranges.stream().anyMatch(r -> r[0] == chunks.get(1).blobOffset()
+                    && r[1] == chunks.get(2).blobEnd()), "chunks 1 and 2 were fetched ahead in one request");
+            assertEquals(5, chunks.size());
+            for (Chunk c : chunks) {
+                long covering = ranges.stream().filter(r -> r[0] <= c.blobOffset() && c.blobEnd() <= r[1]).count();
+                assertEquals(1, covering, "the span of chunk at " + c.fileOffset() + " was fetched once");
+            }
+        }
+    }
+
+    private static byte[] read(FilesystemOps fs, String path, long offset, int length) throws Exception {
+        long h = fs.open(path, 0);
+        byte[] out = new byte[length];
+        int n = fs.read(h, offset, length, (at, src, srcOffset, len) -> System.arraycopy(src, srcOffset, out, at,
+                len));
+        fs.release(h);
+        assertEquals(length, n);
+        return out;
+    }
+
+    private static byte[] expected(String path, long offset, int length, LayerMount m) throws IOException {
+        try (FileBlobSource plain = FileBlobSource.open(BLOB)) {
+            return new LayerReader(plain, m.index()).read(m.index().lookup(path).orElseThrow(), offset, length);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.jstargz.fs;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jstargz.cache.ChunkCache;
+import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.fs.LayerProgress.Phase;
+import io.jstargz.remote.BlobContent;
+import io.jstargz.remote.ImageReference;
+import io.jstargz.remote.RegistryClient;
+import io.jstargz.remote.RegistryConfig;
+import io.jstargz.remote.auth.CredentialStore;
+import io.jstargz.testing.RegistryServer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Layers mounted from a real registry (docker-registry on 127.0.0.1), including one that goes away mid-read. */
+class RegistryLayerMountTest {
+    private static final String REPO = "jstargz/layers";
+    private static RegistryServer registry;
+    private static TcpProxy proxy;
+    private static RegistryClient client;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() throws IOException {
+        registry = RegistryServer.start();
+        proxy = new TcpProxy(registry.port());
+        // a small retry budget, so a registry that is gone fails a read in seconds
+        RegistryConfig config = RegistryConfig.builder().hostsDir(Path.of("/nonexistent-hosts-dir"))
+                .connectTimeout(Duration.ofSeconds(1)).readTimeout(Duration.ofSeconds(2))
+                .requestTimeout(Duration.ofSeconds(5)).maxRetries(2).retryMaxElapsed(Duration.ofSeconds(3))
+                .checkInterval(Duration.ZERO).build();
+        client = RegistryClient.create(config, CredentialStore.ANONYMOUS);
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        client.close();
+        proxy.close();
+        registry.close();
+    }
+
+    private static ImageReference repo(String host) {
+        return ImageReference.parse(host + "/" + REPO);
+    }
+
+    private LayerMount mountFromRegistry(String host, Path blob, ChunkCache cache, LayerMountOptions options)
+            throws IOException {
+        BlobContent content = BlobContent.of(blob);
+        client.pushBlob(repo(host), content, null);
+        LayerMount m = LayerMount.open(new LayerIdentity(repo(host).toString(), content.digest().toString()),
+                client.openBlob(repo(host), content.digest(), content.size()), cache, options);
+        try {
+            m.mount(Files.createDirectories(tmp.resolve("mnt")));
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        return m;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {LocalLayerMountTest.PRIO, LocalLayerMountTest.DEFAULT,
+            "small1-default-legacyfooter.stargz"})
+    void everyEntryMatchesTheReferenceListing(String vector) throws Exception {
+        Path blob = ReferenceListing.TESTDATA.resolve(vector);
+        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")));
+             LayerMount m = mountFromRegistry(registry.host(), blob, cache, LayerMountOptions.defaults())) {
+            ListingCheck.assertMatches(m.mountPoint(), m.filesystem(), ReferenceListing.of(vector));
+            m.backgroundFetchDone().get(60, TimeUnit.SECONDS);
+            assertEquals(Phase.DONE, m.progress().backgroundFetch());
+            assertEquals(m.progress().layerSize(), m.progress().fetchedBytes());
+            m.check();
+        }
+    }
+
+    @Test
+    void registryGoneMidReadGivesEioThenReadsWorkWhenItIsBack() throws Exception {
+        TestLayers.Layer layer = TestLayers.random(tmp.resolve("layer"), 3, 4 << 20, 64 * 1024, 7);
+        String big = layer.contents().entrySet().stream().filter(e -> e.getValue().length > 3 << 20)
+                .map(java.util.Map.Entry::getKey).findFirst().orElseThrow();
+        byte[] want = layer.contents().get(big);
+        LayerMountOptions onDemand = LayerMountOptions.builder().prefetch(false).backgroundFetch(false).build();
+        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")));
+             LayerMount m = mountFromRegistry(proxy.host(), layer.blob(), cache, onDemand);
+             FileChannel file = FileChannel.open(m.mountPoint().resolve(big))) {
+            assertArrayEquals(Arrays.copyOfRange(want, 0, 65536), read(file, 0, 65536));
+            m.check();
+
+            proxy.down();
+            long far = want.length - 200_000;
+            IOException e = assertThrows(IOException.class, () -> read(file, far, 65536));
+            assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
+            assertThrows(IOException.class, m::check, "check sees the registry is gone");
+            assertTrue(m.progress().failedReads() >= 1);
+
+            proxy.up();
+            assertArrayEquals(Arrays.copyOfRange(want, (int) far, (int) far + 65536), read(file, far, 65536));
+            assertArrayEquals(want, Files.readAllBytes(m.mountPoint().resolve(big)));
+            m.check();
+        } finally {
+            proxy.up();
+        }
+    }
+
+    private static byte[] read(FileChannel file, long offset, int length) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(length);
+        while (buf.hasRemaining()) {
+            if (file.read(buf, offset + buf.position()) < 0) {
+                break;
+            }
+        }
+        return Arrays.copyOf(buf.array(), buf.position());
+    }
+}

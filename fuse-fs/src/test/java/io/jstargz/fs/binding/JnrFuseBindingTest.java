@@ -1,0 +1,169 @@
+package io.jstargz.fs.binding;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jstargz.fs.binding.jnr.JnrFuseBinding;
+import io.jstargz.fs.binding.linux.MountTable;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real FUSE mounts through jnr-fuse: serving, unmounting, and no dead mount after the mounting JVM is killed. */
+class JnrFuseBindingTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final FuseBinding BINDING = new JnrFuseBinding();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void servesTheTreeThroughTheKernelAndUnmounts() throws Exception {
+        Path mp = Files.createDirectory(tmp.resolve("mnt"));
+        MountHandle h = BINDING.mount(mp, new MemoryTree(), MountOptions.forLayer("memory-tree"));
+        try (h) {
+            h.awaitMounted(WAIT);
+            assertTrue(h.isMounted());
+            MountTable.Mount m = MountTable.at(mp).orElseThrow();
+            assertEquals("fuse.jstargz", m.fsType());
+            assertEquals("memory-tree", m.source());
+
+            assertArrayEquals(MemoryTree.HELLO, Files.readAllBytes(mp.resolve("hello.txt")));
+            Map<String, Object> a = Files.readAttributes(mp.resolve("hello.txt"), "unix:*");
+            assertEquals(2L, a.get("ino"));
+            assertEquals(0100644, a.get("mode"));
+            assertEquals(1000, a.get("uid"));
+            assertEquals(1, a.get("nlink"));
+            assertEquals(1_600_000_001L, ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).toMillis()
+                    / 1000);
+            assertEquals(041777, Files.getAttribute(mp.resolve("dir"), "unix:mode"));
+            assertEquals(Path.of("hello.txt"), Files.readSymbolicLink(mp.resolve("link")));
+            try (Stream<Path> s = Files.list(mp)) {
+                assertEquals(List.of("dir", "hello.txt", "link"),
+                        s.map(p -> p.getFileName().toString()).sorted().toList());
+            }
+            UserDefinedFileAttributeView xattrs = Files.getFileAttributeView(mp.resolve("hello.txt"),
+                    UserDefinedFileAttributeView.class);
+            assertEquals(List.of("comment"), xattrs.list());
+            ByteBuffer v = ByteBuffer.allocate(64);
+            xattrs.read("comment", v);
+            assertEquals("greeting", new String(v.array(), 0, v.position(), StandardCharsets.UTF_8));
+            assertFalse(Files.exists(mp.resolve("missing")));
+            assertThrows(IOException.class, () -> Files.writeString(mp.resolve("new"), "x"));
+            assertTrue(Files.getFileStore(mp).isReadOnly());
+        }
+        assertTrue(h.unmounted().isDone());
+        assertFalse(h.isMounted());
+        assertEquals(Optional.empty(), MountTable.at(mp));
+        h.close(); // twice is harmless
+    }
+
+    @Test
+    void busyMountIsDetachedAndItsConnectionAborted() throws Exception {
+        Path mp = Files.createDirectory(tmp.resolve("busy"));
+        MountHandle h = BINDING.mount(mp, new MemoryTree(), MountOptions.forLayer("busy-tree"));
+        h.awaitMounted(WAIT);
+        InputStream held = Files.newInputStream(mp.resolve("hello.txt"));
+        h.unmount(Duration.ofMillis(300));
+        assertTrue(h.unmounted().isDone(), "the loop ended although a file was still open");
+        assertEquals(Optional.empty(), MountTable.at(mp));
+        IOException closed = assertThrows(IOException.class, held::close, "the connection was aborted");
+        assertTrue(closed.getMessage().contains("not connected"), closed.getMessage());
+    }
+
+    @Test
+    void killedProcessLeavesNoMountBehind() throws Exception {
+        Path mp = Files.createDirectory(tmp.resolve("killed"));
+        Process child = startChild(mp);
+        try {
+            long watchdog = awaitMountedLine(child);
+            assertEquals("fuse.jstargz", MountTable.at(mp).orElseThrow().fsType());
+            child.destroyForcibly(); // SIGKILL: no shutdown hook runs
+            child.onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            awaitExit(watchdog);
+            assertEquals(Optional.empty(), MountTable.at(mp), "the watchdog unmounted the dead mount");
+            assertTrue(Files.isDirectory(mp));
+        } finally {
+            child.destroyForcibly();
+        }
+    }
+
+    @Test
+    void staleMountLeftByADeadProcessIsReplaced() throws Exception {
+        Path mp = Files.createDirectory(tmp.resolve("stale"));
+        Process child = startChild(mp);
+        try {
+            long watchdog = awaitMountedLine(child);
+            ProcessHandle.of(watchdog).orElseThrow().destroyForcibly();
+            awaitExit(watchdog);
+            child.destroyForcibly();
+            child.onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } finally {
+            child.destroyForcibly();
+        }
+        assertTrue(MountTable.at(mp).isPresent(), "the dead mount is still there");
+        assertThrows(IOException.class, () -> Files.readAttributes(mp, "unix:ino"));
+
+        try (MountHandle h = BINDING.mount(mp, new MemoryTree(), MountOptions.forLayer("replacement"))) {
+            h.awaitMounted(WAIT);
+            assertEquals("replacement", MountTable.at(mp).orElseThrow().source());
+            assertArrayEquals(MemoryTree.HELLO, Files.readAllBytes(mp.resolve("hello.txt")));
+        }
+    }
+
+    @Test
+    void refusesAMountPointThatIsNotEmpty() throws Exception {
+        Path mp = Files.createDirectory(tmp.resolve("full"));
+        Files.writeString(mp.resolve("file"), "x");
+        IOException e = assertThrows(IOException.class,
+                () -> BINDING.mount(mp, new MemoryTree(), MountOptions.forLayer("full")));
+        assertTrue(e.getMessage().contains("not empty"), e.getMessage());
+    }
+
+    private static Process startChild(Path mp) throws IOException {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        return new ProcessBuilder(java, "-Dfile.encoding=UTF-8", "-cp", System.getProperty("java.class.path"),
+                MountChild.class.getName(), mp.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+    }
+
+    private static long awaitMountedLine(Process child) throws Exception {
+        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))
+                        .readLine();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        String got = line.get(WAIT.toSeconds() * 2, TimeUnit.SECONDS);
+        assertTrue(got != null && got.startsWith("mounted "), "child said: " + got);
+        return Long.parseLong(got.substring("mounted ".length()));
+    }
+
+    private static void awaitExit(long pid) throws Exception {
+        Optional<ProcessHandle> p = ProcessHandle.of(pid);
+        if (p.isPresent()) {
+            p.get().onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package io.jstargz.cli;
+
+import io.jstargz.cache.ChunkCache;
+import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.estargz.BlobSource;
+import io.jstargz.estargz.FileBlobSource;
+import io.jstargz.fs.LayerIdentity;
+import io.jstargz.fs.LayerMount;
+import io.jstargz.fs.LayerMountOptions;
+import io.jstargz.fs.LayerProgress;
+import io.jstargz.remote.Descriptor;
+import io.jstargz.remote.Digest;
+import io.jstargz.remote.ImageReference;
+import io.jstargz.remote.RegistryClient;
+import io.jstargz.remote.RegistryConfig;
+import io.jstargz.remote.ResolvedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code jstargz mount}: mounts one eStargz layer read-only at a directory, lazily, and serves it in the foreground
+ * until interrupted (or unmounted from outside), then unmounts cleanly.
+ */
+@Command(name = "mount", mixinStandardHelpOptions = true,
+        description = {"Mount one eStargz layer read-only at DIR and serve it until interrupted (Ctrl-C).",
+            "  jstargz mount --blob FILE DIR",
+            "  jstargz mount IMAGE-REF --layer DIGEST|INDEX DIR",
+            "Files are fetched when read; --debug logs every filesystem operation with its latency."})
+final class MountCommand implements Callable<Integer> {
+    static final String TOC_DIGEST_ANNOTATION = "containerd.io/snapshot/stargz/toc.digest";
+
+    @Parameters(arity = "1..2", paramLabel = "[IMAGE-REF] DIR",
+            description = "The image (unless --blob is given) and the empty directory to mount at.")
+    List<String> arguments;
+
+    @Option(names = "--blob", paramLabel = "FILE", description = "Mount a local eStargz blob.")
+    Path blob;
+
+    @Option(names = "--layer", paramLabel = "DIGEST|INDEX",
+            description = "The image's layer: its digest, or its position in the manifest (0 is the lowest).")
+    String layer;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", defaultValue = "/var/lib/jstargz/cache",
+            description = "Chunk cache directory, shared with the daemon (default: ${DEFAULT-VALUE}).")
+    Path cacheDir;
+
+    @Option(names = "--toc-digest", paramLabel = "DIGEST",
+            description = "Refuse the layer unless its TOC has this digest (default for an image layer: its "
+                    + TOC_DIGEST_ANNOTATION + " annotation).")
+    String tocDigest;
+
+    @Option(names = "--no-prefetch", description = "Do not fetch the prioritized files at mount.")
+    boolean noPrefetch;
+
+    @Option(names = "--no-background-fetch", description = "Do not fetch the rest of the layer in the background.")
+    boolean noBackgroundFetch;
+
+    @ParentCommand
+    Main main;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Target target = target();
+        PrintWriter out = spec.commandLine().getOut();
+        LayerMountOptions options = LayerMountOptions.builder().prefetch(!noPrefetch)
+                .backgroundFetch(!noBackgroundFetch).expectedTocDigest(tocDigest).debug(main.debug).build();
+        try (RegistryClient client = target.image == null ? null : RegistryClient.create(RegistryConfig.defaults());
+             ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(cacheDir))) {
+            LayerMount mount = open(target, client, cache, options);
+            // Ctrl-C or SIGTERM: unmount, and finish the cache's disk writes, before the JVM halts
+            Thread unmountOnExit = new Thread(() -> {
+                closeQuietly(mount);
+                cache.close();
+            }, "jstargz-mount-exit");
+            Runtime.getRuntime().addShutdownHook(unmountOnExit);
+            try (mount) {
+                mount.mount(target.dir);
+                out.printf("mounted %s at %s (%d entries, %d bytes); Ctrl-C unmounts%n", mount.identity().name(),
+                        mount.mountPoint(), mount.index().entryCount(), mount.index().blobSize());
+                out.flush();
+                mount.unmounted().get();
+                LayerProgress p = mount.progress();
+                out.printf("unmounted %s (%d of %d bytes local)%n", mount.mountPoint(), p.fetchedBytes(),
+                        p.layerSize());
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(unmountOnExit);
+                } catch (IllegalStateException exiting) {
+                    // the hook is running: it unmounts
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** What to mount where: a local blob file, or an image's layer. */
+    private record Target(Path dir, Path blob, ImageReference image, String layer) {
+    }
+
+    private Target target() {
+        boolean local = blob != null;
+        if (local == (arguments.size() == 2) || local && layer != null || !local && layer == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give either --blob FILE DIR, or IMAGE-REF --layer DIGEST|INDEX DIR");
+        }
+        Path dir = Path.of(arguments.get(arguments.size() - 1));
+        return local ? new Target(dir, blob, null, null)
+                : new Target(dir, null, ImageReference.parse(arguments.get(0)), layer);
+    }
+
+    private static LayerMount open(Target target, RegistryClient client, ChunkCache cache,
+                                   LayerMountOptions options) throws IOException {
+        LayerIdentity identity;
+        BlobSource source;
+        if (target.blob != null) {
+            identity = LayerIdentity.ofFile(target.blob);
+            source = FileBlobSource.open(target.blob);
+        } else {
+            ResolvedImage image = client.resolve(target.image);
+            Descriptor layer = pick(image, target.layer);
+            if (options.expectedTocDigest() == null) {
+                options = options.toBuilder().expectedTocDigest(layer.annotation(TOC_DIGEST_ANNOTATION)).build();
+            }
+            identity = new LayerIdentity(image.reference().toString(), layer.digest().toString());
+            source = client.openBlob(image.reference(), layer);
+        }
+        try {
+            return LayerMount.open(identity, source, cache, options);
+        } catch (IOException | RuntimeException e) {
+            source.close();
+            throw e;
+        }
+    }
+
+    /** The layer named by a digest or by its index in the manifest. */
+    static Descriptor pick(ResolvedImage image, String which) throws IOException {
+        List<Descriptor> layers = image.manifest().layers();
+        if (which.matches("\\d+")) {
+            int i = Integer.parseInt(which);
+            if (i >= layers.size()) {
+                throw new IOException(image.reference() + " has " + layers.size() + " layers; there is no layer " + i
+                        + " (0 is the lowest)");
+            }
+            return layers.get(i);
+        }
+        return image.manifest().layer(Digest.parse(which));
+    }
+
+    private static void closeQuietly(LayerMount mount) {
+        try {
+            mount.close();
+        } catch (IOException e) {
+            System.err.println("jstargz: " + e.getMessage());
+        }
+    }
+}
