@@ -274,7 +274,10 @@ class ChunkCacheTest {
             }));
             assertEquals(1, loads.get());
             assertEquals(1, cache.stats().corruptEntries());
-            assertEquals(ChunkFile.fileSize(data.length), Files.size(file), "the refetched chunk was written again");
+        }
+        // close() drains the asynchronous disk writer, so the refetched chunk is on disk now
+        assertEquals(ChunkFile.fileSize(data.length), Files.size(file), "the refetched chunk was written again");
+        try (ChunkCache cache = open(0, 1 << 20)) {
             assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
         }
     }

@@ -8,7 +8,9 @@ import java.util.List;
 /**
  * The reference's entry order ({@code sortEntries}/{@code moveRec}): each prioritized file, preceded by its parent
  * directories and (for a hardlink) its target, in the order given; then the landmark; then everything else in tar
- * order. A prioritized path is skipped (and reported) when it, or any parent directory, has no entry.
+ * order. A prioritized path is skipped (and reported) when it, or its hardlink target, has no entry. Unlike the
+ * reference, a parent directory without an entry of its own (layers that leave out unchanged parents, as umoci
+ * writes them) does not stop the file from being prioritized: readers create such parents implicitly.
  */
 final class EntryOrder {
     private static final int MAX_DEPTH = 4096;
@@ -32,7 +34,7 @@ final class EntryOrder {
         for (String p : prioritized) {
             // prioritized paths are given as text; tar names are bytes, held one char per byte
             String raw = new String(p.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
-            if (!o.moveRec(raw, 0)) {
+            if (!o.moveRec(raw, 0, true)) {
                 missed.add(p);
             }
         }
@@ -44,8 +46,11 @@ final class EntryOrder {
         return new Result(all, missed);
     }
 
-    /** Moves {@code name}, its parents and hardlink target to the output; false if one of them is missing. */
-    private boolean moveRec(String name, int depth) throws InvalidLayerTarException {
+    /**
+     * Moves {@code name}, its parents and hardlink target to the output; false if {@code name} is missing although
+     * {@code required}, or its hardlink target is missing. Parents are not required: a missing one is implicit.
+     */
+    private boolean moveRec(String name, int depth, boolean required) throws InvalidLayerTarException {
         if (depth > MAX_DEPTH) {
             throw new InvalidLayerTarException("prioritizing " + GoStrings.decode(
                     name.getBytes(StandardCharsets.ISO_8859_1)) + " needs more than " + MAX_DEPTH
@@ -59,15 +64,16 @@ final class EntryOrder {
             }
             return true;
         }
-        if (!in.containsKey(name) && !out.containsKey(name)) {
+        boolean present = in.containsKey(name) || out.containsKey(name);
+        if (!present && required) {
             return false;
         }
-        if (!moveRec(GoPaths.split(name)[0], depth + 1)) {
+        if (!moveRec(GoPaths.split(name)[0], depth + 1, false)) {
             return false;
         }
         SpooledTar.Item e = in.get(name);
         if (e != null && e.header().typeflag == TarHeader.TYPE_LINK
-                && !moveRec(new String(e.header().linkname, StandardCharsets.ISO_8859_1), depth + 1)) {
+                && !moveRec(new String(e.header().linkname, StandardCharsets.ISO_8859_1), depth + 1, true)) {
             return false;
         }
         e = in.remove(name);

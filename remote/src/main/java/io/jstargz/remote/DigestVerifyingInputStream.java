@@ -3,20 +3,40 @@ package io.jstargz.remote;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.security.MessageDigest;
+import java.util.function.LongConsumer;
 
-/** Hashes what passes through and fails at the end if it does not match. */
-final class DigestVerifyingInputStream extends FilterInputStream {
+/**
+ * Hashes and counts a blob as it is read, and fails instead of returning end-of-stream when the bytes do not match
+ * the expected digest and size. {@link #finish()} reads what a consumer left unread (such as tar padding after the
+ * end-of-archive blocks) so that the check always covers the whole blob.
+ */
+public final class DigestVerifyingInputStream extends FilterInputStream {
     private final Digest digest;
-    private final MessageDigest hasher;
+    private final long size;
     private final String what;
+    private final MessageDigest hasher;
+    private final LongConsumer counter;
+    private long read;
     private boolean verified;
 
-    DigestVerifyingInputStream(InputStream in, Digest digest, String what) {
+    /**
+     * @param size    the expected size, or -1 when unknown
+     * @param what    names the blob in error messages
+     * @param counter told the number of bytes of every read (progress)
+     */
+    public DigestVerifyingInputStream(InputStream in, Digest digest, long size, String what, LongConsumer counter) {
         super(in);
         this.digest = digest;
-        this.hasher = digest.newHasher();
+        this.size = size;
         this.what = what;
+        this.hasher = digest.newHasher();
+        this.counter = counter;
+    }
+
+    DigestVerifyingInputStream(InputStream in, Digest digest, long size, String what) {
+        this(in, digest, size, what, n -> { });
     }
 
     @Override
@@ -27,16 +47,16 @@ final class DigestVerifyingInputStream extends FilterInputStream {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        int n = super.read(b, off, len);
+        int n = in.read(b, off, len);
         if (n > 0) {
             hasher.update(b, off, n);
-        } else if (n < 0 && !verified) {
-            verified = true;
-            byte[] hash = hasher.digest();
-            if (!digest.matchesHash(hash)) {
-                throw new DigestMismatchException(what, digest, Digest.fromHash(digest.algorithm(), hash)
-                        .toString());
+            read += n;
+            counter.accept(n);
+            if (size >= 0 && read > size) {
+                throw new IOException(what + ": more than the " + size + " bytes its descriptor says");
             }
+        } else if (n < 0) {
+            verify();
         }
         return n;
     }
@@ -51,5 +71,30 @@ final class DigestVerifyingInputStream extends FilterInputStream {
             skipped += r;
         }
         return skipped;
+    }
+
+    @Override
+    public boolean markSupported() {
+        return false;
+    }
+
+    /** Reads to the end of the stream and checks size and digest. */
+    public void finish() throws IOException {
+        transferTo(OutputStream.nullOutputStream());
+        verify();
+    }
+
+    private void verify() throws IOException {
+        if (verified) {
+            return;
+        }
+        verified = true;
+        if (size >= 0 && read != size) {
+            throw new IOException(what + ": " + read + " bytes, but its descriptor says " + size);
+        }
+        byte[] hash = hasher.digest();
+        if (!digest.matchesHash(hash)) {
+            throw new DigestMismatchException(what, digest, Digest.fromHash(digest.algorithm(), hash).toString());
+        }
     }
 }

@@ -127,7 +127,7 @@ public final class RegistryClient implements Closeable {
     public InputStream fetchBlob(ImageReference repository, Digest digest, long size) throws IOException {
         RegistryBlobSource blob = openBlob(repository, digest, size);
         long s = size >= 0 ? size : blobSize(repository, digest);
-        return new DigestVerifyingInputStream(blob.openStream(0, s), digest, blob.toString());
+        return new DigestVerifyingInputStream(blob.openStream(0, s), digest, s, blob.toString());
     }
 
     /** Whether the repository has the blob (a HEAD request). */

@@ -23,6 +23,7 @@ import picocli.CommandLine.ScopeType;
         description = "Lazy-pulling eStargz snapshotter for containerd, and its tools.",
         subcommands = {
             BlobCommand.class,
+            ImageCommand.class,
             MountCommand.class,
         })
 public final class Main implements Runnable {

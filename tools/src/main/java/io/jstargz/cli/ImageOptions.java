@@ -1,0 +1,100 @@
+package io.jstargz.cli;
+
+import io.jstargz.estargz.ConvertOptions;
+import io.jstargz.image.ImageConvertOptions;
+import io.jstargz.image.ImageLocation;
+import io.jstargz.image.ProgressPrinter;
+import io.jstargz.image.RecordFile;
+import io.jstargz.remote.Platform;
+import io.jstargz.remote.RegistryClient;
+import io.jstargz.remote.RegistryConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** What {@code image convert} and {@code image optimize} share: locations, conversion and registry options. */
+final class ImageOptions {
+
+    @Parameters(index = "0", paramLabel = "SRC", description = {"The image to convert: oci:DIR[:TAG], "
+            + "docker-archive:FILE[:REF], docker://HOST/REPO:TAG or HOST/REPO:TAG."})
+    String source;
+
+    @Parameters(index = "1", paramLabel = "DST", description = "Where to write it: oci:DIR[:TAG] or a registry.")
+    String destination;
+
+    @Option(names = "--chunk-size", paramLabel = "N", converter = BlobConvertCommand.Sizes.class,
+            description = "Largest chunk of a file in one gzip member, in bytes (suffixes K, M, G). Default: 4M.")
+    int chunkSize = ConvertOptions.DEFAULT_CHUNK_SIZE;
+
+    @Option(names = "--compression-level", paramLabel = "L", description = "gzip level, -1 or 0..9. Default: 9.")
+    int compressionLevel = ConvertOptions.DEFAULT_COMPRESSION_LEVEL;
+
+    @Option(names = "--prioritize-list", paramLabel = "FILE", description = {"Files to prefetch, in order: paths "
+            + "in the image's final filesystem, one per line, or a record file (--record-out, or ctr-remote's). Each "
+            + "goes into the topmost layer that has it."})
+    Path prioritizeList;
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", split = ",",
+            description = "Platforms of a multi-platform image to convert (repeat or separate with commas). "
+                    + "Default: all.")
+    List<String> platforms = new ArrayList<>();
+
+    @Option(names = "--force", description = "Convert layers that are already eStargz too.")
+    boolean force;
+
+    @Option(names = "--memory-budget", paramLabel = "N", converter = BlobConvertCommand.Sizes.class,
+            description = "Memory the layer conversions may use together; bounds how many run at once. Default: 256M.")
+    int memoryBudget = (int) ImageConvertOptions.DEFAULT_MEMORY_BUDGET;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads compressing each layer. Default: all cores.")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--hosts-dir", paramLabel = "DIR", description = "containerd-style hosts.toml directory for "
+            + "registry mirrors, TLS and headers. Default: /etc/containerd/certs.d.")
+    Path hostsDir = RegistryConfig.DEFAULT_HOSTS_DIR;
+
+    @Option(names = "--progress", paramLabel = "MODE", description = "auto, tty (live bars) or plain (log lines). "
+            + "Default: auto.")
+    String progress = "auto";
+
+    /** The conversion options, or a usage error naming the bad value. */
+    ImageConvertOptions convertOptions(CommandLine cmd) throws IOException {
+        List<String> files = prioritizeList == null ? List.of() : RecordFile.read(prioritizeList);
+        try {
+            return ImageConvertOptions.defaults().withChunkSize(chunkSize).withCompressionLevel(compressionLevel)
+                    .withPrioritizedFiles(files).withForce(force).withMemoryBudget(memoryBudget)
+                    .withThreadsPerLayer(threads).withPlatforms(platforms.stream().map(Platform::parse).toList());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
+    }
+
+    ImageLocation location(CommandLine cmd, String location) {
+        try {
+            return ImageLocation.parse(location);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
+    }
+
+    RegistryClient registry() {
+        return RegistryClient.create(RegistryConfig.builder().hostsDir(hostsDir).build());
+    }
+
+    ProgressPrinter progressPrinter(CommandLine cmd, PrintWriter err) {
+        boolean tty = switch (progress) {
+            case "tty" -> true;
+            case "plain" -> false;
+            case "auto" -> System.console() != null && System.getenv("TERM") != null
+                    && !"dumb".equals(System.getenv("TERM"));
+            default -> throw new CommandLine.ParameterException(cmd, "--progress must be auto, tty or plain, not "
+                    + progress);
+        };
+        return new ProgressPrinter(err, tty);
+    }
+}
