@@ -30,8 +30,9 @@ debian_mirror() {
   local suite="$1" f
   for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
     [ -f "$f" ] || continue
-    awk -v s="$suite" '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i == s) { print $(i - 1); exit } }' \
-      "$f" | grep -m1 . && return
+    awk -v s="$suite" '$1 == "deb" && $0 !~ /security/ {
+        for (i = 2; i <= NF; i++) if ($i == s) { print $(i - 1); exit }
+      }' "$f" | grep -m1 . && return
   done
   for f in /etc/apt/sources.list.d/*.sources; do
     [ -f "$f" ] || continue
@@ -125,7 +126,14 @@ build_app() {
   mkdir -p "$r/app"
   case "$tag" in
     python) printf 'import json, sqlite3\nprint(1)\n' > "$r/app/main.py" ;;
-    jdk) printf 'public class Hello {\n    public static void main(String[] a) {\n        System.out.println("hello from java");\n    }\n}\n' > "$r/app/Hello.java" ;;
+    jdk) cat > "$r/app/Hello.java" <<'EOF'
+public class Hello {
+    public static void main(String[] args) {
+        System.out.println("hello from java");
+    }
+}
+EOF
+      ;;
   esac
   umoci repack --image "$layout:$tag" "$bundle"
   umoci config --image "$layout:$tag" --config.workingdir /app

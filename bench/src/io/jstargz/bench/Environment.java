@@ -38,11 +38,11 @@ final class Environment {
             env.put("jstargz JVM", java + ": " + first(repo, java, "-version"));
         }
         if (modes.stream().anyMatch(m -> m.snapshotter == Mode.Snapshotter.STARGZ)) {
-            env.put("reference", "stargz-snapshotter 0.12 library (Debian golang-github-containerd-stargz-snapshotter-dev "
-                    + first(repo, "dpkg-query", "-W", "-f=${Version}", "golang-github-containerd-stargz-snapshotter-dev")
-                    + ") served by bench/refsnapshotter");
+            String pkg = "golang-github-containerd-stargz-snapshotter-dev";
+            env.put("reference", "stargz-snapshotter 0.12 library (Debian " + pkg + " "
+                    + first(repo, "dpkg-query", "-W", "-f=${Version}", pkg) + ") served by bench/refsnapshotter");
         }
-        env.put("modes", modes.stream().map(m -> m.id + " (" + m.variant(o.referenceImages()).tag + ")")
+        env.put("modes", modes.stream().map(m -> m.id + " (" + m.variant(o.imagesBy()).tag + ")")
                 .collect(Collectors.joining(", ")));
         env.put("link", String.format(Locale.ROOT, "bench LinkProxy, %.0f ms each way, %d Mbit/s per direction",
                 Net.LINK.oneWayDelayMillis, Net.LINK.bitsPerSecond / 1_000_000));

@@ -24,6 +24,7 @@ final class Images {
     private final Path repo;
     private final Path layout;
     private final Path buildDir;
+    private final Path storage;
     private final Path markers;
     private final String key;
     private final Sandbox sandbox;
@@ -33,6 +34,7 @@ final class Images {
         this.key = sha256(Files.readAllBytes(repo.resolve("bench/images/build.sh"))).substring(0, 12);
         this.buildDir = cache.resolve("images").resolve(key);
         this.layout = buildDir.resolve("layout");
+        this.storage = registryStorage;
         this.markers = registryStorage.resolve("jstargz-bench-pushed");
         this.sandbox = sandbox;
     }
@@ -132,7 +134,8 @@ final class Images {
     private void convertWithJstargz(BenchImage image, Variant variant, String src, String dst) throws IOException {
         System.err.println("bench: converting " + src + " to " + dst + " with jstargz");
         List<String> cmd = new ArrayList<>(List.of(repo.resolve("bin/jstargz").toString(), "image",
-                variant.optimized ? "optimize" : "convert", "--hosts-dir", sandbox.hostsDir().toString(), src, dst));
+                variant.optimized ? "optimize" : "convert", "--progress=plain",
+                "--hosts-dir=" + sandbox.hostsDir(), src, dst));
         if (variant.optimized) {
             cmd.add("--");
             cmd.addAll(image.workload);
@@ -145,23 +148,33 @@ final class Images {
         return Daemons.hasCommand(repo, "image", "convert");
     }
 
-    /** Compressed size and layer count of a variant, from its manifest in the registry's storage. */
-    record Size(long compressedBytes, int layers) {
+    /**
+     * A variant as the registry stores it.
+     *
+     * @param files           its manifest(s), config and layer blobs in the registry's storage
+     * @param compressedBytes the layers' size
+     * @param layers          how many layers
+     */
+    record Stored(List<Path> files, long compressedBytes, int layers) {
     }
 
-    Size size(Path registryStorage, BenchImage image, Variant variant) throws IOException {
-        Path repoDir = registryStorage.resolve("docker/registry/v2/repositories").resolve(repository(image));
+    Stored stored(BenchImage image, Variant variant) throws IOException {
+        Path repoDir = storage.resolve("docker/registry/v2/repositories").resolve(repository(image));
         Path link = repoDir.resolve("_manifests/tags").resolve(variant.tag).resolve("current/link");
-        JsonNode manifest = JSON.readTree(blob(registryStorage, Files.readString(link).trim()).toFile());
+        List<Path> files = new ArrayList<>();
+        files.add(blob(storage, Files.readString(link).trim()));
+        JsonNode manifest = JSON.readTree(files.get(0).toFile());
         if (manifest.has("manifests")) {
-            String digest = manifest.get("manifests").get(0).get("digest").asText();
-            manifest = JSON.readTree(blob(registryStorage, digest).toFile());
+            files.add(blob(storage, manifest.get("manifests").get(0).get("digest").asText()));
+            manifest = JSON.readTree(files.get(1).toFile());
         }
+        files.add(blob(storage, manifest.get("config").get("digest").asText()));
         long total = 0;
         for (JsonNode l : manifest.get("layers")) {
             total += l.get("size").asLong();
+            files.add(blob(storage, l.get("digest").asText()));
         }
-        return new Size(total, manifest.get("layers").size());
+        return new Stored(List.copyOf(files), total, manifest.get("layers").size());
     }
 
     private static Path blob(Path storage, String digest) {

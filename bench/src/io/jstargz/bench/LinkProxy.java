@@ -20,12 +20,12 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A TCP proxy on 127.0.0.1 that counts the bytes it carries and makes loopback look like a network link: every byte is delivered {@code oneWayDelay}
- * after it was sent, and each direction is a serial link of {@code bitsPerSecond} shared by all connections (a
- * full-duplex link: requests and responses do not compete). A chunk read at time {@code a} finishes transmission at
- * {@code max(a, link free) + size / rate} and is delivered one propagation delay later; chunks are delivered in order
- * at their scheduled times, not by sleeping per read. A new connection's first bytes additionally wait one round trip,
- * the cost of the TCP handshake a real link would have. The proxy does not model TCP's congestion window: its buffers
+ * A TCP proxy on 127.0.0.1 that counts the bytes it carries and makes loopback look like a network link: every byte
+ * is delivered {@code oneWayDelay} after it was sent, and each direction is a serial link of {@code bitsPerSecond}
+ * shared by all connections (a full-duplex link: requests and responses do not compete). A chunk read at time
+ * {@code a} finishes transmission at {@code max(a, link free) + size / rate} and is delivered one propagation delay
+ * later; chunks are delivered in order at their scheduled times, not by sleeping per read. A new connection's first
+ * bytes additionally wait one round trip, the cost of the TCP handshake a real link would have. The proxy does not model TCP's congestion window: its buffers
  * decouple the two endpoints' TCP stacks. Without delay and rate limit it only relays and counts.
  */
 public final class LinkProxy implements Closeable {

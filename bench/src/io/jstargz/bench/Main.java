@@ -47,9 +47,9 @@ public final class Main {
             List<String> sizes = new ArrayList<>();
             for (BenchImage image : o.images()) {
                 for (Mode mode : modes) {
-                    Variant v = mode.variant(o.referenceImages());
+                    Variant v = mode.variant(o.imagesBy());
                     images.ensure(image, v);
-                    Images.Size size = images.size(storage, image, v);
+                    Images.Stored size = images.stored(image, v);
                     String line = String.format(Locale.ROOT, "%s:%s: %.1f MiB in %d layers", Images.repository(image),
                             v.tag, size.compressedBytes() / 1048576.0, size.layers());
                     if (!sizes.contains(line)) {
@@ -57,8 +57,10 @@ public final class Main {
                     }
                 }
             }
-            if (!o.prepareOnly()) {
-                measure(args, o, repo, sandbox, modes, sizes);
+            if (o.prepareOnly()) {
+                sizes.forEach(System.out::println);
+            } else {
+                measure(args, o, repo, sandbox, images, modes, sizes);
             }
         } finally {
             sandbox.closeQuietly();
@@ -66,13 +68,14 @@ public final class Main {
         }
     }
 
-    private static void measure(String[] args, Options o, Path repo, Sandbox sandbox, List<Mode> modes, List<String> sizes)
+    private static void measure(String[] args, Options o, Path repo, Sandbox sandbox, Images images, List<Mode> modes,
+                                List<String> sizes)
             throws IOException, InterruptedException {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path md = o.out().resolve(stamp + ".md");
         Path json = o.out().resolve(stamp + ".json");
         Map<String, Object> env = Environment.describe(repo, args, o, modes);
-        Runner runner = new Runner(sandbox, o.quiet(), o.settleMax(), o.referenceImages());
+        Runner runner = new Runner(sandbox, images, o.quiet(), o.settleMax(), o.imagesBy());
         List<Runner.Result> results = new ArrayList<>();
         int total = o.images().size() * o.nets().size() * o.runs() * modes.size();
         // modes interleaved within each round, so that drift in the machine's load touches all of them alike
@@ -114,15 +117,20 @@ public final class Main {
         return modes;
     }
 
+    /** Why mode {@code m} cannot run (with --prepare-only: cannot have its images made), or null. */
     private static String missing(Mode m, Options o, Daemons daemons, Images images, Path cache) throws IOException {
+        if (m.variant(o.imagesBy()).converter == Variant.Converter.JSTARGZ && !images.jstargzConverts()) {
+            return "this jstargz build has no `jstargz image convert` (use --images-by ctr-remote)";
+        }
+        if (o.prepareOnly()) {
+            return null;
+        }
         return switch (m.snapshotter) {
             case OVERLAYFS -> null;
             case STARGZ -> Files.isExecutable(cache.resolve("refsnapshotter")) ? null
                     : "the reference daemon (bench/.cache/refsnapshotter) was not built: bench/run builds it when Go"
                     + " and golang-github-containerd-stargz-snapshotter-dev are installed";
-            case JSTARGZ -> !daemons.jstargzServes() ? "this jstargz build has no `jstargz serve`"
-                    : !o.referenceImages() && !images.jstargzConverts()
-                    ? "this jstargz build has no `jstargz image convert` (use --reference-images)" : null;
+            case JSTARGZ -> daemons.jstargzServes() ? null : "this jstargz build has no `jstargz serve`";
         };
     }
 }

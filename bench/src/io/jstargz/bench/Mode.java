@@ -38,15 +38,26 @@ enum Mode {
         return snapshotter != Snapshotter.OVERLAYFS;
     }
 
-    /** The image form this mode runs; with {@code referenceImages}, jstargz runs the reference's conversions. */
-    Variant variant(boolean referenceImages) {
-        if (referenceImages && variant == Variant.ESGZ) {
-            return Variant.REF_ESGZ;
+    /** Whose eStargz conversions the lazy modes run. */
+    enum ImagesBy {
+        /** Each snapshotter its own converter's. */
+        OWN,
+        /** Both ctr-remote's. */
+        CTR_REMOTE,
+        /** Both jstargz's. */
+        JSTARGZ
+    }
+
+    /** The image form this mode runs. */
+    Variant variant(ImagesBy imagesBy) {
+        if (!lazy() || imagesBy == ImagesBy.OWN) {
+            return variant;
         }
-        if (referenceImages && variant == Variant.ESGZ_OPT) {
-            return Variant.REF_ESGZ_OPT;
+        boolean optimized = variant.optimized;
+        if (imagesBy == ImagesBy.CTR_REMOTE) {
+            return optimized ? Variant.REF_ESGZ_OPT : Variant.REF_ESGZ;
         }
-        return variant;
+        return optimized ? Variant.ESGZ_OPT : Variant.ESGZ;
     }
 
     static Mode byId(String id) {

@@ -16,14 +16,14 @@ import java.util.function.Function;
  * @param runs            runs per cell
  * @param quiet           registry silence that ends background fetching
  * @param settleMax       longest wait for background fetching to end
- * @param referenceImages run jstargz on the reference's eStargz conversions instead of its own
+ * @param imagesBy        whose eStargz conversions the lazy modes run
  * @param workdir         the temporary root
  * @param out             where results are written
  * @param checkLink       only measure the link proxy
  * @param prepareOnly     only build and push the images
  */
 record Options(List<BenchImage> images, List<Mode> modes, List<Net> nets, int runs, Duration quiet,
-               Duration settleMax, boolean referenceImages, Path workdir, Path out, boolean checkLink,
+               Duration settleMax, Mode.ImagesBy imagesBy, Path workdir, Path out, boolean checkLink,
                boolean prepareOnly) {
     static final String USAGE = """
             usage: bench/run [options]
@@ -34,7 +34,8 @@ record Options(List<BenchImage> images, List<Mode> modes, List<Net> nets, int ru
               --runs N             runs per cell (default 5)
               --quiet-seconds S    registry silence that counts as background fetch finished (default 10)
               --settle-max-seconds S  longest wait for it (default 300)
-              --reference-images   run jstargz on ctr-remote's eStargz images instead of its own conversions
+              --images-by WHO      own (default: jstargz modes on jstargz's eStargz conversions, ref modes on
+                                   ctr-remote's), ctr-remote or jstargz (all lazy modes on that converter's)
               --workdir DIR        temporary root (default: a new directory under /var/tmp)
               --out DIR            results directory (default bench/results)
               --prepare-only       build the images and put them in the registry, run nothing
@@ -48,7 +49,7 @@ record Options(List<BenchImage> images, List<Mode> modes, List<Net> nets, int ru
         int runs = 5;
         long quiet = 10;
         long settleMax = 300;
-        boolean referenceImages = false;
+        Mode.ImagesBy imagesBy = Mode.ImagesBy.OWN;
         Path workdir = null;
         Path out = repo.resolve("bench/results");
         boolean checkLink = false;
@@ -62,7 +63,7 @@ record Options(List<BenchImage> images, List<Mode> modes, List<Net> nets, int ru
                 case "--runs" -> runs = positive(value(args, ++i, a), a);
                 case "--quiet-seconds" -> quiet = positive(value(args, ++i, a), a);
                 case "--settle-max-seconds" -> settleMax = positive(value(args, ++i, a), a);
-                case "--reference-images" -> referenceImages = true;
+                case "--images-by" -> imagesBy = imagesBy(value(args, ++i, a));
                 case "--workdir" -> workdir = Path.of(value(args, ++i, a)).toAbsolutePath();
                 case "--out" -> out = Path.of(value(args, ++i, a)).toAbsolutePath();
                 case "--check-link" -> checkLink = true;
@@ -72,7 +73,16 @@ record Options(List<BenchImage> images, List<Mode> modes, List<Net> nets, int ru
             }
         }
         return new Options(images, modes, nets, runs, Duration.ofSeconds(quiet), Duration.ofSeconds(settleMax),
-                referenceImages, workdir, out, checkLink, prepareOnly);
+                imagesBy, workdir, out, checkLink, prepareOnly);
+    }
+
+    private static Mode.ImagesBy imagesBy(String v) {
+        return switch (v) {
+            case "own" -> Mode.ImagesBy.OWN;
+            case "ctr-remote" -> Mode.ImagesBy.CTR_REMOTE;
+            case "jstargz" -> Mode.ImagesBy.JSTARGZ;
+            default -> throw new IllegalArgumentException("--images-by takes own, ctr-remote or jstargz, not " + v);
+        };
     }
 
     private static String value(String[] args, int i, String option) {

@@ -69,9 +69,9 @@ final class Report {
         environment.forEach((k, v) -> s.append("- ").append(k).append(": ").append(v).append('\n'));
         s.append("\nImages in the registry (compressed layers):\n\n");
         imageSizes.forEach(l -> s.append("- ").append(l).append('\n'));
-        s.append("\nSeconds are median (min–max) over the runs. MiB (medians) are all bytes the link carried from the "
-                + "registry to the node, HTTP headers included; requests (medians) are those the registry logged as "
-                + "completed. \"At exit\" is when the workload exited; \"settled\" after background fetching stopped "
+        s.append("\nSeconds are median (min–max) over the runs. MiB (medians) are all bytes the link carried from "
+                + "the registry to the node, HTTP headers included; requests (medians) are those the registry logged "
+                + "as completed. \"At exit\" is when the workload exited; \"settled\" after background fetching stopped "
                 + "(no request for the quiet period), with the time of the last request counted from the start of the "
                 + "pull. Daemon memory is the snapshotter daemon's RSS (MiB) when the workload exited and after "
                 + "settling, and its peak (VmHWM).\n\n");
@@ -80,7 +80,8 @@ final class Report {
         s.append("|---|---|---|---|---|---|---:|---:|---:|---:|---|---|\n");
         for (Cell c : cells) {
             boolean daemon = c.rssKiBSettled().max() > 0;
-            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | **%s** | %s | %.0f | %s | %.0f | %s | %s |%n",
+            s.append(String.format(Locale.ROOT,
+                    "| %s | %s | %s | %s | %s | **%s** | %s | %.0f | %s | %.0f | %s | %s |%n",
                     c.image(), c.net(), c.mode(), c.pull().seconds(), c.run().seconds(), c.total().seconds(),
                     c.wireBytesAtEnd().mib(), c.requestsAtEnd().median(), c.wireBytesSettled().mib(),
                     c.requestsSettled().median(),

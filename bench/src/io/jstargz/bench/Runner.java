@@ -10,14 +10,16 @@ final class Runner {
     /** Registry silence that counts as "background fetch finished" (the reference waits 5 s before starting it). */
     private final Duration quiet;
     private final Duration settleMax;
-    private final boolean referenceImages;
+    private final Mode.ImagesBy imagesBy;
     private final Sandbox sandbox;
+    private final Images images;
 
-    Runner(Sandbox sandbox, Duration quiet, Duration settleMax, boolean referenceImages) {
+    Runner(Sandbox sandbox, Images images, Duration quiet, Duration settleMax, Mode.ImagesBy imagesBy) {
         this.sandbox = sandbox;
+        this.images = images;
         this.quiet = quiet;
         this.settleMax = settleMax;
-        this.referenceImages = referenceImages;
+        this.imagesBy = imagesBy;
     }
 
     /**
@@ -34,8 +36,8 @@ final class Runner {
     }
 
     Result run(BenchImage image, Net net, Mode mode, int index) throws IOException, InterruptedException {
-        Variant variant = mode.variant(referenceImages);
-        sandbox.coldStart(mode.snapshotter);
+        Variant variant = mode.variant(imagesBy);
+        sandbox.coldStart(mode.snapshotter, images.stored(image, variant).files());
         ContainerdService c = sandbox.containerd();
         String ref = sandbox.host(net) + "/" + Images.repository(image) + ":" + variant.tag;
         Registry registry = sandbox.registry();
@@ -45,7 +47,8 @@ final class Runner {
 
         long t0 = System.nanoTime();
         Cmd.Result pull = mode.lazy()
-                ? c.ctrRemote("image", "rpull", "--hosts-dir", c.hostsDir(), "--snapshotter", mode.snapshotter.name, ref)
+                ? c.ctrRemote("image", "rpull", "--hosts-dir", c.hostsDir(), "--snapshotter", mode.snapshotter.name,
+                        ref)
                 : c.ctr("image", "pull", "--hosts-dir", c.hostsDir(), ref);
         List<String> run = new ArrayList<>(List.of("run", "--snapshotter", mode.snapshotter.name, ref,
                 "bench-" + index));
