@@ -25,8 +25,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * shared by all connections (a full-duplex link: requests and responses do not compete). A chunk read at time
  * {@code a} finishes transmission at {@code max(a, link free) + size / rate} and is delivered one propagation delay
  * later; chunks are delivered in order at their scheduled times, not by sleeping per read. A new connection's first
- * bytes additionally wait one round trip, the cost of the TCP handshake a real link would have. The proxy does not model TCP's congestion window: its buffers
- * decouple the two endpoints' TCP stacks. Without delay and rate limit it only relays and counts.
+ * bytes additionally wait one round trip, the cost of the TCP handshake a real link would have. The proxy does not
+ * model TCP's congestion window: its buffers decouple the two endpoints' TCP stacks. Without delay and rate limit
+ * it only relays and counts.
  */
 public final class LinkProxy implements Closeable {
     /** Bytes read at once from a socket: 2.6 ms of transmission at 200 Mbit/s. */
