@@ -21,7 +21,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	snapshotsapi "github.com/containerd/containerd/api/services/snapshots/v1"
 	"github.com/containerd/containerd/contrib/snapshotservice"
 	"github.com/containerd/containerd/log"
@@ -35,6 +34,7 @@ import (
 	"github.com/containerd/stargz-snapshotter/fs/source"
 	snbase "github.com/containerd/stargz-snapshotter/snapshot"
 	rhttp "github.com/hashicorp/go-retryablehttp"
+	"github.com/pelletier/go-toml"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/grpc"
 )
@@ -58,7 +58,11 @@ func main() {
 
 	var config fsconfig.Config
 	if *configPath != "" {
-		if _, err := toml.DecodeFile(*configPath, &config); err != nil {
+		data, err := os.ReadFile(*configPath)
+		if err == nil {
+			err = toml.Unmarshal(data, &config)
+		}
+		if err != nil {
 			log.G(ctx).WithError(err).Fatalf("cannot load config %q", *configPath)
 		}
 	}
