@@ -47,7 +47,7 @@ final class Environment {
         env.put("link", String.format(Locale.ROOT, "bench LinkProxy, %.0f ms each way, %d Mbit/s per direction",
                 Net.LINK.oneWayDelayMillis, Net.LINK.bitsPerSecond / 1_000_000));
         env.put("runs per cell", o.runs());
-        env.put("settled when", "no registry request for " + o.quiet().toSeconds() + " s (at most "
+        env.put("settled when", "no byte crossed the link for " + o.quiet().toSeconds() + " s (at most "
                 + o.settleMax().toSeconds() + " s)");
         return env;
     }

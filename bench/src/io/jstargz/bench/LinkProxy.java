@@ -42,6 +42,7 @@ public final class LinkProxy implements Closeable {
     private final Link toClient;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicLong connections = new AtomicLong();
+    private final Activity activity = new Activity();
     private volatile boolean closed;
 
     /** What crossed the link so far. */
@@ -82,6 +83,11 @@ public final class LinkProxy implements Closeable {
 
     public Counters counters() {
         return new Counters(connections.get(), toUpstream.bytes.get(), toClient.bytes.get());
+    }
+
+    /** When bytes last crossed the link, in either direction. */
+    Activity activity() {
+        return activity;
     }
 
     private void acceptLoop() {
@@ -142,6 +148,7 @@ public final class LinkProxy implements Closeable {
             OutputStream out = to.getOutputStream();
             for (int n; (n = in.read(buf)) > 0; ) {
                 link.bytes.addAndGet(n);
+                activity.touch();
                 out.write(buf, 0, n);
             }
             to.shutdownOutput();
@@ -158,6 +165,7 @@ public final class LinkProxy implements Closeable {
         try {
             InputStream in = from.getInputStream();
             for (int n; (n = in.read(buf)) > 0; ) {
+                activity.touch();
                 long due = Math.max(link.transmit(System.nanoTime(), n) + delayNanos, notBefore);
                 d.put(new Chunk(Arrays.copyOf(buf, n), due));
             }

@@ -14,7 +14,7 @@ import java.util.function.Function;
  * @param modes           modes to run (default: every mode whose parts are present)
  * @param nets            networks (default both)
  * @param runs            runs per cell
- * @param quiet           registry silence that ends background fetching
+ * @param quiet           link silence that ends background fetching
  * @param settleMax       longest wait for background fetching to end
  * @param imagesBy        whose eStargz conversions the lazy modes run
  * @param workdir         the temporary root
@@ -32,7 +32,7 @@ record Options(List<BenchImage> images, List<Mode> modes, List<Net> nets, int ru
                                    (default: every mode whose parts are built)
               --nets LIST          loopback,20ms-200mbit (default: both)
               --runs N             runs per cell (default 5)
-              --quiet-seconds S    registry silence that counts as background fetch finished (default 10)
+              --quiet-seconds S    link silence that counts as background fetch finished (default 10)
               --settle-max-seconds S  longest wait for it (default 300)
               --images-by WHO      own (default: jstargz modes on jstargz's eStargz conversions, ref modes on
                                    ctr-remote's), ctr-remote or jstargz (all lazy modes on that converter's)

@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,13 +24,10 @@ final class Registry implements AutoCloseable {
 
     private final int port;
     private Service service;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition logged = lock.newCondition();
     private long requests;
     private long bytes;
     private long blobRequests;
     private long blobBytes;
-    private long lastRequestNanos = System.nanoTime();
 
     /** Requests and response-body bytes served so far; blob GETs (layers, configs) separately. */
     record Counters(long requests, long bytes, long blobRequests, long blobBytes) {
@@ -82,62 +77,18 @@ final class Registry implements AutoCloseable {
         }
         long size = m.group(4).equals("-") ? 0 : Long.parseLong(m.group(4));
         boolean blob = m.group(1).equals("GET") && m.group(2).contains("/blobs/sha256:");
-        lock.lock();
-        try {
+        synchronized (this) {
             requests++;
             bytes += size;
             if (blob) {
                 blobRequests++;
                 blobBytes += size;
             }
-            lastRequestNanos = System.nanoTime();
-            logged.signalAll();
-        } finally {
-            lock.unlock();
         }
     }
 
-    Counters counters() {
-        lock.lock();
-        try {
-            return new Counters(requests, bytes, blobRequests, blobBytes);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * Waits until no request has completed for {@code quiet}, or {@code max} has passed; returns whether it became
-     * quiet. Woken by each access-log line, not by polling.
-     */
-    boolean awaitQuiet(Duration quiet, Duration max) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        lock.lock();
-        try {
-            while (true) {
-                long now = System.nanoTime();
-                long quietUntil = lastRequestNanos + quiet.toNanos();
-                if (now >= quietUntil) {
-                    return true;
-                }
-                if (now >= deadline) {
-                    return false;
-                }
-                logged.awaitNanos(Math.min(quietUntil, deadline) - now);
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** When the last request completed, System.nanoTime() scale. */
-    long lastRequestNanos() {
-        lock.lock();
-        try {
-            return lastRequestNanos;
-        } finally {
-            lock.unlock();
-        }
+    synchronized Counters counters() {
+        return new Counters(requests, bytes, blobRequests, blobBytes);
     }
 
     int port() {

@@ -72,8 +72,8 @@ final class Report {
         s.append("\nSeconds are median (min–max) over the runs. MiB (medians) are all bytes the link carried from "
                 + "the registry to the node, HTTP headers included; requests (medians) are those the registry logged "
                 + "as completed. \"At exit\" is when the workload exited; \"settled\" after background fetching "
-                + "stopped (no request for the quiet period), with the time of the last request counted from the start "
-                + "of the pull. Daemon memory is the snapshotter daemon's RSS (MiB) when the workload exited and after "
+                + "stopped (no byte on the link for the quiet period), with the time of the last byte counted from the "
+                + "start of the pull. Daemon memory is the snapshotter daemon's RSS (MiB) when the workload exited and after "
                 + "settling, and its peak (VmHWM).\n\n");
         s.append("| image | net | mode | pull s | run s | total s | MiB at exit | req. at exit | MiB settled |"
                 + " req. settled | settled at s | daemon RSS MiB exit / settled / peak |\n");

@@ -7,7 +7,7 @@ import java.util.List;
 
 /** One measured run: cold node, pull, run the workload to its exit, then let background fetching settle. */
 final class Runner {
-    /** Registry silence that counts as "background fetch finished" (the reference waits 5 s before starting it). */
+    /** Link silence that counts as "background fetch finished" (the reference waits 5 s before starting it). */
     private final Duration quiet;
     private final Duration settleMax;
     private final Mode.ImagesBy imagesBy;
@@ -64,10 +64,10 @@ final class Runner {
         Service daemon = sandbox.snapshotter();
         Service.Memory memEnd = daemon == null ? Service.Memory.NONE : daemon.memory();
 
-        boolean settled = !mode.lazy() || registry.awaitQuiet(quiet, settleMax);
+        boolean settled = !mode.lazy() || link.activity().awaitQuiet(quiet, settleMax);
         Registry.Counters atSettle = registry.counters().minus(reg0);
         long wireSettled = link.counters().minus(link0).bytesToClient();
-        double settleSeconds = Math.max(0, (registry.lastRequestNanos() - t0) / 1e9);
+        double settleSeconds = Math.max(0, (link.activity().lastNanos() - t0) / 1e9);
         Service.Memory memSettled = daemon == null ? Service.Memory.NONE : daemon.memory();
         return new Result(image.id, net.id, mode.id, variant.tag, index,
                 pull.seconds(), workload.seconds(), (tEnd - t0) / 1e9,
