@@ -64,7 +64,11 @@ public final class Main {
             }
         } finally {
             sandbox.closeQuietly();
-            Runtime.getRuntime().removeShutdownHook(cleanup);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException e) {
+                // a signal started the JVM's shutdown; the hook has cleaned up already or is doing it
+            }
         }
     }
 
