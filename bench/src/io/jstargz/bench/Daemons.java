@@ -23,36 +23,45 @@ final class Daemons {
         this.refSnapshotter = refSnapshotter;
     }
 
-    Path socket(Mode.Snapshotter kind, Path dir) {
-        return dir.resolve(kind.name + ".sock");
+    /**
+     * A started daemon.
+     *
+     * @param probe what jstargz reports about itself (its metrics and status); null for the reference
+     */
+    record Running(Service service, Path socket, JstargzProbe probe) {
     }
 
-    Service start(Mode.Snapshotter kind, Path dir, Path hostsDir) throws IOException {
+    Running start(Mode.Snapshotter kind, Path dir, Path hostsDir) throws IOException {
         Files.createDirectories(dir);
+        Path socket = dir.resolve(kind.name + ".sock");
         return switch (kind) {
-            case JSTARGZ -> startJstargz(dir, hostsDir);
-            case STARGZ -> startReference(dir);
+            case JSTARGZ -> startJstargz(dir, socket, hostsDir);
+            case STARGZ -> new Running(startReference(dir, socket), socket, null);
             case OVERLAYFS -> throw new IllegalArgumentException("overlayfs is built into containerd");
         };
     }
 
-    private Service startJstargz(Path dir, Path hostsDir) throws IOException {
+    private Running startJstargz(Path dir, Path socket, Path hostsDir) throws IOException {
         Path config = dir.resolve("config.toml");
+        int metricsPort = Registry.freePort();
         Files.writeString(config, String.join("\n",
                 "root = \"" + dir.resolve("root") + "\"",
-                "address = \"" + socket(Mode.Snapshotter.JSTARGZ, dir) + "\"",
+                "address = \"" + socket + "\"",
                 "log_level = \"info\"",
+                "metrics_address = \"127.0.0.1:" + metricsPort + "\"",
                 "[registry]",
                 "hosts_dir = \"" + hostsDir + "\"",
                 ""));
-        return Service.start("jstargz", List.of(repo.resolve("bin/jstargz").toString(), "serve", "--config",
+        JstargzProbe probe = new JstargzProbe(repo, socket, metricsPort);
+        Service s = Service.start("jstargz", List.of(repo.resolve("bin/jstargz").toString(), "serve", "--config",
                         config.toString()), Map.of(), dir.resolve("jstargz.log"),
-                l -> l.contains("jstargz snapshotter ready"), null, READY_DEADLINE);
+                l -> l.contains("jstargz snapshotter ready"), probe::onLogLine, READY_DEADLINE);
+        return new Running(s, socket, probe);
     }
 
-    private Service startReference(Path dir) throws IOException {
+    private Service startReference(Path dir, Path socket) throws IOException {
         return Service.start("reference snapshotter", List.of(refSnapshotter.toString(),
-                        "-address", socket(Mode.Snapshotter.STARGZ, dir).toString(),
+                        "-address", socket.toString(),
                         "-root", dir.resolve("root").toString()), Map.of(), dir.resolve("stargz.log"),
                 l -> l.contains("reference stargz snapshotter serving on"), null, READY_DEADLINE);
     }

@@ -55,12 +55,13 @@ final class Report {
     private Report() {
     }
 
-    static List<Cell> cells(List<Runner.Result> results) {
+    /** The runs grouped by image × net × mode, in the order they first ran. */
+    static Map<String, List<Runner.Result>> byCell(List<Runner.Result> results) {
         Map<String, List<Runner.Result>> byCell = new LinkedHashMap<>();
         for (Runner.Result r : results) {
             byCell.computeIfAbsent(r.image() + "|" + r.net() + "|" + r.mode(), k -> new ArrayList<>()).add(r);
         }
-        return byCell.values().stream().map(Cell::of).toList();
+        return byCell;
     }
 
     static String markdown(Map<String, Object> environment, List<String> imageSizes, List<Cell> cells) {
@@ -72,9 +73,9 @@ final class Report {
         s.append("\nSeconds are median (min–max) over the runs. MiB (medians) are all bytes the link carried from "
                 + "the registry to the node, HTTP headers included; requests (medians) are those the registry logged "
                 + "as completed. \"At exit\" is when the workload exited; \"settled\" after background fetching "
-                + "stopped (no byte on the link for the quiet period), with the time of the last byte counted from the "
-                + "start of the pull. Daemon memory is the snapshotter daemon's RSS (MiB) when the workload exited and after "
-                + "settling, and its peak (VmHWM).\n\n");
+                + "stopped (no byte on the link for the quiet period), with the time of the last byte counted from "
+                + "the start of the pull. Daemon memory is the snapshotter daemon's RSS (MiB) when the workload exited "
+                + "and after settling, and its peak (VmHWM).\n\n");
         s.append("| image | net | mode | pull s | run s | total s | MiB at exit | req. at exit | MiB settled |"
                 + " req. settled | settled at s | daemon RSS MiB exit / settled / peak |\n");
         s.append("|---|---|---|---|---|---|---:|---:|---:|---:|---|---|\n");
@@ -96,9 +97,10 @@ final class Report {
 
     static void write(Path md, Path json, Map<String, Object> environment, List<String> imageSizes,
                       List<Runner.Result> results) throws IOException {
-        List<Cell> cells = cells(results);
+        Map<String, List<Runner.Result>> byCell = byCell(results);
+        List<Cell> cells = byCell.values().stream().map(Cell::of).toList();
         Files.createDirectories(md.getParent());
-        Files.writeString(md, markdown(environment, imageSizes, cells));
+        Files.writeString(md, markdown(environment, imageSizes, cells) + JstargzTable.markdown(byCell));
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("environment", environment);
         doc.put("images", imageSizes);

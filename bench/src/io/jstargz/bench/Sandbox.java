@@ -24,7 +24,7 @@ final class Sandbox implements AutoCloseable {
     private final Map<Net, LinkProxy> links;
     private final Daemons daemons;
     private ContainerdService containerd;
-    private Service snapshotter;
+    private Daemons.Running snapshotter;
     private boolean closed;
 
     private Sandbox(Path dir, Path hostsDir, Registry registry, Map<Net, LinkProxy> links, Daemons daemons) {
@@ -90,7 +90,7 @@ final class Sandbox implements AutoCloseable {
     }
 
     /** The running snapshotter daemon, or null for overlayfs. */
-    Service snapshotter() {
+    Daemons.Running snapshotter() {
         return snapshotter;
     }
 
@@ -120,7 +120,7 @@ final class Sandbox implements AutoCloseable {
         if (kind != Mode.Snapshotter.OVERLAYFS) {
             Path d = dir.resolve(kind.name);
             snapshotter = daemons.start(kind, d, hostsDir);
-            sockets.put(kind, daemons.socket(kind, d));
+            sockets.put(kind, snapshotter.socket());
         }
         containerd = ContainerdService.start(dir.resolve("containerd"), hostsDir, sockets);
     }
@@ -137,7 +137,7 @@ final class Sandbox implements AutoCloseable {
             containerd = null;
         }
         if (snapshotter != null) {
-            snapshotter.close();
+            snapshotter.service().close();
             snapshotter = null;
         }
         for (String sub : List.of("containerd", "jstargz", "stargz")) {
