@@ -24,10 +24,10 @@ final class JstargzTable {
             if (s.length() == 0) {
                 s.append("\njstargz's own account (medians). Layers: lazily mounted / pulled normally (fallback) at "
                         + "exit, fully local after settling. Mounted at: when the last layer's Prepare logged its "
-                        + "mount, after the pull began; index: the first layer's wait for its TOC (resolve and fetch; later "
-                        + "layers' TOCs come in parallel); mount: the slowest FUSE mount. MiB fetched by on-demand "
-                        + "reads / the prefetch / the background fetch, at exit; registry requests jstargz sent at "
-                        + "exit / settled.\n\n");
+                        + "mount, after the pull began; index: the first layer's wait for its TOC (resolve and fetch; "
+                        + "later layers' TOCs come in parallel); mount: the slowest FUSE mount. MiB fetched by "
+                        + "on-demand reads / the prefetch / the background fetch, at exit; registry requests jstargz "
+                        + "sent at exit / settled.\n\n");
                 s.append("| image | net | mode | layers lazy / fallback / local | mounted at ms | index ms | mount ms |"
                         + " MiB read / prefetch / background | requests exit / settled |\n");
                 s.append("|---|---|---|---|---:|---:|---:|---|---|\n");
