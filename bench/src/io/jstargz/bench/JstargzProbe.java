@@ -1,0 +1,137 @@
+package io.jstargz.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a jstargz daemon says about itself during a run: its Prometheus metrics ({@code metrics_address}),
+ * {@code jstargz status --json}, and the time each layer took to mount, from its log ({@code HH:mm:ss.SSS INFO
+ * RemoteLayers: layer D of REF mounted lazily at … : index …, ready after N ms, mounted in M ms}).
+ */
+final class JstargzProbe {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern MOUNTED = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*layer (\\S+) of \\S+ "
+            + "mounted lazily at .*: index ([^,]*), ready after (\\d+) ms, mounted in (\\d+) ms");
+    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\\{[^}]*})?) (\\S+)$");
+
+    private final Path repo;
+    private final Path socket;
+    private final int metricsPort;
+    private final List<Mount> mounts = new ArrayList<>();
+
+    /**
+     * One layer's Prepare as jstargz logged it.
+     *
+     * @param layer   the layer digest
+     * @param at      when it was logged (the daemon's clock, local time)
+     * @param index   how the index was obtained, as logged (e.g. "fetched in 1 request")
+     * @param indexMs from the Prepare to the layer's index (TOC) being ready: resolve and TOC fetch
+     * @param mountMs from the index to the FUSE mount serving
+     */
+    record Mount(String layer, LocalTime at, String index, long indexMs, long mountMs) {
+    }
+
+    /**
+     * The remote layers {@code jstargz status} lists.
+     *
+     * @param mounted      layers mounted lazily
+     * @param fallback     layers containerd had to pull normally
+     * @param failed       layers whose mount failed
+     * @param fullyFetched mounted layers with every byte local
+     * @param reasons      why layers fell back or failed
+     */
+    record Status(int mounted, int fallback, int failed, int fullyFetched, List<String> reasons) {
+        static final Status NONE = new Status(0, 0, 0, 0, List.of());
+    }
+
+    JstargzProbe(Path repo, Path socket, int metricsPort) {
+        this.repo = repo;
+        this.socket = socket;
+        this.metricsPort = metricsPort;
+    }
+
+    void onLogLine(String line) {
+        Matcher m = MOUNTED.matcher(line);
+        if (m.find()) {
+            try {
+                Mount mount = new Mount(m.group(2), LocalTime.parse(m.group(1)), m.group(3).strip(),
+                        Long.parseLong(m.group(4)), Long.parseLong(m.group(5)));
+                synchronized (mounts) {
+                    mounts.add(mount);
+                }
+            } catch (DateTimeParseException | NumberFormatException e) {
+                System.err.println("bench: unexpected jstargz log line: " + line);
+            }
+        }
+    }
+
+    List<Mount> mounts() {
+        synchronized (mounts) {
+            return List.copyOf(mounts);
+        }
+    }
+
+    /** Every sample of the daemon's metrics, keyed by name and labels ({@code jstargz_fetch_requests_total}). */
+    Map<String, Double> metrics() throws IOException {
+        URL url = URI.create("http://127.0.0.1:" + metricsPort + "/metrics").toURL();
+        String text;
+        try (InputStream in = url.openStream()) {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Map<String, Double> samples = new TreeMap<>();
+        for (String line : text.split("\n")) {
+            Matcher m = SAMPLE.matcher(line.strip());
+            if (!line.startsWith("#") && m.matches() && line.startsWith("jstargz_")) {
+                samples.put(m.group(1), Double.parseDouble(m.group(2)));
+            }
+        }
+        return samples;
+    }
+
+    /** {@code jstargz status --json} of the daemon, summarized. */
+    Status status() throws IOException {
+        Cmd.Result r = Cmd.run(List.of(repo.resolve("bin/jstargz").toString(), "status", "--address",
+                socket.toString(), "--json"), Duration.ofMinutes(1)).orThrow();
+        int mounted = 0;
+        int fallback = 0;
+        int failed = 0;
+        int full = 0;
+        List<String> reasons = new ArrayList<>();
+        for (JsonNode s : JSON.readTree(r.output()).path("snapshots")) {
+            JsonNode remote = s.get("remote");
+            if (remote == null) {
+                continue;
+            }
+            switch (remote.path("state").asText()) {
+                case "MOUNTED" -> {
+                    mounted++;
+                    long total = remote.path("totalBytes").asLong();
+                    if (total > 0 && remote.path("fetchedBytes").asLong() >= total) {
+                        full++;
+                    }
+                }
+                case "FALLBACK" -> fallback++;
+                default -> failed++;
+            }
+            if (!remote.path("reason").asText().isEmpty()) {
+                reasons.add(remote.path("layerDigest").asText() + ": " + remote.path("reason").asText());
+            }
+        }
+        return new Status(mounted, fallback, failed, full, reasons);
+    }
+}

@@ -1,0 +1,101 @@
+package io.jstargz.bench;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.time.LocalTime;
+import java.util.List;
+import java.util.Map;
+
+/** One measured run: cold node, pull, run the workload to its exit, then let background fetching settle. */
+final class Runner {
+    /** Link silence that counts as "background fetch finished" (the reference waits 5 s before starting it). */
+    private final Duration quiet;
+    private final Duration settleMax;
+    private final Mode.ImagesBy imagesBy;
+    private final Sandbox sandbox;
+    private final Images images;
+
+    Runner(Sandbox sandbox, Images images, Duration quiet, Duration settleMax, Mode.ImagesBy imagesBy) {
+        this.sandbox = sandbox;
+        this.images = images;
+        this.quiet = quiet;
+        this.settleMax = settleMax;
+        this.imagesBy = imagesBy;
+    }
+
+    /**
+     * What one run measured, when the workload exited ({@code AtEnd}) and when background fetching settled. Times in
+     * seconds. {@code wireBytes}: every byte the link carried to the node (HTTP headers and responses still in
+     * flight included); {@code requests} and {@code bodyBytes}: completed requests and their response bodies as the
+     * registry logged them. Memory of the snapshotter daemon in KiB (0 for overlayfs).
+     */
+    record Result(String image, String net, String mode, String variant, int run,
+                  double pullSeconds, double runSeconds, double totalSeconds,
+                  long wireBytesAtEnd, long requestsAtEnd, long bodyBytesAtEnd,
+                  boolean settled, double settleSeconds, long wireBytesSettled, long requestsSettled,
+                  long bodyBytesSettled, long rssKiBAtEnd, long rssKiBSettled, long hwmKiBSettled,
+                  Internals jstargz) {
+    }
+
+    /**
+     * What jstargz reported about a run (null for other snapshotters): its status and metrics when the workload
+     * exited and after settling, and each layer's mount, {@code atMs} after the pull began.
+     */
+    record Internals(JstargzProbe.Status statusAtEnd, JstargzProbe.Status statusSettled,
+                     Map<String, Double> metricsAtEnd, Map<String, Double> metricsSettled, List<MountTiming> mounts) {
+    }
+
+    /** One layer's mount: logged {@code atMs} after the pull began; index (resolve + TOC) and mount times. */
+    record MountTiming(String layer, long atMs, String index, long indexMs, long mountMs) {
+    }
+
+    Result run(BenchImage image, Net net, Mode mode, int index) throws IOException, InterruptedException {
+        Variant variant = mode.variant(imagesBy);
+        sandbox.coldStart(mode.snapshotter, images.stored(image, variant).files());
+        ContainerdService c = sandbox.containerd();
+        String ref = sandbox.host(net) + "/" + Images.repository(image) + ":" + variant.tag;
+        Registry registry = sandbox.registry();
+        Registry.Counters reg0 = registry.counters();
+        LinkProxy link = sandbox.link(net);
+        LinkProxy.Counters link0 = link.counters();
+
+        LocalTime wallAtStart = LocalTime.now();
+        long t0 = System.nanoTime();
+        Cmd.Result pull = mode.lazy()
+                ? c.ctrRemote("image", "rpull", "--hosts-dir", c.hostsDir(), "--snapshotter", mode.snapshotter.name,
+                        ref)
+                : c.ctr("image", "pull", "--hosts-dir", c.hostsDir(), ref);
+        List<String> run = new ArrayList<>(List.of("run", "--snapshotter", mode.snapshotter.name, ref,
+                "bench-" + index));
+        run.addAll(image.workload);
+        Cmd.Result workload = c.ctr(run.toArray(String[]::new));
+        long tEnd = System.nanoTime();
+        if (!workload.output().strip().equals(image.expectedOutput)) {
+            throw new IOException(image.id + " on " + mode.id + ": the workload printed \"" + workload.output().strip()
+                    + "\", expected \"" + image.expectedOutput + "\"");
+        }
+        Registry.Counters atEnd = registry.counters().minus(reg0);
+        long wireAtEnd = link.counters().minus(link0).bytesToClient();
+        Daemons.Running daemon = sandbox.snapshotter();
+        Service.Memory memEnd = daemon == null ? Service.Memory.NONE : daemon.service().memory();
+        JstargzProbe probe = daemon == null ? null : daemon.probe();
+        JstargzProbe.Status statusAtEnd = probe == null ? null : probe.status();
+        Map<String, Double> metricsAtEnd = probe == null ? null : probe.metrics();
+
+        boolean settled = !mode.lazy() || link.activity().awaitQuiet(quiet, settleMax);
+        Registry.Counters atSettle = registry.counters().minus(reg0);
+        long wireSettled = link.counters().minus(link0).bytesToClient();
+        double settleSeconds = Math.max(0, (link.activity().lastNanos() - t0) / 1e9);
+        Service.Memory memSettled = daemon == null ? Service.Memory.NONE : daemon.service().memory();
+        Internals internals = probe == null ? null : new Internals(statusAtEnd, probe.status(), metricsAtEnd,
+                probe.metrics(), probe.mounts().stream().map(m -> new MountTiming(m.layer(),
+                        Duration.between(wallAtStart, m.at()).toMillis(), m.index(), m.indexMs(), m.mountMs()))
+                .toList());
+        return new Result(image.id, net.id, mode.id, variant.tag, index,
+                pull.seconds(), workload.seconds(), (tEnd - t0) / 1e9,
+                wireAtEnd, atEnd.requests(), atEnd.bytes(),
+                settled, mode.lazy() ? settleSeconds : (tEnd - t0) / 1e9, wireSettled, atSettle.requests(),
+                atSettle.bytes(), memEnd.rssKiB(), memSettled.rssKiB(), memSettled.hwmKiB(), internals);
+    }
+}
