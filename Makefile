@@ -2,8 +2,11 @@
 # Debian 12 machine (they install Debian packages, mount FUSE filesystems and start containerd).
 
 MVN ?= mvn -B -ntp
+# `make install`: PREFIX for the launcher and jar, DESTDIR to stage into a package root
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all setup build test run bench clean
+.PHONY: all setup build test run bench install clean
 
 all: build
 
@@ -21,6 +24,19 @@ run: build
 
 bench: build
 	@bench/run
+
+# The launcher and jar, the systemd unit (ExecStart pointing at this PREFIX), the example configuration (kept if one
+# exists) and the documentation.
+install:
+	@test -f tools/target/jstargz.jar || { echo "make install: run 'make build' first" >&2; exit 1; }
+	install -D -m 0755 bin/jstargz $(DESTDIR)$(PREFIX)/bin/jstargz
+	install -D -m 0644 tools/target/jstargz.jar $(DESTDIR)$(PREFIX)/lib/jstargz/jstargz.jar
+	install -d $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/jstargz $(DESTDIR)$(PREFIX)/share/doc/jstargz
+	sed -e 's|^ExecStart=.*|ExecStart=$(PREFIX)/bin/jstargz serve|' \
+		-e 's|^Documentation=.*|Documentation=file:$(PREFIX)/share/doc/jstargz/daemon.md|' dist/jstargz.service \
+		> $(DESTDIR)/etc/systemd/system/jstargz.service
+	test -e $(DESTDIR)/etc/jstargz/config.toml || install -m 0644 dist/config.toml $(DESTDIR)/etc/jstargz/config.toml
+	install -m 0644 README.md docs/*.md dist/containerd-config.toml $(DESTDIR)$(PREFIX)/share/doc/jstargz/
 
 clean:
 	$(MVN) clean

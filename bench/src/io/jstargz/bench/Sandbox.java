@@ -1,11 +1,11 @@
 package io.jstargz.bench;
 
+import io.jstargz.fs.binding.linux.MountTable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -149,32 +149,11 @@ final class Sandbox implements AutoCloseable {
 
     /** Unmounts every mount point at or below {@code base}, deepest first (lazily if busy). */
     static void unmountAllUnder(Path base) throws IOException {
-        List<Path> mounts = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            Path mp = Path.of(unescape(line.split(" ")[4]));
-            if (mp.startsWith(base)) {
-                mounts.add(mp);
-            }
-        }
-        mounts.sort(Comparator.comparingInt(Path::getNameCount).reversed());
-        for (Path mp : mounts) {
+        for (Path mp : MountTable.mountPointsUnder(base)) {
             if (Cmd.run(Duration.ofSeconds(30), "umount", mp.toString()).exit() != 0) {
                 Cmd.run(Duration.ofSeconds(30), "umount", "-l", mp.toString());
             }
         }
-    }
-
-    private static String unescape(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) == '\\' && i + 3 < s.length()) {
-                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                b.append(s.charAt(i));
-            }
-        }
-        return b.toString();
     }
 
     /** {@link #close}, reporting instead of throwing; safe to call twice (the shutdown hook and the normal end). */

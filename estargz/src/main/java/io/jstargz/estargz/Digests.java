@@ -44,15 +44,20 @@ public final class Digests {
      * exactly that.
      */
     public static byte[] parseSha256(String digest) {
+        return isSha256(digest) ? HEX.parseHex(digest, SHA256_PREFIX.length(), digest.length()) : null;
+    }
+
+    /** Whether {@code digest} is exactly {@code sha256:<64 lower-case hex digits>}. */
+    public static boolean isSha256(String digest) {
         if (digest == null || digest.length() != SHA256_PREFIX.length() + 64 || !digest.startsWith(SHA256_PREFIX)) {
-            return null;
+            return false;
         }
         for (int i = SHA256_PREFIX.length(); i < digest.length(); i++) {
             char c = digest.charAt(i);
             if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
-                return null;
+                return false;
             }
         }
-        return HEX.parseHex(digest, SHA256_PREFIX.length(), digest.length());
+        return true;
     }
 }

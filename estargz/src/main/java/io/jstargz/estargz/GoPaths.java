@@ -14,6 +14,9 @@ final class GoPaths {
         if (path.isEmpty()) {
             return ".";
         }
+        if (isClean(path)) {
+            return path; // most TOC names are: no need to split and join them
+        }
         boolean rooted = path.charAt(0) == '/';
         List<String> out = new ArrayList<>();
         int dotdots = 0;
@@ -37,6 +40,30 @@ final class GoPaths {
             return "/" + joined;
         }
         return joined.isEmpty() ? "." : joined;
+    }
+
+    /** Whether {@link #clean} would return {@code path} unchanged: no empty, {@code .} or {@code ..} element. */
+    private static boolean isClean(String path) {
+        int n = path.length();
+        if (path.equals("/")) {
+            return true;
+        }
+        if (path.charAt(n - 1) == '/') {
+            return false;
+        }
+        int start = path.charAt(0) == '/' ? 1 : 0;
+        while (start <= n) {
+            int end = path.indexOf('/', start);
+            if (end < 0) {
+                end = n;
+            }
+            int len = end - start;
+            if (len == 0 || path.charAt(start) == '.' && (len == 1 || len == 2 && path.charAt(start + 1) == '.')) {
+                return false;
+            }
+            start = end + 1;
+        }
+        return true;
     }
 
     /** The reference's {@code cleanEntryName}: the path relative to the root, without {@code ./} or {@code /}. */

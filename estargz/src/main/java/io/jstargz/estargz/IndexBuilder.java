@@ -1,7 +1,9 @@
 package io.jstargz.estargz;
 
 import io.jstargz.estargz.InvalidBlobException.Reason;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
+import java.time.YearMonth;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayDeque;
@@ -84,11 +86,10 @@ final class IndexBuilder {
         FileEntries lastFile = null;
         for (int i = 0; i < toc.size(); i++) {
             TocEntry e = toc.get(i);
-            String what = "entry #" + i + " (" + GoStrings.quote(e.name()) + ")";
-            checkNumbers(e, what);
+            checkNumbers(e, i);
             if (e.type().equals("chunk")) {
                 if (lastFile == null) {
-                    throw bad(Reason.BAD_CHUNKS, what + " is a chunk that does not follow a regular file");
+                    throw bad(Reason.BAD_CHUNKS, what(i, e) + " is a chunk that does not follow a regular file");
                 }
                 lastFile.pieces().add(e);
                 lastFile.indexes().add(i);
@@ -97,27 +98,27 @@ final class IndexBuilder {
             lastFile = null;
             String problem = GoPaths.unsafeNameProblem(e.name());
             if (problem != null) {
-                throw bad(Reason.UNSAFE_NAME, what + ": the name " + problem);
+                throw bad(Reason.UNSAFE_NAME, what(i, e) + ": the name " + problem);
             }
             String name = GoPaths.cleanEntryName(e.name());
             if (byName.containsKey(name) || hardlinks.containsKey(name)) {
-                throw bad(Reason.DUPLICATE_ENTRY, what + ": another entry has the name " +
+                throw bad(Reason.DUPLICATE_ENTRY, what(i, e) + ": another entry has the name " +
                         GoStrings.quote(name));
             }
             if (e.type().equals("hardlink")) {
                 String linkProblem = e.linkName().isEmpty() ? "is empty" : GoPaths.unsafeNameProblem(e.linkName());
                 if (linkProblem != null) {
-                    throw bad(Reason.UNSAFE_NAME, what + ": the hardlink target " + linkProblem);
+                    throw bad(Reason.UNSAFE_NAME, what(i, e) + ": the hardlink target " + linkProblem);
                 }
                 hardlinks.put(name, GoPaths.cleanEntryName(e.linkName()));
                 continue;
             }
             EntryType type = EntryType.fromToc(e.type());
             if (type == null) {
-                throw bad(Reason.BAD_ENTRY, what + " has unknown type " + GoStrings.quote(e.type()));
+                throw bad(Reason.BAD_ENTRY, what(i, e) + " has unknown type " + GoStrings.quote(e.type()));
             }
             if (name.isEmpty() && type != EntryType.DIR) {
-                throw bad(Reason.BAD_TREE, what + " names the root but is not a directory");
+                throw bad(Reason.BAD_TREE, what(i, e) + " names the root but is not a directory");
             }
             Entry n = newEntry(name, type);
             n.mode = e.mode();
@@ -132,8 +133,8 @@ final class IndexBuilder {
             n.xattrs = e.xattrs();
             if (type == EntryType.REG) {
                 n.size = e.size();
-                if (!e.digest().isEmpty() && Digests.parseSha256(e.digest()) == null) {
-                    throw bad(Reason.BAD_ENTRY, what + " has a malformed digest " + e.digest());
+                if (!e.digest().isEmpty() && !Digests.isSha256(e.digest())) {
+                    throw bad(Reason.BAD_ENTRY, what(i, e) + " has a malformed digest " + e.digest());
                 }
                 n.digest = e.digest();
                 lastFile = new FileEntries(n, new ArrayList<>(List.of(e)), new ArrayList<>(List.of(i)));
@@ -152,16 +153,26 @@ final class IndexBuilder {
         }
     }
 
-    private void checkNumbers(TocEntry e, String what) throws InvalidBlobException {
+    /** How an error names entry {@code i}: made only when there is an error (a TOC has many thousand entries). */
+    private static String what(int i, TocEntry e) {
+        return "entry #" + i + " (" + GoStrings.quote(e.name()) + ")";
+    }
+
+    /** How an error names a regular file. */
+    private static String what(Entry file) {
+        return "file " + GoStrings.quote(file.path());
+    }
+
+    private void checkNumbers(TocEntry e, int i) throws InvalidBlobException {
         long[] values = {e.size(), e.mode(), e.uid(), e.gid(), e.offset(), e.innerOffset(), e.devMajor(),
             e.devMinor(), e.chunkOffset(), e.chunkSize()};
         for (long v : values) {
             if (v < 0) {
-                throw bad(Reason.BAD_ENTRY, what + " has a negative number");
+                throw bad(Reason.BAD_ENTRY, what(i, e) + " has a negative number");
             }
         }
         if (e.uid() > 0xffffffffL || e.gid() > 0xffffffffL) {
-            throw bad(Reason.BAD_ENTRY, what + " has a uid or gid beyond 32 bits");
+            throw bad(Reason.BAD_ENTRY, what(i, e) + " has a uid or gid beyond 32 bits");
         }
     }
 
@@ -177,12 +188,51 @@ final class IndexBuilder {
         if (rfc3339.isEmpty()) {
             return 0;
         }
+        long utc = parseUtcSeconds(rfc3339);
+        if (utc != Long.MIN_VALUE) {
+            return utc;
+        }
         try {
             return OffsetDateTime.parse(rfc3339, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toEpochSecond();
         } catch (DateTimeParseException e) {
             // the reference ignores an unparsable time and uses zero, so a layer is not rejected for it
             return 0;
         }
+    }
+
+    /**
+     * {@code YYYY-MM-DDTHH:MM:SSZ}, the form writers use (Go's {@code time.RFC3339} of a UTC time), without the
+     * general parser, which costs more than the rest of an entry; {@link Long#MIN_VALUE} for any other form.
+     */
+    private static long parseUtcSeconds(String s) {
+        if (s.length() != 20 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
+                || s.charAt(13) != ':' || s.charAt(16) != ':' || s.charAt(19) != 'Z') {
+            return Long.MIN_VALUE;
+        }
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 2);
+        int day = digits(s, 8, 2);
+        int hour = digits(s, 11, 2);
+        int minute = digits(s, 14, 2);
+        int second = digits(s, 17, 2);
+        if (year < 0 || month < 1 || month > 12 || day < 1 || day > YearMonth.of(year, month).lengthOfMonth()
+                || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+            return Long.MIN_VALUE;
+        }
+        return LocalDate.of(year, month, day).toEpochDay() * 86_400L + hour * 3600L + minute * 60L + second;
+    }
+
+    /** The decimal number of {@code n} digits at {@code from}, or -1 if they are not all digits. */
+    private static int digits(String s, int from, int n) {
+        int v = 0;
+        for (int i = from; i < from + n; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     private Entry implicitDir(String path) {
@@ -278,10 +328,9 @@ final class IndexBuilder {
         long lastInner = -1;
         for (FileEntries f : files) {
             Entry file = f.entry();
-            String what = "file " + GoStrings.quote(file.path());
             if (file.size == 0) {
                 if (f.pieces().size() > 1) {
-                    throw bad(Reason.BAD_CHUNKS, what + " is empty but has chunk entries");
+                    throw bad(Reason.BAD_CHUNKS, what(file) + " is empty but has chunk entries");
                 }
                 continue;
             }
@@ -291,62 +340,63 @@ final class IndexBuilder {
                 TocEntry e = f.pieces().get(k);
                 long at = e.chunkOffset();
                 if (at != expected) {
-                    throw bad(Reason.BAD_CHUNKS, what + ": chunk #" + k + " starts at " + at + ", expected "
+                    throw bad(Reason.BAD_CHUNKS, what(file) + ": chunk #" + k + " starts at " + at + ", expected "
                             + expected);
                 }
                 long size = e.chunkSize() == 0 ? file.size - at : e.chunkSize();
                 if (size <= 0 || size > file.size - at) {
-                    throw bad(Reason.BAD_CHUNKS, what + ": chunk #" + k + " at " + at + " has size " + size
+                    throw bad(Reason.BAD_CHUNKS, what(file) + ": chunk #" + k + " at " + at + " has size " + size
                             + ", outside the file's " + file.size + " bytes");
                 }
                 if (size > maxChunkSize) {
-                    throw bad(Reason.CHUNK_TOO_LARGE, what + ": chunk #" + k + " at " + at + " is " + size
+                    throw bad(Reason.CHUNK_TOO_LARGE, what(file) + ": chunk #" + k + " at " + at + " is " + size
                             + " bytes, over the limit of " + maxChunkSize);
                 }
                 long offset = e.offset();
                 long end = blobEnds[f.indexes().get(k)];
                 if (offset <= 0 || offset >= tocOffset) {
-                    throw bad(Reason.CHUNK_OUT_OF_RANGE, what + ": chunk #" + k + " has blob offset " + offset
+                    throw bad(Reason.CHUNK_OUT_OF_RANGE, what(file) + ": chunk #" + k + " has blob offset " + offset
                             + ", outside the payload [1, " + tocOffset + ")");
                 }
                 if (offset < lastOffset || offset == lastOffset && e.innerOffset() <= lastInner) {
-                    throw bad(Reason.BAD_CHUNKS, what + ": chunk #" + k + " at blob offset " + offset
+                    throw bad(Reason.BAD_CHUNKS, what(file) + ": chunk #" + k + " at blob offset " + offset
                             + " is out of order (the previous chunk is at " + lastOffset + ")");
                 }
                 if (end <= offset) {
-                    throw bad(Reason.BAD_CHUNKS, what + ": chunk #" + k + " at blob offset " + offset
+                    throw bad(Reason.BAD_CHUNKS, what(file) + ": chunk #" + k + " at blob offset " + offset
                             + " is out of order (the next chunk starts at " + end + ")");
                 }
                 lastOffset = offset;
                 lastInner = e.innerOffset();
                 long inflatable = (end - offset) * MAX_INFLATE_RATIO;
                 if (size > inflatable || e.innerOffset() > inflatable - size) {
-                    throw bad(Reason.CHUNK_OUT_OF_RANGE, what + ": chunk #" + k + " claims " + size
+                    throw bad(Reason.CHUNK_OUT_OF_RANGE, what(file) + ": chunk #" + k + " claims " + size
                             + " bytes at inner offset " + e.innerOffset() + ", more than its " + (end - offset)
                             + " compressed bytes can hold");
                 }
-                chunks[k] = new Chunk(at, size, offset, end, e.innerOffset(), chunkDigest(e, file, chunks.length,
-                        what + ": chunk #" + k));
+                chunks[k] = new Chunk(at, size, offset, end, e.innerOffset(), chunkDigest(e, file, chunks.length, k));
                 expected += size;
             }
             if (expected != file.size) {
-                throw bad(Reason.BAD_CHUNKS, what + ": chunks cover " + expected + " of " + file.size + " bytes");
+                throw bad(Reason.BAD_CHUNKS, what(file) + ": chunks cover " + expected + " of " + file.size + " bytes");
             }
             file.chunks = chunks;
         }
     }
 
-    private String chunkDigest(TocEntry e, Entry file, int chunkCount, String what) throws InvalidBlobException {
+    private String chunkDigest(TocEntry e, Entry file, int chunkCount, int k) throws InvalidBlobException {
         if (!e.chunkDigest().isEmpty()) {
-            if (Digests.parseSha256(e.chunkDigest()) == null) {
-                throw bad(Reason.BAD_ENTRY, what + " has a malformed chunkDigest " + e.chunkDigest());
+            if (!Digests.isSha256(e.chunkDigest())) {
+                throw bad(Reason.BAD_ENTRY, what(file) + ": chunk #" + k + " has a malformed chunkDigest "
+                        + e.chunkDigest());
             }
             return e.chunkDigest();
         }
         if (chunkCount == 1 && !file.digest.isEmpty()) {
             return file.digest;
         }
-        throw bad(Reason.MISSING_DIGEST, what + " has no chunkDigest, so it cannot be verified");
+        throw bad(Reason.MISSING_DIGEST, what(file) + ": chunk #" + k
+                + " has no chunkDigest, so it cannot be verified");
     }
 
     /** Fixes directories' sorted child arrays, link counts and opaque flags. */

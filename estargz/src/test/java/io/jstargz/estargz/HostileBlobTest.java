@@ -13,7 +13,9 @@ import java.nio.file.FileSystemLoopException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.zip.GZIPOutputStream;
@@ -90,6 +92,23 @@ class HostileBlobTest {
     void theUnmodifiedRebuiltBlobIsValid() throws Exception {
         LayerIndex index = open(withToc(entries -> { }));
         assertEquals(5000, index.lookup("dir/big.bin").orElseThrow().size());
+    }
+
+    @Test
+    void modificationTimesInEveryRfc3339FormOrNoneAtAll() throws Exception {
+        Map<String, Long> seconds = new LinkedHashMap<>();
+        seconds.put("2023-11-14T22:13:20Z", 1700000000L);
+        seconds.put("2024-02-29T23:59:59Z", 1709251199L);
+        seconds.put("2023-11-15T00:13:20+02:00", 1700000000L);
+        seconds.put("2023-11-14T22:13:20.999999999Z", 1700000000L);
+        seconds.put("1969-12-31T23:59:59Z", -1L);
+        seconds.put("2023-02-29T00:00:00Z", 0L); // no such day: ignored, as the reference does
+        seconds.put("2023-13-01T00:00:00Z", 0L);
+        seconds.put("yesterday", 0L);
+        for (Map.Entry<String, Long> t : seconds.entrySet()) {
+            LayerIndex index = open(withToc(e -> find(e, "dir/a.txt", "reg").modtime = t.getKey()));
+            assertEquals(t.getValue(), index.lookup("dir/a.txt").orElseThrow().modTimeSeconds(), t.getKey());
+        }
     }
 
     @Test

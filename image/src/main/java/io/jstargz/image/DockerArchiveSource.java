@@ -244,22 +244,7 @@ final class DockerArchiveSource implements ImageSource {
     @Override
     public BlobContent content(Descriptor descriptor) throws IOException {
         Window w = blob(descriptor);
-        return new BlobContent() {
-            @Override
-            public Digest digest() {
-                return descriptor.digest();
-            }
-
-            @Override
-            public long size() {
-                return w.size();
-            }
-
-            @Override
-            public InputStream open(long offset) {
-                return stream(channel, w, offset);
-            }
-        };
+        return BlobContent.of(descriptor.digest(), w.size(), offset -> stream(channel, w, offset));
     }
 
     @Override

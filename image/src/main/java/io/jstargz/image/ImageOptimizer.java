@@ -4,6 +4,7 @@ import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
 import io.jstargz.estargz.FileBlobSource;
 import io.jstargz.fs.LayerIdentity;
+import io.jstargz.fs.binding.linux.FileTrees;
 import io.jstargz.image.ImageTree.Image;
 import io.jstargz.remote.Platform;
 import java.io.IOException;
@@ -103,7 +104,7 @@ public final class ImageOptimizer {
                 recorded.add(new RecordFile.Entry(a.path(), image.descriptor().digest().toString(), a.layer()));
             }
         } finally {
-            WorkDirs.delete(work);
+            FileTrees.removeTree(work);
         }
         listener.note("the workload " + (result.exitCode() < 0 ? "was stopped after " + result.elapsed().toSeconds()
                 + " s" : "exited with " + result.exitCode()) + "; it opened " + recorded.size() + " file(s)");

@@ -1,5 +1,6 @@
 package io.jstargz.image;
 
+import io.jstargz.fs.binding.linux.FileTrees;
 import io.jstargz.remote.BlobContent;
 import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.Digest;
@@ -63,7 +64,7 @@ final class RegistrySink implements ImageSink {
     @Override
     public synchronized void close() throws IOException {
         if (workDir != null) {
-            WorkDirs.delete(workDir);
+            FileTrees.removeTree(workDir);
         }
     }
 

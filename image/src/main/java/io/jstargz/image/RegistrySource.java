@@ -3,7 +3,6 @@ package io.jstargz.image;
 import io.jstargz.estargz.BlobSource;
 import io.jstargz.remote.BlobContent;
 import io.jstargz.remote.Descriptor;
-import io.jstargz.remote.Digest;
 import io.jstargz.remote.ImageReference;
 import io.jstargz.remote.ManifestContent;
 import io.jstargz.remote.RegistryBlobSource;
@@ -54,22 +53,8 @@ final class RegistrySource implements ImageSource {
     @Override
     public BlobContent content(Descriptor descriptor) throws IOException {
         RegistryBlobSource blob = client.openBlob(ref, descriptor);
-        return new BlobContent() {
-            @Override
-            public Digest digest() {
-                return descriptor.digest();
-            }
-
-            @Override
-            public long size() {
-                return descriptor.size();
-            }
-
-            @Override
-            public InputStream open(long offset) throws IOException {
-                return blob.openStream(offset, descriptor.size() - offset);
-            }
-        };
+        return BlobContent.of(descriptor.digest(), descriptor.size(),
+                offset -> blob.openStream(offset, descriptor.size() - offset));
     }
 
     @Override

@@ -26,39 +26,14 @@ public interface BlobContent {
     /** A fresh stream positioned at {@code offset}. */
     InputStream open(long offset) throws IOException;
 
-    /** In-memory content. */
-    static BlobContent of(byte[] bytes) {
-        Digest digest = Digest.sha256(bytes);
-        return new BlobContent() {
-            @Override
-            public Digest digest() {
-                return digest;
-            }
-
-            @Override
-            public long size() {
-                return bytes.length;
-            }
-
-            @Override
-            public InputStream open(long offset) {
-                return new ByteArrayInputStream(bytes, (int) offset, bytes.length - (int) offset);
-            }
-        };
+    /** Opens a fresh stream of some content at an offset. */
+    @FunctionalInterface
+    interface Opener {
+        InputStream open(long offset) throws IOException;
     }
 
-    /** A file, hashed here once with sha256. */
-    static BlobContent of(Path file) throws IOException {
-        MessageDigest sha256 = Digest.newSha256();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256)) {
-            in.transferTo(OutputStream.nullOutputStream());
-        }
-        return of(file, Digest.fromHash("sha256", sha256.digest()));
-    }
-
-    /** A file whose digest is already known (the registry checks it on upload). */
-    static BlobContent of(Path file, Digest digest) throws IOException {
-        long size = Files.size(file);
+    /** Content whose digest and size are known and whose bytes {@code opener} reads. */
+    static BlobContent of(Digest digest, long size, Opener opener) {
         return new BlobContent() {
             @Override
             public Digest digest() {
@@ -72,10 +47,32 @@ public interface BlobContent {
 
             @Override
             public InputStream open(long offset) throws IOException {
-                FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-                channel.position(offset);
-                return Channels.newInputStream(channel);
+                return opener.open(offset);
             }
         };
+    }
+
+    /** In-memory content. */
+    static BlobContent of(byte[] bytes) {
+        return of(Digest.sha256(bytes), bytes.length,
+                offset -> new ByteArrayInputStream(bytes, (int) offset, bytes.length - (int) offset));
+    }
+
+    /** A file, hashed here once with sha256. */
+    static BlobContent of(Path file) throws IOException {
+        MessageDigest sha256 = Digest.newSha256();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        return of(file, Digest.fromHash("sha256", sha256.digest()));
+    }
+
+    /** A file whose digest is already known (the registry checks it on upload). */
+    static BlobContent of(Path file, Digest digest) throws IOException {
+        return of(digest, Files.size(file), offset -> {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+            channel.position(offset);
+            return Channels.newInputStream(channel);
+        });
     }
 }

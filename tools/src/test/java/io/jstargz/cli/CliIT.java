@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -41,5 +43,30 @@ class CliIT {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
+    }
+
+    @Test
+    void makeInstallGivesAWorkingLauncherUnitAndConfig(@TempDir Path destdir) throws Exception {
+        Path log = destdir.resolve("make.log");
+        Process make = new ProcessBuilder("make", "-C", REPO.toString(), "install", "DESTDIR=" + destdir.resolve("root"),
+                "PREFIX=/opt/jstargz").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(make.waitFor(60, TimeUnit.SECONDS), "make install finishes");
+        assertEquals(0, make.exitValue(), Files.readString(log));
+        Path root = destdir.resolve("root");
+        assertTrue(Files.isRegularFile(root.resolve("opt/jstargz/lib/jstargz/jstargz.jar")));
+        assertTrue(Files.readAllLines(root.resolve("etc/systemd/system/jstargz.service"))
+                .contains("ExecStart=/opt/jstargz/bin/jstargz serve"));
+        assertEquals(Files.readString(REPO.resolve("dist/config.toml")),
+                Files.readString(root.resolve("etc/jstargz/config.toml")));
+
+        // the installed launcher runs the installed jar, not the source tree's
+        Path vector = REPO.resolve("testdata/estargz/small1-default.esgz");
+        Process p = new ProcessBuilder(root.resolve("opt/jstargz/bin/jstargz").toString(), "blob", "inspect",
+                vector.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "installed jstargz finishes");
+        assertEquals(0, p.exitValue(), Files.readString(log));
+        String tocDigest = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(REPO.resolve("testdata/estargz/small1-default.json").toFile()).get("tocDigest").asText();
+        assertTrue(Files.readString(log).contains(tocDigest), Files.readString(log));
     }
 }

@@ -2,7 +2,7 @@ package io.jstargz.snapshotter.core;
 
 import io.jstargz.snapshotter.model.Kind;
 import io.jstargz.snapshotter.model.Usage;
-import io.jstargz.snapshotter.sys.FileTrees;
+import io.jstargz.fs.binding.linux.FileTrees;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;

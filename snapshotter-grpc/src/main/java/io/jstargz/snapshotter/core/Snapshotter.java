@@ -13,7 +13,7 @@ import io.jstargz.snapshotter.remotelayer.RemoteLayerRecord;
 import io.jstargz.snapshotter.remotelayer.RemoteLayerService;
 import io.jstargz.snapshotter.store.SnapshotStore;
 import io.jstargz.snapshotter.store.StoredSnapshot;
-import io.jstargz.snapshotter.sys.FileTrees;
+import io.jstargz.fs.binding.linux.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

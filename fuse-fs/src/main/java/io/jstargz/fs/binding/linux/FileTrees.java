@@ -1,17 +1,16 @@
-package io.jstargz.snapshotter.sys;
+package io.jstargz.fs.binding.linux;
 
-import io.jstargz.fs.binding.linux.MountTable;
-import io.jstargz.fs.binding.linux.Unmounter;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 
-/** Removal of snapshot directories that never reaches across a mount. */
+/** Removal of directory trees (snapshots, scratch directories) that never reaches across a mount. */
 public final class FileTrees {
     private FileTrees() {
     }
@@ -30,7 +29,7 @@ public final class FileTrees {
      * into another filesystem (a FUSE layer, a bind mount); if one cannot be detached, nothing is removed.
      */
     public static void removeTree(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         detachAllUnder(dir);
