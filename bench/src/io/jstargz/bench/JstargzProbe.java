@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -26,13 +27,17 @@ import java.util.regex.Pattern;
 final class JstargzProbe {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern MOUNTED = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*layer (\\S+) of \\S+ "
-            + "mounted lazily at .*: index ([^,]*), ready after (\\d+) ms, mounted in (\\d+) ms");
+            + "mounted lazily at .*: index ([^,]*), ready after (\\d+) ms");
+    /** The FUSE mount serving: it finishes after Prepare has answered (Mounts waits for it). */
+    private static final Pattern FUSE_MOUNTED = Pattern.compile(
+            "^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*LayerMount: layer (\\S+) mounted at ");
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\\{[^}]*})?) (\\S+)$");
 
     private final Path repo;
     private final Path socket;
     private final int metricsPort;
     private final List<Mount> mounts = new ArrayList<>();
+    private final Map<String, LocalTime> fuseMounted = new HashMap<>();
 
     /**
      * One layer's Prepare as jstargz logged it.
@@ -41,7 +46,7 @@ final class JstargzProbe {
      * @param at      when it was logged (the daemon's clock, local time)
      * @param index   how the index was obtained, as logged (e.g. "fetched in 1 request")
      * @param indexMs from the Prepare to the layer's index (TOC) being ready: resolve and TOC fetch
-     * @param mountMs from the index to the FUSE mount serving
+     * @param mountMs from Prepare's answer to the FUSE mount serving (0 if it was serving by then)
      */
     record Mount(String layer, LocalTime at, String index, long indexMs, long mountMs) {
     }
@@ -66,18 +71,41 @@ final class JstargzProbe {
     }
 
     void onLogLine(String line) {
-        Matcher m = MOUNTED.matcher(line);
-        if (m.find()) {
-            try {
+        try {
+            Matcher m = MOUNTED.matcher(line);
+            if (m.find()) {
                 Mount mount = new Mount(m.group(2), LocalTime.parse(m.group(1)), m.group(3).strip(),
-                        Long.parseLong(m.group(4)), Long.parseLong(m.group(5)));
+                        Long.parseLong(m.group(4)), 0);
                 synchronized (mounts) {
                     mounts.add(mount);
+                    LocalTime fuse = fuseMounted.remove(mount.layer());
+                    if (fuse != null) {
+                        mounts.set(mounts.size() - 1, withFuseMount(mount, fuse));
+                    }
                 }
-            } catch (DateTimeParseException | NumberFormatException e) {
-                System.err.println("bench: unexpected jstargz log line: " + line);
+                return;
             }
+            Matcher f = FUSE_MOUNTED.matcher(line);
+            if (f.find()) {
+                LocalTime at = LocalTime.parse(f.group(1));
+                synchronized (mounts) {
+                    fuseMounted.put(f.group(2), at);
+                    for (int i = mounts.size() - 1; i >= 0; i--) {
+                        if (mounts.get(i).layer().equals(f.group(2))) {
+                            mounts.set(i, withFuseMount(mounts.get(i), at));
+                            break;
+                        }
+                    }
+                }
+            }
+        } catch (DateTimeParseException | NumberFormatException e) {
+            System.err.println("bench: unexpected jstargz log line: " + line);
         }
+    }
+
+    private static Mount withFuseMount(Mount m, LocalTime fuse) {
+        long ms = Math.max(0, Duration.between(m.at(), fuse).toMillis());
+        return new Mount(m.layer(), m.at(), m.index(), m.indexMs(), ms);
     }
 
     List<Mount> mounts() {

@@ -25,7 +25,8 @@ final class JstargzTable {
                 s.append("\njstargz's own account (medians). Layers: lazily mounted / pulled normally (fallback) at "
                         + "exit, fully local after settling. Mounted at: when the last layer's Prepare logged its "
                         + "mount, after the pull began; index: the first layer's wait for its TOC (resolve and fetch; "
-                        + "later layers' TOCs come in parallel); mount: the slowest FUSE mount. MiB fetched by "
+                        + "later layers' TOCs come in parallel); mount: the longest a FUSE mount went on after its "
+                        + "Prepare answered. MiB fetched by "
                         + "on-demand reads / the prefetch / the background fetch, at exit; registry requests jstargz "
                         + "sent at exit / settled.\n\n");
                 s.append("| image | net | mode | layers lazy / fallback / local | mounted at ms | index ms | mount ms |"
