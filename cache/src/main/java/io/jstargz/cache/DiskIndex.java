@@ -1,9 +1,11 @@
 package io.jstargz.cache;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What this process knows to be in the disk tier: entries in least-recently-used order with their file sizes, the
@@ -44,6 +46,11 @@ final class DiskIndex {
     private LinkedHashMap<CacheKey, Entry> entries = new LinkedHashMap<>(1024, 0.75f, true);
     private long bytes;
     private long reserved;
+    /**
+     * Keys removed (their files deleted as corrupt, gone or evicted) before the start-up scan was merged: the scan may
+     * have listed their old files, which must not come back into the index. Null once the scan is merged.
+     */
+    private Set<CacheKey> removedBeforeScan = new HashSet<>();
 
     DiskIndex(long capacity) {
         this.capacity = capacity;
@@ -77,6 +84,13 @@ final class DiskIndex {
     synchronized void remove(Entry e) {
         if (entries.remove(e.key, e)) {
             bytes -= e.size;
+            forgotten(e.key);
+        }
+    }
+
+    private void forgotten(CacheKey key) {
+        if (removedBeforeScan != null) {
+            removedBeforeScan.add(key);
         }
     }
 
@@ -120,6 +134,9 @@ final class DiskIndex {
     synchronized void addScanned(List<DiskScanner.Found> found) {
         LinkedHashMap<CacheKey, Entry> merged = new LinkedHashMap<>(Math.max(1024, 2 * found.size()), 0.75f, true);
         for (DiskScanner.Found f : found) {
+            if (removedBeforeScan.contains(f.key())) {
+                continue;
+            }
             if (!entries.containsKey(f.key()) && merged.put(f.key(), new Entry(f.key(), f.size(), f.modifiedMillis()))
                     == null) {
                 bytes += f.size();
@@ -127,6 +144,7 @@ final class DiskIndex {
         }
         merged.putAll(entries);
         entries = merged;
+        removedBeforeScan = null;
     }
 
     /** Evicts least recently used entries if the index holds more than its capacity; returns them. */
@@ -153,6 +171,7 @@ final class DiskIndex {
             if (e.pins == 0) {
                 eldestFirst.remove();
                 bytes -= e.size;
+                forgotten(e.key);
                 victims.add(e);
             }
         }

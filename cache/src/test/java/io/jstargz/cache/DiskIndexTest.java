@@ -82,4 +82,18 @@ class DiskIndexTest {
         assertEquals(0, index.bytes());
         assertEquals(0, index.size());
     }
+
+    @Test
+    void theStartScanDoesNotBringBackAnEntryRemovedMeanwhile() {
+        DiskIndex index = new DiskIndex(1000);
+        index.add(key(0), 100, 0); // adopted by a read while the scan ran; the read found it corrupt
+        index.remove(index.touch(key(0)));
+        index.addScanned(List.of(new DiskScanner.Found(key(0), 100, 0), new DiskScanner.Found(key(1), 100, 0)));
+        assertFalse(index.contains(key(0)), "its file was deleted after the scan listed it");
+        assertTrue(index.contains(key(1)));
+        assertEquals(100, index.bytes());
+        index.remove(index.touch(key(1))); // after the scan, removals need no remembering
+        index.add(key(1), 100, 0);
+        assertTrue(index.contains(key(1)));
+    }
 }
