@@ -63,6 +63,40 @@ final class ByteBuf {
         return append(s.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Appends {@code s[from, to)} in UTF-8 as Go holds a string decoded from JSON: a lone surrogate becomes U+FFFD
+     * (Java's encoder would write {@code ?}, merging names Go keeps apart).
+     */
+    ByteBuf utf8(CharSequence s, int from, int to) {
+        ensure((to - from) * 3);
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                buf[size++] = (byte) c;
+            } else if (c < 0x800) {
+                buf[size++] = (byte) (0xc0 | c >> 6);
+                buf[size++] = (byte) (0x80 | c & 0x3f);
+            } else if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(s.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                buf[size++] = (byte) (0xf0 | cp >> 18);
+                buf[size++] = (byte) (0x80 | cp >> 12 & 0x3f);
+                buf[size++] = (byte) (0x80 | cp >> 6 & 0x3f);
+                buf[size++] = (byte) (0x80 | cp & 0x3f);
+            } else {
+                char u = Character.isSurrogate(c) ? '\ufffd' : c;
+                buf[size++] = (byte) (0xe0 | u >> 12);
+                buf[size++] = (byte) (0x80 | u >> 6 & 0x3f);
+                buf[size++] = (byte) (0x80 | u & 0x3f);
+            }
+        }
+        return this;
+    }
+
+    /** Forgets the contents, keeping the storage. */
+    void clear() {
+        size = 0;
+    }
+
     int size() {
         return size;
     }

@@ -14,7 +14,7 @@ final class GoPaths {
         if (path.isEmpty()) {
             return ".";
         }
-        if (isClean(path)) {
+        if (isClean(path, 0, path.length())) {
             return path; // most TOC names are: no need to split and join them
         }
         boolean rooted = path.charAt(0) == '/';
@@ -42,20 +42,22 @@ final class GoPaths {
         return joined.isEmpty() ? "." : joined;
     }
 
-    /** Whether {@link #clean} would return {@code path} unchanged: no empty, {@code .} or {@code ..} element. */
-    private static boolean isClean(String path) {
-        int n = path.length();
-        if (path.equals("/")) {
+    /**
+     * Whether {@link #clean} would return {@code path[from, to)} unchanged: no empty, {@code .} or {@code ..}
+     * element.
+     */
+    private static boolean isClean(CharSequence path, int from, int to) {
+        if (to - from == 1 && path.charAt(from) == '/') {
             return true;
         }
-        if (path.charAt(n - 1) == '/') {
+        if (path.charAt(to - 1) == '/') {
             return false;
         }
-        int start = path.charAt(0) == '/' ? 1 : 0;
-        while (start <= n) {
-            int end = path.indexOf('/', start);
-            if (end < 0) {
-                end = n;
+        int start = path.charAt(from) == '/' ? from + 1 : from;
+        while (start <= to) {
+            int end = start;
+            while (end < to && path.charAt(end) != '/') {
+                end++;
             }
             int len = end - start;
             if (len == 0 || path.charAt(start) == '.' && (len == 1 || len == 2 && path.charAt(start + 1) == '.')) {
@@ -91,32 +93,54 @@ final class GoPaths {
         return sb.length() == 0 ? "" : clean(sb.toString());
     }
 
-    /** Parent of a cleaned entry name ({@code ""} for top-level names). */
-    static String parent(String cleanName) {
-        int i = cleanName.lastIndexOf('/');
-        return i < 0 ? "" : cleanName.substring(0, i);
-    }
-
-    /** Base name of a cleaned entry name. */
-    static String base(String cleanName) {
-        return cleanName.substring(cleanName.lastIndexOf('/') + 1);
+    /**
+     * Appends the reference's {@code cleanEntryName} of {@code name} to {@code out} in UTF-8; without making a string
+     * for the usual names ({@code usr/lib/x}, {@code ./usr/lib/}), which only need their {@code ./} prefix and
+     * trailing slash dropped.
+     */
+    static void cleanEntryName(CharSequence name, ByteBuf out) {
+        int from = 0;
+        int to = name.length();
+        while (to - from >= 2 && name.charAt(from) == '.' && name.charAt(from + 1) == '/') {
+            from += 2;
+        }
+        if (to > from && name.charAt(to - 1) == '/') {
+            to--;
+        }
+        if (from == to) {
+            return;
+        }
+        if (name.charAt(from) != '/' && isClean(name, from, to)) {
+            out.utf8(name, from, to);
+        } else {
+            String clean = cleanEntryName(name.toString());
+            out.utf8(clean, 0, clean.length());
+        }
     }
 
     /**
      * Why a raw tar/TOC name is unsafe to use as a path below the layer root, or null if it is fine. Names may start
      * with {@code ./}; they may not be absolute, contain a {@code ..} component or a NUL.
      */
-    static String unsafeNameProblem(String name) {
-        if (name.indexOf('\0') >= 0) {
-            return "contains a NUL character";
+    static String unsafeNameProblem(CharSequence name) {
+        int n = name.length();
+        for (int i = 0; i < n; i++) {
+            if (name.charAt(i) == '\0') {
+                return "contains a NUL character";
+            }
         }
-        if (name.startsWith("/")) {
+        if (n > 0 && name.charAt(0) == '/') {
             return "is an absolute path";
         }
-        for (String part : name.split("/", -1)) {
-            if (part.equals("..")) {
+        for (int start = 0; start <= n; ) {
+            int end = start;
+            while (end < n && name.charAt(end) != '/') {
+                end++;
+            }
+            if (end - start == 2 && name.charAt(start) == '.' && name.charAt(start + 1) == '.') {
                 return "contains a \"..\" component";
             }
+            start = end + 1;
         }
         return null;
     }

@@ -1,7 +1,6 @@
 package io.jstargz.fs;
 
 import io.jstargz.cache.ChunkCache;
-import io.jstargz.estargz.Chunk;
 import io.jstargz.estargz.ChunkVerificationException;
 import io.jstargz.estargz.Entry;
 import io.jstargz.fs.binding.ReadTarget;
@@ -68,13 +67,13 @@ final class ChunkFetcher {
         if (offset >= end) {
             return 0;
         }
-        List<Chunk> chunks = file.chunks();
+        int count = file.chunkCount();
+        int fileBase = table.firstChunk(file);
         int first = file.chunkIndexAt(offset);
         int last = first;
-        while (last + 1 < chunks.size() && chunks.get(last + 1).fileOffset() < end) {
+        while (last + 1 < count && table.fileOffset(fileBase + last + 1) < end) {
             last++;
         }
-        int fileBase = table.firstChunk(file);
         int base = fileBase + first;
         int n = last - first + 1;
         byte[][] data = new byte[n][];
@@ -88,20 +87,20 @@ final class ChunkFetcher {
             }
         }
         for (int k = 0; k < n; k++) {
-            long start = table.chunk(base + k).fileOffset();
+            long start = table.fileOffset(base + k);
             // a read at a chunk's start that follows the previous chunk: the file is being read sequentially
             if (start >= offset && start < end && (base + k == fileBase || cached(base + k - 1))) {
-                readAhead(file, base + k, fileBase + chunks.size());
+                readAhead(file, base + k, fileBase + count);
             }
         }
         if (missing > 0) {
             fetchMissing(file, offset, base, data);
         }
         for (int k = 0; k < n; k++) {
-            Chunk c = table.chunk(base + k);
-            long from = Math.max(offset, c.fileOffset());
-            long to = Math.min(end, c.fileEnd());
-            target.put((int) (from - offset), data[k], (int) (from - c.fileOffset()), (int) (to - from));
+            long chunkStart = table.fileOffset(base + k);
+            long from = Math.max(offset, chunkStart);
+            long to = Math.min(end, table.fileEnd(base + k));
+            target.put((int) (from - offset), data[k], (int) (from - chunkStart), (int) (to - from));
         }
         return (int) (end - offset);
     }
@@ -176,7 +175,7 @@ final class ChunkFetcher {
             }
         }
         if (!owned.isEmpty()) {
-            submit(file, table.chunk(g).fileEnd(), owned, claims);
+            submit(file, table.fileEnd(g), owned, claims);
         }
     }
 
