@@ -84,7 +84,7 @@ final class Directories {
 
     /** The link named {@code name} in directory {@code dir}, or -1. */
     int find(int dir, String name) {
-        ByteBuf utf8 = new ByteBuf(name.length() * 3).utf8(name, 0, name.length());
+        ByteBuf utf8 = new ByteBuf(name.length() * 3).utf8(name);
         return find(dir, utf8.array(), 0, utf8.size());
     }
 

@@ -35,6 +35,12 @@ public final class Entry {
         return index.directories().baseName(inode);
     }
 
+    /** The directory holding this entry's defining name; null for the root. */
+    public Entry parent() {
+        int parent = index.directories().parent(inode);
+        return parent == 0 ? null : index.entry(parent);
+    }
+
     /** Stable inode number: 1 for the root, then in TOC order; hardlinks share their target's. */
     public long inode() {
         return inode;

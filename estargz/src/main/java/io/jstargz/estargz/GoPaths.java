@@ -14,7 +14,7 @@ final class GoPaths {
         if (path.isEmpty()) {
             return ".";
         }
-        if (isClean(path, 0, path.length())) {
+        if (isClean(path.toCharArray(), 0, path.length())) {
             return path; // most TOC names are: no need to split and join them
         }
         boolean rooted = path.charAt(0) == '/';
@@ -46,21 +46,21 @@ final class GoPaths {
      * Whether {@link #clean} would return {@code path[from, to)} unchanged: no empty, {@code .} or {@code ..}
      * element.
      */
-    private static boolean isClean(CharSequence path, int from, int to) {
-        if (to - from == 1 && path.charAt(from) == '/') {
+    private static boolean isClean(char[] path, int from, int to) {
+        if (to - from == 1 && path[from] == '/') {
             return true;
         }
-        if (path.charAt(to - 1) == '/') {
+        if (path[to - 1] == '/') {
             return false;
         }
-        int start = path.charAt(from) == '/' ? from + 1 : from;
+        int start = path[from] == '/' ? from + 1 : from;
         while (start <= to) {
             int end = start;
-            while (end < to && path.charAt(end) != '/') {
+            while (end < to && path[end] != '/') {
                 end++;
             }
             int len = end - start;
-            if (len == 0 || path.charAt(start) == '.' && (len == 1 || len == 2 && path.charAt(start + 1) == '.')) {
+            if (len == 0 || path[start] == '.' && (len == 1 || len == 2 && path[start + 1] == '.')) {
                 return false;
             }
             start = end + 1;
@@ -94,54 +94,49 @@ final class GoPaths {
     }
 
     /**
-     * Appends the reference's {@code cleanEntryName} of {@code name} to {@code out} in UTF-8; without making a string
-     * for the usual names ({@code usr/lib/x}, {@code ./usr/lib/}), which only need their {@code ./} prefix and
-     * trailing slash dropped.
+     * Appends the reference's {@code cleanEntryName} of {@code name[0, length)} to {@code out} in UTF-8; without making
+     * a string for the usual names ({@code usr/lib/x}, {@code ./usr/lib/}), which only need their {@code ./} prefix
+     * and trailing slash dropped.
      */
-    static void cleanEntryName(CharSequence name, ByteBuf out) {
+    static void cleanEntryName(char[] name, int length, ByteBuf out) {
         int from = 0;
-        int to = name.length();
-        while (to - from >= 2 && name.charAt(from) == '.' && name.charAt(from + 1) == '/') {
+        int to = length;
+        while (to - from >= 2 && name[from] == '.' && name[from + 1] == '/') {
             from += 2;
         }
-        if (to > from && name.charAt(to - 1) == '/') {
+        if (to > from && name[to - 1] == '/') {
             to--;
         }
         if (from == to) {
             return;
         }
-        if (name.charAt(from) != '/' && isClean(name, from, to)) {
+        if (name[from] != '/' && isClean(name, from, to)) {
             out.utf8(name, from, to);
         } else {
-            String clean = cleanEntryName(name.toString());
-            out.utf8(clean, 0, clean.length());
+            out.utf8(cleanEntryName(new String(name, 0, length)));
         }
     }
 
     /**
-     * Why a raw tar/TOC name is unsafe to use as a path below the layer root, or null if it is fine. Names may start
-     * with {@code ./}; they may not be absolute, contain a {@code ..} component or a NUL.
+     * Why a raw tar/TOC name {@code name[0, length)} is unsafe to use as a path below the layer root, or null if it is
+     * fine. Names may start with {@code ./}; they may not be absolute, contain a {@code ..} component or a NUL.
      */
-    static String unsafeNameProblem(CharSequence name) {
-        int n = name.length();
-        for (int i = 0; i < n; i++) {
-            if (name.charAt(i) == '\0') {
+    static String unsafeNameProblem(char[] name, int length) {
+        String problem = null;
+        int start = 0;
+        for (int i = 0; i <= length; i++) {
+            if (i == length || name[i] == '/') {
+                if (i - start == 2 && name[start] == '.' && name[start + 1] == '.' && problem == null) {
+                    problem = "contains a \"..\" component";
+                }
+                start = i + 1;
+            } else if (name[i] == '\0') {
                 return "contains a NUL character";
             }
         }
-        if (n > 0 && name.charAt(0) == '/') {
+        if (length > 0 && name[0] == '/') {
             return "is an absolute path";
         }
-        for (int start = 0; start <= n; ) {
-            int end = start;
-            while (end < n && name.charAt(end) != '/') {
-                end++;
-            }
-            if (end - start == 2 && name.charAt(start) == '.' && name.charAt(start + 1) == '.') {
-                return "contains a \"..\" component";
-            }
-            start = end + 1;
-        }
-        return null;
+        return problem;
     }
 }

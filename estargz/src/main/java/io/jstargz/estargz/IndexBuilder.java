@@ -27,6 +27,15 @@ final class IndexBuilder implements TocJsonParser.Sink {
     private static final int IMPLICIT_DIR_MODE = 0755;
     private static final int DIGEST = 32;
     private static final byte[] OPAQUE_MARKER = Landmarks.OPAQUE_MARKER.getBytes(StandardCharsets.US_ASCII);
+    private static final char[] SHA256_PREFIX = Digests.SHA256_PREFIX.toCharArray();
+    private static final byte[] HEX_VALUES = new byte['f' + 1];
+
+    static {
+        Arrays.fill(HEX_VALUES, (byte) -1);
+        for (int i = 0; i < 16; i++) {
+            HEX_VALUES["0123456789abcdef".charAt(i)] = (byte) i;
+        }
+    }
 
     /** Facts about the blob the TOC came from. */
     record Meta(String layer, FooterKind footerKind, long blobSize, long tocOffset, long tocSize, String tocDigest) {
@@ -121,7 +130,7 @@ final class IndexBuilder implements TocJsonParser.Sink {
             return;
         }
         file = 0;
-        String problem = GoPaths.unsafeNameProblem(e.name);
+        String problem = GoPaths.unsafeNameProblem(e.name.array(), e.name.length());
         if (problem != null) {
             throw bad(Reason.UNSAFE_NAME, what(e) + ": the name " + problem);
         }
@@ -131,7 +140,7 @@ final class IndexBuilder implements TocJsonParser.Sink {
             throw bad(Reason.BAD_ENTRY, what(e) + " has unknown type " + GoStrings.quote(e.type.toString()));
         }
         path.clear();
-        GoPaths.cleanEntryName(e.name, path);
+        GoPaths.cleanEntryName(e.name.array(), e.name.length(), path);
         if (path.size() == 0) {
             root(e, type);
             return;
@@ -201,8 +210,13 @@ final class IndexBuilder implements TocJsonParser.Sink {
     }
 
     private void addChunk(TocFields e) throws InvalidBlobException {
+        addChunk(e, false);
+    }
+
+    /** Adds a chunk row; {@code parsed} when {@link #digest} holds its chunkDigest already. */
+    private void addChunk(TocFields e, boolean parsed) throws InvalidBlobException {
         boolean withDigest = !e.chunkDigest.isEmpty();
-        if (withDigest && !parseSha256(e.chunkDigest)) {
+        if (withDigest && !parsed && !parseSha256(e.chunkDigest)) {
             throw bad(Reason.BAD_ENTRY, "file " + quote(fileName) + ": chunk #" + fileChunks
                     + " has a malformed chunkDigest " + e.chunkDigest);
         }
@@ -268,7 +282,7 @@ final class IndexBuilder implements TocJsonParser.Sink {
         inodes.setAttributes(inode, e.mode, e.uid, e.gid, parseModTime(e.modtime), owner(e));
         if (!e.linkName.isEmpty()) {
             inodes.linkNames.put(inode, new ByteBuf(e.linkName.length() * 3)
-                    .utf8(e.linkName, 0, e.linkName.length()).toByteArray());
+                    .utf8(e.linkName.array(), 0, e.linkName.length()).toByteArray());
         }
         if (e.devMajor != 0 || e.devMinor != 0) {
             inodes.devices.put(inode, new long[] {e.devMajor, e.devMinor});
@@ -292,7 +306,8 @@ final class IndexBuilder implements TocJsonParser.Sink {
         fileName.clear();
         fileName.append(path.array(), 0, path.size());
         if (e.size > 0) {
-            addChunk(e);
+            // a file of one chunk has that chunk's digest as its own: read it once
+            addChunk(e, !e.digest.isEmpty() && e.chunkDigest.sameAs(e.digest));
         }
     }
 
@@ -323,7 +338,8 @@ final class IndexBuilder implements TocJsonParser.Sink {
     }
 
     private void addHardlink(TocFields e, int link) throws InvalidBlobException {
-        String problem = e.linkName.isEmpty() ? "is empty" : GoPaths.unsafeNameProblem(e.linkName);
+        String problem = e.linkName.isEmpty() ? "is empty"
+                : GoPaths.unsafeNameProblem(e.linkName.array(), e.linkName.length());
         if (problem != null) {
             throw bad(Reason.UNSAFE_NAME, what(e) + ": the hardlink target " + problem);
         }
@@ -334,7 +350,7 @@ final class IndexBuilder implements TocJsonParser.Sink {
         hardlinkLink[hardlinks] = link;
         hardlinkPaths.append(path.array(), 0, path.size());
         hardlinkPathStart[2 * hardlinks + 1] = hardlinkPaths.size();
-        GoPaths.cleanEntryName(e.linkName, hardlinkPaths);
+        GoPaths.cleanEntryName(e.linkName.array(), e.linkName.length(), hardlinkPaths);
         hardlinkPathStart[2 * hardlinks + 2] = hardlinkPaths.size();
         hardlinks++;
     }
@@ -423,35 +439,28 @@ final class IndexBuilder implements TocJsonParser.Sink {
     }
 
     /** Reads a {@code sha256:<64 lower-case hex digits>} digest into {@link #digest}; false if it is not one. */
-    private boolean parseSha256(CharSequence s) {
-        int prefix = Digests.SHA256_PREFIX.length();
-        if (s.length() != prefix + 2 * DIGEST) {
+    private boolean parseSha256(TocFields.Text text) {
+        char[] s = text.array();
+        int prefix = SHA256_PREFIX.length;
+        if (text.length() != prefix + 2 * DIGEST || !Arrays.equals(s, 0, prefix, SHA256_PREFIX, 0, prefix)) {
             return false;
         }
-        for (int i = 0; i < prefix; i++) {
-            if (s.charAt(i) != Digests.SHA256_PREFIX.charAt(i)) {
-                return false;
-            }
-        }
+        int bad = 0;
         for (int i = 0; i < DIGEST; i++) {
-            int hi = hex(s.charAt(prefix + 2 * i));
-            int lo = hex(s.charAt(prefix + 2 * i + 1));
-            if (hi < 0 || lo < 0) {
-                return false;
-            }
+            int hi = hexValue(s[prefix + 2 * i]);
+            int lo = hexValue(s[prefix + 2 * i + 1]);
+            bad |= hi | lo;
             digest[i] = (byte) (hi << 4 | lo);
         }
-        return true;
+        return bad >= 0;
     }
 
-    private static int hex(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    /** The value of a lower-case hex digit, or a negative number. */
+    private static int hexValue(char c) {
+        return c < HEX_VALUES.length ? HEX_VALUES[c] : -1;
     }
 
-    private static long parseModTime(CharSequence rfc3339) {
+    private static long parseModTime(TocFields.Text rfc3339) {
         if (rfc3339.length() == 0) {
             return 0;
         }

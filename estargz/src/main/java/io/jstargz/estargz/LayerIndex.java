@@ -116,7 +116,7 @@ public final class LayerIndex {
      */
     public Optional<Entry> lookup(String path) {
         String clean = GoPaths.cleanEntryName(path);
-        ByteBuf p = new ByteBuf(clean.length() * 3).utf8(clean, 0, clean.length());
+        ByteBuf p = new ByteBuf(clean.length() * 3).utf8(clean);
         int inode = ROOT;
         byte[] b = p.array();
         for (int start = 0; start < p.size(); ) {

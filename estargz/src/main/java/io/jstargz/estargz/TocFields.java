@@ -127,6 +127,16 @@ final class TocFields {
             length = s.length();
         }
 
+        /** The characters, valid up to {@link #length()}: for loops that would pay for {@link #charAt} calls. */
+        char[] array() {
+            return chars;
+        }
+
+        /** Whether the value is the same as {@code other}'s. */
+        boolean sameAs(Text other) {
+            return java.util.Arrays.equals(chars, 0, length, other.chars, 0, other.length);
+        }
+
         /** Whether the value is exactly {@code s}. */
         boolean is(String s) {
             if (s.length() != length) {

@@ -114,26 +114,33 @@ public final class IndexBenchmark {
 
     private static void open(Path file, int rounds) throws Exception {
         byte[] blob = Files.readAllBytes(file);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long c0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         LayerIndex first = open(blob);
         long cold = System.nanoTime() - t0;
+        long coldCpu = threads.getCurrentThreadCpuTime() - c0;
         System.out.printf("%s: %d entries, TOC %d bytes compressed%n", file.getFileName(), first.entryCount(),
                 first.tocSize());
-        System.out.printf("first open (cold JVM): %.1f ms%n", cold / 1e6);
+        System.out.printf("first open (cold JVM): %.1f ms, %.1f ms CPU%n", cold / 1e6, coldCpu / 1e6);
         long[] times = new long[rounds];
-        com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long[] cpu = new long[rounds];
         long allocated = 0;
         for (int i = 0; i < rounds; i++) {
             long a0 = threads.getCurrentThreadAllocatedBytes();
+            long c = threads.getCurrentThreadCpuTime();
             long s = System.nanoTime();
             open(blob);
             times[i] = System.nanoTime() - s;
+            cpu[i] = threads.getCurrentThreadCpuTime() - c;
             allocated += threads.getCurrentThreadAllocatedBytes() - a0;
         }
         Arrays.sort(times);
-        System.out.printf("steady state (median of %d): %.2f ms (min %.2f); allocated per open: %.1f MB%n", rounds,
-                times[rounds / 2] / 1e6, times[0] / 1e6, allocated / (double) rounds / 1e6);
+        Arrays.sort(cpu);
+        System.out.printf("steady state (median of %d): %.2f ms, %.2f ms CPU (min %.2f ms); allocated per open: "
+                + "%.1f MB%n", rounds, times[rounds / 2] / 1e6, cpu[rounds / 2] / 1e6, times[0] / 1e6,
+                allocated / (double) rounds / 1e6);
         long base = liveHeap();
         LayerIndex[] held = new LayerIndex[HELD];
         for (int i = 0; i < HELD; i++) {

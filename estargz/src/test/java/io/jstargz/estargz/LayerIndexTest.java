@@ -86,6 +86,42 @@ class LayerIndexTest {
     }
 
     @Test
+    void chunksAreNumberedInBlobOrderFileByFileAndSpanBySpan() {
+        ChunkTable t = index.chunks();
+        index.walk((path, e) -> {
+            for (int i = 0; i < e.chunkCount(); i++) {
+                int g = e.firstChunk() + i;
+                assertEquals(e.inode(), t.file(g), path);
+                assertEquals(e.chunk(i), t.chunk(g), path);
+                assertEquals(t.spanStart(t.spanOf(g)), e.chunk(i).blobOffset());
+            }
+        });
+        long bytes = 0;
+        for (int s = 0; s < t.spanCount(); s++) {
+            assertEquals(s, t.spanOf(t.spanFirstChunk(s)));
+            assertTrue(t.spanChunkCount(s) >= 1);
+            if (s + 1 < t.spanCount()) {
+                assertTrue(t.spanEnd(s) <= t.spanStart(s + 1), "the next span in the blob is the next number");
+            }
+            assertEquals(s, t.firstSpanAtOrAfter(t.spanStart(s)));
+            bytes += t.spanLength(s);
+        }
+        assertEquals(bytes, t.spanBytes());
+        Entry big = index.lookup("usr/lib/big.bin").orElseThrow();
+        int first = t.spanOf(big.firstChunk());
+        assertEquals(first + 4, t.spanOf(big.firstChunk() + 4), "big.bin's five chunks lie in five spans in a row");
+        assertEquals(big.size(), t.fileEnd(big.firstChunk() + 4));
+    }
+
+    @Test
+    void entriesKnowTheirParent() {
+        Entry big = index.lookup("usr/lib/big.bin").orElseThrow();
+        assertEquals(index.lookup("usr/lib").orElseThrow(), big.parent());
+        assertEquals(index.root(), index.lookup("usr").orElseThrow().parent());
+        assertNull(index.root().parent());
+    }
+
+    @Test
     void overlayViewHidesMarkersAndShowsWhiteouts() {
         Entry root = index.root();
         assertTrue(root.children().stream().anyMatch(d -> d.name().equals(Landmarks.PREFETCH)));
