@@ -26,8 +26,7 @@ final class ChunkRows {
     private byte[] digests;
     private boolean[] hasDigest;
     private int[] firstChunk;
-    private int[] digestInode = new int[16];
-    private byte[] fileDigests = new byte[16 * DIGEST];
+    private byte[] fileDigests;
     private int fileDigestCount;
 
     ChunkRows(int expected) {
@@ -40,6 +39,7 @@ final class ChunkRows {
         digests = new byte[capacity * DIGEST];
         hasDigest = new boolean[capacity];
         firstChunk = new int[capacity + 2];
+        fileDigests = new byte[capacity * DIGEST];
     }
 
     /** Records that inode {@code inode} (the next number) was made: its chunks, if any, come next. */
@@ -80,13 +80,14 @@ final class ChunkRows {
         rows++;
     }
 
-    /** Records the whole-file digest of regular file {@code inode} (files are made in increasing inode order). */
-    void fileDigest(int inode, byte[] digest) {
-        if (fileDigestCount == digestInode.length) {
-            digestInode = Arrays.copyOf(digestInode, fileDigestCount * 2);
-            fileDigests = Arrays.copyOf(fileDigests, fileDigestCount * 2 * DIGEST);
+    /**
+     * Records the whole-file digest of the regular file made last, which is flagged {@link Inodes#HAS_DIGEST}: the
+     * digests are taken in inode order.
+     */
+    void fileDigest(byte[] digest) {
+        if ((fileDigestCount + 1) * DIGEST > fileDigests.length) {
+            fileDigests = Arrays.copyOf(fileDigests, fileDigests.length * 2);
         }
-        digestInode[fileDigestCount] = inode;
         System.arraycopy(digest, 0, fileDigests, fileDigestCount * DIGEST, DIGEST);
         fileDigestCount++;
     }
@@ -111,18 +112,16 @@ final class ChunkRows {
         for (int f = 1; f <= inodes; f++) {
             int first = firstChunk[f];
             int n = firstChunk[f + 1] - first;
-            boolean withDigest = attributes.is(f, Inodes.HAS_DIGEST);
-            byte[] whole = null;
-            if (withDigest) {
-                whole = Arrays.copyOfRange(fileDigests, digestAt * DIGEST, (digestAt + 1) * DIGEST);
-                digestAt++;
+            // the whole-file digest, if any, at fileDigests[whole, whole + DIGEST)
+            int whole = -1;
+            if (attributes.is(f, Inodes.HAS_DIGEST)) {
+                whole = digestAt++ * DIGEST;
             }
             long size = attributes.size(f);
             long expected = 0;
             for (int k = 0; k < n; k++) {
                 int g = first + k;
                 long at = fileOffset[g];
-                String what = null;
                 if (at != expected) {
                     throw bad(layer, Reason.BAD_CHUNKS, file(path, f) + ": chunk #" + k + " starts at " + at
                             + ", expected " + expected);
@@ -158,11 +157,11 @@ final class ChunkRows {
                             + " compressed bytes can hold");
                 }
                 if (!hasDigest[g]) {
-                    if (n != 1 || whole == null) {
+                    if (n != 1 || whole < 0) {
                         throw bad(layer, Reason.MISSING_DIGEST, file(path, f) + ": chunk #" + k
                                 + " has no chunkDigest, so it cannot be verified");
                     }
-                    System.arraycopy(whole, 0, digests, g * DIGEST, DIGEST);
+                    System.arraycopy(fileDigests, whole, digests, g * DIGEST, DIGEST);
                 }
                 if (offset != lastOffset) {
                     spanFirst[spans] = g;
@@ -178,11 +177,12 @@ final class ChunkRows {
                 throw bad(layer, Reason.BAD_CHUNKS, file(path, f) + ": chunks cover " + expected + " of " + size
                         + " bytes");
             }
-            if (withDigest) {
-                if (n == 1 && Arrays.equals(whole, 0, DIGEST, digests, first * DIGEST, first * DIGEST + DIGEST)) {
+            if (whole >= 0) {
+                if (n == 1 && Arrays.equals(fileDigests, whole, whole + DIGEST, digests, first * DIGEST,
+                        first * DIGEST + DIGEST)) {
                     attributes.set(f, Inodes.DIGEST_OF_CHUNK);
                 } else {
-                    attributes.digests.put(f, whole);
+                    attributes.digests.put(f, Arrays.copyOfRange(fileDigests, whole, whole + DIGEST));
                 }
             }
         }

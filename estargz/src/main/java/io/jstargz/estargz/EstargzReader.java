@@ -12,7 +12,7 @@ import java.io.IOException;
  */
 public final class EstargzReader {
     /** TOC JSON bytes per entry, about: the first guess of how many entries to make room for. */
-    private static final int BYTES_PER_ENTRY = 320;
+    private static final int BYTES_PER_ENTRY = 256;
 
     private EstargzReader() {
     }

@@ -52,6 +52,7 @@ final class IndexBuilder implements TocJsonParser.Sink {
     private final ByteBuf lastParent = new ByteBuf(256);
     private int lastParentDir;
     private final ByteBuf fileName = new ByteBuf(256);
+    private final ByteBuf text = new ByteBuf(256);
     private int file;
     private int fileChunks;
     private boolean rootSeen;
@@ -281,8 +282,8 @@ final class IndexBuilder implements TocJsonParser.Sink {
     private void attributes(int inode, EntryType type, TocFields e) throws InvalidBlobException {
         inodes.setAttributes(inode, e.mode, e.uid, e.gid, parseModTime(e.modtime), owner(e));
         if (!e.linkName.isEmpty()) {
-            inodes.linkNames.put(inode, new ByteBuf(e.linkName.length() * 3)
-                    .utf8(e.linkName.array(), 0, e.linkName.length()).toByteArray());
+            text.clear();
+            inodes.linkNames.put(inode, text.utf8(e.linkName.array(), 0, e.linkName.length()).toByteArray());
         }
         if (e.devMajor != 0 || e.devMinor != 0) {
             inodes.devices.put(inode, new long[] {e.devMajor, e.devMinor});
@@ -299,7 +300,7 @@ final class IndexBuilder implements TocJsonParser.Sink {
                 throw bad(Reason.BAD_ENTRY, what(e) + " has a malformed digest " + e.digest);
             }
             inodes.set(inode, Inodes.HAS_DIGEST);
-            rows.fileDigest(inode, digest);
+            rows.fileDigest(digest);
         }
         file = inode;
         fileChunks = 0;
