@@ -76,8 +76,8 @@ public final class LayerMount implements Closeable {
                 POOL_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("jstargz-fetch"));
         this.fetchPool.allowCoreThreadTimeOut(true);
         this.taskPool = Executors.newCachedThreadPool(threads("jstargz-fill"));
-        ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, ranges, fetchPool, options.readTimeout(), gate,
-                counters);
+        ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, ranges, fetchPool, options.readTimeout(),
+                options.neighbourBytes(), gate, counters);
         this.filesystem = new LayerFilesystem(index, fetcher, counters, options.accessListener());
         this.background = new BackgroundFetcher(name, store, ranges, gate, options.backgroundGate(), counters);
         counters.prefetch = options.prefetch() ? Phase.PENDING : Phase.DISABLED;
@@ -209,8 +209,8 @@ public final class LayerMount implements Closeable {
         long notInSpans = index.blobSize() - store.table().spanBytes();
         return new LayerProgress(index.blobSize(), notInSpans + store.coveredBytes(), counters.prefetchSize,
                 counters.prefetch, counters.backgroundFetch, counters.onDemandBytes.sum(),
-                counters.prefetchedBytes.sum(), counters.backgroundBytes.sum(), counters.requests.sum(),
-                counters.failedReads.sum());
+                counters.neighbourBytes.sum(), counters.prefetchedBytes.sum(), counters.backgroundBytes.sum(),
+                counters.requests.sum(), counters.failedReads.sum());
     }
 
     /**

@@ -12,6 +12,7 @@ final class FetchTotals {
     private final LongAdder mounts = new LongAdder();
     private final LongAdder mountNanos = new LongAdder();
     private final LongAdder onDemand = new LongAdder();
+    private final LongAdder neighbours = new LongAdder();
     private final LongAdder prefetched = new LongAdder();
     private final LongAdder background = new LongAdder();
     private final LongAdder requests = new LongAdder();
@@ -26,6 +27,7 @@ final class FetchTotals {
     /** A layer was unmounted; what it fetched is kept here. */
     void retire(LayerProgress p) {
         onDemand.add(p.onDemandBytes());
+        neighbours.add(p.neighbourBytes());
         prefetched.add(p.prefetchedBytes());
         background.add(p.backgroundBytes());
         requests.add(p.requests());
@@ -35,6 +37,7 @@ final class FetchTotals {
     /** These totals plus what the layers mounted now have fetched. */
     LayerStats with(Collection<LayerMount> live, CacheStats cache, RegistryMetrics.HostStats registry) {
         long d = onDemand.sum();
+        long n = neighbours.sum();
         long p = prefetched.sum();
         long b = background.sum();
         long r = requests.sum();
@@ -42,11 +45,13 @@ final class FetchTotals {
         for (LayerMount m : live) {
             LayerProgress x = m.progress();
             d += x.onDemandBytes();
+            n += x.neighbourBytes();
             p += x.prefetchedBytes();
             b += x.backgroundBytes();
             r += x.requests();
             f += x.failedReads();
         }
-        return new LayerStats(live.size(), mounts.sum(), mountNanos.sum() / 1e9, d, p, b, r, f, cache, registry);
+        return new LayerStats(live.size(), mounts.sum(), mountNanos.sum() / 1e9, d, n, p, b, r, f, cache,
+                registry);
     }
 }

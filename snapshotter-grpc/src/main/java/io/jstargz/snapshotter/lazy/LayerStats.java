@@ -10,6 +10,7 @@ import io.jstargz.remote.RegistryMetrics;
  * @param mounts          layers opened and mounted (by Prepare or at a restart)
  * @param mountSeconds    time those took, from asking for the index to the mount serving
  * @param onDemandBytes   compressed bytes fetched for reads that missed the cache
+ * @param neighbourBytes  compressed bytes fetched along with those reads (the files stored after a missed file)
  * @param prefetchedBytes compressed bytes fetched by prefetches
  * @param backgroundBytes compressed bytes fetched by background fetches
  * @param fetchRequests   requests the fetchers sent
@@ -18,6 +19,6 @@ import io.jstargz.remote.RegistryMetrics;
  * @param registry        the registry client's traffic, all hosts
  */
 public record LayerStats(int mountedLayers, long mounts, double mountSeconds, long onDemandBytes,
-                         long prefetchedBytes, long backgroundBytes, long fetchRequests, long failedReads,
-                         CacheStats cache, RegistryMetrics.HostStats registry) {
+                         long neighbourBytes, long prefetchedBytes, long backgroundBytes, long fetchRequests,
+                         long failedReads, CacheStats cache, RegistryMetrics.HostStats registry) {
 }

@@ -85,6 +85,7 @@ public final class MetricsServer implements AutoCloseable {
                 .callback(cb -> {
                     LayerStats s = stats.get();
                     cb.call(s.onDemandBytes(), "read");
+                    cb.call(s.neighbourBytes(), "neighbour");
                     cb.call(s.prefetchedBytes(), "prefetch");
                     cb.call(s.backgroundBytes(), "background");
                 }).register(r);
