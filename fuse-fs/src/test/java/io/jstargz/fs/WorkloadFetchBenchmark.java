@@ -41,8 +41,8 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>First table: for each neighbour budget ({@link LayerMountOptions#neighbourBytes()}), runs from an empty cache
  * and fresh mounts; the requests the read path sent, the compressed bytes it fetched for the reads themselves and as
- * neighbours, the workload's time on loopback, and an estimate for a link (loopback time, plus one round trip per
- * request and the bytes at the link's rate: the workload reads one file at a time). Second table: the workload on a
+ * neighbours, the workload's time on loopback, and what a link adds to it: one round trip per request and the bytes
+ * at the link's rate (the workload reads one file at a time, so its requests do not overlap). Second table: the workload on a
  * local copy of the same tree, on mounts whose chunks are all in the disk cache, and cold, with the FUSE requests
  * the mounts served and the time their handlers took; what remains of the difference to the local copy is the
  * kernel's and the binding's share.
@@ -179,10 +179,10 @@ public final class WorkloadFetchBenchmark {
     }
 
     private void budgetTable(List<Long> budgets) throws Exception {
-        System.out.printf(Locale.ROOT, "Cold runs (empty cache). Link estimate: loopback time + requests x %.0f ms"
-                + " + bytes at %.0f Mbit/s.%n%n", rttMs, mbit);
+        System.out.printf(Locale.ROOT, "Cold runs (empty cache). Added by a link: requests x %.0f ms + bytes at"
+                + " %.0f Mbit/s.%n%n", rttMs, mbit);
         System.out.println("| neighbour budget KiB | requests | MiB for reads | MiB neighbours | MiB in all"
-                + " | loopback s | link estimate s |");
+                + " | loopback s | added by a link s |");
         System.out.println("|---:|---:|---:|---:|---:|---:|---:|");
         for (long kib : budgets) {
             List<Run> rs = new ArrayList<>();
@@ -192,7 +192,7 @@ public final class WorkloadFetchBenchmark {
             System.out.printf(Locale.ROOT, "| %d | %.0f | %.2f | %.2f | %.2f | %.3f | %.3f |%n", kib,
                     median(rs, Run::requests), median(rs, Run::onDemandBytes) / 1048576,
                     median(rs, Run::neighbourBytes) / 1048576, median(rs, Run::fetched) / 1048576,
-                    median(rs, Run::seconds), median(rs, x -> x.seconds() + x.requests() * rttMs / 1000
+                    median(rs, Run::seconds), median(rs, x -> x.requests() * rttMs / 1000
                             + x.fetched() * 8 / (mbit * 1e6)));
         }
     }
