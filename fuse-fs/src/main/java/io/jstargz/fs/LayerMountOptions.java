@@ -14,9 +14,9 @@ import java.util.Objects;
  * @param backgroundFetch      after the prefetch, fetch the rest of the layer at low priority
  * @param backgroundWorkers    background requests in flight at once
  * @param fetchThreads         on-demand fetches in flight at once
- * @param neighbourBytes       a read that misses the end of a file also fetches, in the same request, the gzip members
- *                             that follow in the blob (the next small files, usually of the same directory) up to
- *                             this many compressed bytes (0: only what the read needs)
+ * @param neighbourBytes       a read that misses the end of a small file (no larger than this, compressed) also
+ *                             fetches, in the same request, the small files stored after it in its directory, up to
+ *                             this many compressed bytes in all (0: only what reads need)
  * @param readTimeout          longest a read waits for its bytes before it fails with EIO (a fetch stops earlier
  *                             when the registry client's retry budget runs out)
  * @param mountTimeout         longest the mount waits for the kernel

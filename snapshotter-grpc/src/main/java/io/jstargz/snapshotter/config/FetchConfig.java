@@ -12,8 +12,8 @@ import io.jstargz.fs.LayerMountOptions;
  *                               to finish (0: never waits)
  * @param backgroundQuietSeconds background fetches wait until containerd has neither prepared a layer nor checked
  *                               one for a container for this long, so they do not slow containers that are starting
- * @param neighbourBytes         a read that misses the end of a file also fetches the files stored after it in the
- *                               layer, in the same request, up to this many compressed bytes (0: off)
+ * @param neighbourBytes         a read that misses a small file also fetches the small files stored after it in its
+ *                               directory, in the same request, up to this many compressed bytes (0: off)
  */
 public record FetchConfig(boolean prefetch, boolean backgroundFetch, int prefetchWaitSeconds,
                           int backgroundQuietSeconds, long neighbourBytes) {
