@@ -3,6 +3,7 @@ package io.jstargz.fs;
 import io.jstargz.cache.CacheKey;
 import io.jstargz.estargz.ChunkTable;
 import io.jstargz.estargz.Entry;
+import io.jstargz.estargz.LayerIndex;
 
 /**
  * The read path's view of a layer's chunks and the compressed spans that hold them: the index's {@link ChunkTable}
@@ -15,15 +16,22 @@ import io.jstargz.estargz.Entry;
  * file order, from {@link #firstChunk(Entry)}; a span's chunks are consecutive too.
  */
 final class SpanTable {
+    private final LayerIndex index;
     private final ChunkTable chunks;
 
-    SpanTable(ChunkTable chunks) {
-        this.chunks = chunks;
+    SpanTable(LayerIndex index) {
+        this.index = index;
+        this.chunks = index.chunks();
     }
 
     /** Global number of a regular file's first chunk. */
     int firstChunk(Entry file) {
         return chunks.firstChunk(file.inode());
+    }
+
+    /** The file chunk {@code g} belongs to. */
+    Entry file(int g) {
+        return index.entry(chunks.file(g));
     }
 
     /** Offset in its file of chunk {@code g}. */

@@ -34,6 +34,7 @@ final class Settings {
         return LayerMountOptions.builder()
                 .prefetch(config.fetch().prefetch())
                 .backgroundFetch(config.fetch().backgroundFetch())
+                .neighbourBytes(config.fetch().neighbourBytes())
                 .mountTimeout(Duration.ofSeconds(config.fuse().mountTimeoutSeconds()))
                 .cacheTimeout(Duration.ofSeconds(config.fuse().cacheTimeoutSeconds()))
                 .debug("trace".equals(config.logLevel()))

@@ -2,6 +2,7 @@ package io.jstargz.fs.binding.jnr;
 
 import io.jstargz.fs.binding.MountHandle;
 import io.jstargz.fs.binding.MountOptions;
+import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.fs.binding.linux.MountTable;
 import io.jstargz.fs.binding.linux.MountWatchdog;
 import io.jstargz.fs.binding.linux.Unmounter;
@@ -68,6 +69,11 @@ final class JnrMountHandle implements MountHandle {
     @Override
     public Path mountPoint() {
         return mountPoint;
+    }
+
+    @Override
+    public OperationStats operations() {
+        return adapter.operations();
     }
 
     @Override
