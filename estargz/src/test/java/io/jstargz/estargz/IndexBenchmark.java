@@ -20,11 +20,16 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  *   <li>{@code generate N OUT.esgz}: converts a generated layer of about N entries shaped like a distribution's
  *   root file system (nested directories, small files, symlinks, a few hardlinks);</li>
  *   <li>{@code open BLOB [ROUNDS]}: the first open in this JVM (cold), then the median of ROUNDS opens (steady
- *   state), the bytes allocated per open, and the heap retained per index after a full GC.</li>
+ *   state), the bytes allocated per open, and the heap retained per index after a full GC;</li>
+ *   <li>{@code open-warm WARM BLOB}: one open of BLOB after a warm-up like the daemon's: up to 40 opens of WARM
+ *   (a small layer) within 1.5 s.</li>
  * </ul>
  */
 public final class IndexBenchmark {
     private static final int HELD = 8;
+    /** The daemon's warm-up: at most this many opens of its own layer, within this time. */
+    private static final int WARMUP_OPENS = 40;
+    private static final long WARMUP_BUDGET_NANOS = 1_500_000_000L;
 
     private IndexBenchmark() {
     }
@@ -34,7 +39,8 @@ public final class IndexBenchmark {
             case "convert" -> convert(Path.of(args[1]), Path.of(args[2]));
             case "generate" -> generate(Integer.parseInt(args[1]), Path.of(args[2]));
             case "open" -> open(Path.of(args[1]), args.length > 2 ? Integer.parseInt(args[2]) : 200);
-            default -> throw new IllegalArgumentException("convert, generate or open, not " + args[0]);
+            case "open-warm" -> openAfterWarmup(Path.of(args[1]), Path.of(args[2]));
+            default -> throw new IllegalArgumentException("convert, generate, open or open-warm, not " + args[0]);
         }
     }
 
@@ -149,6 +155,23 @@ public final class IndexBenchmark {
         long retained = (liveHeap() - base) / HELD;
         System.out.printf("retained per index: %d bytes, %.0f bytes per entry%n", retained,
                 retained / (double) held[0].entryCount());
+    }
+
+    private static void openAfterWarmup(Path warm, Path file) throws Exception {
+        byte[] small = Files.readAllBytes(warm);
+        byte[] blob = Files.readAllBytes(file);
+        long deadline = System.nanoTime() + WARMUP_BUDGET_NANOS;
+        int n = 0;
+        for (; n < WARMUP_OPENS && System.nanoTime() < deadline; n++) {
+            open(small);
+        }
+        System.gc();
+        java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long c0 = threads.getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        open(blob);
+        System.out.printf("open after %d warm-up opens: %.1f ms, %.1f ms CPU%n", n, (System.nanoTime() - t0) / 1e6,
+                (threads.getCurrentThreadCpuTime() - c0) / 1e6);
     }
 
     private static LayerIndex open(byte[] blob) throws IOException {
