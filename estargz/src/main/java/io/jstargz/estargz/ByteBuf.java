@@ -2,7 +2,6 @@ package io.jstargz.estargz;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /** A growable byte array without the locking of {@link java.io.ByteArrayOutputStream}. */
@@ -59,8 +58,51 @@ final class ByteBuf {
         return ascii(Long.toString(v));
     }
 
+    /** Appends {@code s} in UTF-8 as {@link #utf8(char[], int, int)} does. */
     ByteBuf utf8(String s) {
-        return append(s.getBytes(StandardCharsets.UTF_8));
+        char[] chars = s.toCharArray();
+        return utf8(chars, 0, chars.length);
+    }
+
+    /**
+     * Appends {@code s[from, to)} in UTF-8 as Go holds a string decoded from JSON: a lone surrogate becomes U+FFFD
+     * (Java's encoder would write {@code ?}, merging names Go keeps apart).
+     */
+    ByteBuf utf8(char[] s, int from, int to) {
+        ensure((to - from) * 3);
+        byte[] b = buf;
+        int n = size;
+        int i = from;
+        while (i < to && s[i] < 0x80) {
+            b[n++] = (byte) s[i++];
+        }
+        for (; i < to; i++) {
+            char c = s[i];
+            if (c < 0x80) {
+                b[n++] = (byte) c;
+            } else if (c < 0x800) {
+                b[n++] = (byte) (0xc0 | c >> 6);
+                b[n++] = (byte) (0x80 | c & 0x3f);
+            } else if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(s[i + 1])) {
+                int cp = Character.toCodePoint(c, s[++i]);
+                b[n++] = (byte) (0xf0 | cp >> 18);
+                b[n++] = (byte) (0x80 | cp >> 12 & 0x3f);
+                b[n++] = (byte) (0x80 | cp >> 6 & 0x3f);
+                b[n++] = (byte) (0x80 | cp & 0x3f);
+            } else {
+                char u = Character.isSurrogate(c) ? '\ufffd' : c;
+                b[n++] = (byte) (0xe0 | u >> 12);
+                b[n++] = (byte) (0x80 | u >> 6 & 0x3f);
+                b[n++] = (byte) (0x80 | u & 0x3f);
+            }
+        }
+        size = n;
+        return this;
+    }
+
+    /** Forgets the contents, keeping the storage. */
+    void clear() {
+        size = 0;
     }
 
     int size() {

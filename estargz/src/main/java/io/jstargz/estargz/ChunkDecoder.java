@@ -15,12 +15,12 @@ import java.util.zip.Inflater;
 public final class ChunkDecoder {
     private static final int POOLED_INFLATERS = 16;
 
-    private final String layer;
+    private final LayerIndex index;
     private final BlockingQueue<Inflater> inflaters = new ArrayBlockingQueue<>(POOLED_INFLATERS);
 
-    /** A decoder whose errors name {@code layer}. */
-    public ChunkDecoder(String layer) {
-        this.layer = layer;
+    /** A decoder of {@code index}'s chunks. */
+    ChunkDecoder(LayerIndex index) {
+        this.index = index;
     }
 
     /** Decodes a chunk from {@code span}, which holds exactly its blob range {@code [blobOffset, blobEnd)}. */
@@ -35,23 +35,41 @@ public final class ChunkDecoder {
     public byte[] decode(Entry file, Chunk chunk, byte[] buf, int off, int len) throws ChunkVerificationException {
         byte[] expected = Digests.parseSha256(chunk.digest());
         if (expected == null) {
-            throw fail(file, chunk, "has no valid sha256 digest (" + chunk.digest() + ")", null);
+            throw fail((int) file.inode(), chunk.fileOffset(), chunk.size(), "has no valid sha256 digest ("
+                    + chunk.digest() + ")", null);
         }
-        if (chunk.size() > Integer.MAX_VALUE - 16) {
-            throw fail(file, chunk, "is too large to decode (" + chunk.size() + " bytes)", null);
+        return decode((int) file.inode(), chunk.fileOffset(), chunk.size(), chunk.innerOffset(), chunk.blobOffset(),
+                chunk.blobEnd(), expected, buf, off, len);
+    }
+
+    /**
+     * Decodes chunk {@code g} of the index's {@link ChunkTable} from {@code buf[off, off + len)}, which starts at its
+     * span and holds at least that span.
+     */
+    public byte[] decode(int g, byte[] buf, int off, int len) throws ChunkVerificationException {
+        ChunkTable t = index.chunks();
+        int s = t.spanOf(g);
+        return decode(t.file(g), t.fileOffset(g), t.size(g), t.innerOffset(g), t.spanStart(s), t.spanEnd(s),
+                t.digestBytes(g), buf, off, len);
+    }
+
+    private byte[] decode(int inode, long fileOffset, long size, long innerOffset, long blobOffset, long blobEnd,
+                          byte[] expected, byte[] buf, int off, int len) throws ChunkVerificationException {
+        if (size > Integer.MAX_VALUE - 16) {
+            throw fail(inode, fileOffset, size, "is too large to decode (" + size + " bytes)", null);
         }
         Inflater inflater = inflaters.poll();
         if (inflater == null) {
             inflater = new Inflater(true);
         }
-        byte[] out = new byte[(int) chunk.size()];
+        byte[] out = new byte[(int) size];
         try {
             GzipMember member = new GzipMember(buf, off, len, inflater);
-            member.skipFully(chunk.innerOffset());
+            member.skipFully(innerOffset);
             member.readFully(out, 0, out.length);
         } catch (IOException e) {
-            throw fail(file, chunk, "cannot be decompressed from blob range [" + chunk.blobOffset() + ", "
-                    + chunk.blobEnd() + "): " + e.getMessage(), e);
+            throw fail(inode, fileOffset, size, "cannot be decompressed from blob range [" + blobOffset + ", "
+                    + blobEnd + "): " + e.getMessage(), e);
         } finally {
             if (!inflaters.offer(inflater)) {
                 inflater.end();
@@ -60,15 +78,16 @@ public final class ChunkDecoder {
         MessageDigest sha = Digests.sha256();
         byte[] actual = sha.digest(out);
         if (!MessageDigest.isEqual(expected, actual)) {
-            throw fail(file, chunk, "does not match its digest: TOC says " + chunk.digest() + ", content is "
-                    + Digests.format(actual), null);
+            throw fail(inode, fileOffset, size, "does not match its digest: TOC says " + Digests.format(expected)
+                    + ", content is " + Digests.format(actual), null);
         }
         return out;
     }
 
-    private ChunkVerificationException fail(Entry file, Chunk chunk, String problem, Throwable cause) {
-        String what = "chunk of " + chunk.size() + " bytes " + problem;
-        return cause == null ? new ChunkVerificationException(layer, file.path(), chunk.fileOffset(), what)
-                : new ChunkVerificationException(layer, file.path(), chunk.fileOffset(), what, cause);
+    private ChunkVerificationException fail(int inode, long fileOffset, long size, String problem, Throwable cause) {
+        String what = "chunk of " + size + " bytes " + problem;
+        String path = index.directories().path(inode);
+        return cause == null ? new ChunkVerificationException(index.layerName(), path, fileOffset, what)
+                : new ChunkVerificationException(index.layerName(), path, fileOffset, what, cause);
     }
 }

@@ -9,6 +9,8 @@ public enum EntryType {
     BLOCK("block", 0060000),
     FIFO("fifo", 0010000);
 
+    private static final EntryType[] VALUES = values();
+
     private final String tocName;
     private final int unixTypeBits;
 
@@ -27,10 +29,15 @@ public enum EntryType {
         return unixTypeBits;
     }
 
+    /** The type whose {@link #ordinal()} is {@code ordinal}. */
+    static EntryType byOrdinal(int ordinal) {
+        return VALUES[ordinal];
+    }
+
     /** The type for a TOC {@code type} value other than {@code hardlink} or {@code chunk}, or null. */
-    static EntryType fromToc(String type) {
-        for (EntryType t : values()) {
-            if (t.tocName.equals(type)) {
+    static EntryType fromToc(CharSequence type) {
+        for (EntryType t : VALUES) {
+            if (t.tocName.contentEquals(type)) {
                 return t;
             }
         }

@@ -14,7 +14,7 @@ final class GoPaths {
         if (path.isEmpty()) {
             return ".";
         }
-        if (isClean(path)) {
+        if (isClean(path.toCharArray(), 0, path.length())) {
             return path; // most TOC names are: no need to split and join them
         }
         boolean rooted = path.charAt(0) == '/';
@@ -42,23 +42,25 @@ final class GoPaths {
         return joined.isEmpty() ? "." : joined;
     }
 
-    /** Whether {@link #clean} would return {@code path} unchanged: no empty, {@code .} or {@code ..} element. */
-    private static boolean isClean(String path) {
-        int n = path.length();
-        if (path.equals("/")) {
+    /**
+     * Whether {@link #clean} would return {@code path[from, to)} unchanged: no empty, {@code .} or {@code ..}
+     * element.
+     */
+    private static boolean isClean(char[] path, int from, int to) {
+        if (to - from == 1 && path[from] == '/') {
             return true;
         }
-        if (path.charAt(n - 1) == '/') {
+        if (path[to - 1] == '/') {
             return false;
         }
-        int start = path.charAt(0) == '/' ? 1 : 0;
-        while (start <= n) {
-            int end = path.indexOf('/', start);
-            if (end < 0) {
-                end = n;
+        int start = path[from] == '/' ? from + 1 : from;
+        while (start <= to) {
+            int end = start;
+            while (end < to && path[end] != '/') {
+                end++;
             }
             int len = end - start;
-            if (len == 0 || path.charAt(start) == '.' && (len == 1 || len == 2 && path.charAt(start + 1) == '.')) {
+            if (len == 0 || path[start] == '.' && (len == 1 || len == 2 && path[start + 1] == '.')) {
                 return false;
             }
             start = end + 1;
@@ -91,33 +93,50 @@ final class GoPaths {
         return sb.length() == 0 ? "" : clean(sb.toString());
     }
 
-    /** Parent of a cleaned entry name ({@code ""} for top-level names). */
-    static String parent(String cleanName) {
-        int i = cleanName.lastIndexOf('/');
-        return i < 0 ? "" : cleanName.substring(0, i);
-    }
-
-    /** Base name of a cleaned entry name. */
-    static String base(String cleanName) {
-        return cleanName.substring(cleanName.lastIndexOf('/') + 1);
+    /**
+     * Appends the reference's {@code cleanEntryName} of {@code name[0, length)} to {@code out} in UTF-8; without making
+     * a string for the usual names ({@code usr/lib/x}, {@code ./usr/lib/}), which only need their {@code ./} prefix
+     * and trailing slash dropped.
+     */
+    static void cleanEntryName(char[] name, int length, ByteBuf out) {
+        int from = 0;
+        int to = length;
+        while (to - from >= 2 && name[from] == '.' && name[from + 1] == '/') {
+            from += 2;
+        }
+        if (to > from && name[to - 1] == '/') {
+            to--;
+        }
+        if (from == to) {
+            return;
+        }
+        if (name[from] != '/' && isClean(name, from, to)) {
+            out.utf8(name, from, to);
+        } else {
+            out.utf8(cleanEntryName(new String(name, 0, length)));
+        }
     }
 
     /**
-     * Why a raw tar/TOC name is unsafe to use as a path below the layer root, or null if it is fine. Names may start
-     * with {@code ./}; they may not be absolute, contain a {@code ..} component or a NUL.
+     * Why a raw tar/TOC name {@code name[0, length)} is unsafe to use as a path below the layer root, or null if it is
+     * fine. Names may start with {@code ./}; they may not be absolute, contain a {@code ..} component or a NUL.
      */
-    static String unsafeNameProblem(String name) {
-        if (name.indexOf('\0') >= 0) {
-            return "contains a NUL character";
-        }
-        if (name.startsWith("/")) {
-            return "is an absolute path";
-        }
-        for (String part : name.split("/", -1)) {
-            if (part.equals("..")) {
-                return "contains a \"..\" component";
+    static String unsafeNameProblem(char[] name, int length) {
+        String problem = null;
+        int start = 0;
+        for (int i = 0; i <= length; i++) {
+            if (i == length || name[i] == '/') {
+                if (i - start == 2 && name[start] == '.' && name[start + 1] == '.' && problem == null) {
+                    problem = "contains a \"..\" component";
+                }
+                start = i + 1;
+            } else if (name[i] == '\0') {
+                return "contains a NUL character";
             }
         }
-        return null;
+        if (length > 0 && name[0] == '/') {
+            return "is an absolute path";
+        }
+        return problem;
     }
 }

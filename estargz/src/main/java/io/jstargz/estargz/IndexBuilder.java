@@ -1,425 +1,460 @@
 package io.jstargz.estargz;
 
 import io.jstargz.estargz.InvalidBlobException.Reason;
-import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.time.YearMonth;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayDeque;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 
 /**
- * Turns TOC entries into a {@link LayerIndex}, checking everything a hostile TOC could get wrong: names (normalised
- * as the reference does, but never absolute or with {@code ..}), duplicates, the tree (implicit parent directories
- * are created, a file cannot be a parent), hardlinks (resolved to their target, no cycles, no directories), and each
- * file's chunk table (tiles the file, in blob order, inside the payload, with a digest, of a bounded size).
+ * Builds a {@link LayerIndex} from TOC entries as the parser reads them, in one pass and without a tree of objects:
+ * each entry goes straight into the index's columns ({@link Inodes}, a {@link DirectoryBuilder}, {@link ChunkRows}).
+ * It checks everything a hostile TOC could get wrong: names (normalised as the reference does, but never absolute or
+ * with {@code ..}), duplicates, the tree (a directory the TOC leaves out is made where first needed and takes the
+ * attributes of an entry that names it later; a file cannot be a parent), hardlinks (resolved to their target once
+ * every name is known, no cycles, no directories), and each file's chunk table (see {@link ChunkRows}).
+ *
+ * <p>Inode numbers are 1 for the root, then in TOC order, a directory the TOC leaves out numbered where it is first
+ * needed; hardlinks share their target's.
  */
-final class IndexBuilder {
-    /** Deflate cannot expand by more than about 1032:1, so a span that would have to is a lie. */
-    private static final long MAX_INFLATE_RATIO = 1032;
+final class IndexBuilder implements TocJsonParser.Sink {
+    private static final int ROOT = 1;
+    private static final int IMPLICIT_DIR_MODE = 0755;
+    private static final int DIGEST = 32;
+    private static final byte[] OPAQUE_MARKER = Landmarks.OPAQUE_MARKER.getBytes(StandardCharsets.US_ASCII);
+    private static final char[] SHA256_PREFIX = Digests.SHA256_PREFIX.toCharArray();
+    private static final byte[] HEX_VALUES = new byte['f' + 1];
+
+    static {
+        Arrays.fill(HEX_VALUES, (byte) -1);
+        for (int i = 0; i < 16; i++) {
+            HEX_VALUES["0123456789abcdef".charAt(i)] = (byte) i;
+        }
+    }
 
     /** Facts about the blob the TOC came from. */
     record Meta(String layer, FooterKind footerKind, long blobSize, long tocOffset, long tocSize, String tocDigest) {
     }
 
-    /** A regular file with its TOC entries (the reg entry, then its chunk entries). */
-    private record FileEntries(Entry entry, List<TocEntry> pieces, List<Integer> indexes) {
+    private record Owner(String user, String group) {
     }
 
     private final String layer;
-    private final List<TocEntry> toc;
-    private final Map<String, Entry> byName = new HashMap<>();
-    private final Map<String, String> hardlinks = new HashMap<>();
-    private final Map<Entry, TreeMap<String, Entry>> dirs = new HashMap<>();
-    private final List<FileEntries> files = new ArrayList<>();
-    private final List<Entry> byInode = new ArrayList<>();
-    private Entry root;
+    private final Inodes inodes;
+    private final DirectoryBuilder dirs;
+    private final ChunkRows rows;
+    private final ByteBuf path = new ByteBuf(256);
+    private final ByteBuf lastParent = new ByteBuf(256);
+    private int lastParentDir;
+    private final ByteBuf fileName = new ByteBuf(256);
+    private final ByteBuf text = new ByteBuf(256);
+    private int file;
+    private int fileChunks;
+    private boolean rootSeen;
+    private final byte[] digest = new byte[DIGEST];
+    private final Map<Long, String> users = new HashMap<>();
+    private final Map<Long, String> groups = new HashMap<>();
+    private final Map<Owner, Integer> owners = new HashMap<>();
+    private final List<String> ownerNames = new ArrayList<>(List.of("", ""));
+    private long lastUid = -1;
+    private long lastGid = -1;
+    private int lastOwner;
+    private int[] hardlinkLink = new int[8];
+    private final ByteBuf hardlinkPaths = new ByteBuf(256);
+    private int[] hardlinkPathStart = new int[17];
+    private int hardlinks;
 
-    private IndexBuilder(String layer, List<TocEntry> toc) {
+    /** A builder for a TOC of about {@code expectedEntries} entries; {@code layer} names it in messages. */
+    IndexBuilder(String layer, int expectedEntries) {
         this.layer = layer;
-        this.toc = toc;
-        byInode.add(null);
-    }
-
-    static LayerIndex build(List<TocEntry> toc, Meta meta, long maxChunkSize) throws InvalidBlobException {
-        IndexBuilder b = new IndexBuilder(meta.layer(), toc);
-        b.readEntries();
-        b.buildTree();
-        b.buildChunks(meta.tocOffset(), maxChunkSize);
-        b.freeze();
-        Map<String, Entry> paths = new HashMap<>(b.byName);
-        b.hardlinks.keySet().forEach(name -> paths.put(name, b.resolveHardlinkQuietly(name)));
-        return new LayerIndex(meta, b.root, paths, b.byInode.toArray(new Entry[0]));
+        this.inodes = new Inodes(expectedEntries);
+        this.dirs = new DirectoryBuilder(expectedEntries);
+        this.rows = new ChunkRows(expectedEntries);
+        makeDir();
     }
 
     /** Checks names, duplicates, the tree and hardlinks of entries a writer is about to write. */
     static void checkTree(List<TocEntry> toc, String layer) throws InvalidBlobException {
-        IndexBuilder b = new IndexBuilder(layer, toc);
-        b.readEntries();
-        b.buildTree();
+        IndexBuilder b = new IndexBuilder(layer, toc.size());
+        TocFields fields = new TocFields();
+        for (int i = 0; i < toc.size(); i++) {
+            fields.load(i, toc.get(i));
+            b.entry(fields);
+        }
+        b.resolveHardlinks();
+    }
+
+    /** The index of every entry given, for the blob {@code meta} describes. */
+    LayerIndex finish(Meta meta, long maxChunkSize) throws InvalidBlobException {
+        resolveHardlinks();
+        Directories directories = dirs.freeze(inodes.count());
+        for (int i = 1; i <= inodes.count(); i++) {
+            if (inodes.type(i) == EntryType.DIR) {
+                int subdirs = 0;
+                int first = directories.firstChild(i);
+                for (int l = first; l < first + directories.childCount(i); l++) {
+                    if (inodes.type(directories.inodeOf(l)) == EntryType.DIR) {
+                        subdirs++;
+                    }
+                }
+                inodes.setNumLink(i, 2 + subdirs);
+            }
+        }
+        inodes.trim(ownerNames.toArray(new String[0]));
+        ChunkTable chunks = rows.finish(inodes, meta.tocOffset(), maxChunkSize, directories::path, layer);
+        inodes.digests.freeze();
+        return new LayerIndex(meta, inodes, directories, chunks);
     }
 
     private InvalidBlobException bad(Reason reason, String message) {
         return new InvalidBlobException(reason, "layer " + layer + ": " + message);
     }
 
-    private Entry newEntry(String path, EntryType type) {
-        Entry e = new Entry(path, type, path.isEmpty() ? 1 : byInode.size() + 1);
-        if (path.isEmpty()) {
-            byInode.set(0, e);
+    /** How an error names an entry: made only when there is an error (a TOC has many thousand entries). */
+    private static String what(TocFields e) {
+        return "entry #" + e.index + " (" + GoStrings.quote(e.name.toString()) + ")";
+    }
+
+    @Override
+    public void entry(TocFields e) throws InvalidBlobException {
+        checkNumbers(e);
+        if (e.offset != 0 && e.innerOffset == 0) {
+            rows.memberStart(e.offset);
+        }
+        if (e.type.is("chunk")) {
+            chunk(e);
+            return;
+        }
+        file = 0;
+        String problem = GoPaths.unsafeNameProblem(e.name.array(), e.name.length());
+        if (problem != null) {
+            throw bad(Reason.UNSAFE_NAME, what(e) + ": the name " + problem);
+        }
+        boolean hardlink = e.type.is("hardlink");
+        EntryType type = hardlink ? null : EntryType.fromToc(e.type);
+        if (type == null && !hardlink) {
+            throw bad(Reason.BAD_ENTRY, what(e) + " has unknown type " + GoStrings.quote(e.type.toString()));
+        }
+        path.clear();
+        GoPaths.cleanEntryName(e.name.array(), e.name.length(), path);
+        if (path.size() == 0) {
+            root(e, type);
+            return;
+        }
+        int slash = lastSlash(path);
+        int dir = slash < 0 ? ROOT : parentDir(slash);
+        int nameAt = slash + 1;
+        int nameLength = path.size() - nameAt;
+        int link = dirs.find(dir, path.array(), nameAt, nameLength);
+        int inode;
+        if (link >= 0) {
+            int existing = dirs.inode(link);
+            if (existing <= 0 || !inodes.is(existing, Inodes.IMPLICIT)) {
+                throw bad(Reason.DUPLICATE_ENTRY, what(e) + ": another entry has the name " + quote(path));
+            }
+            if (type != EntryType.DIR) {
+                throw bad(Reason.BAD_TREE, what(e) + ": entries before it are inside " + quote(path)
+                        + ", which is not a directory");
+            }
+            inode = existing;
+            inodes.clear(inode, Inodes.IMPLICIT);
+        } else if (hardlink) {
+            addHardlink(e, dirs.add(dir, path.array(), nameAt, nameLength, -(hardlinks + 1), false));
+            markOpaque(dir, nameAt, nameLength);
+            return;
         } else {
-            byInode.add(e);
+            inode = makeInode(type);
+            dirs.add(dir, path.array(), nameAt, nameLength, inode, true);
+            markOpaque(dir, nameAt, nameLength);
         }
-        return e;
+        attributes(inode, type, e);
     }
 
-    private void readEntries() throws InvalidBlobException {
-        Map<Long, String> users = new HashMap<>();
-        Map<Long, String> groups = new HashMap<>();
-        FileEntries lastFile = null;
-        for (int i = 0; i < toc.size(); i++) {
-            TocEntry e = toc.get(i);
-            checkNumbers(e, i);
-            if (e.type().equals("chunk")) {
-                if (lastFile == null) {
-                    throw bad(Reason.BAD_CHUNKS, what(i, e) + " is a chunk that does not follow a regular file");
+    private void root(TocFields e, EntryType type) throws InvalidBlobException {
+        if (type != EntryType.DIR) {
+            throw bad(Reason.BAD_TREE, what(e) + " names the root but is not a directory");
+        }
+        if (rootSeen) {
+            throw bad(Reason.DUPLICATE_ENTRY, what(e) + ": another entry has the name \"\"");
+        }
+        rootSeen = true;
+        inodes.clear(ROOT, Inodes.IMPLICIT);
+        attributes(ROOT, type, e);
+    }
+
+    private void checkNumbers(TocFields e) throws InvalidBlobException {
+        if ((e.size | e.mode | e.uid | e.gid | e.offset | e.innerOffset | e.devMajor | e.devMinor | e.chunkOffset
+                | e.chunkSize) < 0) {
+            throw bad(Reason.BAD_ENTRY, what(e) + " has a negative number");
+        }
+        if (e.uid > 0xffffffffL || e.gid > 0xffffffffL) {
+            throw bad(Reason.BAD_ENTRY, what(e) + " has a uid or gid beyond 32 bits");
+        }
+        if (e.mode > 0xffffffffL) {
+            throw bad(Reason.BAD_ENTRY, what(e) + " has a mode beyond 32 bits");
+        }
+    }
+
+    private void chunk(TocFields e) throws InvalidBlobException {
+        if (file == 0) {
+            throw bad(Reason.BAD_CHUNKS, what(e) + " is a chunk that does not follow a regular file");
+        }
+        if (inodes.size(file) == 0) {
+            throw bad(Reason.BAD_CHUNKS, "file " + quote(fileName) + " is empty but has chunk entries");
+        }
+        addChunk(e);
+    }
+
+    private void addChunk(TocFields e) throws InvalidBlobException {
+        addChunk(e, false);
+    }
+
+    /** Adds a chunk row; {@code parsed} when {@link #digest} holds its chunkDigest already. */
+    private void addChunk(TocFields e, boolean parsed) throws InvalidBlobException {
+        boolean withDigest = !e.chunkDigest.isEmpty();
+        if (withDigest && !parsed && !parseSha256(e.chunkDigest)) {
+            throw bad(Reason.BAD_ENTRY, "file " + quote(fileName) + ": chunk #" + fileChunks
+                    + " has a malformed chunkDigest " + e.chunkDigest);
+        }
+        rows.add(e, digest, withDigest);
+        fileChunks++;
+    }
+
+    private int makeInode(EntryType type) {
+        int inode = inodes.add(type);
+        rows.inodeMade(inode);
+        return inode;
+    }
+
+    private int makeDir() {
+        int inode = makeInode(EntryType.DIR);
+        inodes.set(inode, Inodes.IMPLICIT);
+        inodes.setAttributes(inode, IMPLICIT_DIR_MODE, 0, 0, 0, 0);
+        return inode;
+    }
+
+    /** The directory holding {@code path[0, slash)}, made (with its parents) where the TOC has no entry for it. */
+    private int parentDir(int slash) throws InvalidBlobException {
+        byte[] p = path.array();
+        if (slash == lastParent.size() && Arrays.equals(p, 0, slash, lastParent.array(), 0, slash)) {
+            return lastParentDir;
+        }
+        int dir = ROOT;
+        for (int start = 0; start < slash; ) {
+            int end = start;
+            while (end < slash && p[end] != '/') {
+                end++;
+            }
+            int link = dirs.find(dir, p, start, end - start);
+            if (link < 0) {
+                int made = makeDir();
+                dirs.add(dir, p, start, end - start, made, true);
+                markOpaque(dir, start, end - start);
+                dir = made;
+            } else {
+                int inode = dirs.inode(link);
+                if (inode <= 0 || inodes.type(inode) != EntryType.DIR) {
+                    throw bad(Reason.BAD_TREE, quote(path) + " is inside " + quote(p, end) + ", which is "
+                            + (inode <= 0 ? "a hardlink" : "not a directory"));
                 }
-                lastFile.pieces().add(e);
-                lastFile.indexes().add(i);
-                continue;
+                dir = inode;
             }
-            lastFile = null;
-            String problem = GoPaths.unsafeNameProblem(e.name());
-            if (problem != null) {
-                throw bad(Reason.UNSAFE_NAME, what(i, e) + ": the name " + problem);
-            }
-            String name = GoPaths.cleanEntryName(e.name());
-            if (byName.containsKey(name) || hardlinks.containsKey(name)) {
-                throw bad(Reason.DUPLICATE_ENTRY, what(i, e) + ": another entry has the name " +
-                        GoStrings.quote(name));
-            }
-            if (e.type().equals("hardlink")) {
-                String linkProblem = e.linkName().isEmpty() ? "is empty" : GoPaths.unsafeNameProblem(e.linkName());
-                if (linkProblem != null) {
-                    throw bad(Reason.UNSAFE_NAME, what(i, e) + ": the hardlink target " + linkProblem);
-                }
-                hardlinks.put(name, GoPaths.cleanEntryName(e.linkName()));
-                continue;
-            }
-            EntryType type = EntryType.fromToc(e.type());
-            if (type == null) {
-                throw bad(Reason.BAD_ENTRY, what(i, e) + " has unknown type " + GoStrings.quote(e.type()));
-            }
-            if (name.isEmpty() && type != EntryType.DIR) {
-                throw bad(Reason.BAD_TREE, what(i, e) + " names the root but is not a directory");
-            }
-            Entry n = newEntry(name, type);
-            n.mode = e.mode();
-            n.uid = e.uid();
-            n.gid = e.gid();
-            n.userName = backfill(users, e.uid(), e.userName());
-            n.groupName = backfill(groups, e.gid(), e.groupName());
-            n.modTimeSeconds = parseModTime(e.modtime());
-            n.linkName = e.linkName();
-            n.devMajor = e.devMajor();
-            n.devMinor = e.devMinor();
-            n.xattrs = e.xattrs();
-            if (type == EntryType.REG) {
-                n.size = e.size();
-                if (!e.digest().isEmpty() && !Digests.isSha256(e.digest())) {
-                    throw bad(Reason.BAD_ENTRY, what(i, e) + " has a malformed digest " + e.digest());
-                }
-                n.digest = e.digest();
-                lastFile = new FileEntries(n, new ArrayList<>(List.of(e)), new ArrayList<>(List.of(i)));
-                files.add(lastFile);
-            }
-            byName.put(name, n);
-            if (type == EntryType.DIR) {
-                dirs.put(n, new TreeMap<>(GoStrings.BYTE_ORDER));
-            }
-            if (name.isEmpty()) {
-                root = n;
-            }
+            start = end + 1;
         }
-        if (root == null) {
-            root = implicitDir("");
+        lastParent.clear();
+        lastParent.append(p, 0, slash);
+        lastParentDir = dir;
+        return dir;
+    }
+
+    /** Marks {@code dir} opaque when the name just added to it is the opaque marker. */
+    private void markOpaque(int dir, int nameAt, int nameLength) {
+        if (Arrays.equals(path.array(), nameAt, nameAt + nameLength, OPAQUE_MARKER, 0, OPAQUE_MARKER.length)) {
+            inodes.set(dir, Inodes.OPAQUE);
         }
     }
 
-    /** How an error names entry {@code i}: made only when there is an error (a TOC has many thousand entries). */
-    private static String what(int i, TocEntry e) {
-        return "entry #" + i + " (" + GoStrings.quote(e.name()) + ")";
-    }
-
-    /** How an error names a regular file. */
-    private static String what(Entry file) {
-        return "file " + GoStrings.quote(file.path());
-    }
-
-    private void checkNumbers(TocEntry e, int i) throws InvalidBlobException {
-        long[] values = {e.size(), e.mode(), e.uid(), e.gid(), e.offset(), e.innerOffset(), e.devMajor(),
-            e.devMinor(), e.chunkOffset(), e.chunkSize()};
-        for (long v : values) {
-            if (v < 0) {
-                throw bad(Reason.BAD_ENTRY, what(i, e) + " has a negative number");
+    private void attributes(int inode, EntryType type, TocFields e) throws InvalidBlobException {
+        inodes.setAttributes(inode, e.mode, e.uid, e.gid, ModTimes.seconds(e.modtime), owner(e));
+        if (!e.linkName.isEmpty()) {
+            text.clear();
+            inodes.linkNames.put(inode, text.utf8(e.linkName.array(), 0, e.linkName.length()).toByteArray());
+        }
+        if (e.devMajor != 0 || e.devMinor != 0) {
+            inodes.devices.put(inode, new long[] {e.devMajor, e.devMinor});
+        }
+        if (e.xattrs != null && !e.xattrs.isEmpty()) {
+            inodes.xattrs.put(inode, e.xattrs);
+        }
+        if (type != EntryType.REG) {
+            return;
+        }
+        inodes.setSize(inode, e.size);
+        if (!e.digest.isEmpty()) {
+            if (!parseSha256(e.digest)) {
+                throw bad(Reason.BAD_ENTRY, what(e) + " has a malformed digest " + e.digest);
             }
+            inodes.set(inode, Inodes.HAS_DIGEST);
+            rows.fileDigest(digest);
         }
-        if (e.uid() > 0xffffffffL || e.gid() > 0xffffffffL) {
-            throw bad(Reason.BAD_ENTRY, what(i, e) + " has a uid or gid beyond 32 bits");
-        }
-    }
-
-    private static String backfill(Map<Long, String> names, long id, String name) {
-        if (!name.isEmpty()) {
-            names.put(id, name);
-            return name;
-        }
-        return names.getOrDefault(id, "");
-    }
-
-    private static long parseModTime(String rfc3339) {
-        if (rfc3339.isEmpty()) {
-            return 0;
-        }
-        long utc = parseUtcSeconds(rfc3339);
-        if (utc != Long.MIN_VALUE) {
-            return utc;
-        }
-        try {
-            return OffsetDateTime.parse(rfc3339, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toEpochSecond();
-        } catch (DateTimeParseException e) {
-            // the reference ignores an unparsable time and uses zero, so a layer is not rejected for it
-            return 0;
+        file = inode;
+        fileChunks = 0;
+        fileName.clear();
+        fileName.append(path.array(), 0, path.size());
+        if (e.size > 0) {
+            // a file of one chunk has that chunk's digest as its own: read it once
+            addChunk(e, !e.digest.isEmpty() && e.chunkDigest.sameAs(e.digest));
         }
     }
 
     /**
-     * {@code YYYY-MM-DDTHH:MM:SSZ}, the form writers use (Go's {@code time.RFC3339} of a UTC time), without the
-     * general parser, which costs more than the rest of an entry; {@link Long#MIN_VALUE} for any other form.
+     * The TOC writes a user or group name only where it changes for an id: an entry without one has the last one
+     * written for its id. Entries are mostly owned like the one before, which needs no lookup.
      */
-    private static long parseUtcSeconds(String s) {
-        if (s.length() != 20 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
-                || s.charAt(13) != ':' || s.charAt(16) != ':' || s.charAt(19) != 'Z') {
-            return Long.MIN_VALUE;
+    private int owner(TocFields e) {
+        boolean named = !e.userName.isEmpty() || !e.groupName.isEmpty();
+        if (!named && e.uid == lastUid && e.gid == lastGid) {
+            return lastOwner;
         }
-        int year = digits(s, 0, 4);
-        int month = digits(s, 5, 2);
-        int day = digits(s, 8, 2);
-        int hour = digits(s, 11, 2);
-        int minute = digits(s, 14, 2);
-        int second = digits(s, 17, 2);
-        if (year < 0 || month < 1 || month > 12 || day < 1 || day > YearMonth.of(year, month).lengthOfMonth()
-                || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
-            return Long.MIN_VALUE;
+        if (!e.userName.isEmpty()) {
+            users.put(e.uid, e.userName.toString());
         }
-        return LocalDate.of(year, month, day).toEpochDay() * 86_400L + hour * 3600L + minute * 60L + second;
+        if (!e.groupName.isEmpty()) {
+            groups.put(e.gid, e.groupName.toString());
+        }
+        Owner o = new Owner(users.getOrDefault(e.uid, ""), groups.getOrDefault(e.gid, ""));
+        lastOwner = owners.computeIfAbsent(o, k -> {
+            ownerNames.add(k.user());
+            ownerNames.add(k.group());
+            return ownerNames.size() / 2 - 1;
+        });
+        lastUid = e.uid;
+        lastGid = e.gid;
+        return lastOwner;
     }
 
-    /** The decimal number of {@code n} digits at {@code from}, or -1 if they are not all digits. */
-    private static int digits(String s, int from, int n) {
-        int v = 0;
-        for (int i = from; i < from + n; i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '9') {
+    private void addHardlink(TocFields e, int link) throws InvalidBlobException {
+        String problem = e.linkName.isEmpty() ? "is empty"
+                : GoPaths.unsafeNameProblem(e.linkName.array(), e.linkName.length());
+        if (problem != null) {
+            throw bad(Reason.UNSAFE_NAME, what(e) + ": the hardlink target " + problem);
+        }
+        if (hardlinks == hardlinkLink.length) {
+            hardlinkLink = Arrays.copyOf(hardlinkLink, hardlinks * 2);
+            hardlinkPathStart = Arrays.copyOf(hardlinkPathStart, hardlinks * 4 + 1);
+        }
+        hardlinkLink[hardlinks] = link;
+        hardlinkPaths.append(path.array(), 0, path.size());
+        hardlinkPathStart[2 * hardlinks + 1] = hardlinkPaths.size();
+        GoPaths.cleanEntryName(e.linkName.array(), e.linkName.length(), hardlinkPaths);
+        hardlinkPathStart[2 * hardlinks + 2] = hardlinkPaths.size();
+        hardlinks++;
+    }
+
+    /** Gives each hardlink's name its target's inode, and the target a link more. */
+    private void resolveHardlinks() throws InvalidBlobException {
+        for (int h = 0; h < hardlinks; h++) {
+            int target = resolveHardlink(h);
+            dirs.setInode(hardlinkLink[h], target);
+            inodes.addLink(target);
+        }
+        for (int i = 1; i <= inodes.count(); i++) {
+            if (inodes.type(i) != EntryType.DIR) {
+                inodes.addLink(i);
+            }
+        }
+    }
+
+    private int resolveHardlink(int h) throws InvalidBlobException {
+        int at = h;
+        for (int steps = 0; steps <= hardlinks; steps++) {
+            int from = hardlinkPathStart[2 * at + 1];
+            int to = hardlinkPathStart[2 * at + 2];
+            int link = from == to ? -1 : lookup(hardlinkPaths.array(), from, to);
+            int target = link < 0 ? 0 : dirs.inode(link);
+            if (from == to || target > 0 && inodes.type(target) == EntryType.DIR) {
+                throw bad(Reason.BAD_HARDLINK, "hardlink " + hardlinkName(h) + " points to the directory "
+                        + quote(hardlinkPaths.array(), from, to));
+            }
+            if (link < 0) {
+                throw bad(Reason.BAD_HARDLINK, "hardlink " + hardlinkName(h) + " points to "
+                        + quote(hardlinkPaths.array(), from, to) + ", which has no entry");
+            }
+            if (target > 0) {
+                return target;
+            }
+            at = -target - 1;
+        }
+        throw bad(Reason.BAD_HARDLINK, "hardlink " + hardlinkName(h) + " is part of a hardlink cycle");
+    }
+
+    private String hardlinkName(int h) {
+        return quote(hardlinkPaths.array(), hardlinkPathStart[2 * h], hardlinkPathStart[2 * h + 1]);
+    }
+
+    /** The link at the cleaned path {@code p[from, to)} (not the root), or -1; hardlinks are not followed. */
+    private int lookup(byte[] p, int from, int to) {
+        int dir = ROOT;
+        for (int start = from; ; ) {
+            int end = start;
+            while (end < to && p[end] != '/') {
+                end++;
+            }
+            int link = dirs.find(dir, p, start, end - start);
+            if (link < 0 || end == to) {
+                return link;
+            }
+            dir = dirs.inode(link);
+            if (dir <= 0 || inodes.type(dir) != EntryType.DIR) {
                 return -1;
             }
-            v = v * 10 + (c - '0');
-        }
-        return v;
-    }
-
-    private Entry implicitDir(String path) {
-        Entry d = newEntry(path, EntryType.DIR);
-        d.mode = 0755;
-        byName.put(path, d);
-        dirs.put(d, new TreeMap<>(GoStrings.BYTE_ORDER));
-        return d;
-    }
-
-    private void buildTree() throws InvalidBlobException {
-        for (TocEntry e : toc) {
-            if (e.type().equals("chunk")) {
-                continue;
-            }
-            String name = GoPaths.cleanEntryName(e.name());
-            if (name.isEmpty()) {
-                continue;
-            }
-            Entry target = hardlinks.containsKey(name) ? resolveHardlink(name) : byName.get(name);
-            TreeMap<String, Entry> parent = dirs.get(dir(GoPaths.parent(name), name));
-            parent.put(GoPaths.base(name), target);
+            start = end + 1;
         }
     }
 
-    /** The directory at {@code path}, created (with its parents) if the TOC has no entry for it. */
-    private Entry dir(String path, String child) throws InvalidBlobException {
-        ArrayDeque<String> missing = new ArrayDeque<>();
-        String p = path;
-        while (!byName.containsKey(p)) {
-            if (hardlinks.containsKey(p)) {
-                throw bad(Reason.BAD_TREE, GoStrings.quote(child) + " is inside "
-                        + GoStrings.quote(p) + ", which is a hardlink");
+    private static int lastSlash(ByteBuf b) {
+        byte[] p = b.array();
+        for (int i = b.size() - 1; i >= 0; i--) {
+            if (p[i] == '/') {
+                return i;
             }
-            missing.push(p);
-            p = GoPaths.parent(p);
         }
-        Entry d = byName.get(p);
-        if (d.type() != EntryType.DIR) {
-            throw bad(Reason.BAD_TREE, GoStrings.quote(child) + " is inside "
-                    + GoStrings.quote(p) + ", which is not a directory");
-        }
-        while (!missing.isEmpty()) {
-            String m = missing.pop();
-            Entry created = implicitDir(m);
-            dirs.get(d).put(GoPaths.base(m), created);
-            d = created;
-        }
-        return d;
+        return -1;
     }
 
-    private Entry resolveHardlink(String name) throws InvalidBlobException {
-        Set<String> seen = new HashSet<>();
-        String link = name;
-        while (hardlinks.containsKey(link)) {
-            if (!seen.add(link)) {
-                throw bad(Reason.BAD_HARDLINK, "hardlink " + GoStrings.quote(name)
-                        + " is part of a hardlink cycle");
-            }
-            link = hardlinks.get(link);
-        }
-        Entry target = byName.get(link);
-        if (target == null) {
-            throw bad(Reason.BAD_HARDLINK, "hardlink " + GoStrings.quote(name)
-                    + " points to " + GoStrings.quote(link) + ", which has no entry");
-        }
-        if (target.type() == EntryType.DIR) {
-            throw bad(Reason.BAD_HARDLINK, "hardlink " + GoStrings.quote(name)
-                    + " points to the directory " + GoStrings.quote(link));
-        }
-        return target;
+    private static String quote(ByteBuf b) {
+        return quote(b.array(), 0, b.size());
     }
 
-    private Entry resolveHardlinkQuietly(String name) {
-        try {
-            return resolveHardlink(name);
-        } catch (InvalidBlobException e) {
-            throw new IllegalStateException("hardlinks were checked while building the tree", e);
-        }
+    private static String quote(byte[] p, int to) {
+        return quote(p, 0, to);
     }
 
-    private void buildChunks(long tocOffset, long maxChunkSize) throws InvalidBlobException {
-        long[] blobEnds = new long[toc.size()];
-        long next = tocOffset;
-        for (int i = toc.size() - 1; i >= 0; i--) {
-            TocEntry e = toc.get(i);
-            blobEnds[i] = next;
-            if (e.offset() != 0 && e.innerOffset() == 0) {
-                next = e.offset();
-            }
-        }
-        long lastOffset = -1;
-        long lastInner = -1;
-        for (FileEntries f : files) {
-            Entry file = f.entry();
-            if (file.size == 0) {
-                if (f.pieces().size() > 1) {
-                    throw bad(Reason.BAD_CHUNKS, what(file) + " is empty but has chunk entries");
-                }
-                continue;
-            }
-            Chunk[] chunks = new Chunk[f.pieces().size()];
-            long expected = 0;
-            for (int k = 0; k < chunks.length; k++) {
-                TocEntry e = f.pieces().get(k);
-                long at = e.chunkOffset();
-                if (at != expected) {
-                    throw bad(Reason.BAD_CHUNKS, what(file) + ": chunk #" + k + " starts at " + at + ", expected "
-                            + expected);
-                }
-                long size = e.chunkSize() == 0 ? file.size - at : e.chunkSize();
-                if (size <= 0 || size > file.size - at) {
-                    throw bad(Reason.BAD_CHUNKS, what(file) + ": chunk #" + k + " at " + at + " has size " + size
-                            + ", outside the file's " + file.size + " bytes");
-                }
-                if (size > maxChunkSize) {
-                    throw bad(Reason.CHUNK_TOO_LARGE, what(file) + ": chunk #" + k + " at " + at + " is " + size
-                            + " bytes, over the limit of " + maxChunkSize);
-                }
-                long offset = e.offset();
-                long end = blobEnds[f.indexes().get(k)];
-                if (offset <= 0 || offset >= tocOffset) {
-                    throw bad(Reason.CHUNK_OUT_OF_RANGE, what(file) + ": chunk #" + k + " has blob offset " + offset
-                            + ", outside the payload [1, " + tocOffset + ")");
-                }
-                if (offset < lastOffset || offset == lastOffset && e.innerOffset() <= lastInner) {
-                    throw bad(Reason.BAD_CHUNKS, what(file) + ": chunk #" + k + " at blob offset " + offset
-                            + " is out of order (the previous chunk is at " + lastOffset + ")");
-                }
-                if (end <= offset) {
-                    throw bad(Reason.BAD_CHUNKS, what(file) + ": chunk #" + k + " at blob offset " + offset
-                            + " is out of order (the next chunk starts at " + end + ")");
-                }
-                lastOffset = offset;
-                lastInner = e.innerOffset();
-                long inflatable = (end - offset) * MAX_INFLATE_RATIO;
-                if (size > inflatable || e.innerOffset() > inflatable - size) {
-                    throw bad(Reason.CHUNK_OUT_OF_RANGE, what(file) + ": chunk #" + k + " claims " + size
-                            + " bytes at inner offset " + e.innerOffset() + ", more than its " + (end - offset)
-                            + " compressed bytes can hold");
-                }
-                chunks[k] = new Chunk(at, size, offset, end, e.innerOffset(), chunkDigest(e, file, chunks.length, k));
-                expected += size;
-            }
-            if (expected != file.size) {
-                throw bad(Reason.BAD_CHUNKS, what(file) + ": chunks cover " + expected + " of " + file.size + " bytes");
-            }
-            file.chunks = chunks;
-        }
+    private static String quote(byte[] p, int from, int to) {
+        return GoStrings.quote(new String(p, from, to - from, StandardCharsets.UTF_8));
     }
 
-    private String chunkDigest(TocEntry e, Entry file, int chunkCount, int k) throws InvalidBlobException {
-        if (!e.chunkDigest().isEmpty()) {
-            if (!Digests.isSha256(e.chunkDigest())) {
-                throw bad(Reason.BAD_ENTRY, what(file) + ": chunk #" + k + " has a malformed chunkDigest "
-                        + e.chunkDigest());
-            }
-            return e.chunkDigest();
+    /** Reads a {@code sha256:<64 lower-case hex digits>} digest into {@link #digest}; false if it is not one. */
+    private boolean parseSha256(TocFields.Text text) {
+        char[] s = text.array();
+        int prefix = SHA256_PREFIX.length;
+        if (text.length() != prefix + 2 * DIGEST || !Arrays.equals(s, 0, prefix, SHA256_PREFIX, 0, prefix)) {
+            return false;
         }
-        if (chunkCount == 1 && !file.digest.isEmpty()) {
-            return file.digest;
+        int bad = 0;
+        for (int i = 0; i < DIGEST; i++) {
+            int hi = hexValue(s[prefix + 2 * i]);
+            int lo = hexValue(s[prefix + 2 * i + 1]);
+            bad |= hi | lo;
+            digest[i] = (byte) (hi << 4 | lo);
         }
-        throw bad(Reason.MISSING_DIGEST, what(file) + ": chunk #" + k
-                + " has no chunkDigest, so it cannot be verified");
+        return bad >= 0;
     }
 
-    /** Fixes directories' sorted child arrays, link counts and opaque flags. */
-    private void freeze() {
-        for (Entry e : byInode) {
-            if (e.type() != EntryType.DIR) {
-                e.numLink = 1;
-            }
-        }
-        hardlinks.keySet().forEach(name -> resolveHardlinkQuietly(name).numLink++);
-        for (Map.Entry<Entry, TreeMap<String, Entry>> d : dirs.entrySet()) {
-            Entry dir = d.getKey();
-            TreeMap<String, Entry> children = d.getValue();
-            dir.childNames = children.keySet().toArray(new String[0]);
-            dir.children = children.values().toArray(new Entry[0]);
-            int subdirs = 0;
-            for (Entry c : dir.children) {
-                if (c.type() == EntryType.DIR) {
-                    subdirs++;
-                }
-            }
-            dir.numLink = 2 + subdirs;
-            dir.opaque = children.containsKey(Landmarks.OPAQUE_MARKER);
-        }
+    /** The value of a lower-case hex digit, or a negative number. */
+    private static int hexValue(char c) {
+        return c < HEX_VALUES.length ? HEX_VALUES[c] : -1;
     }
 }

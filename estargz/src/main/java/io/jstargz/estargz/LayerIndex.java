@@ -3,6 +3,7 @@ package io.jstargz.estargz;
 import java.nio.file.FileSystemLoopException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -14,13 +15,19 @@ import java.util.function.BiConsumer;
 
 /**
  * Everything the TOC of one layer says, checked and indexed: the tree of {@link Entry entries} (implicit parent
- * directories created, hardlinks resolved), per-file chunk tables, the landmarks and the prefetch range. Immutable
- * and safe to share between threads; it holds no reference to the blob, so reading bytes is up to the caller (see
- * {@link ChunkDecoder}, or {@link LayerReader} for local blobs).
+ * directories created, hardlinks resolved), the {@link ChunkTable chunks} of every file and the spans that hold them,
+ * the landmarks and the prefetch range. Immutable and safe to share between threads; it holds no reference to the
+ * blob, so reading bytes is up to the caller (see {@link ChunkDecoder}, or {@link LayerReader} for local blobs).
+ *
+ * <p>It holds no object per entry: attributes are columns of primitive arrays ({@link Inodes}), names one byte table
+ * with each directory's names sorted ({@link Directories}), chunks and spans primitive arrays ({@link ChunkTable}).
+ * An {@link Entry} is a view made when asked for (an inode number and this index), so two lookups of one file give
+ * equal, not identical, entries.
  */
 public final class LayerIndex {
     /** Symlinks followed by {@link #resolve(String)} before it gives up, as Linux's {@code MAXSYMLINKS}. */
     public static final int MAX_SYMLINKS = 40;
+    private static final int ROOT = 1;
 
     /** What the layer says about prefetching. */
     public enum Landmark {
@@ -33,27 +40,37 @@ public final class LayerIndex {
     }
 
     private final IndexBuilder.Meta meta;
+    private final Inodes inodes;
+    private final Directories dirs;
+    private final ChunkTable chunks;
     private final Entry root;
-    private final Map<String, Entry> byPath;
-    private final Entry[] byInode;
     private final Landmark landmark;
     private final long prefetchEnd;
     private final ChunkDecoder decoder;
 
-    LayerIndex(IndexBuilder.Meta meta, Entry root, Map<String, Entry> byPath, Entry[] byInode) {
+    LayerIndex(IndexBuilder.Meta meta, Inodes inodes, Directories dirs, ChunkTable chunks) {
         this.meta = meta;
-        this.root = root;
-        this.byPath = Map.copyOf(byPath);
-        this.byInode = byInode;
+        this.inodes = inodes;
+        this.dirs = dirs;
+        this.chunks = chunks;
+        this.root = new Entry(this, ROOT);
         Entry prefetch = root.child(Landmarks.PREFETCH);
-        if (prefetch != null && prefetch.isRegular() && prefetch.chunks.length > 0) {
+        if (prefetch != null && prefetch.isRegular() && prefetch.chunkCount() > 0) {
             landmark = Landmark.PREFETCH;
-            prefetchEnd = prefetch.chunks[0].blobOffset();
+            prefetchEnd = chunks.spanStart(chunks.spanOf(prefetch.firstChunk()));
         } else {
             landmark = root.child(Landmarks.NO_PREFETCH) != null ? Landmark.NO_PREFETCH : Landmark.NONE;
             prefetchEnd = -1;
         }
-        this.decoder = new ChunkDecoder(meta.layer());
+        this.decoder = new ChunkDecoder(this);
+    }
+
+    Inodes inodes() {
+        return inodes;
+    }
+
+    Directories directories() {
+        return dirs;
     }
 
     /** The name given in {@link OpenOptions#layerName()}, used in every message about this layer. */
@@ -88,29 +105,56 @@ public final class LayerIndex {
         return root;
     }
 
+    /** Every chunk of the layer, numbered in blob order, and the spans that hold them. */
+    public ChunkTable chunks() {
+        return chunks;
+    }
+
     /**
      * The entry at a path ({@code "a/b"}, {@code "/a/b"} and {@code "./a/b"} are the same), without following
      * symlinks.
      */
     public Optional<Entry> lookup(String path) {
-        return Optional.ofNullable(byPath.get(GoPaths.cleanEntryName(path)));
+        String clean = GoPaths.cleanEntryName(path);
+        ByteBuf p = new ByteBuf(clean.length() * 3).utf8(clean);
+        int inode = ROOT;
+        byte[] b = p.array();
+        for (int start = 0; start < p.size(); ) {
+            int end = start;
+            while (end < p.size() && b[end] != '/') {
+                end++;
+            }
+            if (inodes.type(inode) != EntryType.DIR) {
+                return Optional.empty();
+            }
+            int link = dirs.find(inode, b, start, end - start);
+            if (link < 0) {
+                return Optional.empty();
+            }
+            inode = dirs.inodeOf(link);
+            start = end + 1;
+        }
+        return Optional.of(inode == ROOT ? root : new Entry(this, inode));
     }
 
     /** The entry with an inode number, or null. */
     public Entry entry(long inode) {
-        return inode >= 1 && inode <= byInode.length ? byInode[(int) (inode - 1)] : null;
+        if (inode == ROOT) {
+            return root;
+        }
+        return inode >= 1 && inode <= inodes.count() ? new Entry(this, (int) inode) : null;
     }
 
     /** Number of distinct entries (inodes), including the root and implicit directories. */
     public int entryCount() {
-        return byInode.length;
+        return inodes.count();
     }
 
     /** How many entries (inodes) of each type there are. */
     public Map<EntryType, Integer> countByType() {
         EnumMap<EntryType, Integer> counts = new EnumMap<>(EntryType.class);
-        for (Entry e : byInode) {
-            counts.merge(e.type(), 1, Integer::sum);
+        for (int i = 1; i <= inodes.count(); i++) {
+            counts.merge(inodes.type(i), 1, Integer::sum);
         }
         return Collections.unmodifiableMap(counts);
     }
@@ -131,23 +175,41 @@ public final class LayerIndex {
 
     /** Visits every path below the root, depth first, each directory's names sorted; hardlink names included. */
     public void walk(BiConsumer<String, Entry> visitor) {
-        walk(root, "", visitor);
+        // iterative: a hostile TOC can nest directories deeper than a thread's stack
+        ArrayDeque<Cursor> open = new ArrayDeque<>();
+        open.push(new Cursor(ROOT, ""));
+        while (!open.isEmpty()) {
+            Cursor c = open.peek();
+            if (c.next == c.end) {
+                open.pop();
+                continue;
+            }
+            int link = c.next++;
+            String path = c.prefix.isEmpty() ? dirs.name(link) : c.prefix + "/" + dirs.name(link);
+            int inode = dirs.inodeOf(link);
+            visitor.accept(path, entry(inode));
+            if (inodes.type(inode) == EntryType.DIR) {
+                open.push(new Cursor(inode, path));
+            }
+        }
     }
 
-    private static void walk(Entry dir, String prefix, BiConsumer<String, Entry> visitor) {
-        for (int i = 0; i < dir.childNames.length; i++) {
-            String path = prefix.isEmpty() ? dir.childNames[i] : prefix + "/" + dir.childNames[i];
-            Entry e = dir.children[i];
-            visitor.accept(path, e);
-            if (e.isDirectory()) {
-                walk(e, path, visitor);
-            }
+    /** A directory being walked: its path and its next link. */
+    private final class Cursor {
+        private final String prefix;
+        private final int end;
+        private int next;
+
+        Cursor(int dir, String prefix) {
+            this.prefix = prefix;
+            this.next = dirs.firstChild(dir);
+            this.end = next + dirs.childCount(dir);
         }
     }
 
     /** All paths below the root, in {@link #walk} order. */
     public List<String> paths() {
-        List<String> out = new ArrayList<>(byPath.size());
+        List<String> out = new ArrayList<>(inodes.count());
         walk((p, e) -> out.add(p));
         return out;
     }
@@ -158,21 +220,25 @@ public final class LayerIndex {
      * also has a real {@code <name>}. Sorted by name.
      */
     public List<DirEntry> overlayChildren(Entry dir) {
-        List<DirEntry> out = new ArrayList<>(dir.childNames.length);
+        int d = (int) dir.inode();
+        int first = dirs.firstChild(d);
+        int count = dirs.childCount(d);
+        List<DirEntry> out = new ArrayList<>(count);
         List<DirEntry> whiteouts = new ArrayList<>();
-        for (int i = 0; i < dir.childNames.length; i++) {
-            String name = dir.childNames[i];
-            if (dir == root && isLandmark(name)) {
+        for (int l = first; l < first + count; l++) {
+            String name = dirs.name(l);
+            if (d == ROOT && isLandmark(name)) {
                 continue;
             }
-            if (name.startsWith(Landmarks.WHITEOUT_PREFIX)) {
+            Entry e = new Entry(this, dirs.inodeOf(l));
+            if (dirs.nameStartsWith(l, Landmarks.WHITEOUT_PREFIX)) {
                 String hidden = name.substring(Landmarks.WHITEOUT_PREFIX.length());
-                if (!name.equals(Landmarks.OPAQUE_MARKER) && !hidden.isEmpty() && dir.child(hidden) == null) {
-                    whiteouts.add(new DirEntry(hidden, dir.children[i], true));
+                if (!name.equals(Landmarks.OPAQUE_MARKER) && !hidden.isEmpty() && dirs.find(d, hidden) < 0) {
+                    whiteouts.add(new DirEntry(hidden, e, true));
                 }
                 continue;
             }
-            out.add(new DirEntry(name, dir.children[i], false));
+            out.add(new DirEntry(name, e, false));
         }
         if (!whiteouts.isEmpty()) {
             out.addAll(whiteouts);
@@ -183,7 +249,7 @@ public final class LayerIndex {
 
     /** One name of {@link #overlayChildren}, or null if the overlay view has no such name. */
     public DirEntry overlayLookup(Entry dir, String name) {
-        if (dir == root && isLandmark(name) || name.startsWith(Landmarks.WHITEOUT_PREFIX)) {
+        if (dir.inode() == ROOT && isLandmark(name) || name.startsWith(Landmarks.WHITEOUT_PREFIX)) {
             return null;
         }
         Entry e = dir.child(name);

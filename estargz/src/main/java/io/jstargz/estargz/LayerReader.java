@@ -47,8 +47,8 @@ public final class LayerReader {
             return new byte[0];
         }
         byte[] out = new byte[(int) (end - offset)];
-        for (int i = file.chunkIndexAt(offset); i >= 0 && i < file.chunks.length; i++) {
-            Chunk c = file.chunks[i];
+        for (int i = file.chunkIndexAt(offset); i >= 0 && i < file.chunkCount(); i++) {
+            Chunk c = file.chunk(i);
             if (c.fileOffset() >= end) {
                 break;
             }

@@ -109,7 +109,7 @@ public final class LayerVerifier {
                 first = false;
                 GoStrings.appendJson(out, name);
                 out.append(':');
-                GoStrings.appendJson(out, e.xattrs.get(name));
+                GoStrings.appendJson(out, e.xattr(name));
             }
             out.append('}');
         }

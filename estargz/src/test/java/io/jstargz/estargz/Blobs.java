@@ -20,11 +20,18 @@ final class Blobs {
 
     /** The TOC entries of a blob, parsed with our parser. */
     static List<TocEntry> toc(byte[] blob) throws IOException {
-        TestData.CountingSource src = new TestData.CountingSource(blob);
-        LayerIndex index = EstargzReader.open(src, OpenOptions.defaults("blob"));
-        EstargzReader.Toc toc = EstargzReader.decodeToc(blob, (int) index.tocOffset(), (int) index.tocSize(),
-                OpenOptions.defaults("blob"));
-        return TocJsonParser.parse(toc.json(), "blob");
+        return TocJsonParser.parse(tocJson(blob), "blob");
+    }
+
+    /** The TOC JSON of a blob. */
+    static byte[] tocJson(byte[] blob) throws IOException {
+        LayerIndex index = EstargzReader.open(new TestData.CountingSource(blob), OpenOptions.defaults("blob"));
+        try (TocStream toc = TocStream.open(blob, (int) index.tocOffset(), (int) index.tocSize(),
+                OpenOptions.defaults("blob"))) {
+            byte[] json = toc.readAllBytes();
+            toc.finish();
+            return json;
+        }
     }
 
     /** TOC entries as JSON lines, with compressed offsets zeroed: what must equal between two writers. */
@@ -42,11 +49,8 @@ final class Blobs {
     /** The uncompressed stream without the TOC tar entry and end-of-archive blocks at its end. */
     static byte[] payloadTar(byte[] blob) throws IOException {
         byte[] all = gunzip(blob);
-        TestData.CountingSource src = new TestData.CountingSource(blob);
-        LayerIndex index = EstargzReader.open(src, OpenOptions.defaults("blob"));
-        EstargzReader.Toc toc = EstargzReader.decodeToc(blob, (int) index.tocOffset(), (int) index.tocSize(),
-                OpenOptions.defaults("blob"));
-        int tocEntry = 512 + ((toc.json().length + 511) & ~511) + 1024;
+        int json = tocJson(blob).length;
+        int tocEntry = 512 + ((json + 511) & ~511) + 1024;
         return java.util.Arrays.copyOf(all, all.length - tocEntry);
     }
 }

@@ -305,6 +305,29 @@ class HostileBlobTest {
     }
 
     @Test
+    void modesBeyond32BitsAndFilesNamedAfterTheirContents() throws Exception {
+        assertInvalid(Reason.BAD_ENTRY, "mode beyond 32 bits", withToc(e -> find(e, "dir/a.txt", "reg").mode = 1L << 40));
+        assertInvalid(Reason.BAD_TREE, "entries before it are inside \"x\", which is not a directory", withToc(e -> {
+            e.add(TocEntry.builder("x/y/", "dir"));
+            TocEntry.Builder file = TocEntry.builder("x", "symlink");
+            file.linkName = "dir";
+            e.add(file);
+        }));
+        assertInvalid(Reason.BAD_TREE, "which is a hardlink", withToc(e -> e.add(TocEntry.builder("dir/link/x",
+                "dir"))));
+    }
+
+    @Test
+    void aWrongDigestIsReportedEvenWhenTheJsonIsBroken() throws Exception {
+        byte[] broken = withTocJson("{\"version\": 1, \"entries\": [{\"name\": 7}]}".getBytes());
+        InvalidBlobException e = assertThrows(InvalidBlobException.class, () -> EstargzReader.open(
+                new TestData.CountingSource(broken), OpenOptions.defaults("hostile").withExpectedTocDigest(
+                        "sha256:0000000000000000000000000000000000000000000000000000000000000000")));
+        assertEquals(Reason.TOC_DIGEST_MISMATCH, e.reason(), e.getMessage());
+        assertInvalid(Reason.BAD_TOC_JSON, "\"name\" is not a string", broken);
+    }
+
+    @Test
     void symlinkLoopsEndWithAnErrorNotAHang() throws Exception {
         LayerIndex index = open(valid);
         assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {

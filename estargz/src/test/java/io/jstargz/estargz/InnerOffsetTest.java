@@ -69,6 +69,10 @@ class InnerOffsetTest {
         assertEquals(ownAt, cb.blobEnd());
         assertEquals(1024, cb.innerOffset());
         assertEquals(tocAt, index.lookup("c").orElseThrow().chunk(0).blobEnd());
+        ChunkTable t = index.chunks();
+        assertEquals(t.spanOf(ea.firstChunk()), t.spanOf(eb.firstChunk()));
+        assertEquals(2, t.spanChunkCount(t.spanOf(ea.firstChunk())), "a and b share one span");
+        assertEquals(2, t.spanCount());
 
         byte[] span = java.util.Arrays.copyOfRange(bytes, (int) packedAt, (int) ownAt);
         assertArrayEquals(a, index.decoder().decode(ea, ca, span));

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
@@ -43,9 +42,10 @@ class LayerIndexTest {
     void hardlinksShareTheTargetsInodeAndCountLinks() {
         Entry big = index.lookup("usr/lib/big.bin").orElseThrow();
         Entry link = index.lookup("/usr/lib/big-link.bin").orElseThrow();
-        assertSame(big, link);
+        assertEquals(big, link, "views of one inode are equal");
+        assertEquals(big.inode(), link.inode());
         assertEquals(2, big.numLink());
-        assertSame(big, index.entry(big.inode()));
+        assertEquals(big, index.entry(big.inode()));
         assertEquals("usr/lib/big.bin", link.path());
     }
 
@@ -54,7 +54,7 @@ class LayerIndexTest {
         assertEquals(1, index.root().inode());
         Set<Long> inodes = new HashSet<>();
         index.walk((path, e) -> {
-            assertSame(e, index.entry(e.inode()));
+            assertEquals(e, index.entry(e.inode()));
             inodes.add(e.inode());
         });
         assertEquals(index.entryCount() - 1, inodes.size(), "every inode but the root is reachable by a path");
@@ -83,6 +83,42 @@ class LayerIndexTest {
         assertArrayEquals(java.util.Arrays.copyOfRange(bigBin, 65000, 200_000), reader.read(big, 65000, 135_000));
         assertArrayEquals(java.util.Arrays.copyOfRange(bigBin, 299_990, 300_001), reader.read(big, 299_990, 100));
         assertEquals(0, reader.read(big, 300_001, 10).length);
+    }
+
+    @Test
+    void chunksAreNumberedInBlobOrderFileByFileAndSpanBySpan() {
+        ChunkTable t = index.chunks();
+        index.walk((path, e) -> {
+            for (int i = 0; i < e.chunkCount(); i++) {
+                int g = e.firstChunk() + i;
+                assertEquals(e.inode(), t.file(g), path);
+                assertEquals(e.chunk(i), t.chunk(g), path);
+                assertEquals(t.spanStart(t.spanOf(g)), e.chunk(i).blobOffset());
+            }
+        });
+        long bytes = 0;
+        for (int s = 0; s < t.spanCount(); s++) {
+            assertEquals(s, t.spanOf(t.spanFirstChunk(s)));
+            assertTrue(t.spanChunkCount(s) >= 1);
+            if (s + 1 < t.spanCount()) {
+                assertTrue(t.spanEnd(s) <= t.spanStart(s + 1), "the next span in the blob is the next number");
+            }
+            assertEquals(s, t.firstSpanAtOrAfter(t.spanStart(s)));
+            bytes += t.spanLength(s);
+        }
+        assertEquals(bytes, t.spanBytes());
+        Entry big = index.lookup("usr/lib/big.bin").orElseThrow();
+        int first = t.spanOf(big.firstChunk());
+        assertEquals(first + 4, t.spanOf(big.firstChunk() + 4), "big.bin's five chunks lie in five spans in a row");
+        assertEquals(big.size(), t.fileEnd(big.firstChunk() + 4));
+    }
+
+    @Test
+    void entriesKnowTheirParent() {
+        Entry big = index.lookup("usr/lib/big.bin").orElseThrow();
+        assertEquals(index.lookup("usr/lib").orElseThrow(), big.parent());
+        assertEquals(index.root(), index.lookup("usr").orElseThrow().parent());
+        assertNull(index.root().parent());
     }
 
     @Test

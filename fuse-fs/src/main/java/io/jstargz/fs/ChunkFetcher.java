@@ -1,7 +1,6 @@
 package io.jstargz.fs;
 
 import io.jstargz.cache.ChunkCache;
-import io.jstargz.estargz.Chunk;
 import io.jstargz.estargz.ChunkVerificationException;
 import io.jstargz.estargz.Entry;
 import io.jstargz.fs.binding.ReadTarget;
@@ -80,13 +79,13 @@ final class ChunkFetcher {
         if (offset >= end) {
             return 0;
         }
-        List<Chunk> chunks = file.chunks();
+        int count = file.chunkCount();
+        int fileBase = table.firstChunk(file);
         int first = file.chunkIndexAt(offset);
         int last = first;
-        while (last + 1 < chunks.size() && chunks.get(last + 1).fileOffset() < end) {
+        while (last + 1 < count && table.fileOffset(fileBase + last + 1) < end) {
             last++;
         }
-        int fileBase = table.firstChunk(file);
         int base = fileBase + first;
         int n = last - first + 1;
         byte[][] data = new byte[n][];
@@ -100,20 +99,20 @@ final class ChunkFetcher {
             }
         }
         for (int k = 0; k < n; k++) {
-            long start = table.chunk(base + k).fileOffset();
+            long start = table.fileOffset(base + k);
             // a read at a chunk's start that follows the previous chunk: the file is being read sequentially
             if (start >= offset && start < end && (base + k == fileBase || cached(base + k - 1))) {
-                readAhead(file, base + k, fileBase + chunks.size());
+                readAhead(file, base + k, fileBase + count);
             }
         }
         if (missing > 0) {
             fetchMissing(file, offset, fileBase, base, data);
         }
         for (int k = 0; k < n; k++) {
-            Chunk c = table.chunk(base + k);
-            long from = Math.max(offset, c.fileOffset());
-            long to = Math.min(end, c.fileEnd());
-            target.put((int) (from - offset), data[k], (int) (from - c.fileOffset()), (int) (to - from));
+            long chunkStart = table.fileOffset(base + k);
+            long from = Math.max(offset, chunkStart);
+            long to = Math.min(end, table.fileEnd(base + k));
+            target.put((int) (from - offset), data[k], (int) (from - chunkStart), (int) (to - from));
         }
         return (int) (end - offset);
     }
@@ -170,7 +169,7 @@ final class ChunkFetcher {
 
     /** Claims the neighbours of {@code file}, the spans after {@code last} (see the class comment). */
     private void claimNeighbours(Entry file, int last, List<Integer> owned, List<CompletableFuture<byte[][]>> claims) {
-        String dir = file.path().substring(0, file.path().lastIndexOf('/') + 1);
+        Entry dir = file.parent();
         long left = neighbourBytes;
         for (int s = last + 1; s < table.spanCount() && table.length(s) <= left && holdsSmallFilesOf(dir, s); s++) {
             CompletableFuture<byte[][]> claim = store.claimIfFree(s);
@@ -183,12 +182,11 @@ final class ChunkFetcher {
         }
     }
 
-    /** Whether every chunk of span {@code s} is a whole file directly in {@code dir} (a path ending in '/', or ""). */
-    private boolean holdsSmallFilesOf(String dir, int s) {
+    /** Whether every chunk of span {@code s} is a whole file directly in directory {@code dir}. */
+    private boolean holdsSmallFilesOf(Entry dir, int s) {
         for (int i = 0; i < table.chunksIn(s); i++) {
             Entry f = table.file(table.chunkOf(s, i));
-            String path = f.path();
-            if (f.chunkCount() > 1 || !path.startsWith(dir) || path.indexOf('/', dir.length()) >= 0) {
+            if (f.chunkCount() > 1 || !dir.equals(f.parent())) {
                 return false;
             }
         }
@@ -232,7 +230,7 @@ final class ChunkFetcher {
             }
         }
         if (!owned.isEmpty()) {
-            submit(file, table.chunk(g).fileEnd(), owned, claims, owned.size());
+            submit(file, table.fileEnd(g), owned, claims, owned.size());
         }
     }
 

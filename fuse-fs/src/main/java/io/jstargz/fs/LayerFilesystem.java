@@ -12,7 +12,6 @@ import io.jstargz.fs.binding.FsException;
 import io.jstargz.fs.binding.NodeAttributes;
 import io.jstargz.fs.binding.ReadTarget;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -199,7 +198,7 @@ public final class LayerFilesystem implements FilesystemOps {
         }
         long size = switch (e.type()) {
             case REG -> e.size();
-            case SYMLINK -> e.linkName().getBytes(StandardCharsets.UTF_8).length;
+            case SYMLINK -> e.linkNameLength();
             default -> 0;
         };
         return new NodeAttributes(e.inode(), e.unixMode(), Math.max(1, e.numLink()), e.uid(), e.gid(),

@@ -72,7 +72,7 @@ public final class LayerMount implements Closeable {
         this.index = index;
         this.options = options;
         String name = identity.name();
-        this.store = new SpanStore(SpanTable.of(index), index.decoder(), cache);
+        this.store = new SpanStore(new SpanTable(index), index.decoder(), cache);
         this.ranges = RangeReader.of(blob);
         this.fetchPool = new ThreadPoolExecutor(options.fetchThreads(), options.fetchThreads(),
                 POOL_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("jstargz-fetch"));

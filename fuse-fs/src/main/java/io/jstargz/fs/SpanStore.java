@@ -114,7 +114,7 @@ final class SpanStore {
         byte[][] out = new byte[n][];
         for (int i = 0; i < n; i++) {
             int g = table.chunkOf(s, i);
-            out[i] = decoder.decode(table.file(g), table.chunk(g), buf, off, len);
+            out[i] = decoder.decode(g, buf, off, len);
         }
         for (int i = 0; i < n; i++) {
             cache.put(table.key(table.chunkOf(s, i)), out[i]);
