@@ -9,8 +9,10 @@ import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
 import io.jstargz.fs.LayerProgress.Phase;
 import io.jstargz.fs.binding.FilesystemOps;
+import io.jstargz.fs.binding.InodeOps;
 import io.jstargz.fs.binding.MountHandle;
-import io.jstargz.fs.binding.TracingFilesystemOps;
+import io.jstargz.fs.binding.PathAddressedOps;
+import io.jstargz.fs.binding.TracingInodeOps;
 import io.jstargz.remote.RegistryBlobSource;
 import java.io.Closeable;
 import java.io.IOException;
@@ -131,9 +133,9 @@ public final class LayerMount implements Closeable {
         return index;
     }
 
-    /** The filesystem operations, without FUSE (tests, tools). */
+    /** The filesystem operations by path, without FUSE (tests, tools). */
     public FilesystemOps filesystem() {
-        return filesystem;
+        return new PathAddressedOps(filesystem);
     }
 
     /**
@@ -146,7 +148,7 @@ public final class LayerMount implements Closeable {
         if (closed || handle != null) {
             throw new IllegalStateException("layer " + identity.name() + " is " + (closed ? "closed" : "mounted"));
         }
-        FilesystemOps ops = options.debug() ? new TracingFilesystemOps(filesystem, identity.name()) : filesystem;
+        InodeOps ops = options.debug() ? new TracingInodeOps(filesystem, identity.name()) : filesystem;
         MountHandle h = options.binding().mount(mountPoint, ops, options.mountOptions(identity.fsName()));
         h.awaitMounted(options.mountTimeout());
         handle = h;

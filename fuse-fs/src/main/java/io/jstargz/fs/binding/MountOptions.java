@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param entryTimeout       how long the kernel caches name lookups
  * @param attrTimeout        how long the kernel caches attributes
  * @param negativeTimeout    how long the kernel caches "no such name"
- * @param maxRead            largest read request, in bytes
+ * @param maxRead            largest read request, in bytes (a binding may negotiate less)
  * @param readAheadKib       kernel readahead for the mount, in KiB (0 keeps the kernel's default)
  * @param multithreaded      serve requests on many threads
  * @param mountTimeout       how long {@link MountHandle#awaitMounted} waits for the kernel's INIT by default
@@ -23,9 +23,9 @@ public record MountOptions(String fsName, String subtype, boolean allowOther, bo
                            boolean kernelCache, Duration entryTimeout, Duration attrTimeout, Duration negativeTimeout,
                            int maxRead, int readAheadKib, boolean multithreaded, Duration mountTimeout) {
 
-    /** The largest read request libfuse 2 negotiates with the kernel (32 pages). */
-    public static final int MAX_READ = 128 * 1024;
-    /** Readahead for sequential reads of large files: 1 MiB, so several 128 KiB reads are in flight. */
+    /** The largest read request a binding may ask the kernel for: 1 MiB, the kernel's default page limit. */
+    public static final int MAX_READ = 1024 * 1024;
+    /** Readahead for sequential reads of large files: 1 MiB. */
     public static final int DEFAULT_READ_AHEAD_KIB = 1024;
     /** Cache timeouts for immutable layers. */
     public static final Duration LONG_TIMEOUT = Duration.ofHours(1);

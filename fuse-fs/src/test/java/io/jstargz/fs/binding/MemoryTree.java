@@ -1,27 +1,34 @@
 package io.jstargz.fs.binding;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /** A tiny fixed tree for binding tests: {@code /}, {@code /hello.txt}, {@code /dir/}, {@code /link -> hello.txt}. */
-final class MemoryTree implements FilesystemOps {
+final class MemoryTree implements InodeOps {
     static final byte[] HELLO = "hello from jstargz\n".getBytes(StandardCharsets.UTF_8);
+    private static final long HELLO_INODE = 2;
+    private static final long LINK_INODE = 4;
 
-    private final Map<String, NodeAttributes> nodes = new TreeMap<>();
+    private final Map<Long, NodeAttributes> nodes = Map.of(
+            ROOT, new NodeAttributes(ROOT, 0040755, 3, 0, 0, 0, 0, 0, 1_600_000_000L),
+            HELLO_INODE, new NodeAttributes(HELLO_INODE, 0100644, 1, 1000, 1000, 0, 0, HELLO.length, 1_600_000_001L),
+            3L, new NodeAttributes(3, 0041777, 2, 0, 0, 0, 0, 0, 1_600_000_002L),
+            LINK_INODE, new NodeAttributes(LINK_INODE, 0120777, 1, 0, 0, 0, 0, 9, 1_600_000_003L));
+    private final Map<String, Long> rootNames = Map.of("hello.txt", HELLO_INODE, "dir", 3L, "link", LINK_INODE);
 
-    MemoryTree() {
-        nodes.put("/", new NodeAttributes(1, 0040755, 3, 0, 0, 0, 0, 0, 1_600_000_000L));
-        nodes.put("/hello.txt", new NodeAttributes(2, 0100644, 1, 1000, 1000, 0, 0, HELLO.length, 1_600_000_001L));
-        nodes.put("/dir", new NodeAttributes(3, 0041777, 2, 0, 0, 0, 0, 0, 1_600_000_002L));
-        nodes.put("/link", new NodeAttributes(4, 0120777, 1, 0, 0, 0, 0, 9, 1_600_000_003L));
+    @Override
+    public NodeAttributes lookup(long parent, String name) throws FsException {
+        Long inode = parent == ROOT ? rootNames.get(name) : null;
+        if (inode == null) {
+            throw FsException.ENOENT;
+        }
+        return nodes.get(inode);
     }
 
     @Override
-    public NodeAttributes getattr(String path) throws FsException {
-        NodeAttributes a = nodes.get(path);
+    public NodeAttributes getattr(long inode) throws FsException {
+        NodeAttributes a = nodes.get(inode);
         if (a == null) {
             throw FsException.ENOENT;
         }
@@ -29,34 +36,31 @@ final class MemoryTree implements FilesystemOps {
     }
 
     @Override
-    public List<DirectoryEntry> readdir(String path) throws FsException {
-        if (!getattr(path).isDirectory()) {
-            throw new FsException(Errno.ENOTDIR, path);
+    public List<DirectoryEntry> readdir(long inode) throws FsException {
+        if (!getattr(inode).isDirectory()) {
+            throw new FsException(Errno.ENOTDIR, "inode " + inode);
         }
-        List<DirectoryEntry> out = new ArrayList<>();
-        String prefix = path.equals("/") ? "/" : path + "/";
-        nodes.forEach((p, a) -> {
-            if (p.startsWith(prefix) && p.length() > prefix.length() && p.indexOf('/', prefix.length()) < 0) {
-                out.add(new DirectoryEntry(p.substring(prefix.length()), a));
-            }
-        });
-        return out;
+        if (inode != ROOT) {
+            return List.of();
+        }
+        return rootNames.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> new DirectoryEntry(e.getKey(), nodes.get(e.getValue()))).toList();
     }
 
     @Override
-    public String readlink(String path) throws FsException {
-        if (!path.equals("/link")) {
-            throw new FsException(Errno.EINVAL, path);
+    public String readlink(long inode) throws FsException {
+        if (inode != LINK_INODE) {
+            throw new FsException(Errno.EINVAL, "inode " + inode);
         }
         return "hello.txt";
     }
 
     @Override
-    public long open(String path, int flags) throws FsException {
-        if (!path.equals("/hello.txt")) {
+    public long open(long inode, int flags) throws FsException {
+        if (inode != HELLO_INODE) {
             throw FsException.ENOENT;
         }
-        return 2;
+        return inode;
     }
 
     @Override
@@ -71,18 +75,18 @@ final class MemoryTree implements FilesystemOps {
     }
 
     @Override
-    public byte[] getxattr(String path, String name) throws FsException {
-        if (path.equals("/hello.txt") && name.equals("user.comment")) {
+    public byte[] getxattr(long inode, String name) throws FsException {
+        if (inode == HELLO_INODE && name.equals("user.comment")) {
             return "greeting".getBytes(StandardCharsets.UTF_8);
         }
-        getattr(path);
+        getattr(inode);
         throw FsException.ENODATA;
     }
 
     @Override
-    public List<String> listxattr(String path) throws FsException {
-        getattr(path);
-        return path.equals("/hello.txt") ? List.of("user.comment") : List.of();
+    public List<String> listxattr(long inode) throws FsException {
+        getattr(inode);
+        return inode == HELLO_INODE ? List.of("user.comment") : List.of();
     }
 
     @Override

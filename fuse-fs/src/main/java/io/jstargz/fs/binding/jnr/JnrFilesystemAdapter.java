@@ -10,7 +10,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -36,16 +35,16 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     private final FilesystemOps ops;
     private final String name;
-    private final CompletableFuture<Void> initialised = new CompletableFuture<>();
+    private volatile Runnable onInit = () -> { };
 
     JnrFilesystemAdapter(FilesystemOps ops, String name) {
         this.ops = ops;
         this.name = name;
     }
 
-    /** Completes when the kernel's INIT request has been handled: the mount then serves requests. */
-    CompletableFuture<Void> initialised() {
-        return initialised;
+    /** Runs {@code action} when the kernel's INIT request has been handled: the mount then serves requests. */
+    void onInit(Runnable action) {
+        onInit = action;
     }
 
     /** Runs libfuse's mount and request loop in the calling thread until the filesystem is unmounted. */
@@ -55,7 +54,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     @Override
     public Pointer init(Pointer conn) {
-        initialised.complete(null);
+        onInit.run();
         return null;
     }
 
