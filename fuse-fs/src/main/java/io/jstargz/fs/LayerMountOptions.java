@@ -1,8 +1,8 @@
 package io.jstargz.fs;
 
 import io.jstargz.fs.binding.FuseBinding;
+import io.jstargz.fs.binding.FuseBindings;
 import io.jstargz.fs.binding.MountOptions;
-import io.jstargz.fs.binding.jnr.JnrFuseBinding;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -25,7 +25,7 @@ import java.util.Objects;
  * @param backgroundGate       asked before each background request (a snapshotter holds them back while containers
  *                             start)
  * @param debug                log every filesystem operation with its latency
- * @param binding              the FUSE binding
+ * @param binding              the FUSE binding (default: {@link FuseBindings#byDefault()})
  */
 public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, boolean backgroundFetch,
                                 int backgroundWorkers, int fetchThreads, Duration readTimeout, Duration mountTimeout,
@@ -116,7 +116,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         public LayerMountOptions build() {
             return new LayerMountOptions(prefetch, prefetchSizeDefault, backgroundFetch, backgroundWorkers,
                     fetchThreads, readTimeout, mountTimeout, cacheTimeout, readAheadKib, expectedTocDigest,
-                    accessListener, backgroundGate, debug, binding == null ? new JnrFuseBinding() : binding);
+                    accessListener, backgroundGate, debug, binding == null ? FuseBindings.byDefault() : binding);
         }
     }
 

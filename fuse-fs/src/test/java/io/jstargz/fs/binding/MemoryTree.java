@@ -3,19 +3,39 @@ package io.jstargz.fs.binding;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** A tiny fixed tree for binding tests: {@code /}, {@code /hello.txt}, {@code /dir/}, {@code /link -> hello.txt}. */
+/**
+ * A tiny fixed tree for binding tests: {@code /}, {@code /hello.txt}, {@code /dir/}, {@code /link -> hello.txt} and
+ * {@code /big.bin} ({@link #BIG_SIZE} bytes of {@link #bigByte}). Remembers the largest read asked of it.
+ */
 final class MemoryTree implements InodeOps {
     static final byte[] HELLO = "hello from jstargz\n".getBytes(StandardCharsets.UTF_8);
+    static final int BIG_SIZE = 3 * 1024 * 1024 + 5;
     private static final long HELLO_INODE = 2;
     private static final long LINK_INODE = 4;
+    private static final long BIG_INODE = 5;
+
+    private final AtomicInteger largestRead = new AtomicInteger();
 
     private final Map<Long, NodeAttributes> nodes = Map.of(
             ROOT, new NodeAttributes(ROOT, 0040755, 3, 0, 0, 0, 0, 0, 1_600_000_000L),
             HELLO_INODE, new NodeAttributes(HELLO_INODE, 0100644, 1, 1000, 1000, 0, 0, HELLO.length, 1_600_000_001L),
             3L, new NodeAttributes(3, 0041777, 2, 0, 0, 0, 0, 0, 1_600_000_002L),
-            LINK_INODE, new NodeAttributes(LINK_INODE, 0120777, 1, 0, 0, 0, 0, 9, 1_600_000_003L));
-    private final Map<String, Long> rootNames = Map.of("hello.txt", HELLO_INODE, "dir", 3L, "link", LINK_INODE);
+            LINK_INODE, new NodeAttributes(LINK_INODE, 0120777, 1, 0, 0, 0, 0, 9, 1_600_000_003L),
+            BIG_INODE, new NodeAttributes(BIG_INODE, 0100444, 1, 0, 0, 0, 0, BIG_SIZE, 1_600_000_004L));
+    private final Map<String, Long> rootNames = Map.of("hello.txt", HELLO_INODE, "dir", 3L, "link", LINK_INODE,
+            "big.bin", BIG_INODE);
+
+    /** The byte at {@code offset} of {@code /big.bin}. */
+    static byte bigByte(long offset) {
+        return (byte) (offset * 31 + (offset >>> 16));
+    }
+
+    /** The largest read size asked of this tree so far. */
+    int largestRead() {
+        return largestRead.get();
+    }
 
     @Override
     public NodeAttributes lookup(long parent, String name) throws FsException {
@@ -57,7 +77,7 @@ final class MemoryTree implements InodeOps {
 
     @Override
     public long open(long inode, int flags) throws FsException {
-        if (inode != HELLO_INODE) {
+        if (inode != HELLO_INODE && inode != BIG_INODE) {
             throw FsException.ENOENT;
         }
         return inode;
@@ -65,8 +85,18 @@ final class MemoryTree implements InodeOps {
 
     @Override
     public int read(long handle, long offset, int size, ReadTarget target) {
-        int n = (int) Math.max(0, Math.min(size, HELLO.length - offset));
-        target.put(0, HELLO, (int) offset, n);
+        largestRead.accumulateAndGet(size, Math::max);
+        if (handle == HELLO_INODE) {
+            int n = (int) Math.max(0, Math.min(size, HELLO.length - offset));
+            target.put(0, HELLO, (int) offset, n);
+            return n;
+        }
+        int n = (int) Math.max(0, Math.min(size, BIG_SIZE - offset));
+        byte[] bytes = new byte[n];
+        for (int i = 0; i < n; i++) {
+            bytes[i] = bigByte(offset + i);
+        }
+        target.put(0, bytes, 0, n);
         return n;
     }
 

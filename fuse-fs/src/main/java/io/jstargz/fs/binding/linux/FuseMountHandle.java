@@ -54,20 +54,39 @@ public abstract class FuseMountHandle implements MountHandle {
         initialised.completeExceptionally(cause);
     }
 
-    /** Serving ended (unmounted, aborted, or never mounted): the mount is forgotten. Called once, last. */
+    /**
+     * Serving ended (unmounted, aborted, or never mounted): a mount left dead by an aborted connection is detached,
+     * and the mount is forgotten. Called once, last.
+     */
     protected final void served() {
         initialised.completeExceptionally(new IOException("mounting " + options.fsName() + " at " + mountPoint
                 + " failed: the FUSE server stopped before the kernel initialised the mount"));
+        detachIfDead();
         MountWatchdog.instance().forget(mountPoint, fsType);
         FuseMounts.ended(this);
         unmounted.complete(null);
+    }
+
+    private void detachIfDead() {
+        String dev = device;
+        try {
+            MountTable.Mount m = dev == null ? null : MountTable.at(mountPoint).orElse(null);
+            if (m != null && m.device().equals(dev)) {
+                log.warn("{}: the FUSE connection of {} ended while it was mounted; detaching it", options.fsName(),
+                        mountPoint);
+                Unmounter.detach(mountPoint);
+            }
+        } catch (IOException e) {
+            log.warn("{}: cannot detach {} after its FUSE connection ended: {}", options.fsName(), mountPoint,
+                    e.getMessage());
+        }
     }
 
     protected final MountOptions options() {
         return options;
     }
 
-    /** The mount's {@code major:minor}, known once {@link #awaitMounted} returned; else null. */
+    /** The mount's {@code major:minor}, known once {@link #learnDevice} found the mount; else null. */
     protected final String device() {
         return device;
     }
@@ -79,33 +98,45 @@ public abstract class FuseMountHandle implements MountHandle {
 
     @Override
     public void awaitMounted(Duration timeout) throws IOException {
+        IOException failure;
         try {
             initialised.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            String msg = options.fsName() + " was not mounted at " + mountPoint + " within " + timeout;
-            try {
-                unmount(CLOSE_TIMEOUT);
-            } catch (IOException undo) {
-                e.addSuppressed(undo);
+            learnDevice();
+            if (device == null) {
+                throw new IOException(options.fsName() + ": the kernel initialised the mount but " + mountPoint
+                        + " is not in the mount table");
             }
-            throw new IOException(msg, e);
+            return;
+        } catch (TimeoutException e) {
+            failure = new IOException(options.fsName() + " was not mounted at " + mountPoint + " within " + timeout,
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while mounting " + options.fsName() + " at " + mountPoint);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+            failure = cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
         }
-        afterMount();
+        try {
+            unmount(CLOSE_TIMEOUT);
+        } catch (IOException undo) {
+            failure.addSuppressed(undo);
+        }
+        throw failure;
     }
 
-    /** Learns the mount's device (to abort it later) and sets its readahead. */
-    private synchronized void afterMount() throws IOException {
+    /**
+     * Learns the mount's device (to abort it later) and sets its readahead, once the mount is in the mount table;
+     * does nothing before.
+     */
+    protected final synchronized void learnDevice() throws IOException {
         if (device != null) {
             return;
         }
-        MountTable.Mount m = MountTable.at(mountPoint).orElseThrow(() -> new IOException(options.fsName()
-                + ": the kernel initialised the mount but " + mountPoint + " is not in the mount table"));
+        MountTable.Mount m = MountTable.at(mountPoint).orElse(null);
+        if (m == null || !m.fsType().equals(fsType)) {
+            return;
+        }
         device = m.device();
         if (options.readAheadKib() > 0 && !Unmounter.setReadAheadKib(device, options.readAheadKib())) {
             log.debug("{}: cannot set readahead of {} to {} KiB", options.fsName(), device, options.readAheadKib());
@@ -132,16 +163,14 @@ public abstract class FuseMountHandle implements MountHandle {
             // a mount still in progress would appear after an unmount attempt; let it finish first
             initialised.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
-            if (awaitEnd(AFTER_ABORT.toNanos())) {
-                return; // it never mounted, and its server has ended
-            }
+            // it never served: whatever part of it exists is torn down below
         } catch (TimeoutException e) {
             throw new IOException("cannot unmount " + mountPoint + ": the mount did not come up within " + timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while unmounting " + mountPoint);
         }
-        afterMount();
+        learnDevice();
         Unmounter.Result result = Unmounter.unmount(mountPoint);
         log.debug("{}: unmount of {}: {}", options.fsName(), mountPoint, result);
         if (awaitEnd(Math.max(0, deadline - System.nanoTime()))) {
