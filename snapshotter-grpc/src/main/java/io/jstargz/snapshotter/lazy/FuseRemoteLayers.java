@@ -111,6 +111,11 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     }
 
     @Override
+    public String fuseBinding() {
+        return mountOptions.binding().name();
+    }
+
+    @Override
     public void prefetchNeighbours(LayerSource source, Map<String, String> labels) {
         if (verification.refusal(labels) != null || source.neighbours().isEmpty()) {
             return; // a layer that will not be mounted says nothing good about its neighbours

@@ -1,6 +1,7 @@
 package io.jstargz.snapshotter.lazy;
 
 import io.jstargz.fs.LayerMountOptions;
+import io.jstargz.fs.binding.FuseBindings;
 import io.jstargz.remote.RegistryConfig;
 import io.jstargz.snapshotter.config.Config;
 import java.nio.file.Path;
@@ -30,8 +31,14 @@ final class Settings {
         return b.build();
     }
 
+    /**
+     * The layer mount options of {@code config}.
+     *
+     * @throws IllegalStateException if the configured FUSE binding cannot run here (the message says why)
+     */
     static LayerMountOptions mountOptions(Config config) {
         return LayerMountOptions.builder()
+                .binding(FuseBindings.create(FuseBindings.Choice.of(config.fuse().binding())))
                 .prefetch(config.fetch().prefetch())
                 .backgroundFetch(config.fetch().backgroundFetch())
                 .mountTimeout(Duration.ofSeconds(config.fuse().mountTimeoutSeconds()))
