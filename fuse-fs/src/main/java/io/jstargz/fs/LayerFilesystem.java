@@ -14,6 +14,7 @@ import io.jstargz.fs.binding.NodeAttributes;
 import io.jstargz.fs.binding.ReadTarget;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -42,12 +43,16 @@ public final class LayerFilesystem implements InodeOps {
     private final AccessListener listener;
     private final AtomicLongArray opened;
     private final FilesystemStatistics statistics;
+    private final FileCopies copies;
 
-    LayerFilesystem(LayerIndex index, ChunkFetcher fetcher, FetchCounters counters, AccessListener listener) {
+    /** {@code copies}: local copies of whole files for passthrough, or null for none. */
+    LayerFilesystem(LayerIndex index, ChunkFetcher fetcher, FetchCounters counters, AccessListener listener,
+                    FileCopies copies) {
         this.index = index;
         this.fetcher = fetcher;
         this.counters = counters;
         this.listener = listener;
+        this.copies = copies;
         this.opened = new AtomicLongArray(index.entryCount() / 64 + 2);
         long bytes = 0;
         for (int ino = 1; ino <= index.entryCount(); ino++) {
@@ -144,6 +149,12 @@ public final class LayerFilesystem implements InodeOps {
     @Override
     public void release(long handle) {
         // handles are inode numbers: nothing to free
+    }
+
+    @Override
+    public Path backingFile(long inode) {
+        Entry e = index.entry(inode);
+        return copies == null || e == null || !e.isRegular() ? null : copies.ready(e);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.jstargz.fs;
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.estargz.BlobSource;
 import io.jstargz.estargz.ChunkVerificationException;
+import io.jstargz.estargz.Entry;
 import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.InvalidBlobException;
 import io.jstargz.estargz.LayerIndex;
@@ -57,6 +58,7 @@ public final class LayerMount implements Closeable {
     private final ThreadPoolExecutor fetchPool;
     private final ExecutorService taskPool;
     private final LayerFilesystem filesystem;
+    private final FileCopies copies;
     private final BackgroundFetcher background;
     private final CompletableFuture<Void> prefetchDone = new CompletableFuture<>();
     private final CompletableFuture<Void> backgroundDone = new CompletableFuture<>();
@@ -80,7 +82,9 @@ public final class LayerMount implements Closeable {
         this.taskPool = Executors.newCachedThreadPool(threads("jstargz-fill"));
         ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, ranges, fetchPool, options.readTimeout(), gate,
                 counters);
-        this.filesystem = new LayerFilesystem(index, fetcher, counters, options.accessListener());
+        this.copies = options.passthroughDir() == null ? null
+                : new FileCopies(options.passthroughDir(), identity.shortName(), fetcher, store, taskPool);
+        this.filesystem = new LayerFilesystem(index, fetcher, counters, options.accessListener(), copies);
         this.background = new BackgroundFetcher(name, store, ranges, gate, options.backgroundGate(), counters);
         counters.prefetch = options.prefetch() ? Phase.PENDING : Phase.DISABLED;
         counters.backgroundFetch = options.backgroundFetch() ? Phase.PENDING : Phase.DISABLED;
@@ -184,6 +188,19 @@ public final class LayerMount implements Closeable {
     private record Fetched(long offset, byte[] bytes) {
     }
 
+    /**
+     * The local copy of the regular file at {@code path} that opens pass through to (made now if it is not yet);
+     * fails if passthrough is off or some chunk of the file is not local. For tests and benchmarks.
+     */
+    public CompletableFuture<Path> passthroughCopy(String path) {
+        Entry e = index.lookup(path).orElse(null);
+        if (copies == null || e == null || !e.isRegular()) {
+            return CompletableFuture.failedFuture(new IOException("layer " + identity.name() + ": no local copy of \""
+                    + path + "\"" + (copies == null ? " (passthrough is off)" : " (not a regular file)")));
+        }
+        return copies.copy(e);
+    }
+
     /** Where the layer is mounted, or null before {@link #mount}. */
     public Path mountPoint() {
         MountHandle h = handle;
@@ -273,6 +290,9 @@ public final class LayerMount implements Closeable {
         }
         taskPool.shutdownNow();
         fetchPool.shutdownNow();
+        if (copies != null) {
+            copies.close();
+        }
         markStopped();
         try {
             blob.close();

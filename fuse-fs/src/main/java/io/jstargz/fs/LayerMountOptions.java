@@ -3,6 +3,7 @@ package io.jstargz.fs;
 import io.jstargz.fs.binding.FuseBinding;
 import io.jstargz.fs.binding.FuseBindings;
 import io.jstargz.fs.binding.MountOptions;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -26,12 +27,15 @@ import java.util.Objects;
  *                             start)
  * @param debug                log every filesystem operation with its latency
  * @param binding              the FUSE binding (default: {@link FuseBindings#byDefault()})
+ * @param passthroughDir       where whole local copies of fully fetched files are kept for FUSE passthrough (the
+ *                             kernel then reads them without asking the daemon, where the binding and the kernel
+ *                             can); null: no passthrough
  */
 public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, boolean backgroundFetch,
                                 int backgroundWorkers, int fetchThreads, Duration readTimeout, Duration mountTimeout,
                                 Duration cacheTimeout, int readAheadKib, String expectedTocDigest,
                                 AccessListener accessListener, BackgroundGate backgroundGate, boolean debug,
-                                FuseBinding binding) {
+                                FuseBinding binding, Path passthroughDir) {
 
     public LayerMountOptions {
         Objects.requireNonNull(readTimeout, "readTimeout");
@@ -75,6 +79,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         b.backgroundGate = backgroundGate;
         b.debug = debug;
         b.binding = binding;
+        b.passthroughDir = passthroughDir;
         return b;
     }
 
@@ -94,6 +99,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         private BackgroundGate backgroundGate = BackgroundGate.OPEN;
         private boolean debug;
         private FuseBinding binding;
+        private Path passthroughDir;
 
         private Builder() {
         }
@@ -112,17 +118,20 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         public Builder backgroundGate(BackgroundGate v) { backgroundGate = v; return this; }
         public Builder debug(boolean v) { debug = v; return this; }
         public Builder binding(FuseBinding v) { binding = v; return this; }
+        public Builder passthroughDir(Path v) { passthroughDir = v; return this; }
 
         public LayerMountOptions build() {
             return new LayerMountOptions(prefetch, prefetchSizeDefault, backgroundFetch, backgroundWorkers,
                     fetchThreads, readTimeout, mountTimeout, cacheTimeout, readAheadKib, expectedTocDigest,
-                    accessListener, backgroundGate, debug, binding == null ? FuseBindings.byDefault() : binding);
+                    accessListener, backgroundGate, debug, binding == null ? FuseBindings.byDefault() : binding,
+                    passthroughDir);
         }
     }
 
     /** The FUSE mount options for a layer named {@code fsName}. */
     MountOptions mountOptions(String fsName) {
         return MountOptions.forLayer(fsName).withMountTimeout(mountTimeout)
-                .withTimeouts(cacheTimeout, cacheTimeout, cacheTimeout).withReadAheadKib(readAheadKib);
+                .withTimeouts(cacheTimeout, cacheTimeout, cacheTimeout).withReadAheadKib(readAheadKib)
+                .withPassthrough(passthroughDir != null);
     }
 }

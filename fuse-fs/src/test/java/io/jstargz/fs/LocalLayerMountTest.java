@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -132,6 +133,37 @@ class LocalLayerMountTest {
             long requests = p.requests();
             ListingCheck.assertMatches(m.mountPoint(), m.filesystem(), ReferenceListing.of(DEFAULT));
             assertEquals(requests, m.progress().requests(), "every read is a cache hit");
+        }
+    }
+
+    @Test
+    void aFullyFetchedFileGetsALocalCopyForPassthroughThatGoesWithTheMount() throws Exception {
+        Path copies = tmp.resolve("copies");
+        LayerMountOptions options = LayerMountOptions.builder().passthroughDir(copies).build();
+        Path copy;
+        try (LayerMount m = mount(DEFAULT, options)) {
+            m.backgroundFetchDone().get(60, TimeUnit.SECONDS);
+            Path file = m.mountPoint().resolve("usr/lib/big.bin");
+            String expected = ListingCheck.sha256(file);
+            copy = m.passthroughCopy("usr/lib/big.bin").get(30, TimeUnit.SECONDS);
+            assertTrue(copy.startsWith(copies), copy.toString());
+            assertEquals(expected, ListingCheck.sha256(copy));
+            assertEquals(expected, ListingCheck.sha256(file), "read again, through the copy on the kernel binding");
+            assertEquals(copy, m.passthroughCopy("usr/lib/big-link.bin").get(30, TimeUnit.SECONDS),
+                    "hardlinks share one copy");
+        }
+        assertFalse(Files.exists(copy), "the copies go with the mount");
+    }
+
+    @Test
+    void aFileNotAllLocalGetsNoCopy() throws Exception {
+        LayerMountOptions off = LayerMountOptions.builder().prefetch(false).backgroundFetch(false)
+                .passthroughDir(tmp.resolve("copies")).build();
+        try (LayerMount m = mount(DEFAULT, off)) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> m.passthroughCopy("usr/lib/big.bin").get(30, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("not all local"), e.getCause().getMessage());
+            assertEquals(0, m.progress().requests(), "asking for a copy fetches nothing");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.jstargz.fs.binding;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -46,6 +47,13 @@ public interface InodeOps {
 
     /** Closes a handle from {@link #open}. */
     void release(long handle);
+
+    /**
+     * A local file holding exactly the content of the regular file {@code inode}, verified, which the kernel may read
+     * directly instead of asking for each read (FUSE passthrough); null while there is none. Must not block: a
+     * binding asks on every open.
+     */
+    Path backingFile(long inode);
 
     /** The value of extended attribute {@code name} of a node. */
     byte[] getxattr(long inode, String name) throws FsException;

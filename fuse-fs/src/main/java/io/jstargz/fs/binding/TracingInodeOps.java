@@ -1,5 +1,6 @@
 package io.jstargz.fs.binding;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,6 +83,13 @@ public final class TracingInodeOps implements InodeOps {
         long start = System.nanoTime();
         ops.release(handle);
         log.info("{}: release #{} in {} us", name, handle, (System.nanoTime() - start) / 1000);
+    }
+
+    @Override
+    public Path backingFile(long inode) {
+        Path p = ops.backingFile(inode);
+        log.info("{}: backingFile {} -> {}", name, inode, p);
+        return p;
     }
 
     @Override

@@ -114,6 +114,38 @@ class FuseBindingTest {
     }
 
     @Test
+    void aFileWithALocalCopyIsReadByTheKernelWithoutAskingTheFilesystem() throws Exception {
+        Path mp = Files.createDirectory(tmp.resolve("passthrough"));
+        MemoryTree tree = new MemoryTree(MemoryTree.writeBig(tmp.resolve("big-copy")));
+        MountOptions passthrough = MountOptions.forLayer("passthrough-tree").withPassthrough(true);
+        try (MountHandle h = BINDING.mount(mp, tree, passthrough)) {
+            h.awaitMounted(WAIT);
+            Path big = mp.resolve("big.bin");
+            try (InputStream first = Files.newInputStream(big); InputStream second = Files.newInputStream(big)) {
+                // two files open at once share the backing file
+                assertEquals(MemoryTree.bigByte(0), (byte) first.read());
+                second.skipNBytes(1000);
+                assertEquals(MemoryTree.bigByte(1000), (byte) second.read());
+            }
+            byte[] got = Files.readAllBytes(big);
+            assertEquals(MemoryTree.BIG_SIZE, got.length);
+            for (int i = 0; i < got.length; i++) {
+                if (got[i] != MemoryTree.bigByte(i)) {
+                    throw new AssertionError("byte " + i + " of big.bin is " + got[i]);
+                }
+            }
+            if (BINDING.name().equals("kernel")) {
+                assertEquals(0, tree.reads(), "the kernel read the copy itself (FUSE passthrough)");
+            } else {
+                assertTrue(tree.reads() > 0, "jnr-fuse (libfuse 2) cannot pass through: the filesystem serves reads");
+            }
+            int before = tree.reads();
+            assertArrayEquals(MemoryTree.HELLO, Files.readAllBytes(mp.resolve("hello.txt")));
+            assertTrue(tree.reads() > before, "a file without a copy is served by the filesystem");
+        }
+    }
+
+    @Test
     void abortedConnectionEndsTheMountAndLeavesNoDeadMount() throws Exception {
         Path mp = Files.createDirectory(tmp.resolve("aborted"));
         MountHandle h = BINDING.mount(mp, new MemoryTree(), MountOptions.forLayer("aborted-tree"));

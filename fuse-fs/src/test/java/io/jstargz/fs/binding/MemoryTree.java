@@ -1,13 +1,17 @@
 package io.jstargz.fs.binding;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A tiny fixed tree for binding tests: {@code /}, {@code /hello.txt}, {@code /dir/}, {@code /link -> hello.txt} and
- * {@code /big.bin} ({@link #BIG_SIZE} bytes of {@link #bigByte}). Remembers the largest read asked of it.
+ * {@code /big.bin} ({@link #BIG_SIZE} bytes of {@link #bigByte}), optionally with a local copy of big.bin to pass
+ * through. Counts the reads asked of it and remembers the largest.
  */
 final class MemoryTree implements InodeOps {
     static final byte[] HELLO = "hello from jstargz\n".getBytes(StandardCharsets.UTF_8);
@@ -17,6 +21,8 @@ final class MemoryTree implements InodeOps {
     private static final long BIG_INODE = 5;
 
     private final AtomicInteger largestRead = new AtomicInteger();
+    private final AtomicInteger reads = new AtomicInteger();
+    private final Path bigCopy;
 
     private final Map<Long, NodeAttributes> nodes = Map.of(
             ROOT, new NodeAttributes(ROOT, 0040755, 3, 0, 0, 0, 0, 0, 1_600_000_000L),
@@ -27,9 +33,32 @@ final class MemoryTree implements InodeOps {
     private final Map<String, Long> rootNames = Map.of("hello.txt", HELLO_INODE, "dir", 3L, "link", LINK_INODE,
             "big.bin", BIG_INODE);
 
+    MemoryTree() {
+        this(null);
+    }
+
+    /** A tree whose big.bin has a local copy at {@code bigCopy} (written here) for passthrough. */
+    MemoryTree(Path bigCopy) {
+        this.bigCopy = bigCopy;
+    }
+
+    /** Writes the content of big.bin to {@code file}. */
+    static Path writeBig(Path file) throws IOException {
+        byte[] b = new byte[BIG_SIZE];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = bigByte(i);
+        }
+        return Files.write(file, b);
+    }
+
     /** The byte at {@code offset} of {@code /big.bin}. */
     static byte bigByte(long offset) {
         return (byte) (offset * 31 + (offset >>> 16));
+    }
+
+    /** How many reads were asked of this tree so far. */
+    int reads() {
+        return reads.get();
     }
 
     /** The largest read size asked of this tree so far. */
@@ -85,6 +114,7 @@ final class MemoryTree implements InodeOps {
 
     @Override
     public int read(long handle, long offset, int size, ReadTarget target) {
+        reads.incrementAndGet();
         largestRead.accumulateAndGet(size, Math::max);
         if (handle == HELLO_INODE) {
             int n = (int) Math.max(0, Math.min(size, HELLO.length - offset));
@@ -102,6 +132,11 @@ final class MemoryTree implements InodeOps {
 
     @Override
     public void release(long handle) {
+    }
+
+    @Override
+    public Path backingFile(long inode) {
+        return inode == BIG_INODE ? bigCopy : null;
     }
 
     @Override

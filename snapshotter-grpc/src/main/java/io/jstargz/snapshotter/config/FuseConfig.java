@@ -7,12 +7,14 @@ import java.util.List;
  *
  * @param binding              {@code auto}, {@code kernel} or {@code jnr}: how layers are served through FUSE (auto:
  *                             the kernel binding on JDK 22+ as root, else jnr-fuse)
+ * @param passthrough          keep whole local copies of fully fetched files under {@code <root>/passthrough} and let
+ *                             the kernel read them directly (FUSE passthrough; kernel binding and Linux 6.9+ only)
  * @param mountTimeoutSeconds  how long Prepare waits for a layer to be opened and mounted before falling back to a
  *                             normal pull
  * @param cacheTimeoutSeconds  how long the kernel caches names and attributes (layers are immutable)
  * @param checkIntervalSeconds how long a successful registry connectivity check stays valid
  */
-public record FuseConfig(String binding, int mountTimeoutSeconds, int cacheTimeoutSeconds,
+public record FuseConfig(String binding, boolean passthrough, int mountTimeoutSeconds, int cacheTimeoutSeconds,
                          int checkIntervalSeconds) {
     public FuseConfig {
         ConfigChecks.require(binding != null && List.of("auto", "kernel", "jnr").contains(binding), "fuse.binding",
@@ -23,6 +25,6 @@ public record FuseConfig(String binding, int mountTimeoutSeconds, int cacheTimeo
     }
 
     static FuseConfig defaults() {
-        return new FuseConfig("auto", 30, 3600, 60);
+        return new FuseConfig("auto", true, 30, 3600, 60);
     }
 }

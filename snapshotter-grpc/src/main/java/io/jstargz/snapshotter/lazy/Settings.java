@@ -39,12 +39,18 @@ final class Settings {
     static LayerMountOptions mountOptions(Config config) {
         return LayerMountOptions.builder()
                 .binding(FuseBindings.create(FuseBindings.Choice.of(config.fuse().binding())))
+                .passthroughDir(config.fuse().passthrough() ? passthroughDir(config) : null)
                 .prefetch(config.fetch().prefetch())
                 .backgroundFetch(config.fetch().backgroundFetch())
                 .mountTimeout(Duration.ofSeconds(config.fuse().mountTimeoutSeconds()))
                 .cacheTimeout(Duration.ofSeconds(config.fuse().cacheTimeoutSeconds()))
                 .debug("trace".equals(config.logLevel()))
                 .build();
+    }
+
+    /** Where the layers' local copies for passthrough go: the daemon's own, emptied at start. */
+    static Path passthroughDir(Config config) {
+        return config.root().resolve("passthrough");
     }
 
     /** {@code base} with what the Prepare labels ask for this layer. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -17,6 +18,12 @@ final class FuseDevice implements AutoCloseable {
     private static final String PATH = "/dev/fuse";
     /** {@code _IOR(229, 0, uint32_t)}. */
     private static final long IOC_CLONE = 0x8004E500L;
+    /** {@code _IOW(229, 1, struct fuse_backing_map)}. */
+    private static final long IOC_BACKING_OPEN = 0x4010E501L;
+    /** {@code _IOW(229, 2, uint32_t)}. */
+    private static final long IOC_BACKING_CLOSE = 0x4004E502L;
+    /** {@code struct fuse_backing_map}: fd, flags, padding. */
+    private static final int BACKING_MAP_SIZE = 16;
 
     private final int fd;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -50,6 +57,44 @@ final class FuseDevice implements AutoCloseable {
             throw Libc.error("cloning the FUSE device", errno);
         }
         return new FuseChannel(clone, state);
+    }
+
+    /**
+     * Registers {@code file} as a backing file with the kernel (FUSE passthrough).
+     *
+     * @return its backing id, for the replies to opens that pass through to it
+     */
+    int openBacking(Path file) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.newCallState(arena);
+            int backing = Libc.open(state, arena.allocateFrom(file.toString()), Libc.O_RDONLY | Libc.O_CLOEXEC);
+            if (backing < 0) {
+                throw Libc.error("opening " + file, Libc.errno(state));
+            }
+            try {
+                MemorySegment map = arena.allocate(BACKING_MAP_SIZE, 8);
+                map.set(ValueLayout.JAVA_INT, 0, backing);
+                int id = Libc.ioctl(state, fd, IOC_BACKING_OPEN, map);
+                if (id < 0) {
+                    throw Libc.error("registering " + file + " as a FUSE backing file", Libc.errno(state));
+                }
+                return id;
+            } finally {
+                Libc.close(backing); // the kernel holds the file from now on
+            }
+        }
+    }
+
+    /** Unregisters a backing id; files opened with it keep their backing file until closed. */
+    void closeBacking(int id) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.newCallState(arena);
+            MemorySegment arg = arena.allocate(ValueLayout.JAVA_INT);
+            arg.set(ValueLayout.JAVA_INT, 0, id);
+            if (Libc.ioctl(state, fd, IOC_BACKING_CLOSE, arg) != 0) {
+                throw Libc.error("unregistering FUSE backing id " + id, Libc.errno(state));
+            }
+        }
     }
 
     private static int openDevice() throws IOException {

@@ -40,11 +40,11 @@ public final class KernelFuseBinding implements FuseBinding {
         KernelMountHandle handle = new KernelMountHandle(dir, ops, options, device, WORKERS);
         try {
             mount(device, dir, options);
-            handle.start();
         } catch (IOException | RuntimeException e) {
             handle.abandon(e instanceof IOException io ? io : new IOException(e.getMessage(), e));
             throw e;
         }
+        handle.start();
         return handle;
     }
 

@@ -31,18 +31,26 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         super(mountPoint, options);
         this.device = device;
         this.workers = workers;
-        this.dispatcher = new RequestDispatcher(ops, options, this);
+        this.dispatcher = new RequestDispatcher(ops, options, device, this);
     }
 
-    /** Starts the workers once mount(2) has attached the device. */
-    void start() throws IOException {
-        learnDevice();
+    /**
+     * Starts the workers once mount(2) has attached the device, and learns the mount's device number (so that a
+     * connection aborted before anyone awaited the mount still has its dead mount detached).
+     */
+    void start() {
         starting();
         running.set(workers);
         for (int i = 0; i < workers; i++) {
             Thread t = new Thread(this::work, "jstargz-fuse-" + options().fsName() + "-" + i);
             t.setDaemon(true);
             t.start();
+        }
+        try {
+            learnDevice();
+        } catch (IOException e) {
+            log.warn("{}: cannot read the mount table after mounting at {}: {}", options().fsName(), mountPoint(),
+                    e.getMessage());
         }
     }
 

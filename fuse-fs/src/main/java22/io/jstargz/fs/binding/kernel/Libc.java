@@ -17,6 +17,7 @@ import java.lang.invoke.VarHandle;
  * for all its calls instead of allocating per call.
  */
 final class Libc {
+    static final int O_RDONLY = 0;
     static final int O_RDWR = 2;
     static final int O_CLOEXEC = 02000000;
     static final long MS_RDONLY = 1;

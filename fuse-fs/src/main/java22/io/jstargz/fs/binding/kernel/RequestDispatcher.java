@@ -55,13 +55,17 @@ final class RequestDispatcher {
     private final MountOptions options;
     private final InitListener onInit;
     private final DirectoryListings listings = new DirectoryListings();
+    private final PassthroughFiles passthroughFiles;
     private final int openFlags;
     private final int dirOpenFlags;
+    /** Whether INIT granted passthrough (asked for when the options want it). */
+    private volatile boolean passthrough;
 
-    RequestDispatcher(InodeOps ops, MountOptions options, InitListener onInit) {
+    RequestDispatcher(InodeOps ops, MountOptions options, FuseDevice device, InitListener onInit) {
         this.ops = ops;
         this.options = options;
         this.onInit = onInit;
+        this.passthroughFiles = new PassthroughFiles(ops, device, options.fsName());
         this.openFlags = options.kernelCache() ? FOPEN_KEEP_CACHE : 0;
         this.dirOpenFlags = options.kernelCache() ? FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR : 0;
     }
@@ -79,11 +83,13 @@ final class RequestDispatcher {
                 case FORGET, BATCH_FORGET, INTERRUPT -> { }
                 case GETATTR -> attributes(unique, ops.getattr(node), reply);
                 case READLINK -> bytes(unique, ops.readlink(node).getBytes(StandardCharsets.UTF_8), reply);
-                case OPEN -> opened(unique, ops.open(node, in.get(ValueLayout.JAVA_INT, ARG + OPEN_IN_FLAGS)),
-                        openFlags, reply);
+                case OPEN -> open(unique, node, in.get(ValueLayout.JAVA_INT, ARG + OPEN_IN_FLAGS), reply);
                 case READ -> read(unique, in, reply);
                 case RELEASE -> {
                     ops.release(in.get(ValueLayout.JAVA_LONG, ARG + RELEASE_FH));
+                    if (passthrough) {
+                        passthroughFiles.released(node);
+                    }
                     reply.ok(unique);
                 }
                 case OPENDIR -> opendir(unique, node, reply);
@@ -130,8 +136,13 @@ final class RequestDispatcher {
             offered |= Integer.toUnsignedLong(in.get(ValueLayout.JAVA_INT, ARG + INIT_IN_FLAGS2)) << 32;
         }
         long wanted = ASYNC_READ | DO_READDIRPLUS | READDIRPLUS_AUTO | ASYNC_DIO | PARALLEL_DIROPS | MAX_PAGES
-                | CACHE_SYMLINKS | INIT_EXT;
+                | CACHE_SYMLINKS | INIT_EXT | (options.passthrough() ? PASSTHROUGH : 0);
         long granted = offered & wanted;
+        passthrough = (granted & PASSTHROUGH) != 0;
+        if (options.passthrough() && !passthrough) {
+            log.warn("{}: the kernel does not offer FUSE passthrough (it needs CONFIG_FUSE_PASSTHROUGH, Linux 6.9+);"
+                    + " the daemon serves every read", options.fsName());
+        }
         MemorySegment out = reply.start(unique, INIT_OUT_SIZE);
         out.asSlice(OUT_HEADER_SIZE, INIT_OUT_SIZE).fill((byte) 0);
         int o = OUT_HEADER_SIZE;
@@ -145,7 +156,8 @@ final class RequestDispatcher {
         out.set(ValueLayout.JAVA_INT, o + INIT_OUT_TIME_GRAN, 1);
         out.set(ValueLayout.JAVA_SHORT, o + INIT_OUT_MAX_PAGES, (short) (options.maxRead() / PAGE_SIZE));
         out.set(ValueLayout.JAVA_INT, o + INIT_OUT_FLAGS2, (int) (granted >>> 32));
-        out.set(ValueLayout.JAVA_INT, o + INIT_OUT_MAX_STACK_DEPTH, 0);
+        // passthrough stacks this filesystem on the backing files' one: one level, so overlayfs still fits above
+        out.set(ValueLayout.JAVA_INT, o + INIT_OUT_MAX_STACK_DEPTH, passthrough ? 1 : 0);
         reply.send(INIT_OUT_SIZE);
         onInit.initialised(new Negotiated(Math.min(minor, MINOR_VERSION), granted));
     }
@@ -180,11 +192,18 @@ final class RequestDispatcher {
         reply.send(ATTR_OUT_SIZE);
     }
 
-    private void opened(long unique, long handle, int flags, ReplyWriter reply) throws IOException {
+    /** A file passed through gets no other open flag: the kernel refuses KEEP_CACHE with it. */
+    private void open(long unique, long node, int flags, ReplyWriter reply) throws IOException, FsException {
+        long handle = ops.open(node, flags);
+        int backingId = passthrough ? passthroughFiles.opened(node) : 0;
+        opened(unique, handle, backingId > 0 ? FOPEN_PASSTHROUGH : openFlags, backingId, reply);
+    }
+
+    private void opened(long unique, long handle, int flags, int backingId, ReplyWriter reply) throws IOException {
         MemorySegment out = reply.start(unique, OPEN_OUT_SIZE);
         out.set(ValueLayout.JAVA_LONG, OUT_HEADER_SIZE + OPEN_OUT_FH, handle);
         out.set(ValueLayout.JAVA_INT, OUT_HEADER_SIZE + OPEN_OUT_FLAGS, flags);
-        out.set(ValueLayout.JAVA_INT, OUT_HEADER_SIZE + OPEN_OUT_BACKING_ID, 0);
+        out.set(ValueLayout.JAVA_INT, OUT_HEADER_SIZE + OPEN_OUT_BACKING_ID, backingId);
         reply.send(OPEN_OUT_SIZE);
     }
 
@@ -200,7 +219,7 @@ final class RequestDispatcher {
     private void opendir(long unique, long node, ReplyWriter reply) throws IOException, FsException {
         NodeAttributes self = ops.getattr(node);
         List<DirectoryEntry> entries = ops.readdir(node);
-        opened(unique, listings.open(new DirectoryListings.Listing(self, entries)), dirOpenFlags, reply);
+        opened(unique, listings.open(new DirectoryListings.Listing(self, entries)), dirOpenFlags, 0, reply);
     }
 
     /**
