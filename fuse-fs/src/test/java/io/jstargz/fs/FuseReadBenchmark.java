@@ -113,6 +113,9 @@ public final class FuseReadBenchmark {
                 cold();
                 warm();
                 pageCached();
+                if (b.name().equals("kernel")) {
+                    passthrough();
+                }
             }
             client.close();
         }
@@ -206,15 +209,50 @@ public final class FuseReadBenchmark {
         deleteTree(cacheDir);
     }
 
+    /**
+     * Chunks in the disk cache and a local copy of the file, which the kernel reads directly (FUSE passthrough):
+     * every run on a fresh mount (a new copy) and the page cache of the copy dropped, random reads with O_DIRECT.
+     */
+    private void passthrough() throws Exception {
+        Path cacheDir = dir.resolve("warm-cache");
+        deleteTree(cacheDir);
+        try (ChunkCache cache = openCache(cacheDir); LayerMount m = mount(cache, null)) {
+            readAll(m.mountPoint().resolve("big.bin"));
+        }
+        List<String> cells = new ArrayList<>();
+        long bytes = 0;
+        long requests = 0;
+        for (int k = 0; k < 4; k++) {
+            try (ChunkCache cache = openCache(cacheDir); LayerMount m = mount(cache, dir.resolve("copies"))) {
+                Path copy = m.passthroughCopy("big.bin").get(10, TimeUnit.MINUTES);
+                // drop the copy's pages from the page cache: reads come from the disk, as from the chunk cache's
+                exec(List.of("dd", "of=" + copy, "oflag=nocache", "conv=notrunc,fdatasync", "count=0",
+                        "status=none"));
+                cells.add(measure(k, m.mountPoint().resolve("big.bin"), List.of(), false));
+                bytes += m.progress().onDemandBytes();
+                requests += m.progress().requests();
+            }
+        }
+        print("jstargz " + binding.name() + ", warm, passthrough (local copy)", cells, bytes, requests);
+        deleteTree(cacheDir);
+    }
+
     private ChunkCache openCache(Path cacheDir) throws IOException {
         return ChunkCache.open(new ChunkCacheConfig(cacheDir, memoryBytes, ChunkCacheConfig.DEFAULT_DISK_BYTES,
                 ChunkCacheConfig.DEFAULT_SHARD_WIDTH));
     }
 
-    /** A fresh mount of the layer from the registry, without prefetch or background fetch; its directory goes at close. */
     private LayerMount mount(ChunkCache cache) throws IOException {
+        return mount(cache, null);
+    }
+
+    /**
+     * A fresh mount of the layer from the registry, without prefetch or background fetch, with local copies for
+     * passthrough under {@code copies} unless it is null.
+     */
+    private LayerMount mount(ChunkCache cache, Path copies) throws IOException {
         LayerMountOptions options = LayerMountOptions.builder().prefetch(false).backgroundFetch(false)
-                .binding(binding).build();
+                .binding(binding).passthroughDir(copies).build();
         LayerMount m = LayerMount.open(new LayerIdentity(repo.toString(), blob.digest().toString()),
                 client.openBlob(repo, blob.digest(), blob.size()), cache, options);
         Path mp = Files.createDirectories(dir.resolve("mnt"));
