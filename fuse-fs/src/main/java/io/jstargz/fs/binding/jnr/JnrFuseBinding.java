@@ -22,7 +22,7 @@ import java.util.List;
  */
 public final class JnrFuseBinding implements FuseBinding {
     /** The largest read request libfuse 2 negotiates with the kernel (32 pages). */
-    public static final int LIBFUSE2_MAX_READ = 128 * 1024;
+    private static final int LIBFUSE2_MAX_READ = 128 * 1024;
 
     @Override
     public String name() {

@@ -86,11 +86,6 @@ public abstract class FuseMountHandle implements MountHandle {
         return options;
     }
 
-    /** The mount's {@code major:minor}, known once {@link #learnDevice} found the mount; else null. */
-    protected final String device() {
-        return device;
-    }
-
     @Override
     public Path mountPoint() {
         return mountPoint;

@@ -66,13 +66,10 @@ final class FuseProtocol {
     static final int FOPEN_CACHE_DIR = 1 << 3;
     static final int FOPEN_PASSTHROUGH = 1 << 7;
 
-    /** Node id of the root. */
-    static final long ROOT_ID = 1;
     /** The kernel reads the device with at least this much room. */
     static final int MIN_READ_BUFFER = 8192;
 
     // struct fuse_in_header
-    static final int IN_LEN = 0;
     static final int IN_OPCODE = 4;
     static final int IN_UNIQUE = 8;
     static final int IN_NODEID = 16;

@@ -30,7 +30,7 @@ final class RequestDispatcher {
     private static final int BLOCK_SIZE = 4096;
     private static final int PAGE_SIZE = 4096;
     /** Writes never reach a read-only mount; the kernel's minimum keeps the request buffers small. */
-    static final int MAX_WRITE = 4096;
+    private static final int MAX_WRITE = 4096;
     /** Readahead and async reads in flight per mount (the kernel's default is 12). */
     private static final int MAX_BACKGROUND = 64;
     private static final int W_OK = 2;
@@ -343,11 +343,11 @@ final class RequestDispatcher {
     }
 
     /** The kernel's {@code new_encode_dev}: how {@code fuse_attr.rdev} carries a device number. */
-    static int encodeDevice(long major, long minor) {
+    private static int encodeDevice(long major, long minor) {
         return (int) ((minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xffL) << 12));
     }
 
-    static int errno(Errno e) {
+    private static int errno(Errno e) {
         return switch (e) {
             case ENOENT -> Libc.ENOENT;
             case ENOTDIR -> Libc.ENOTDIR;
