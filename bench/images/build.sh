@@ -7,6 +7,8 @@
 #   build.sh base LAYOUT WORK      tag base: debootstrap --variant=minbase of this host's release (one layer)
 #   build.sh python LAYOUT WORK    tag python: base + python3 + /app (three layers); needs tag base
 #   build.sh jdk LAYOUT WORK       tag jdk: base + default-jdk-headless + /app (three layers); needs tag base
+#   build.sh app LAYOUT WORK       tag app: base + python3 and python3-yaml + /app (three layers); needs tag base.
+#                                  Its second layer is another blob than python's, holding mostly the same files.
 #
 # File modification times are kept as installed: Python checks its .pyc caches against them, so images with
 # flattened mtimes would recompile modules at run time. BENCH_MIRROR overrides the Debian mirror.
@@ -126,6 +128,7 @@ build_app() {
   mkdir -p "$r/app"
   case "$tag" in
     python) printf 'import json, sqlite3\nprint(1)\n' > "$r/app/main.py" ;;
+    app) printf 'import json, sqlite3, yaml\nprint(1)\n' > "$r/app/main.py" ;;
     jdk) cat > "$r/app/Hello.java" <<'EOF'
 public class Hello {
     public static void main(String[] args) {
@@ -144,6 +147,7 @@ case "$what" in
   base) build_base ;;
   python) build_app python python3 ;;
   jdk) build_app jdk default-jdk-headless ;;
-  *) echo "build.sh: unknown image $what (busybox, base, python, jdk)" >&2; exit 2 ;;
+  app) build_app app python3 python3-yaml ;;
+  *) echo "build.sh: unknown image $what (busybox, base, python, jdk, app)" >&2; exit 2 ;;
 esac
 umoci gc --layout "$layout"

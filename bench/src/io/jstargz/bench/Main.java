@@ -45,7 +45,7 @@ public final class Main {
             Images images = new Images(repo, cache, storage, sandbox);
             List<Mode> modes = modes(o, daemons, images, cache);
             List<String> sizes = new ArrayList<>();
-            for (BenchImage image : o.images()) {
+            for (BenchImage image : o.images().stream().flatMap(i -> i.pulled().stream()).distinct().toList()) {
                 for (Mode mode : modes) {
                     Variant v = mode.variant(o.imagesBy());
                     images.ensure(image, v);

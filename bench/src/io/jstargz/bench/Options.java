@@ -27,7 +27,8 @@ record Options(List<BenchImage> images, List<Mode> modes, List<Net> nets, int ru
                boolean prepareOnly) {
     static final String USAGE = """
             usage: bench/run [options]
-              --images LIST        busybox,python,jdk (default: all)
+              --images LIST        busybox,python,jdk,app,python+app (default: all; python+app: app measured on a
+                                   node that has just run python)
               --modes LIST         legacy,lazy-noopt,lazy-opt,ref-lazy-noopt,ref-lazy-opt
                                    (default: every mode whose parts are built)
               --nets LIST          loopback,20ms-200mbit (default: both)

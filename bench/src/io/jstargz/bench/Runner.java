@@ -1,9 +1,11 @@
 package io.jstargz.bench;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.time.LocalTime;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -52,36 +54,33 @@ final class Runner {
 
     Result run(BenchImage image, Net net, Mode mode, int index) throws IOException, InterruptedException {
         Variant variant = mode.variant(imagesBy);
-        sandbox.coldStart(mode.snapshotter, images.stored(image, variant).files());
-        ContainerdService c = sandbox.containerd();
-        String ref = sandbox.host(net) + "/" + Images.repository(image) + ":" + variant.tag;
+        List<Path> registryFiles = new ArrayList<>();
+        for (BenchImage pulled : image.pulled()) {
+            registryFiles.addAll(images.stored(pulled, variant).files());
+        }
+        sandbox.coldStart(mode.snapshotter, registryFiles);
+        LinkProxy link = sandbox.link(net);
+        if (image.before != null) {
+            // the node has run another image, and fetched all of it, before the measured one arrives
+            pullAndRun(image.before, net, mode, variant, "before-" + index);
+            link.activity().awaitQuiet(quiet, settleMax);
+        }
+        Daemons.Running daemon = sandbox.snapshotter();
+        JstargzProbe probe = daemon == null ? null : daemon.probe();
+        Map<String, Double> metrics0 = probe == null || image.before == null ? Map.of() : probe.metrics();
         Registry registry = sandbox.registry();
         Registry.Counters reg0 = registry.counters();
-        LinkProxy link = sandbox.link(net);
         LinkProxy.Counters link0 = link.counters();
 
         LocalTime wallAtStart = LocalTime.now();
         long t0 = System.nanoTime();
-        Cmd.Result pull = mode.lazy()
-                ? c.ctrRemote("image", "rpull", "--hosts-dir", c.hostsDir(), "--snapshotter", mode.snapshotter.name,
-                        ref)
-                : c.ctr("image", "pull", "--hosts-dir", c.hostsDir(), ref);
-        List<String> run = new ArrayList<>(List.of("run", "--snapshotter", mode.snapshotter.name, ref,
-                "bench-" + index));
-        run.addAll(image.workload);
-        Cmd.Result workload = c.ctr(run.toArray(String[]::new));
+        Timed timed = pullAndRun(image.measured(), net, mode, variant, "bench-" + index);
         long tEnd = System.nanoTime();
-        if (!workload.output().strip().equals(image.expectedOutput)) {
-            throw new IOException(image.id + " on " + mode.id + ": the workload printed \"" + workload.output().strip()
-                    + "\", expected \"" + image.expectedOutput + "\"");
-        }
         Registry.Counters atEnd = registry.counters().minus(reg0);
         long wireAtEnd = link.counters().minus(link0).bytesToClient();
-        Daemons.Running daemon = sandbox.snapshotter();
         Service.Memory memEnd = daemon == null ? Service.Memory.NONE : daemon.service().memory();
-        JstargzProbe probe = daemon == null ? null : daemon.probe();
         JstargzProbe.Status statusAtEnd = probe == null ? null : probe.status();
-        Map<String, Double> metricsAtEnd = probe == null ? null : probe.metrics();
+        Map<String, Double> metricsAtEnd = probe == null ? null : since(probe.metrics(), metrics0);
 
         boolean settled = !mode.lazy() || link.activity().awaitQuiet(quiet, settleMax);
         Registry.Counters atSettle = registry.counters().minus(reg0);
@@ -89,13 +88,47 @@ final class Runner {
         double settleSeconds = Math.max(0, (link.activity().lastNanos() - t0) / 1e9);
         Service.Memory memSettled = daemon == null ? Service.Memory.NONE : daemon.service().memory();
         Internals internals = probe == null ? null : new Internals(statusAtEnd, probe.status(), metricsAtEnd,
-                probe.metrics(), probe.mounts().stream().map(m -> new MountTiming(m.layer(),
-                        Duration.between(wallAtStart, m.at()).toMillis(), m.index(), m.indexMs(), m.mountMs()))
+                since(probe.metrics(), metrics0), probe.mounts().stream().filter(m -> !m.at().isBefore(wallAtStart))
+                .map(m -> new MountTiming(m.layer(), Duration.between(wallAtStart, m.at()).toMillis(), m.index(),
+                        m.indexMs(), m.mountMs()))
                 .toList());
         return new Result(image.id, net.id, mode.id, variant.tag, index,
-                pull.seconds(), workload.seconds(), (tEnd - t0) / 1e9,
+                timed.pullSeconds(), timed.runSeconds(), (tEnd - t0) / 1e9,
                 wireAtEnd, atEnd.requests(), atEnd.bytes(),
                 settled, mode.lazy() ? settleSeconds : (tEnd - t0) / 1e9, wireSettled, atSettle.requests(),
                 atSettle.bytes(), memEnd.rssKiB(), memSettled.rssKiB(), memSettled.hwmKiB(), internals);
+    }
+
+    private record Timed(double pullSeconds, double runSeconds) {
+    }
+
+    /** Counters ({@code *_total}) as increments over {@code base}; other samples as they are. */
+    private static Map<String, Double> since(Map<String, Double> now, Map<String, Double> base) {
+        Map<String, Double> out = new LinkedHashMap<>(now);
+        base.forEach((k, v) -> {
+            if (k.contains("_total")) {
+                out.computeIfPresent(k, (key, n) -> n - v);
+            }
+        });
+        return out;
+    }
+
+    /** Pulls {@code image} (lazily in lazy modes) and runs its workload to its exit, checking what it printed. */
+    private Timed pullAndRun(BenchImage image, Net net, Mode mode, Variant variant, String container)
+            throws IOException, InterruptedException {
+        ContainerdService c = sandbox.containerd();
+        String ref = sandbox.host(net) + "/" + Images.repository(image) + ":" + variant.tag;
+        Cmd.Result pull = mode.lazy()
+                ? c.ctrRemote("image", "rpull", "--hosts-dir", c.hostsDir(), "--snapshotter", mode.snapshotter.name,
+                        ref)
+                : c.ctr("image", "pull", "--hosts-dir", c.hostsDir(), ref);
+        List<String> run = new ArrayList<>(List.of("run", "--snapshotter", mode.snapshotter.name, ref, container));
+        run.addAll(image.workload);
+        Cmd.Result workload = c.ctr(run.toArray(String[]::new));
+        if (!workload.output().strip().equals(image.expectedOutput)) {
+            throw new IOException(image.id + " on " + mode.id + ": the workload printed \"" + workload.output().strip()
+                    + "\", expected \"" + image.expectedOutput + "\"");
+        }
+        return new Timed(pull.seconds(), workload.seconds());
     }
 }

@@ -28,6 +28,16 @@ import org.slf4j.LoggerFactory;
  * one batch) → verified → cached → copied into the reader's buffer. A file read sequentially has its next chunks
  * fetched ahead. Fetches run on {@code executor}; the reading thread waits for them at most {@code timeout}, so a
  * FUSE thread never blocks forever.
+ *
+ * <p>A miss at the end of a small file also brings the file's <em>neighbours</em>: the spans that follow it in the
+ * blob, small files of the same directory, up to {@code neighbourBytes} in all, in the same request. A converted layer
+ * stores a directory's files one after the other, and programs read them together (an import reads a package's
+ * modules one after the other), so where each request costs a round trip, a few KiB more per request save whole
+ * requests. Only a file no larger than the budget (compressed) brings neighbours, and the walk stops at the first
+ * span that is cached or being fetched (what follows is likely local too), in another directory, part of a file split
+ * into several chunks, or larger than what is left of the budget: a program that reads one big library rarely reads
+ * the next one, and bytes fetched for nothing count against the link too. Neighbours are verified and cached like
+ * every span; the reader does not wait for their decoding.
  */
 final class ChunkFetcher {
     private static final Logger log = LoggerFactory.getLogger(ChunkFetcher.class);
@@ -41,11 +51,12 @@ final class ChunkFetcher {
     private final RangeReader blob;
     private final Executor executor;
     private final long timeoutNanos;
+    private final long neighbourBytes;
     private final DemandGate gate;
     private final FetchCounters counters;
 
     ChunkFetcher(String layer, SpanStore store, ChunkCache cache, RangeReader blob, Executor executor,
-                 Duration timeout, DemandGate gate, FetchCounters counters) {
+                 Duration timeout, long neighbourBytes, DemandGate gate, FetchCounters counters) {
         this.layer = layer;
         this.store = store;
         this.table = store.table();
@@ -53,6 +64,7 @@ final class ChunkFetcher {
         this.blob = blob;
         this.executor = executor;
         this.timeoutNanos = timeout.toNanos();
+        this.neighbourBytes = neighbourBytes;
         this.gate = gate;
         this.counters = counters;
     }
@@ -95,7 +107,7 @@ final class ChunkFetcher {
             }
         }
         if (missing > 0) {
-            fetchMissing(file, offset, base, data);
+            fetchMissing(file, offset, fileBase, base, data);
         }
         for (int k = 0; k < n; k++) {
             Chunk c = table.chunk(base + k);
@@ -106,8 +118,11 @@ final class ChunkFetcher {
         return (int) (end - offset);
     }
 
-    /** Fills the null slots of {@code data} (chunks {@code base..}) from their spans. */
-    private void fetchMissing(Entry file, long offset, int base, byte[][] data) throws IOException {
+    /**
+     * Fills the null slots of {@code data} (chunks {@code base..} of the file whose first chunk is {@code fileBase})
+     * from their spans, bringing the file's neighbours when this reader fetches the file's end.
+     */
+    private void fetchMissing(Entry file, long offset, int fileBase, int base, byte[][] data) throws IOException {
         int[] spans = new int[data.length];
         CompletableFuture<?>[] waits = new CompletableFuture<?>[data.length];
         List<Integer> owned = new ArrayList<>();
@@ -131,7 +146,12 @@ final class ChunkFetcher {
             }
         }
         if (!owned.isEmpty()) {
-            submit(file, offset, owned, claims);
+            int wanted = owned.size();
+            int endSpan = table.spanOf(fileBase + file.chunkCount() - 1);
+            if (neighbourBytes > 0 && owned.contains(endSpan) && compressedSize(fileBase, file) <= neighbourBytes) {
+                claimNeighbours(file, endSpan, owned, claims);
+            }
+            submit(file, offset, owned, claims, wanted);
         }
         long deadline = System.nanoTime() + timeoutNanos;
         gate.enter();
@@ -146,6 +166,42 @@ final class ChunkFetcher {
         } finally {
             gate.exit();
         }
+    }
+
+    /** Claims the neighbours of {@code file}, the spans after {@code last} (see the class comment). */
+    private void claimNeighbours(Entry file, int last, List<Integer> owned, List<CompletableFuture<byte[][]>> claims) {
+        String dir = file.path().substring(0, file.path().lastIndexOf('/') + 1);
+        long left = neighbourBytes;
+        for (int s = last + 1; s < table.spanCount() && table.length(s) <= left && holdsSmallFilesOf(dir, s); s++) {
+            CompletableFuture<byte[][]> claim = store.claimIfFree(s);
+            if (claim == null) {
+                return;
+            }
+            owned.add(s);
+            claims.add(claim);
+            left -= table.length(s);
+        }
+    }
+
+    /** Whether every chunk of span {@code s} is a whole file directly in {@code dir} (a path ending in '/', or ""). */
+    private boolean holdsSmallFilesOf(String dir, int s) {
+        for (int i = 0; i < table.chunksIn(s); i++) {
+            Entry f = table.file(table.chunkOf(s, i));
+            String path = f.path();
+            if (f.chunkCount() > 1 || !path.startsWith(dir) || path.indexOf('/', dir.length()) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The compressed bytes of {@code file}'s spans. */
+    private long compressedSize(int fileBase, Entry file) {
+        long size = 0;
+        for (int g = fileBase; g < fileBase + file.chunkCount(); g++) {
+            size += table.length(table.spanOf(g));
+        }
+        return size;
     }
 
     private boolean cached(int g) {
@@ -176,7 +232,7 @@ final class ChunkFetcher {
             }
         }
         if (!owned.isEmpty()) {
-            submit(file, table.chunk(g).fileEnd(), owned, claims);
+            submit(file, table.chunk(g).fileEnd(), owned, claims, owned.size());
         }
     }
 
@@ -198,9 +254,11 @@ final class ChunkFetcher {
         return -1;
     }
 
-    private void submit(Entry file, long offset, List<Integer> owned, List<CompletableFuture<byte[][]>> claims) {
+    /** Fetches {@code owned} spans on the executor: the first {@code wanted} for readers, the rest neighbours. */
+    private void submit(Entry file, long offset, List<Integer> owned, List<CompletableFuture<byte[][]>> claims,
+                        int wanted) {
         try {
-            executor.execute(() -> fetch(file, offset, owned, claims));
+            executor.execute(() -> fetch(file, offset, owned, claims, wanted));
         } catch (RejectedExecutionException e) {
             IOException closed = new IOException("layer " + layer + " is closed");
             for (int i = 0; i < owned.size(); i++) {
@@ -210,7 +268,8 @@ final class ChunkFetcher {
     }
 
     /** Fetches owned spans: adjacent ones as one range, all ranges in one batch. */
-    private void fetch(Entry file, long offset, List<Integer> owned, List<CompletableFuture<byte[][]>> claims) {
+    private void fetch(Entry file, long offset, List<Integer> owned, List<CompletableFuture<byte[][]>> claims,
+                       int wanted) {
         Integer[] order = new Integer[owned.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -243,9 +302,9 @@ final class ChunkFetcher {
             return;
         }
         for (int r = 0; r < ranges.size(); r++) {
-            counters.onDemandBytes.add(ranges.get(r).length());
             for (int i : members.get(r)) {
                 int s = owned.get(i);
+                (i < wanted ? counters.onDemandBytes : counters.neighbourBytes).add(table.length(s));
                 try {
                     store.complete(s, claims.get(i), bytes.get(r), (int) (table.start(s) - ranges.get(r).offset()),
                             (int) table.length(s));

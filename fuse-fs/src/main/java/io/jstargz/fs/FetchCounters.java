@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.LongAdder;
 /** Counters of one layer's fetching, shared by its fetchers. */
 final class FetchCounters {
     final LongAdder onDemandBytes = new LongAdder();
+    final LongAdder neighbourBytes = new LongAdder();
     final LongAdder prefetchedBytes = new LongAdder();
     final LongAdder backgroundBytes = new LongAdder();
     final LongAdder requests = new LongAdder();

@@ -12,6 +12,7 @@ import io.jstargz.fs.LayerProgress.Phase;
 import io.jstargz.fs.binding.FilesystemOps;
 import io.jstargz.fs.binding.InodeOps;
 import io.jstargz.fs.binding.MountHandle;
+import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.fs.binding.PathAddressedOps;
 import io.jstargz.fs.binding.TracingInodeOps;
 import io.jstargz.remote.RegistryBlobSource;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -80,8 +82,8 @@ public final class LayerMount implements Closeable {
                 POOL_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("jstargz-fetch"));
         this.fetchPool.allowCoreThreadTimeOut(true);
         this.taskPool = Executors.newCachedThreadPool(threads("jstargz-fill"));
-        ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, ranges, fetchPool, options.readTimeout(), gate,
-                counters);
+        ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, ranges, fetchPool, options.readTimeout(),
+                options.neighbourBytes(), gate, counters);
         this.copies = options.passthroughDir() == null ? null
                 : new FileCopies(options.passthroughDir(), identity.shortName(), fetcher, store, taskPool);
         this.filesystem = new LayerFilesystem(index, fetcher, counters, options.accessListener(), copies);
@@ -228,8 +230,17 @@ public final class LayerMount implements Closeable {
         long notInSpans = index.blobSize() - store.table().spanBytes();
         return new LayerProgress(index.blobSize(), notInSpans + store.coveredBytes(), counters.prefetchSize,
                 counters.prefetch, counters.backgroundFetch, counters.onDemandBytes.sum(),
-                counters.prefetchedBytes.sum(), counters.backgroundBytes.sum(), counters.requests.sum(),
-                counters.failedReads.sum());
+                counters.neighbourBytes.sum(), counters.prefetchedBytes.sum(), counters.backgroundBytes.sum(),
+                counters.requests.sum(), counters.failedReads.sum());
+    }
+
+    /**
+     * The FUSE requests the mount has served, by operation, with the time spent handling them; empty before
+     * {@link #mount}, kept after {@link #close}.
+     */
+    public Map<String, OperationStats.Totals> operations() {
+        MountHandle h = handle;
+        return h == null ? Map.of() : h.operations().totals();
     }
 
     /**

@@ -15,6 +15,9 @@ import java.util.Objects;
  * @param backgroundFetch      after the prefetch, fetch the rest of the layer at low priority
  * @param backgroundWorkers    background requests in flight at once
  * @param fetchThreads         on-demand fetches in flight at once
+ * @param neighbourBytes       a read that misses the end of a small file (no larger than this, compressed) also
+ *                             fetches, in the same request, the small files stored after it in its directory, up to
+ *                             this many compressed bytes in all (0: only what reads need)
  * @param readTimeout          longest a read waits for its bytes before it fails with EIO (a fetch stops earlier
  *                             when the registry client's retry budget runs out)
  * @param mountTimeout         longest the mount waits for the kernel
@@ -32,10 +35,13 @@ import java.util.Objects;
  *                             can); null: no passthrough
  */
 public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, boolean backgroundFetch,
-                                int backgroundWorkers, int fetchThreads, Duration readTimeout, Duration mountTimeout,
-                                Duration cacheTimeout, int readAheadKib, String expectedTocDigest,
-                                AccessListener accessListener, BackgroundGate backgroundGate, boolean debug,
-                                FuseBinding binding, Path passthroughDir) {
+                                int backgroundWorkers, int fetchThreads, long neighbourBytes, Duration readTimeout,
+                                Duration mountTimeout, Duration cacheTimeout, int readAheadKib,
+                                String expectedTocDigest, AccessListener accessListener,
+                                BackgroundGate backgroundGate, boolean debug, FuseBinding binding, Path passthroughDir) {
+
+    /** Neighbour bytes fetched with a miss by default; chosen by measurement, see docs/benchmarks.md. */
+    public static final long DEFAULT_NEIGHBOUR_BYTES = 32 * 1024;
 
     public LayerMountOptions {
         Objects.requireNonNull(readTimeout, "readTimeout");
@@ -43,17 +49,21 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         Objects.requireNonNull(cacheTimeout, "cacheTimeout");
         Objects.requireNonNull(binding, "binding");
         Objects.requireNonNull(backgroundGate, "backgroundGate");
-        if (prefetchSizeDefault < 0 || backgroundWorkers < 1 || fetchThreads < 1 || readAheadKib < 0) {
-            throw new IllegalArgumentException("prefetchSizeDefault and readAheadKib must be >= 0, backgroundWorkers"
-                    + " and fetchThreads >= 1; got " + prefetchSizeDefault + ", " + readAheadKib + ", "
-                    + backgroundWorkers + ", " + fetchThreads);
+        if (prefetchSizeDefault < 0 || neighbourBytes < 0 || backgroundWorkers < 1 || fetchThreads < 1
+                || readAheadKib < 0) {
+            throw new IllegalArgumentException("prefetchSizeDefault, neighbourBytes and readAheadKib must be >= 0,"
+                    + " backgroundWorkers and fetchThreads >= 1; got " + prefetchSizeDefault + ", " + neighbourBytes
+                    + ", " + readAheadKib + ", " + backgroundWorkers + ", " + fetchThreads);
         }
         if (readTimeout.isNegative() || readTimeout.isZero()) {
             throw new IllegalArgumentException("readTimeout must be positive, got " + readTimeout);
         }
     }
 
-    /** Prefetch and background fetch on (2 workers), 16 fetch threads, reads wait up to 2 minutes. */
+    /**
+     * Prefetch and background fetch on (2 workers), 16 fetch threads, {@link #DEFAULT_NEIGHBOUR_BYTES} of neighbours
+     * with a miss, reads wait up to 2 minutes.
+     */
     public static LayerMountOptions defaults() {
         return builder().build();
     }
@@ -70,6 +80,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         b.backgroundFetch = backgroundFetch;
         b.backgroundWorkers = backgroundWorkers;
         b.fetchThreads = fetchThreads;
+        b.neighbourBytes = neighbourBytes;
         b.readTimeout = readTimeout;
         b.mountTimeout = mountTimeout;
         b.cacheTimeout = cacheTimeout;
@@ -90,6 +101,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         private boolean backgroundFetch = true;
         private int backgroundWorkers = 2;
         private int fetchThreads = 16;
+        private long neighbourBytes = DEFAULT_NEIGHBOUR_BYTES;
         private Duration readTimeout = Duration.ofMinutes(2);
         private Duration mountTimeout = Duration.ofSeconds(30);
         private Duration cacheTimeout = MountOptions.LONG_TIMEOUT;
@@ -109,6 +121,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         public Builder backgroundFetch(boolean v) { backgroundFetch = v; return this; }
         public Builder backgroundWorkers(int v) { backgroundWorkers = v; return this; }
         public Builder fetchThreads(int v) { fetchThreads = v; return this; }
+        public Builder neighbourBytes(long v) { neighbourBytes = v; return this; }
         public Builder readTimeout(Duration v) { readTimeout = v; return this; }
         public Builder mountTimeout(Duration v) { mountTimeout = v; return this; }
         public Builder cacheTimeout(Duration v) { cacheTimeout = v; return this; }
@@ -122,9 +135,9 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
 
         public LayerMountOptions build() {
             return new LayerMountOptions(prefetch, prefetchSizeDefault, backgroundFetch, backgroundWorkers,
-                    fetchThreads, readTimeout, mountTimeout, cacheTimeout, readAheadKib, expectedTocDigest,
-                    accessListener, backgroundGate, debug, binding == null ? FuseBindings.byDefault() : binding,
-                    passthroughDir);
+                    fetchThreads, neighbourBytes, readTimeout, mountTimeout, cacheTimeout, readAheadKib,
+                    expectedTocDigest, accessListener, backgroundGate, debug,
+                    binding == null ? FuseBindings.byDefault() : binding, passthroughDir);
         }
     }
 

@@ -11,14 +11,16 @@ package io.jstargz.fs;
  * @param prefetch          state of the prefetch
  * @param backgroundFetch   state of the background fetch
  * @param onDemandBytes     compressed bytes fetched for reads that missed the cache
+ * @param neighbourBytes    compressed bytes fetched along with those reads: the gzip members after a missed file's
+ *                          end, up to {@link LayerMountOptions#neighbourBytes()} per request
  * @param prefetchedBytes   compressed bytes fetched by the prefetch
  * @param backgroundBytes   compressed bytes fetched by the background fetch
  * @param requests          fetch requests sent
  * @param failedReads       reads answered with EIO (a fetch failed after its retries, or bytes did not verify)
  */
 public record LayerProgress(long layerSize, long fetchedBytes, long prefetchSize, Phase prefetch,
-                            Phase backgroundFetch, long onDemandBytes, long prefetchedBytes, long backgroundBytes,
-                            long requests, long failedReads) {
+                            Phase backgroundFetch, long onDemandBytes, long neighbourBytes, long prefetchedBytes,
+                            long backgroundBytes, long requests, long failedReads) {
 
     /** The state of a prefetch or background fetch. */
     public enum Phase {

@@ -12,15 +12,18 @@ import io.jstargz.cache.ChunkCacheConfig;
 import io.jstargz.estargz.FileBlobSource;
 import io.jstargz.estargz.InvalidBlobException;
 import io.jstargz.fs.LayerProgress.Phase;
+import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.fs.binding.linux.MountTable;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -195,6 +198,36 @@ class LocalLayerMountTest {
             Files.readAttributes(root.resolve("etc/empty"), "unix:*"); // a stat is not an access
             assertEquals(List.of("etc/passwd", "bin/app", "usr/lib/big.bin"), opened);
         }
+    }
+
+    @Test
+    void fuseRequestsAreCountedByOperationWithTheTimeTheirHandlersTook() throws Exception {
+        LayerMount m = mount(DEFAULT, LayerMountOptions.builder().prefetch(false).backgroundFetch(false).build());
+        Path root = m.mountPoint();
+        try (m) {
+            Map<String, OperationStats.Totals> before = m.operations();
+            for (String f : List.of("etc/passwd", "bin/app", "etc/passwd")) {
+                Files.readAllBytes(root.resolve(f));
+            }
+            try (Stream<Path> etc = Files.list(root.resolve("etc"))) {
+                assertTrue(etc.count() > 1);
+            }
+            Map<String, OperationStats.Totals> after = m.operations();
+            assertEquals(3, count(after, "open") - count(before, "open"), "every open(2) is a request: " + after);
+            assertTrue(count(after, "read") >= count(before, "read") + 2, after::toString);
+            assertTrue(after.get("read").nanos() > 0, "a cold read takes time: " + after);
+            assertEquals(1, count(after, "opendir") - count(before, "opendir"), after::toString);
+            // the kernel binding lists with readdirplus and answers stats from lookups; libfuse 2 has neither
+            assertTrue(count(after, "readdir") + count(after, "readdirplus")
+                    > count(before, "readdir") + count(before, "readdirplus"), after::toString);
+            assertTrue(count(after, "getattr") + count(after, "lookup") > 0, after::toString);
+        }
+        assertTrue(count(m.operations(), "read") >= 2, "the totals outlive the mount");
+    }
+
+    private static long count(Map<String, OperationStats.Totals> operations, String op) {
+        OperationStats.Totals t = operations.get(op);
+        return t == null ? 0 : t.count();
     }
 
     @Test

@@ -206,6 +206,11 @@ class RemoteLayersTest {
                     "jstargz_layer_mount_seconds_count 2", "jstargz_registry_requests_total 2.0")) {
                 assertTrue(metrics.lines().anyMatch(l -> l.equals(line)), line + " in:\n" + metrics);
             }
+            // the container's reads went through FUSE: counted, with the time their handlers took
+            String reads = "jstargz_fuse_operation_seconds_%s\\{op=\"read\"} %s";
+            assertTrue(metrics.lines().anyMatch(l -> l.matches(reads.formatted("count", "[1-9]\\d*"))), metrics);
+            assertTrue(metrics.lines().anyMatch(l -> l.matches(reads.formatted("sum", "\\S+"))
+                    && !l.endsWith(" 0.0")), metrics);
 
             // another namespace pulling the same image finds the layers committed: nothing is fetched or mounted
             int again = registry.accessLogMark();

@@ -69,6 +69,12 @@ final class MountCommand implements Callable<Integer> {
                     + " (the first where it can run). Default: ${DEFAULT-VALUE}.")
     String fuseBinding;
 
+    @Option(names = "--neighbour-bytes", paramLabel = "BYTES",
+            description = "A read that misses a small file also fetches the small files stored after it in its"
+                    + " directory, up to BYTES compressed, in the same request; 0 turns it off"
+                    + " (default: ${DEFAULT-VALUE}, as the daemon's fetch.neighbour_bytes).")
+    long neighbourBytes = LayerMountOptions.DEFAULT_NEIGHBOUR_BYTES;
+
     @ParentCommand
     Main main;
 
@@ -80,8 +86,8 @@ final class MountCommand implements Callable<Integer> {
         Target target = target();
         PrintWriter out = spec.commandLine().getOut();
         LayerMountOptions options = LayerMountOptions.builder().prefetch(!noPrefetch)
-                .backgroundFetch(!noBackgroundFetch).expectedTocDigest(tocDigest).debug(main.debug)
-                .binding(FuseBindings.create(FuseBindings.Choice.of(fuseBinding))).build();
+                .backgroundFetch(!noBackgroundFetch).neighbourBytes(neighbourBytes).expectedTocDigest(tocDigest)
+                .debug(main.debug).binding(FuseBindings.create(FuseBindings.Choice.of(fuseBinding))).build();
         try (RegistryClient client = target.image == null ? null : RegistryClient.create(RegistryConfig.defaults());
              ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(cacheDir))) {
             LayerMount mount = open(target, client, cache, options);

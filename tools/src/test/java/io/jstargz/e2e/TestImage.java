@@ -47,13 +47,19 @@ record TestImage(String ref, List<String> layerDigests) {
 
     /** Pushes the image with eStargz layers; {@code bin/busybox} is prioritized (prefetched at mount). */
     static TestImage pushEstargz(RegistryClient client, String ref) throws IOException {
+        return pushEstargz(client, ref, layers(), List.of("bin/busybox"));
+    }
+
+    /** Pushes an image of {@code layers} converted to eStargz, with {@code prioritized} files (may be none). */
+    static TestImage pushEstargz(RegistryClient client, String ref, List<LayerBuilder> layers,
+                                 List<String> prioritized) throws IOException {
         ImageReference r = ImageReference.parse(ref);
         List<Descriptor> descriptors = new ArrayList<>();
         List<String> diffIds = new ArrayList<>();
-        for (LayerBuilder layer : layers()) {
+        for (LayerBuilder layer : layers) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ConvertResult c = new LayerConverter(ConvertOptions.defaults().withPrioritizedFiles(
-                    List.of("bin/busybox"))).convert(new ByteArrayInputStream(layer.tar()), out);
+            ConvertResult c = new LayerConverter(ConvertOptions.defaults().withPrioritizedFiles(prioritized))
+                    .convert(new ByteArrayInputStream(layer.tar()), out);
             BlobContent blob = BlobContent.of(out.toByteArray());
             client.pushBlob(r, blob, null);
             descriptors.add(new Descriptor(MediaTypes.OCI_LAYER_GZIP, blob.digest(), blob.size(), List.of(),

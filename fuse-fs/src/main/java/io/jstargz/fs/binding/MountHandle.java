@@ -27,6 +27,9 @@ public interface MountHandle extends AutoCloseable {
     /** True while the filesystem is mounted and serving. */
     boolean isMounted();
 
+    /** The requests this mount has served, by operation, with the time its handlers took (for metrics). */
+    OperationStats operations();
+
     /**
      * Unmounts: a plain unmount, or when the mount is busy a lazy detach (it disappears from the namespace now and
      * is released when its last user goes), and waits at most {@code timeout} for the filesystem to stop serving;

@@ -1,5 +1,7 @@
 package io.jstargz.snapshotter.config;
 
+import io.jstargz.fs.LayerMountOptions;
+
 /**
  * {@code [fetch]}: what is fetched before it is read.
  *
@@ -10,15 +12,18 @@ package io.jstargz.snapshotter.config;
  *                               to finish (0: never waits)
  * @param backgroundQuietSeconds background fetches wait until containerd has neither prepared a layer nor checked
  *                               one for a container for this long, so they do not slow containers that are starting
+ * @param neighbourBytes         a read that misses a small file also fetches the small files stored after it in its
+ *                               directory, in the same request, up to this many compressed bytes (0: off)
  */
 public record FetchConfig(boolean prefetch, boolean backgroundFetch, int prefetchWaitSeconds,
-                          int backgroundQuietSeconds) {
+                          int backgroundQuietSeconds, long neighbourBytes) {
     public FetchConfig {
         ConfigChecks.require(prefetchWaitSeconds >= 0, "fetch.prefetch_wait_seconds", "must be >= 0");
         ConfigChecks.require(backgroundQuietSeconds >= 0, "fetch.background_quiet_seconds", "must be >= 0");
+        ConfigChecks.require(neighbourBytes >= 0, "fetch.neighbour_bytes", "must be >= 0");
     }
 
     static FetchConfig defaults() {
-        return new FetchConfig(true, true, 10, 5);
+        return new FetchConfig(true, true, 10, 5, LayerMountOptions.DEFAULT_NEIGHBOUR_BYTES);
     }
 }

@@ -353,7 +353,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             try {
                 mount.close();
             } finally {
-                totals.retire(mount.progress());
+                totals.retire(mount);
             }
         }
         if (mounts.values().stream().noneMatch(x -> x.digest().equals(m.digest()))) {

@@ -42,6 +42,7 @@ final class Settings {
                 .passthroughDir(config.fuse().passthrough() ? passthroughDir(config) : null)
                 .prefetch(config.fetch().prefetch())
                 .backgroundFetch(config.fetch().backgroundFetch())
+                .neighbourBytes(config.fetch().neighbourBytes())
                 .mountTimeout(Duration.ofSeconds(config.fuse().mountTimeoutSeconds()))
                 .cacheTimeout(Duration.ofSeconds(config.fuse().cacheTimeoutSeconds()))
                 .debug("trace".equals(config.logLevel()))

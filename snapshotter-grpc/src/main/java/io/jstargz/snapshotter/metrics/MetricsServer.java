@@ -85,12 +85,18 @@ public final class MetricsServer implements AutoCloseable {
                 .callback(cb -> {
                     LayerStats s = stats.get();
                     cb.call(s.onDemandBytes(), "read");
+                    cb.call(s.neighbourBytes(), "neighbour");
                     cb.call(s.prefetchedBytes(), "prefetch");
                     cb.call(s.backgroundBytes(), "background");
                 }).register(r);
         counter(r, "jstargz_fetch_requests", "Range requests the layer fetchers sent",
                 () -> stats.get().fetchRequests());
         counter(r, "jstargz_failed_reads", "Reads answered with EIO", () -> stats.get().failedReads());
+        SummaryWithCallback.builder().name("jstargz_fuse_operation_seconds")
+                .help("FUSE requests the layers' mounts served, by operation, and the time their handlers took (the"
+                        + " kernel's and the binding's transport are not included)")
+                .labelNames("op").callback(cb -> stats.get().fuseOperations().forEach((op, t) ->
+                        cb.call(t.count(), t.nanos() / 1e9, Quantiles.EMPTY, op))).register(r);
         CounterWithCallback.builder().name("jstargz_cache_lookups").help("Chunk cache lookups, by result")
                 .labelNames("result").callback(cb -> {
                     CacheStats c = stats.get().cache();

@@ -26,6 +26,7 @@ class ConfigLoaderTest {
                 binding = "jnr"
                 [fetch]
                 background_fetch = false
+                neighbour_bytes = 0
                 """, "t.toml");
         assertEquals("jnr", c.fuse().binding());
         assertEquals(Path.of("/srv/jstargz"), c.root());
@@ -35,6 +36,8 @@ class ConfigLoaderTest {
         assertEquals(Config.defaults().cache().maxMemoryBytes(), c.cache().maxMemoryBytes());
         assertEquals(false, c.fetch().backgroundFetch());
         assertEquals(true, c.fetch().prefetch());
+        assertEquals(0, c.fetch().neighbourBytes());
+        assertEquals(32768, Config.defaults().fetch().neighbourBytes());
         assertEquals(Config.defaults().address(), c.address());
         assertEquals(Config.defaults().registry(), c.registry());
     }
@@ -52,6 +55,8 @@ class ConfigLoaderTest {
         assertEquals("config t.toml: key 'fuse.mount_timeout_seconds' must be > 0", assertThrows(
                 ConfigException.class, () -> ConfigLoader.parse("[fuse]\nmount_timeout_seconds = 0\n", "t.toml"))
                 .getMessage());
+        assertEquals("config t.toml: key 'fetch.neighbour_bytes' must be >= 0", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("[fetch]\nneighbour_bytes = -1\n", "t.toml")).getMessage());
         String wrongType = assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("[cache]\nmax_disk_bytes = \"big\"\n", "t.toml")).getMessage();
         assertEquals(true, wrongType.startsWith("config t.toml: key 'cache.max_disk_bytes' has the wrong type"),

@@ -6,6 +6,7 @@ import io.jstargz.fs.binding.FilesystemOps;
 import io.jstargz.fs.binding.FilesystemStatistics;
 import io.jstargz.fs.binding.FsException;
 import io.jstargz.fs.binding.NodeAttributes;
+import io.jstargz.fs.binding.OperationStats;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,8 @@ import ru.serce.jnrfuse.struct.Statvfs;
 /**
  * Serves a {@link FilesystemOps} through jnr-fuse's libfuse 2 high-level API: translates each upcall into a call of
  * the operations and their answers into libfuse structures and negative errno values. Never lets an exception reach
- * native code (an unexpected one is logged and answered with EIO).
+ * native code (an unexpected one is logged and answered with EIO). Each upcall is counted and timed in
+ * {@link #operations()}, under libfuse's names for them.
  */
 final class JnrFilesystemAdapter extends FuseStubFS {
     private static final Logger log = LoggerFactory.getLogger(JnrFilesystemAdapter.class);
@@ -36,6 +38,18 @@ final class JnrFilesystemAdapter extends FuseStubFS {
     private final FilesystemOps ops;
     private final String name;
     private volatile Runnable onInit = () -> { };
+    private final OperationStats operations = new OperationStats();
+    private final OperationStats.Counter getattrs = operations.counter("getattr");
+    private final OperationStats.Counter readlinks = operations.counter("readlink");
+    private final OperationStats.Counter opens = operations.counter("open");
+    private final OperationStats.Counter reads = operations.counter("read");
+    private final OperationStats.Counter releases = operations.counter("release");
+    private final OperationStats.Counter opendirs = operations.counter("opendir");
+    private final OperationStats.Counter readdirs = operations.counter("readdir");
+    private final OperationStats.Counter releasedirs = operations.counter("releasedir");
+    private final OperationStats.Counter getxattrs = operations.counter("getxattr");
+    private final OperationStats.Counter listxattrs = operations.counter("listxattr");
+    private final OperationStats.Counter statfses = operations.counter("statfs");
 
     JnrFilesystemAdapter(FilesystemOps ops, String name) {
         this.ops = ops;
@@ -45,6 +59,10 @@ final class JnrFilesystemAdapter extends FuseStubFS {
     /** Runs {@code action} when the kernel's INIT request has been handled: the mount then serves requests. */
     void onInit(Runnable action) {
         onInit = action;
+    }
+
+    OperationStats operations() {
+        return operations;
     }
 
     /** Runs libfuse's mount and request loop in the calling thread until the filesystem is unmounted. */
@@ -60,6 +78,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     @Override
     public int getattr(String path, FileStat stat) {
+        long start = System.nanoTime();
         try {
             fill(stat, ops.getattr(path));
             return 0;
@@ -67,11 +86,14 @@ final class JnrFilesystemAdapter extends FuseStubFS {
             return -errno(e.errno());
         } catch (RuntimeException e) {
             return unexpected("getattr", path, e);
+        } finally {
+            getattrs.record(start);
         }
     }
 
     @Override
     public int readlink(String path, Pointer buf, long size) {
+        long start = System.nanoTime();
         try {
             byte[] target = ops.readlink(path).getBytes(StandardCharsets.UTF_8);
             if (size <= 0) {
@@ -85,11 +107,14 @@ final class JnrFilesystemAdapter extends FuseStubFS {
             return -errno(e.errno());
         } catch (RuntimeException e) {
             return unexpected("readlink", path, e);
+        } finally {
+            readlinks.record(start);
         }
     }
 
     @Override
     public int open(String path, FuseFileInfo fi) {
+        long start = System.nanoTime();
         try {
             fi.fh.set(ops.open(path, fi.flags.get()));
             return 0;
@@ -97,11 +122,14 @@ final class JnrFilesystemAdapter extends FuseStubFS {
             return -errno(e.errno());
         } catch (RuntimeException e) {
             return unexpected("open", path, e);
+        } finally {
+            opens.record(start);
         }
     }
 
     @Override
     public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        long start = System.nanoTime();
         try {
             return ops.read(fi.fh.get(), offset, (int) Math.min(size, Integer.MAX_VALUE),
                     (at, src, srcOffset, length) -> buf.put(at, src, srcOffset, length));
@@ -109,21 +137,27 @@ final class JnrFilesystemAdapter extends FuseStubFS {
             return -errno(e.errno());
         } catch (RuntimeException e) {
             return unexpected("read", path, e);
+        } finally {
+            reads.record(start);
         }
     }
 
     @Override
     public int release(String path, FuseFileInfo fi) {
+        long start = System.nanoTime();
         try {
             ops.release(fi.fh.get());
             return 0;
         } catch (RuntimeException e) {
             return unexpected("release", path, e);
+        } finally {
+            releases.record(start);
         }
     }
 
     @Override
     public int opendir(String path, FuseFileInfo fi) {
+        long start = System.nanoTime();
         try {
             NodeAttributes a = ops.getattr(path);
             return a.isDirectory() ? 0 : -ErrorCodes.ENOTDIR();
@@ -131,11 +165,14 @@ final class JnrFilesystemAdapter extends FuseStubFS {
             return -errno(e.errno());
         } catch (RuntimeException e) {
             return unexpected("opendir", path, e);
+        } finally {
+            opendirs.record(start);
         }
     }
 
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
+        long start = System.nanoTime();
         try {
             List<DirectoryEntry> entries = ops.readdir(path);
             Pointer statMemory = Memory.allocateDirect(Runtime.getSystemRuntime(), STAT_SIZE, true);
@@ -156,16 +193,20 @@ final class JnrFilesystemAdapter extends FuseStubFS {
             return -errno(e.errno());
         } catch (RuntimeException e) {
             return unexpected("readdir", path, e);
+        } finally {
+            readdirs.record(start);
         }
     }
 
     @Override
     public int releasedir(String path, FuseFileInfo fi) {
+        releasedirs.record(System.nanoTime());
         return 0;
     }
 
     @Override
     public int getxattr(String path, String attribute, Pointer value, long size) {
+        long start = System.nanoTime();
         try {
             byte[] v = ops.getxattr(path, attribute);
             return copyOut(v, value, size);
@@ -173,11 +214,14 @@ final class JnrFilesystemAdapter extends FuseStubFS {
             return -errno(e.errno());
         } catch (RuntimeException e) {
             return unexpected("getxattr", path, e);
+        } finally {
+            getxattrs.record(start);
         }
     }
 
     @Override
     public int listxattr(String path, Pointer list, long size) {
+        long start = System.nanoTime();
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             for (String n : ops.listxattr(path)) {
@@ -189,11 +233,14 @@ final class JnrFilesystemAdapter extends FuseStubFS {
             return -errno(e.errno());
         } catch (RuntimeException e) {
             return unexpected("listxattr", path, e);
+        } finally {
+            listxattrs.record(start);
         }
     }
 
     @Override
     public int statfs(String path, Statvfs st) {
+        long start = System.nanoTime();
         try {
             FilesystemStatistics s = ops.statfs();
             st.f_bsize.set(s.blockSize());
@@ -208,6 +255,8 @@ final class JnrFilesystemAdapter extends FuseStubFS {
             return 0;
         } catch (RuntimeException e) {
             return unexpected("statfs", path, e);
+        } finally {
+            statfses.record(start);
         }
     }
 

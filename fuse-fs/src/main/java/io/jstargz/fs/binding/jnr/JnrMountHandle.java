@@ -1,6 +1,7 @@
 package io.jstargz.fs.binding.jnr;
 
 import io.jstargz.fs.binding.MountOptions;
+import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.fs.binding.linux.FuseMountHandle;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,5 +41,10 @@ final class JnrMountHandle extends FuseMountHandle {
             served();
             log.debug("{}: FUSE loop at {} ended with status {}", options().fsName(), mountPoint(), status);
         }
+    }
+
+    @Override
+    public OperationStats operations() {
+        return adapter.operations();
     }
 }

@@ -1,5 +1,8 @@
 package io.jstargz.fs.binding.kernel;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * Numbers of the FUSE kernel protocol (Linux {@code include/uapi/linux/fuse.h}): opcodes, INIT and open flags, and
  * the byte offsets of the structure fields the binding reads and writes. Every structure is laid out for a 64-bit
@@ -49,6 +52,9 @@ final class FuseProtocol {
     static final int RENAME2 = 45;
     static final int COPY_FILE_RANGE = 47;
     static final int TMPFILE = 51;
+
+    /** Each served opcode's name (as metrics show it), by opcode; null for the others. */
+    static final List<String> OPCODE_NAMES = opcodeNames();
 
     // INIT flags (flags2 holds bits 32..63)
     static final long ASYNC_READ = 1L << 0;
@@ -163,6 +169,31 @@ final class FuseProtocol {
     static final int DIRENT_NAME = 24;
 
     private FuseProtocol() {
+    }
+
+    private static List<String> opcodeNames() {
+        String[] names = new String[TMPFILE + 1];
+        names[LOOKUP] = "lookup";
+        names[FORGET] = "forget";
+        names[GETATTR] = "getattr";
+        names[READLINK] = "readlink";
+        names[OPEN] = "open";
+        names[READ] = "read";
+        names[STATFS] = "statfs";
+        names[RELEASE] = "release";
+        names[GETXATTR] = "getxattr";
+        names[LISTXATTR] = "listxattr";
+        names[FLUSH] = "flush";
+        names[INIT] = "init";
+        names[OPENDIR] = "opendir";
+        names[READDIR] = "readdir";
+        names[RELEASEDIR] = "releasedir";
+        names[ACCESS] = "access";
+        names[INTERRUPT] = "interrupt";
+        names[DESTROY] = "destroy";
+        names[BATCH_FORGET] = "batch_forget";
+        names[READDIRPLUS] = "readdirplus";
+        return Arrays.asList(names);
     }
 
     /** A record's size rounded up to 8 bytes, as the kernel aligns directory entries. */

@@ -2,6 +2,7 @@ package io.jstargz.fs.binding.kernel;
 
 import io.jstargz.fs.binding.InodeOps;
 import io.jstargz.fs.binding.MountOptions;
+import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.fs.binding.linux.FuseMountHandle;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -85,6 +86,11 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         device.close();
         log.debug("{}: FUSE server at {} stopped", options().fsName(), mountPoint());
         served();
+    }
+
+    @Override
+    public OperationStats operations() {
+        return dispatcher.operations();
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.jstargz.fs.binding.FsException;
 import io.jstargz.fs.binding.InodeOps;
 import io.jstargz.fs.binding.MountOptions;
 import io.jstargz.fs.binding.NodeAttributes;
+import io.jstargz.fs.binding.OperationStats;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -56,6 +57,9 @@ final class RequestDispatcher {
     private final InitListener onInit;
     private final DirectoryListings listings = new DirectoryListings();
     private final PassthroughFiles passthroughFiles;
+    private final OperationStats operations = new OperationStats();
+    private final OperationStats.Counter[] counters = new OperationStats.Counter[OPCODE_NAMES.size()];
+    private final OperationStats.Counter otherCounter = operations.counter("other");
     private final int openFlags;
     private final int dirOpenFlags;
     /** Whether INIT granted passthrough (asked for when the options want it). */
@@ -66,12 +70,22 @@ final class RequestDispatcher {
         this.options = options;
         this.onInit = onInit;
         this.passthroughFiles = new PassthroughFiles(ops, device, options.fsName());
+        for (int op = 0; op < counters.length; op++) {
+            String name = OPCODE_NAMES.get(op);
+            counters[op] = name == null ? otherCounter : operations.counter(name);
+        }
         this.openFlags = options.kernelCache() ? FOPEN_KEEP_CACHE : 0;
         this.dirOpenFlags = options.kernelCache() ? FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR : 0;
     }
 
+    /** The requests served, by operation (FUSE's opcode names), with the time their handlers took. */
+    OperationStats operations() {
+        return operations;
+    }
+
     /** Answers the request of {@code length} bytes in {@code in} (some requests get no answer). */
     void serve(MemorySegment in, int length, ReplyWriter reply) throws IOException {
+        long start = System.nanoTime();
         int opcode = in.get(ValueLayout.JAVA_INT, IN_OPCODE);
         long unique = in.get(ValueLayout.JAVA_LONG, IN_UNIQUE);
         long node = in.get(ValueLayout.JAVA_LONG, IN_NODEID);
@@ -119,6 +133,8 @@ final class RequestDispatcher {
         } catch (RuntimeException e) {
             log.error("{}: FUSE operation {} on node {} failed unexpectedly", options.fsName(), opcode, node, e);
             reply.error(unique, Libc.EIO);
+        } finally {
+            (opcode >= 0 && opcode < counters.length ? counters[opcode] : otherCounter).record(start);
         }
     }
 
