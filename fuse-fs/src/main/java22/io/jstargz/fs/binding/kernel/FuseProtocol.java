@@ -70,6 +70,7 @@ final class FuseProtocol {
     // open_out flags
     static final int FOPEN_KEEP_CACHE = 1 << 1;
     static final int FOPEN_CACHE_DIR = 1 << 3;
+    static final int FOPEN_NOFLUSH = 1 << 5;
     static final int FOPEN_PASSTHROUGH = 1 << 7;
 
     /** The kernel reads the device with at least this much room. */

@@ -74,7 +74,8 @@ final class RequestDispatcher {
             String name = OPCODE_NAMES.get(op);
             counters[op] = name == null ? otherCounter : operations.counter(name);
         }
-        this.openFlags = options.kernelCache() ? FOPEN_KEEP_CACHE : 0;
+        // nothing is ever written, so a close needs no FLUSH request (7.35+; older kernels ignore the flag)
+        this.openFlags = FOPEN_NOFLUSH | (options.kernelCache() ? FOPEN_KEEP_CACHE : 0);
         this.dirOpenFlags = options.kernelCache() ? FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR : 0;
     }
 
@@ -208,11 +209,11 @@ final class RequestDispatcher {
         reply.send(ATTR_OUT_SIZE);
     }
 
-    /** A file passed through gets no other open flag: the kernel refuses KEEP_CACHE with it. */
+    /** A file passed through gets no caching flag: the kernel refuses KEEP_CACHE with it. */
     private void open(long unique, long node, int flags, ReplyWriter reply) throws IOException, FsException {
         long handle = ops.open(node, flags);
         int backingId = passthrough ? passthroughFiles.opened(node) : 0;
-        opened(unique, handle, backingId > 0 ? FOPEN_PASSTHROUGH : openFlags, backingId, reply);
+        opened(unique, handle, backingId > 0 ? FOPEN_PASSTHROUGH | FOPEN_NOFLUSH : openFlags, backingId, reply);
     }
 
     private void opened(long unique, long handle, int flags, int backingId, ReplyWriter reply) throws IOException {
