@@ -77,6 +77,23 @@ if [ ! -c /dev/fuse ]; then
   fi
 fi
 
+# The kernel FUSE binding (FFM API) is compiled, and the fuse-fs tests run, with a JDK 25 that Maven's toolchains
+# plugin finds (in /usr/lib/jvm, or named by JAVA_HOME or JAVA25_HOME); Debian 12 packages none, so it is not installed
+# here.
+jdk25_present() {
+  local j v
+  for j in /usr/lib/jvm/*/bin/javac ${JAVA_HOME:+$JAVA_HOME/bin/javac} ${JAVA25_HOME:+$JAVA25_HOME/bin/javac}; do
+    [ -x "$j" ] || continue
+    v=$("$j" -version 2>&1 | sed -E 's/^javac ([0-9]+).*/\1/')
+    [ "${v:-0}" -ge 25 ] 2>/dev/null && return 0
+  done
+  return 1
+}
+if ! jdk25_present; then
+  echo "jstargz setup: the build needs a JDK 25 or later (e.g. Temurin 25 in /usr/lib/jvm) for the kernel FUSE binding" >&2
+  exit 1
+fi
+
 # overlayfs is what containerd stacks the layers with.
 if ! grep -qw overlay /proc/filesystems; then
   modprobe overlay 2>/dev/null || true

@@ -83,12 +83,13 @@ public final class Daemon implements AutoCloseable {
             }
             snapshotter = Snapshotter.open(config.root(), remote);
             List<BindableService> services = List.of(new SnapshotsService(snapshotter),
-                    new IntrospectionService(snapshotter));
+                    new IntrospectionService(snapshotter, remote.fuseBinding()));
             UnixSocketServer server = UnixSocketServer.start(config.address(), services);
             if (config.warmUp()) {
                 GrpcWarmup.run(config.address());
             }
-            LOG.info("jstargz snapshotter ready: root {}, socket {}", config.root(), config.address());
+            LOG.info("jstargz snapshotter ready: root {}, socket {}, FUSE binding {}", config.root(), config.address(),
+                    remote.fuseBinding());
             return new Daemon(config, lock, snapshotter, server);
         } catch (IOException | RuntimeException e) {
             if (snapshotter != null) {

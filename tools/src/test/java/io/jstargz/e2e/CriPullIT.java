@@ -37,7 +37,8 @@ class CriPullIT {
     void criPullImageMountsTheLayersLazily(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path tmp) throws Exception {
         Path socket = tmp.resolve("run/jstargz.sock");
         Path config = Files.writeString(tmp.resolve("config.toml"), "root = \"" + tmp.resolve("root") + "\"\n"
-                + "address = \"" + socket + "\"\n[registry]\nhosts_dir = \"" + tmp.resolve("certs.d") + "\"\n");
+                + "address = \"" + socket + "\"\n[registry]\nhosts_dir = \"" + tmp.resolve("certs.d") + "\"\n"
+                + DaemonProcess.fuseConfig());
         try (RegistryServer registry = RegistryServer.start();
              RegistryClient client = RegistryClient.create(RegistryConfig.builder()
                      .hostsDir(Path.of("/nonexistent")).build(), CredentialStore.ANONYMOUS);

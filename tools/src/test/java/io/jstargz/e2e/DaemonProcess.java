@@ -27,6 +27,8 @@ import java.util.function.Predicate;
 final class DaemonProcess implements AutoCloseable {
     static final Path REPO = Paths.get(System.getProperty("jstargz.repo", "..")).toAbsolutePath();
     static final Path CLI = REPO.resolve("bin/jstargz");
+    /** The FUSE binding the daemon is configured with: the build runs the end-to-end tests on each. */
+    static final String FUSE_BINDING = System.getProperty("jstargz.fuse.binding", "auto");
     private static final Duration START_DEADLINE = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -44,6 +46,19 @@ final class DaemonProcess implements AutoCloseable {
         Thread pump = new Thread(() -> pump(log), "jstargz-serve-log");
         pump.setDaemon(true);
         pump.start();
+    }
+
+    /** The {@code [fuse]} table of a test's config: the binding this run tests. */
+    static String fuseConfig() {
+        return "[fuse]\nbinding = \"" + FUSE_BINDING + "\"\n";
+    }
+
+    /**
+     * The binding the daemon must say it uses: {@link #FUSE_BINDING}, where auto means the kernel binding (the
+     * launcher runs the newest JDK, 22 or later on every machine that builds jstargz, and tests run as root).
+     */
+    static String expectedFuseBinding() {
+        return FUSE_BINDING.equals("auto") ? "kernel" : FUSE_BINDING;
     }
 
     /** Starts {@code jstargz serve --config config} and waits until it serves on {@code socket}. */

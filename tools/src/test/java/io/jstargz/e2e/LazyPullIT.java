@@ -67,7 +67,7 @@ class LazyPullIT {
         socket = tmp.resolve("run/jstargz.sock");
         config = Files.writeString(tmp.resolve("config.toml"), "root = \"" + tmp.resolve("root") + "\"\n"
                 + "address = \"" + socket + "\"\nlog_level = \"debug\"\n"
-                + "[registry]\nhosts_dir = \"" + tmp.resolve("certs.d") + "\"\n");
+                + "[registry]\nhosts_dir = \"" + tmp.resolve("certs.d") + "\"\n" + DaemonProcess.fuseConfig());
         daemon = DaemonProcess.start(config, socket, tmp.resolve("jstargz.log"));
         containerd = Containerd.start(new Containerd.Options(tmp.resolve("containerd"), socket, tmp.resolve("root"),
                 false));
@@ -142,6 +142,10 @@ class LazyPullIT {
         }
         String table = daemon.statusTable();
         assertTrue(table.contains("MOUNTED") && table.contains(estargz.ref()), table);
+        String binding = DaemonProcess.expectedFuseBinding();
+        assertTrue(table.contains("FUSE binding: " + binding), table);
+        assertEquals(1, daemon.logLines("jstargz snapshotter ready").stream()
+                .filter(l -> l.contains("FUSE binding " + binding)).count(), "the start-up log names the binding");
     }
 
     @Test

@@ -9,12 +9,11 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.jstargz.snapshotter.proto.introspection.IntrospectionGrpc;
-import io.jstargz.snapshotter.proto.introspection.Layer;
 import io.jstargz.snapshotter.proto.introspection.ListLayersRequest;
+import io.jstargz.snapshotter.proto.introspection.ListLayersResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Asks a running daemon what it holds ({@code jstargz status}), over its unix socket. */
@@ -25,11 +24,12 @@ public final class IntrospectionClient {
     }
 
     /**
-     * Every snapshot of {@code namespace} (all when empty) with its remote-layer record.
+     * Every snapshot of {@code namespace} (all when empty) with its remote-layer record, and the daemon's FUSE
+     * binding.
      *
      * @throws IOException if no daemon answers on {@code socket}
      */
-    public static List<Layer> listLayers(Path socket, String namespace) throws IOException {
+    public static ListLayersResponse listLayers(Path socket, String namespace) throws IOException {
         if (!Files.exists(socket)) {
             throw new IOException("no jstargz daemon: " + socket + " does not exist");
         }
@@ -41,7 +41,7 @@ public final class IntrospectionClient {
                 .build();
         try {
             return IntrospectionGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-                    .listLayers(ListLayersRequest.newBuilder().setNamespace(namespace).build()).getLayersList();
+                    .listLayers(ListLayersRequest.newBuilder().setNamespace(namespace).build());
         } catch (StatusRuntimeException e) {
             throw new IOException("jstargz daemon at " + socket + ": " + e.getStatus().getCode() + " "
                     + e.getStatus().getDescription(), e);

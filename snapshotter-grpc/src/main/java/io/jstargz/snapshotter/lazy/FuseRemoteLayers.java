@@ -6,6 +6,7 @@ import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
 import io.jstargz.fs.LayerMountOptions;
 import io.jstargz.fs.LayerProgress;
+import io.jstargz.fs.binding.linux.FileTrees;
 import io.jstargz.fs.binding.linux.Unmounter;
 import io.jstargz.remote.Digest;
 import io.jstargz.remote.ImageReference;
@@ -98,6 +99,8 @@ public final class FuseRemoteLayers implements RemoteLayerService {
                 config.cache().maxDiskBytes(), ChunkCacheConfig.DEFAULT_SHARD_WIDTH));
         RegistryClient client = RegistryClient.create(Settings.registry(config));
         try {
+            // copies a previous run left: each mount makes its own again
+            FileTrees.removeTree(Settings.passthroughDir(config));
             return new FuseRemoteLayers(client, cache, new LayerTails(config.root().resolve("layers")),
                     Settings.mountOptions(config), new Verification(config.allowNoVerification()),
                     Duration.ofSeconds(config.fuse().mountTimeoutSeconds()),
@@ -108,6 +111,11 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             cache.close();
             throw e;
         }
+    }
+
+    @Override
+    public String fuseBinding() {
+        return mountOptions.binding().name();
     }
 
     @Override

@@ -22,10 +22,13 @@ class ConfigLoaderTest {
                 log_level = "debug"
                 [cache]
                 max_disk_bytes = 1073741824
+                [fuse]
+                binding = "jnr"
                 [fetch]
                 background_fetch = false
                 neighbour_bytes = 0
                 """, "t.toml");
+        assertEquals("jnr", c.fuse().binding());
         assertEquals(Path.of("/srv/jstargz"), c.root());
         assertEquals(Path.of("/srv/jstargz/cache"), c.cacheDir());
         assertEquals("debug", c.logLevel());
@@ -64,6 +67,9 @@ class ConfigLoaderTest {
                 .getMessage().startsWith("config t.toml is not valid TOML"));
         assertEquals(true, assertThrows(ConfigException.class, () -> ConfigLoader.parse("log_level = \"loud\"",
                 "t.toml")).getMessage().contains("'log_level' must be one of"));
+        assertEquals("config t.toml: key 'fuse.binding' must be \"auto\", \"kernel\" or \"jnr\", not \"libfuse\"",
+                assertThrows(ConfigException.class, () -> ConfigLoader.parse("[fuse]\nbinding = \"libfuse\"\n",
+                        "t.toml")).getMessage());
     }
 
     @Test
