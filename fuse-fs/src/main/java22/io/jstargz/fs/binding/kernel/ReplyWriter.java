@@ -6,6 +6,7 @@ import static io.jstargz.fs.binding.kernel.FuseProtocol.OUT_LEN;
 import static io.jstargz.fs.binding.kernel.FuseProtocol.OUT_UNIQUE;
 
 import io.jstargz.fs.binding.MountOptions;
+import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.fs.binding.ReadTarget;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -33,11 +34,30 @@ final class ReplyWriter implements ReadTarget {
     private final MemorySegment small;
     private MemorySegment current;
     private long unique;
+    private OperationStats.Counter counter;
+    private long startNanos;
 
     ReplyWriter(FuseChannel channel, Arena arena) {
         this.channel = channel;
         this.small = arena.allocate(OUT_HEADER_SIZE + SMALL_PAYLOAD, 4096);
         this.current = small;
+    }
+
+    /** The request now served, counted under {@code counter} once answered (see {@link #counted}). */
+    void serving(OperationStats.Counter counter, long startNanos) {
+        this.counter = counter;
+        this.startNanos = startNanos;
+    }
+
+    /**
+     * Counts the request being served, once: just before its reply is written (whoever gets the answer finds it
+     * counted), or when it needs no reply.
+     */
+    void counted() {
+        if (counter != null) {
+            counter.record(startNanos);
+            counter = null;
+        }
     }
 
     /**
@@ -64,6 +84,7 @@ final class ReplyWriter implements ReadTarget {
         current.set(ValueLayout.JAVA_INT, OUT_LEN, length);
         current.set(ValueLayout.JAVA_INT, OUT_ERROR, 0);
         current.set(ValueLayout.JAVA_LONG, OUT_UNIQUE, unique);
+        counted();
         try {
             channel.write(current, length);
         } finally {
@@ -83,6 +104,7 @@ final class ReplyWriter implements ReadTarget {
         small.set(ValueLayout.JAVA_INT, OUT_LEN, OUT_HEADER_SIZE);
         small.set(ValueLayout.JAVA_INT, OUT_ERROR, -errno);
         small.set(ValueLayout.JAVA_LONG, OUT_UNIQUE, unique);
+        counted();
         channel.write(small, OUT_HEADER_SIZE);
     }
 

@@ -90,6 +90,7 @@ final class RequestDispatcher {
         int opcode = in.get(ValueLayout.JAVA_INT, IN_OPCODE);
         long unique = in.get(ValueLayout.JAVA_LONG, IN_UNIQUE);
         long node = in.get(ValueLayout.JAVA_LONG, IN_NODEID);
+        reply.serving(opcode >= 0 && opcode < counters.length ? counters[opcode] : otherCounter, start);
         try {
             switch (opcode) {
                 case INIT -> init(unique, in, reply);
@@ -135,7 +136,7 @@ final class RequestDispatcher {
             log.error("{}: FUSE operation {} on node {} failed unexpectedly", options.fsName(), opcode, node, e);
             reply.error(unique, Libc.EIO);
         } finally {
-            (opcode >= 0 && opcode < counters.length ? counters[opcode] : otherCounter).record(start);
+            reply.counted();
         }
     }
 
