@@ -24,6 +24,8 @@ class ConfigLoaderTest {
                 max_disk_bytes = 1073741824
                 [fetch]
                 background_fetch = false
+                [memory]
+                index_entries = 250000
                 """, "t.toml");
         assertEquals(Path.of("/srv/jstargz"), c.root());
         assertEquals(Path.of("/srv/jstargz/cache"), c.cacheDir());
@@ -34,6 +36,7 @@ class ConfigLoaderTest {
         assertEquals(true, c.fetch().prefetch());
         assertEquals(Config.defaults().address(), c.address());
         assertEquals(Config.defaults().registry(), c.registry());
+        assertEquals(250_000, c.memory().indexEntries());
     }
 
     @Test
@@ -59,6 +62,8 @@ class ConfigLoaderTest {
                 .getMessage().startsWith("config t.toml is not valid TOML"));
         assertEquals(true, assertThrows(ConfigException.class, () -> ConfigLoader.parse("log_level = \"loud\"",
                 "t.toml")).getMessage().contains("'log_level' must be one of"));
+        assertEquals("config t.toml: key 'memory.index_entries' must be > 0", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("[memory]\nindex_entries = 0\n", "t.toml")).getMessage());
     }
 
     @Test
