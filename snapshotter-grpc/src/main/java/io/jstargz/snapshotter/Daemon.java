@@ -1,7 +1,9 @@
 package io.jstargz.snapshotter;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import io.grpc.BindableService;
 import io.jstargz.snapshotter.config.Config;
+import io.jstargz.snapshotter.config.MemoryBudget;
 import io.jstargz.snapshotter.core.Snapshotter;
 import io.jstargz.snapshotter.grpc.GrpcWarmup;
 import io.jstargz.snapshotter.grpc.IntrospectionService;
@@ -12,6 +14,7 @@ import io.jstargz.snapshotter.metrics.MetricsServer;
 import io.jstargz.snapshotter.remotelayer.RemoteLayerService;
 import io.jstargz.snapshotter.sys.SdNotify;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -138,6 +141,7 @@ public final class Daemon implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }, "jstargz-shutdown"));
+        logMemory(MemoryBudget.of(config));
         Daemon daemon;
         try {
             daemon = start(config);
@@ -148,6 +152,20 @@ public final class Daemon implements AutoCloseable {
         started.complete(daemon);
         SdNotify.notify("READY=1");
         daemon.awaitClose();
+    }
+
+    /**
+     * Says what the heap is sized for, and warns when the JVM was given less (started without bin/jstargz, or with a
+     * smaller -Xmx in JAVA_OPTS): the memory tier and the indexes may then not fit.
+     */
+    private static void logMemory(MemoryBudget budget) {
+        long jvmMax = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption("MaxHeapSize")
+                .getValue().transform(Long::parseLong);
+        if (jvmMax < budget.maxHeapBytes()) {
+            LOG.warn("memory: the JVM's heap is bounded at {} MiB, below the {}", jvmMax >> 20, budget.describe());
+        } else {
+            LOG.info("memory: {}", budget.describe());
+        }
     }
 
     public Config config() {

@@ -63,8 +63,19 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts {@code jstargz serve --config config} and waits until it serves on {@code socket}. */
     static DaemonProcess start(Path config, Path socket, Path log) throws Exception {
-        Process p = new ProcessBuilder(CLI.toString(), "serve", "--config", config.toString())
-                .redirectErrorStream(true).start();
+        return start(config, socket, log, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, Path, Path)}, with {@code env} added to the launcher's environment. No AOT training starts
+     * beside a test's daemon: the jar a test runs was just built, and the tests that train do so themselves.
+     */
+    static DaemonProcess start(Path config, Path socket, Path log, Map<String, String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(CLI.toString(), "serve", "--config", config.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("JSTARGZ_NO_TRAINING", "1");
+        pb.environment().putAll(env);
+        Process p = pb.start();
         p.getOutputStream().close();
         DaemonProcess d = new DaemonProcess(p, socket, log);
         try {
@@ -119,6 +130,11 @@ final class DaemonProcess implements AutoCloseable {
             }
         }
         return found.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The daemon's JVM (the launcher replaces itself with it). */
+    long pid() {
+        return process.pid();
     }
 
     /** Every log line so far containing {@code part}. */

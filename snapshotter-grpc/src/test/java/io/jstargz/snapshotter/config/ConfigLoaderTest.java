@@ -27,6 +27,8 @@ class ConfigLoaderTest {
                 [fetch]
                 background_fetch = false
                 neighbour_bytes = 0
+                [memory]
+                index_entries = 250000
                 """, "t.toml");
         assertEquals("jnr", c.fuse().binding());
         assertEquals(Path.of("/srv/jstargz"), c.root());
@@ -40,6 +42,7 @@ class ConfigLoaderTest {
         assertEquals(32768, Config.defaults().fetch().neighbourBytes());
         assertEquals(Config.defaults().address(), c.address());
         assertEquals(Config.defaults().registry(), c.registry());
+        assertEquals(250_000, c.memory().indexEntries());
     }
 
     @Test
@@ -70,6 +73,8 @@ class ConfigLoaderTest {
         assertEquals("config t.toml: key 'fuse.binding' must be \"auto\", \"kernel\" or \"jnr\", not \"libfuse\"",
                 assertThrows(ConfigException.class, () -> ConfigLoader.parse("[fuse]\nbinding = \"libfuse\"\n",
                         "t.toml")).getMessage());
+        assertEquals("config t.toml: key 'memory.index_entries' must be > 0", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("[memory]\nindex_entries = 0\n", "t.toml")).getMessage());
     }
 
     @Test
