@@ -25,8 +25,11 @@ import java.util.List;
 public record MemoryBudget(long memoryTierBytes, long indexEntries) {
     /** Chunks waiting for the disk writer; beyond it, the thread that fetched a chunk writes it. */
     public static final long WRITE_QUEUE_BYTES = 8L << 20;
-    /** Heap per index entry, measured on the 6,650-entry python base layer (3.5 MiB retained per index). */
-    static final long INDEX_BYTES_PER_ENTRY = 540;
+    /**
+     * Heap per index entry of the compact index: 125 B measured on the 6,650-entry python base layer, 149 B on a
+     * generated 100,000-entry layer (docs/benchmarks.md, "Layer index").
+     */
+    static final long INDEX_BYTES_PER_ENTRY = 150;
     /** The daemon's own heap after its warm-up (21 MiB live), and a large TOC being parsed. */
     static final long BASE_BYTES = 48L << 20;
     static final long YOUNG_BYTES = 16L << 20;
