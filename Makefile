@@ -36,7 +36,7 @@ install:
 		-e 's|^Documentation=.*|Documentation=file:$(PREFIX)/share/doc/jstargz/daemon.md|' dist/jstargz.service \
 		> $(DESTDIR)/etc/systemd/system/jstargz.service
 	test -e $(DESTDIR)/etc/jstargz/config.toml || install -m 0644 dist/config.toml $(DESTDIR)/etc/jstargz/config.toml
-	install -m 0644 README.md docs/*.md dist/containerd-config.toml $(DESTDIR)$(PREFIX)/share/doc/jstargz/
+	install -m 0644 README.md docs/*.md dist/containerd-config.toml dist/containerd2-config.toml $(DESTDIR)$(PREFIX)/share/doc/jstargz/
 
 clean:
 	$(MVN) clean
