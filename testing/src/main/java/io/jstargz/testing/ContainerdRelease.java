@@ -48,15 +48,6 @@ public record ContainerdRelease(String version, Path binDir) {
         return !version.startsWith("1.");
     }
 
-    /**
-     * Whether containerd dials a proxy plugin again on its own after the connection broke (1.x, with a backoff of up
-     * to 3 s, failing calls as unavailable until then). containerd 2.x's client ({@code grpc.NewClient}) goes idle
-     * instead and dials on its next call.
-     */
-    public boolean redialsProxyEagerly() {
-        return !configV3();
-    }
-
     /** Fails loudly, naming what installs it, when a binary of this release is missing. */
     void requireInstalled() {
         for (Path bin : List.of(containerd(), ctr(), shim())) {

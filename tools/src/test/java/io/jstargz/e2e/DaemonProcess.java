@@ -2,6 +2,7 @@ package io.jstargz.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jstargz.testing.Containerd;
 import io.jstargz.testing.Processes;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -126,6 +127,18 @@ final class DaemonProcess implements AutoCloseable {
     String statusTable() throws IOException {
         return Processes.run(List.of(CLI.toString(), "status", "--address", socket.toString()),
                 Duration.ofSeconds(60)).orThrow();
+    }
+
+    /**
+     * Waits until containerd is connected to this (restarted) daemon. Its connection broke with the old daemon, and
+     * calls made meanwhile (CRI polls snapshot usage) leave its client failing calls as unavailable until it dials again
+     * after a backoff of up to 3 s; containerd 1.6 dials on its own, 2.x's idle client only on its next call. So: one
+     * call to the snapshotter (it may fail), then the connection's log line. (The daemon connects to itself once to
+     * warm up before it is ready: the second connection on its socket is containerd's.)
+     */
+    void awaitReconnected(Containerd containerd, String namespace) throws Exception {
+        containerd.ctr(namespace, "snapshot", "--snapshotter", Containerd.SNAPSHOTTER, "ls");
+        awaitNthLog(START_DEADLINE, 2, "client connected on " + socket);
     }
 
     /** SIGTERM, and waits for the daemon to unmount its layers and exit. */

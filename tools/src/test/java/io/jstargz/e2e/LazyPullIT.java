@@ -101,17 +101,6 @@ class LazyPullIT {
         return out;
     }
 
-    /**
-     * containerd's connection to the proxy plugin broke with the old daemon; containerd 1.6 dials again on its own,
-     * after a backoff of up to 3 s, and until then fails calls as unavailable. (The daemon connects to itself once to
-     * warm up before it is ready: the second connection is containerd's.) containerd 2.x dials on its next call.
-     */
-    private void awaitContainerdReconnected() throws Exception {
-        if (containerd.release().redialsProxyEagerly()) {
-            daemon.awaitNthLog(DEADLINE, 2, "client connected");
-        }
-    }
-
     @Test
     @Order(1)
     void rpullMountsTheLayersLazilyAndTheContainerRuns() throws Exception {
@@ -172,7 +161,7 @@ class LazyPullIT {
         for (String digest : estargz.layerDigests()) {
             daemon.awaitLog(DEADLINE, digest, "mounted lazily", "(restored");
         }
-        awaitContainerdReconnected();
+        daemon.awaitReconnected(containerd, NS);
         assertEquals(TestImage.OUTPUT, run(estargz, "lazy-2"));
         assertEquals(TestImage.OUTPUT, run(gzip, "fallback-2"));
         for (JsonNode r : remoteLayers(estargz)) {
@@ -190,7 +179,7 @@ class LazyPullIT {
         try {
             daemon.kill();
             daemon = DaemonProcess.start(config, socket, tmp.resolve("jstargz.log"));
-            awaitContainerdReconnected();
+            daemon.awaitReconnected(containerd, NS);
             assertEquals(TestImage.OUTPUT, run(estargz, "lazy-3"));
             for (JsonNode r : remoteLayers(estargz)) {
                 assertEquals("MOUNTED", r.get("state").asText(), r.toString());

@@ -14,9 +14,11 @@ import java.util.Set;
  * @param allowNoVerification  honour the {@code stargz.skipverify} label (layers without TOC digest checks)
  * @param warmUp               before serving, run the lazy-pull path once on a tiny local layer, so the first pull
  *                             after a start runs compiled code
+ * @param criKeychain          {@code [cri_keychain]}: the kubelet's pull secrets, through a CRI ImageService proxy
  */
 public record Config(Path root, Path address, String logLevel, String metricsAddress, boolean allowNoVerification,
-                     boolean warmUp, CacheConfig cache, RegistryConfig registry, FuseConfig fuse, FetchConfig fetch) {
+                     boolean warmUp, CacheConfig cache, RegistryConfig registry, FuseConfig fuse, FetchConfig fetch,
+                     CriKeychainConfig criKeychain) {
     /** Where {@code jstargz serve} looks for its configuration when no file is named. */
     public static final Path DEFAULT_FILE = Path.of("/etc/jstargz/config.toml");
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
@@ -30,27 +32,28 @@ public record Config(Path root, Path address, String logLevel, String metricsAdd
     /** The configuration used when no file exists. */
     public static Config defaults() {
         return new Config(Path.of("/var/lib/jstargz"), Path.of("/run/jstargz/jstargz.sock"), "info", "", false, true,
-                CacheConfig.defaults(), RegistryConfig.defaults(), FuseConfig.defaults(), FetchConfig.defaults());
+                CacheConfig.defaults(), RegistryConfig.defaults(), FuseConfig.defaults(), FetchConfig.defaults(),
+                CriKeychainConfig.defaults());
     }
 
     public Config withRoot(Path newRoot) {
         return new Config(newRoot, address, logLevel, metricsAddress, allowNoVerification, warmUp, cache, registry,
-                fuse, fetch);
+                fuse, fetch, criKeychain);
     }
 
     public Config withAddress(Path newAddress) {
         return new Config(root, newAddress, logLevel, metricsAddress, allowNoVerification, warmUp, cache, registry,
-                fuse, fetch);
+                fuse, fetch, criKeychain);
     }
 
     public Config withLogLevel(String newLogLevel) {
         return new Config(root, address, newLogLevel, metricsAddress, allowNoVerification, warmUp, cache, registry,
-                fuse, fetch);
+                fuse, fetch, criKeychain);
     }
 
     public Config withWarmUp(boolean newWarmUp) {
         return new Config(root, address, logLevel, metricsAddress, allowNoVerification, newWarmUp, cache, registry,
-                fuse, fetch);
+                fuse, fetch, criKeychain);
     }
 
     /** The chunk cache directory: {@code cache.dir}, or {@code <root>/cache} when that is empty. */
