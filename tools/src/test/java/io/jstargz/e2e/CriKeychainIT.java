@@ -135,7 +135,7 @@ class CriKeychainIT {
                 for (String digest : image.layerDigests()) {
                     daemon.awaitLog(DEADLINE, digest, "mounted lazily", "(restored");
                 }
-                daemon.awaitReconnected(containerd, "k8s.io");
+                daemon.awaitContainerdConnected(containerd, "k8s.io");
                 String md5 = containerd.ctr("k8s.io", "run", "--rm", "--snapshotter", Containerd.SNAPSHOTTER,
                         image.ref(), "read-big", "md5sum", "/data/big.bin").orThrow();
                 assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(big))

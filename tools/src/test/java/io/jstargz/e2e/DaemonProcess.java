@@ -49,8 +49,15 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts {@code jstargz serve --config config} and waits until it serves on {@code socket}. */
     static DaemonProcess start(Path config, Path socket, Path log) throws Exception {
-        Process p = new ProcessBuilder(CLI.toString(), "serve", "--config", config.toString())
-                .redirectErrorStream(true).start();
+        return start(List.of(CLI.toString(), "serve", "--config", config.toString()), socket, log);
+    }
+
+    /**
+     * Starts the daemon with {@code command} (e.g. {@code ctr run} of its image, which passes signals on) and waits
+     * until it serves on {@code socket}.
+     */
+    static DaemonProcess start(List<String> command, Path socket, Path log) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         p.getOutputStream().close();
         DaemonProcess d = new DaemonProcess(p, socket, log);
         try {
@@ -130,14 +137,18 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     /**
-     * Waits until containerd is connected to this (restarted) daemon. Its connection broke with the old daemon, and
-     * calls made meanwhile (CRI polls snapshot usage) leave its client failing calls as unavailable until it dials again
-     * after a backoff of up to 3 s; containerd 1.6 dials on its own, 2.x's idle client only on its next call. So: one
-     * call to the snapshotter (it may fail), then the connection's log line. (The daemon connects to itself once to
-     * warm up before it is ready: the second connection on its socket is containerd's.)
+     * Waits until containerd is connected to this daemon, when containerd ran before it (a restarted daemon, or one
+     * containerd runs). Calls containerd made while nothing served the socket leave its client failing calls as
+     * unavailable until it dials again after a backoff of up to 3 s; containerd 1.6 dials on its own, 2.x's idle
+     * client only on its next call. So: one call that reaches the snapshotter (a Prepare and Remove of a snapshot of
+     * its own; listing is answered from containerd's metadata), which may fail, then the connection's log line,
+     * logged at debug level. (The daemon connects to itself once to warm up before it is ready: the second connection
+     * on its socket is containerd's.)
      */
-    void awaitReconnected(Containerd containerd, String namespace) throws Exception {
-        containerd.ctr(namespace, "snapshot", "--snapshotter", Containerd.SNAPSHOTTER, "ls");
+    void awaitContainerdConnected(Containerd containerd, String namespace) throws Exception {
+        String probe = "jstargz-e2e-probe-" + process.pid();
+        containerd.ctr(namespace, "snapshot", "--snapshotter", Containerd.SNAPSHOTTER, "prepare", probe);
+        containerd.ctr(namespace, "snapshot", "--snapshotter", Containerd.SNAPSHOTTER, "rm", probe);
         awaitNthLog(START_DEADLINE, 2, "client connected on " + socket);
     }
 

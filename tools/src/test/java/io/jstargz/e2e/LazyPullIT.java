@@ -161,7 +161,7 @@ class LazyPullIT {
         for (String digest : estargz.layerDigests()) {
             daemon.awaitLog(DEADLINE, digest, "mounted lazily", "(restored");
         }
-        daemon.awaitReconnected(containerd, NS);
+        daemon.awaitContainerdConnected(containerd, NS);
         assertEquals(TestImage.OUTPUT, run(estargz, "lazy-2"));
         assertEquals(TestImage.OUTPUT, run(gzip, "fallback-2"));
         for (JsonNode r : remoteLayers(estargz)) {
@@ -179,7 +179,7 @@ class LazyPullIT {
         try {
             daemon.kill();
             daemon = DaemonProcess.start(config, socket, tmp.resolve("jstargz.log"));
-            daemon.awaitReconnected(containerd, NS);
+            daemon.awaitContainerdConnected(containerd, NS);
             assertEquals(TestImage.OUTPUT, run(estargz, "lazy-3"));
             for (JsonNode r : remoteLayers(estargz)) {
                 assertEquals("MOUNTED", r.get("state").asText(), r.toString());
