@@ -47,7 +47,9 @@ build_base() {
   umoci init --layout "$cache/layout"
   umoci new --image "$cache/layout:base"
   umoci unpack --image "$cache/layout:base" "$bundle"
-  debootstrap --variant=minbase "$suite" "$r" "$(DEBIAN_MIRROR="${JSTARGZ_MIRROR:-}" scripts/debian-mirror.sh "$suite")" > "$work/debootstrap.log"
+  local mirror
+  mirror="$(DEBIAN_MIRROR="${JSTARGZ_MIRROR:-}" scripts/debian-mirror.sh "$suite")"
+  debootstrap --variant=minbase "$suite" "$r" "$mirror" > "$work/debootstrap.log"
   cp /etc/resolv.conf "$r/etc/resolv.conf"
   mount -t proc proc "$r/proc"
   mounted=("$r/proc")

@@ -28,7 +28,9 @@ trap cleanup EXIT
 
 # The Debian mirror apt already uses for suite $1.
 debian_mirror() {
-  DEBIAN_MIRROR="${BENCH_MIRROR:-}" "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../../scripts/debian-mirror.sh" "$1"
+  local here
+  here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+  DEBIAN_MIRROR="${BENCH_MIRROR:-}" "$here/../../scripts/debian-mirror.sh" "$1"
 }
 
 # Removes what Debian's own container images leave out: package lists, caches, logs, device nodes.

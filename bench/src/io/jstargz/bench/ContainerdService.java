@@ -85,8 +85,8 @@ final class ContainerdService implements AutoCloseable {
 
     /** {@code ctr --address A --namespace bench args...}, failing on a non-zero exit. */
     Cmd.Result ctr(String... args) throws IOException {
-        return Cmd.run(Cmd.concat(List.of(release.ctr().toString(), "--address", address.toString(), "--namespace", NAMESPACE),
-                args), CTR_DEADLINE).orThrow();
+        return Cmd.run(Cmd.concat(List.of(release.ctr().toString(), "--address", address.toString(), "--namespace",
+                NAMESPACE), args), CTR_DEADLINE).orThrow();
     }
 
     /** {@code ctr-remote --address A --namespace bench args...}, failing on a non-zero exit. */

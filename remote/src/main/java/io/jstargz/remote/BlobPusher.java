@@ -163,7 +163,6 @@ final class BlobPusher {
         }
     }
 
-
     /** Streams {@code length} bytes of the content from {@code offset}; replayable, for an auth retry. */
     private static final class ContentBody extends RequestBody {
         private final BlobContent content;

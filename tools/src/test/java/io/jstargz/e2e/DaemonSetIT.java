@@ -29,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * node's own containerd with {@code ctr run} and exactly the privileges, host paths, propagation, command and config
  * that dist/kubernetes/jstargz.yaml gives it (read from the manifest, with each host path moved under a temporary
  * directory, in the pod as on the node, and in its config too: the mount points jstargz reports to containerd are
- * paths on the node, so the manifest mounts each host directory at its own path). That containerd then pulls an image lazily through it and runs it; the container is restarted, and the
- * node still sees the layers' mounts and runs the image again.
+ * paths on the node, so the manifest mounts each host directory at its own path). That containerd then pulls an
+ * image lazily through it and runs it; the container is restarted, and the node still sees the layers' mounts and
+ * runs the image again.
  */
 class DaemonSetIT {
     private static final String NS = "jstargz-daemonset";

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.BindableService;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ClientCall;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
@@ -64,7 +65,7 @@ final class ImageServiceProxy implements BindableService {
             boolean pull = m.getFullMethodName().equals(ImageServiceGrpc.getPullImageMethod().getFullMethodName());
             switch (m.getType()) {
                 case UNARY -> b.addMethod(method, ServerCalls.asyncUnaryCall(pull
-                        ? this::pullImage
+                        ? (request, response) -> pullImage(method, request, response)
                         : (request, response) -> ClientCalls.asyncUnaryCall(call(method), request, response)));
                 case SERVER_STREAMING -> b.addMethod(method, ServerCalls.asyncServerStreamingCall(
                         (request, response) -> ClientCalls.asyncServerStreamingCall(call(method), request,
@@ -77,13 +78,11 @@ final class ImageServiceProxy implements BindableService {
     }
 
     /** A call to containerd; it inherits the deadline and cancellation of the kubelet's call (gRPC's context). */
-    private io.grpc.ClientCall<byte[], byte[]> call(MethodDescriptor<byte[], byte[]> method) {
+    private ClientCall<byte[], byte[]> call(MethodDescriptor<byte[], byte[]> method) {
         return containerd.newCall(method, CallOptions.DEFAULT);
     }
 
-    private void pullImage(byte[] request, StreamObserver<byte[]> response) {
-        MethodDescriptor<byte[], byte[]> method = ImageServiceGrpc.getPullImageMethod().toBuilder(BYTES, BYTES)
-                .build();
+    private void pullImage(MethodDescriptor<byte[], byte[]> method, byte[] request, StreamObserver<byte[]> response) {
         CriKeychain.Pull pull = record(request);
         if (pull == null) {
             ClientCalls.asyncUnaryCall(call(method), request, response);
