@@ -6,7 +6,7 @@ MVN ?= mvn -B -ntp
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all setup build test run bench install clean
+.PHONY: all setup build test run bench install image clean
 
 all: build
 
@@ -47,7 +47,12 @@ install:
 		-e 's|^Documentation=.*|Documentation=file:$(PREFIX)/share/doc/jstargz/daemon.md|' dist/jstargz.service \
 		> $(DESTDIR)/etc/systemd/system/jstargz.service
 	test -e $(DESTDIR)/etc/jstargz/config.toml || install -m 0644 dist/config.toml $(DESTDIR)/etc/jstargz/config.toml
-	install -m 0644 README.md docs/*.md dist/containerd-config.toml $(DESTDIR)$(PREFIX)/share/doc/jstargz/
+	install -m 0644 README.md docs/*.md dist/containerd-config.toml dist/containerd2-config.toml $(DESTDIR)$(PREFIX)/share/doc/jstargz/
+
+# The container image for dist/kubernetes/ (an OCI layout in tools/target/image, and image.tar): Debian packages and
+# the jar, built with debootstrap and umoci (scripts/image.sh).
+image: build
+	@scripts/image.sh
 
 clean:
 	$(MVN) clean

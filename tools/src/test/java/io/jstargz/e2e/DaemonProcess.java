@@ -2,6 +2,7 @@ package io.jstargz.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jstargz.testing.Containerd;
 import io.jstargz.testing.Processes;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -71,8 +72,20 @@ final class DaemonProcess implements AutoCloseable {
      * beside a test's daemon: the jar a test runs was just built, and the tests that train do so themselves.
      */
     static DaemonProcess start(Path config, Path socket, Path log, Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(CLI.toString(), "serve", "--config", config.toString())
-                .redirectErrorStream(true);
+        return start(List.of(CLI.toString(), "serve", "--config", config.toString()), socket, log, env);
+    }
+
+    /**
+     * Starts the daemon with {@code command} (e.g. {@code ctr run} of its image, which passes signals on) and waits
+     * until it serves on {@code socket}.
+     */
+    static DaemonProcess start(List<String> command, Path socket, Path log) throws Exception {
+        return start(command, socket, log, Map.of());
+    }
+
+    private static DaemonProcess start(List<String> command, Path socket, Path log, Map<String, String> env)
+            throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("JSTARGZ_NO_TRAINING", "1");
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -157,6 +170,22 @@ final class DaemonProcess implements AutoCloseable {
     String statusTable() throws IOException {
         return Processes.run(List.of(CLI.toString(), "status", "--address", socket.toString()),
                 Duration.ofSeconds(60)).orThrow();
+    }
+
+    /**
+     * Waits until containerd is connected to this daemon, when containerd ran before it (a restarted daemon, or one
+     * containerd runs). Calls containerd made while nothing served the socket leave its client failing calls as
+     * unavailable until it dials again after a backoff of up to 3 s; containerd 1.6 dials on its own, 2.x's idle
+     * client only on its next call. So: one call that reaches the snapshotter (a Prepare and Remove of a snapshot of
+     * its own; listing is answered from containerd's metadata), which may fail, then the connection's log line,
+     * logged at debug level. (The daemon connects to itself once to warm up before it is ready: the second connection
+     * on its socket is containerd's.)
+     */
+    void awaitContainerdConnected(Containerd containerd, String namespace) throws Exception {
+        String probe = "jstargz-e2e-probe-" + process.pid();
+        containerd.ctr(namespace, "snapshot", "--snapshotter", Containerd.SNAPSHOTTER, "prepare", probe);
+        containerd.ctr(namespace, "snapshot", "--snapshotter", Containerd.SNAPSHOTTER, "rm", probe);
+        awaitNthLog(START_DEADLINE, 2, "client connected on " + socket);
     }
 
     /** SIGTERM, and waits for the daemon to unmount its layers and exit. */

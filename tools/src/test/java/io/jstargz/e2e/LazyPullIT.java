@@ -101,15 +101,6 @@ class LazyPullIT {
         return out;
     }
 
-    /**
-     * containerd's connection to the proxy plugin broke with the old daemon; it dials again on its own, after a
-     * backoff of up to 3 s, and until then fails calls as unavailable. (The daemon connects to itself once to warm
-     * up before it is ready: the second connection is containerd's.)
-     */
-    private void awaitContainerdReconnected() throws Exception {
-        daemon.awaitNthLog(DEADLINE, 2, "client connected");
-    }
-
     @Test
     @Order(1)
     void rpullMountsTheLayersLazilyAndTheContainerRuns() throws Exception {
@@ -174,7 +165,7 @@ class LazyPullIT {
         for (String digest : estargz.layerDigests()) {
             daemon.awaitLog(DEADLINE, digest, "mounted lazily", "(restored");
         }
-        awaitContainerdReconnected();
+        daemon.awaitContainerdConnected(containerd, NS);
         assertEquals(TestImage.OUTPUT, run(estargz, "lazy-2"));
         assertEquals(TestImage.OUTPUT, run(gzip, "fallback-2"));
         for (JsonNode r : remoteLayers(estargz)) {
@@ -192,7 +183,7 @@ class LazyPullIT {
         try {
             daemon.kill();
             daemon = DaemonProcess.start(config, socket, tmp.resolve("jstargz.log"));
-            awaitContainerdReconnected();
+            daemon.awaitContainerdConnected(containerd, NS);
             assertEquals(TestImage.OUTPUT, run(estargz, "lazy-3"));
             for (JsonNode r : remoteLayers(estargz)) {
                 assertEquals("MOUNTED", r.get("state").asText(), r.toString());

@@ -1,13 +1,6 @@
 package io.jstargz.snapshotter.grpc;
 
-import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.jstargz.snapshotter.proto.introspection.IntrospectionGrpc;
 import io.jstargz.snapshotter.proto.introspection.ListLayersRequest;
 import io.jstargz.snapshotter.proto.introspection.ListLayersResponse;
@@ -33,21 +26,13 @@ public final class IntrospectionClient {
         if (!Files.exists(socket)) {
             throw new IOException("no jstargz daemon: " + socket + " does not exist");
         }
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .eventLoopGroup(group)
-                .channelType(EpollDomainSocketChannel.class)
-                .usePlaintext()
-                .build();
-        try {
-            return IntrospectionGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+        try (UnixChannel channel = new UnixChannel(socket)) {
+            return IntrospectionGrpc.newBlockingStub(channel.channel())
+                    .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
                     .listLayers(ListLayersRequest.newBuilder().setNamespace(namespace).build());
         } catch (StatusRuntimeException e) {
             throw new IOException("jstargz daemon at " + socket + ": " + e.getStatus().getCode() + " "
                     + e.getStatus().getDescription(), e);
-        } finally {
-            channel.shutdownNow();
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 }

@@ -11,6 +11,8 @@ import io.jstargz.fs.binding.linux.Unmounter;
 import io.jstargz.remote.Digest;
 import io.jstargz.remote.ImageReference;
 import io.jstargz.remote.RegistryClient;
+import io.jstargz.remote.RegistryConfig;
+import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.config.MemoryBudget;
 import io.jstargz.snapshotter.remotelayer.FetchProgress;
@@ -27,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -94,11 +97,17 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         this.prefetchWait = prefetchWait;
     }
 
-    /** The service {@code config} describes: its registry settings, chunk cache and fetch policy. */
-    public static FuseRemoteLayers create(Config config) throws IOException {
+    /**
+     * The service {@code config} describes: its registry settings, chunk cache and fetch policy. Credentials come
+     * from {@code credentials} first (e.g. the CRI keychain), in order, then from the docker config.
+     */
+    public static FuseRemoteLayers create(Config config, List<CredentialStore> credentials) throws IOException {
         ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(config.cacheDir(), config.cache().maxMemoryBytes(),
                 config.cache().maxDiskBytes(), ChunkCacheConfig.DEFAULT_SHARD_WIDTH, MemoryBudget.WRITE_QUEUE_BYTES));
-        RegistryClient client = RegistryClient.create(Settings.registry(config));
+        RegistryConfig registry = Settings.registry(config);
+        List<CredentialStore> stores = new ArrayList<>(credentials);
+        stores.add(RegistryClient.dockerConfigCredentials(registry));
+        RegistryClient client = RegistryClient.create(registry, CredentialStore.firstOf(stores));
         try {
             // copies a previous run left: each mount makes its own again
             FileTrees.removeTree(Settings.passthroughDir(config));

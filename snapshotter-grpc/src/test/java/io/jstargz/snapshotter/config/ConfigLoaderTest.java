@@ -46,6 +46,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theCriKeychainIsOffUntilEnabled() throws Exception {
+        assertEquals(false, Config.defaults().criKeychain().enable());
+        CriKeychainConfig k = ConfigLoader.parse("""
+                [cri_keychain]
+                enable = true
+                listen_path = "/run/jstargz/keychain.sock"
+                image_service_path = "/run/k3s/containerd/containerd.sock"
+                """, "t.toml").criKeychain();
+        assertEquals(new CriKeychainConfig(true, Path.of("/run/jstargz/keychain.sock"),
+                Path.of("/run/k3s/containerd/containerd.sock"), 86400), k);
+        assertEquals("config t.toml: key 'cri_keychain.listen_path' must differ from image_service_path (it would"
+                + " forward to itself)", assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                "[cri_keychain]\nlisten_path = \"/run/containerd/containerd.sock\"\n", "t.toml")).getMessage());
+    }
+
+    @Test
     void unknownKeysAreNamed() {
         assertEquals("config t.toml: unknown key 'cache.max_size'", assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("[cache]\nmax_size = 1\n", "t.toml")).getMessage());
