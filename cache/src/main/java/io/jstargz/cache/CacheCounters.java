@@ -7,14 +7,12 @@ final class CacheCounters {
     final LongAdder memoryHits = new LongAdder();
     final LongAdder diskHits = new LongAdder();
     final LongAdder misses = new LongAdder();
-    final LongAdder loads = new LongAdder();
-    final LongAdder loadFailures = new LongAdder();
     final LongAdder evictions = new LongAdder();
     final LongAdder corruptEntries = new LongAdder();
     final LongAdder diskWriteFailures = new LongAdder();
 
     CacheStats snapshot(long memoryBytes, long diskBytes, long diskEntries) {
-        return new CacheStats(memoryHits.sum(), diskHits.sum(), misses.sum(), loads.sum(), loadFailures.sum(),
+        return new CacheStats(memoryHits.sum(), diskHits.sum(), misses.sum(),
                 evictions.sum(), corruptEntries.sum(), diskWriteFailures.sum(), memoryBytes, diskBytes, diskEntries);
     }
 }

@@ -6,8 +6,6 @@ package io.jstargz.cache;
  * @param memoryHits        lookups answered from memory
  * @param diskHits          lookups answered from disk
  * @param misses            lookups found in neither tier
- * @param loads             loader runs (one per miss of {@code get}, however many callers waited on it)
- * @param loadFailures      loader runs that threw; their result was not cached
  * @param evictions         disk entries deleted to keep the disk tier under its bound
  * @param corruptEntries    disk entries found truncated or corrupt, deleted and treated as misses
  * @param diskWriteFailures chunks that could not be written to disk (they stayed in memory only)
@@ -15,7 +13,7 @@ package io.jstargz.cache;
  * @param diskBytes         bytes of the disk tier's files known to this process
  * @param diskEntries       number of the disk tier's files known to this process
  */
-public record CacheStats(long memoryHits, long diskHits, long misses, long loads, long loadFailures, long evictions,
+public record CacheStats(long memoryHits, long diskHits, long misses, long evictions,
                          long corruptEntries, long diskWriteFailures, long memoryBytes, long diskBytes,
                          long diskEntries) {
 }

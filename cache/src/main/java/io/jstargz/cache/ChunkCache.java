@@ -7,10 +7,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -25,20 +23,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * The chunk cache: uncompressed, already verified eStargz chunks in memory (caffeine, weighted by bytes) in front of
  * a size-bounded disk tier that survives restarts. Thread-safe.
  *
- * <p>{@link #get} joins concurrent callers for one key into one load; a failed load is not cached. {@link #put}
- * returns once the chunk is in memory; the disk write happens on a background thread, or in the caller when more
- * than {@link ChunkCacheConfig#writeQueueBytes()} are already queued, so memory stays bounded. Until written, a
- * queued chunk is still found, even if the memory tier has evicted it.
+ * <p>Fetching is the read path's job (it joins concurrent readers of one span); the cache only looks up and stores.
+ * {@link #put} returns once the chunk is in memory; the disk write happens on a background thread, or in the caller
+ * when more than {@link ChunkCacheConfig#writeQueueBytes()} are already queued, so memory stays bounded. Until
+ * written, a queued chunk is still found, even if the memory tier has evicted it.
  *
  * <p>Arrays are shared, not copied: callers must not modify an array they passed to {@link #put} or received.
  */
 public final class ChunkCache implements Closeable {
-
-    /** Produces a chunk on a miss, typically by fetching, decompressing and verifying it. */
-    @FunctionalInterface
-    public interface Loader {
-        byte[] load() throws IOException;
-    }
 
     private static final Logger log = LoggerFactory.getLogger(ChunkCache.class);
     private static final long CLOSE_TIMEOUT_SECONDS = 60;
@@ -48,7 +40,6 @@ public final class ChunkCache implements Closeable {
     private final Cache<CacheKey, byte[]> memory;
     private final DiskStore disk;
     private final CacheCounters counters;
-    private final ConcurrentHashMap<CacheKey, CompletableFuture<byte[]>> loading = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<CacheKey, byte[]> queuedWrites = new ConcurrentHashMap<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final long writeQueueBytes;
@@ -81,44 +72,7 @@ public final class ChunkCache implements Closeable {
         return new ChunkCache(config, disk, counters);
     }
 
-    /**
-     * Returns the chunk of {@code key}, from memory, from disk, or by running {@code loader} and caching its result.
-     * Concurrent callers for the same key wait for one load.
-     *
-     * @throws IOException what the loader threw (to the caller whose loader ran; the callers that waited on it get
-     *                     an IOException naming the key, caused by it); nothing is cached then
-     */
-    public byte[] get(CacheKey key, Loader loader) throws IOException {
-        byte[] hit = memoryLookup(key);
-        if (hit != null) {
-            return hit;
-        }
-        CompletableFuture<byte[]> load = new CompletableFuture<>();
-        CompletableFuture<byte[]> running = loading.putIfAbsent(key, load);
-        if (running != null) {
-            return await(key, running);
-        }
-        try {
-            byte[] data = memoryLookup(key); // a load of this key may have finished just before ours started
-            if (data == null) {
-                data = diskLookup(key);
-            }
-            if (data == null) {
-                counters.misses.increment();
-                data = runLoader(key, loader);
-                put(key, data);
-            }
-            load.complete(data);
-            return data;
-        } catch (IOException | RuntimeException | Error e) {
-            load.completeExceptionally(e);
-            throw e;
-        } finally {
-            loading.remove(key, load);
-        }
-    }
-
-    /** Returns the chunk of {@code key} if it is in memory or on disk; never loads. */
+    /** Returns the chunk of {@code key} if it is in memory or on disk; counts a miss otherwise. */
     public Optional<byte[]> getIfPresent(CacheKey key) {
         byte[] data = memoryLookup(key);
         if (data == null) {
@@ -220,35 +174,6 @@ public final class ChunkCache implements Closeable {
             memory.put(key, data);
         }
         return data;
-    }
-
-    private byte[] runLoader(CacheKey key, Loader loader) throws IOException {
-        counters.loads.increment();
-        try {
-            byte[] data = loader.load();
-            if (data == null) {
-                throw new IOException("the loader of chunk " + key + " returned no bytes");
-            }
-            return data;
-        } catch (IOException | RuntimeException e) {
-            counters.loadFailures.increment();
-            throw e;
-        }
-    }
-
-    private static byte[] await(CacheKey key, CompletableFuture<byte[]> running) throws IOException {
-        try {
-            return running.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for chunk " + key + " to load");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new IOException("loading chunk " + key + " failed: " + cause.getMessage(), cause);
-        }
     }
 
     private static long queuedCost(byte[] data) {

@@ -10,27 +10,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.jstargz.cache.TestChunks.bytes;
 import static io.jstargz.cache.TestChunks.keyOf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 class ChunkCacheTest {
-
-    private static final ChunkCache.Loader MUST_NOT_LOAD = () -> fail("the loader ran although the chunk is cached");
 
     @TempDir
     Path dir;
@@ -41,99 +29,19 @@ class ChunkCacheTest {
     }
 
     @Test
-    void concurrentLoadsOfOneKeyRunTheLoaderOnce() throws Exception {
-        byte[] data = bytes(1, 100_000);
-        CacheKey key = keyOf(data);
-        int waiters = 8;
-        ExecutorService pool = Executors.newFixedThreadPool(waiters + 1);
-        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(dir))) {
-            CountDownLatch firstLoadStarted = new CountDownLatch(1);
-            CountDownLatch othersStarted = new CountDownLatch(waiters);
-            CountDownLatch releaseFirstLoad = new CountDownLatch(1);
-            AtomicInteger otherLoads = new AtomicInteger();
-            Future<byte[]> first = pool.submit(() -> cache.get(key, () -> {
-                firstLoadStarted.countDown();
-                awaitInLoader(releaseFirstLoad);
-                return data;
-            }));
-            assertTrue(firstLoadStarted.await(10, TimeUnit.SECONDS));
-            List<Future<byte[]>> others = new ArrayList<>();
-            for (int i = 0; i < waiters; i++) {
-                others.add(pool.submit(() -> {
-                    othersStarted.countDown();
-                    return cache.get(key, () -> {
-                        otherLoads.incrementAndGet();
-                        return data;
-                    });
-                }));
-            }
-            assertTrue(othersStarted.await(10, TimeUnit.SECONDS));
-            releaseFirstLoad.countDown();
-            assertSame(data, first.get(10, TimeUnit.SECONDS));
-            for (Future<byte[]> other : others) {
-                assertArrayEquals(data, other.get(10, TimeUnit.SECONDS));
-            }
-            assertEquals(0, otherLoads.get());
-            assertEquals(1, cache.stats().loads());
-            assertEquals(1, cache.stats().misses());
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    @Test
-    void failedLoadIsNotCachedAndItsWaitersSeeTheFailure() throws Exception {
-        byte[] data = bytes(2, 1000);
-        CacheKey key = keyOf(data);
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (ChunkCache cache = open(1 << 20, 1 << 20)) {
-            CountDownLatch loadStarted = new CountDownLatch(1);
-            CountDownLatch waiterStarted = new CountDownLatch(1);
-            IOException failure = new IOException("registry said 500");
-            Future<byte[]> owner = pool.submit(() -> cache.get(key, () -> {
-                loadStarted.countDown();
-                awaitInLoader(waiterStarted);
-                throw failure;
-            }));
-            assertTrue(loadStarted.await(10, TimeUnit.SECONDS));
-            Future<byte[]> waiter = pool.submit(() -> {
-                waiterStarted.countDown();
-                return cache.get(key, () -> data);
-            });
-            Exception ownerFailure = assertThrows(Exception.class, () -> owner.get(10, TimeUnit.SECONDS));
-            assertSame(failure, ownerFailure.getCause());
-            try {
-                byte[] got = waiter.get(10, TimeUnit.SECONDS);
-                assertArrayEquals(data, got); // the waiter came after the failed load ended and loaded itself
-            } catch (java.util.concurrent.ExecutionException e) {
-                IOException shared = assertInstanceOf(IOException.class, e.getCause());
-                assertTrue(shared.getMessage().contains(key.toString()), shared.getMessage());
-                assertSame(failure, shared.getCause());
-            }
-            assertEquals(1, cache.stats().loadFailures());
-
-            assertArrayEquals(data, cache.get(key, () -> data));
-            assertTrue(cache.contains(key));
-            assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    @Test
     void getRightAfterPutHitsEvenWithoutAMemoryTier() throws Exception {
         byte[] data = bytes(3, 50_000);
         CacheKey key = keyOf(data);
         try (ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(dir, 0, 1 << 20, 2))) {
             cache.put(key, data);
             assertTrue(cache.contains(key));
-            assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
+            assertArrayEquals(data, cached(cache, key));
             assertArrayEquals(data, cache.getIfPresent(key).orElseThrow());
         }
         try (ChunkCache cache = open(0, 1 << 20)) {
             cache.awaitIndexed();
             assertEquals(1, cache.stats().diskEntries(), "close waits for the queued disk write");
-            assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
+            assertArrayEquals(data, cached(cache, key));
             assertEquals(1, cache.stats().diskHits());
             assertEquals(0, cache.stats().memoryBytes());
         }
@@ -152,20 +60,19 @@ class ChunkCacheTest {
             // a second process sharing the directory sees every chunk while the first still runs
             try (ChunkCache other = open(0, 64 << 20)) {
                 for (byte[] data : chunks) {
-                    assertArrayEquals(data, other.get(keyOf(data), MUST_NOT_LOAD));
+                    assertArrayEquals(data, cached(other, keyOf(data)));
                 }
             }
         }
     }
 
     @Test
-    void getIfPresentNeverLoadsAndCountsAMiss() throws Exception {
+    void getIfPresentOfAnAbsentChunkCountsAMiss() throws Exception {
         try (ChunkCache cache = open(1 << 20, 1 << 20)) {
             CacheKey absent = keyOf(bytes(4, 10));
             assertTrue(cache.getIfPresent(absent).isEmpty());
             assertFalse(cache.contains(absent));
             assertEquals(1, cache.stats().misses());
-            assertEquals(0, cache.stats().loads());
         }
     }
 
@@ -179,7 +86,7 @@ class ChunkCacheTest {
                 chunks.add(bytes(100 + i, size));
                 cache.put(keyOf(chunks.get(i)), chunks.get(i));
                 if (i == 10) {
-                    assertArrayEquals(chunks.get(0), cache.get(keyOf(chunks.get(0)), MUST_NOT_LOAD));
+                    assertArrayEquals(chunks.get(0), cached(cache, keyOf(chunks.get(0))));
                 }
                 assertTrue(cache.stats().diskBytes() <= bound, "disk tier over its bound after put " + i);
                 assertTrue(TestChunks.bytesOnDisk(dir) <= bound, "files over the bound after put " + i);
@@ -202,7 +109,7 @@ class ChunkCacheTest {
                 keys.add(keyOf(data));
                 cache.put(keys.get(i), data);
             }
-            cache.get(keys.get(0), MUST_NOT_LOAD);
+            cached(cache, keys.get(0));
             byte[] extra = bytes(300, 1000);
             cache.put(keyOf(extra), extra);
             assertTrue(cache.contains(keys.get(0)));
@@ -225,10 +132,9 @@ class ChunkCacheTest {
             assertEquals(TestChunks.bytesOnDisk(dir), cache.stats().diskBytes());
             for (byte[] chunk : chunks) {
                 assertTrue(cache.contains(keyOf(chunk)));
-                assertArrayEquals(chunk, cache.get(keyOf(chunk), MUST_NOT_LOAD));
+                assertArrayEquals(chunk, cached(cache, keyOf(chunk)));
             }
             assertEquals(20, cache.stats().diskHits());
-            assertEquals(0, cache.stats().loads());
         }
     }
 
@@ -267,7 +173,7 @@ class ChunkCacheTest {
         Files.setLastModifiedTime(path(key), java.nio.file.attribute.FileTime.fromMillis(hourAgo));
         try (ChunkCache cache = open(1 << 20, 1 << 20)) {
             cache.awaitIndexed();
-            cache.get(key, MUST_NOT_LOAD); // from disk
+            cached(cache, key); // from disk
             long afterRead = Files.getLastModifiedTime(path(key)).toMillis();
             assertTrue(afterRead > hourAgo + 3_000_000, "modification time not refreshed: " + afterRead);
         }
@@ -286,18 +192,14 @@ class ChunkCacheTest {
         }
         try (ChunkCache cache = open(0, 1 << 20)) {
             assertTrue(cache.contains(key), "truncation is found on read, not at start");
-            AtomicInteger loads = new AtomicInteger();
-            assertArrayEquals(data, cache.get(key, () -> {
-                loads.incrementAndGet();
-                return data;
-            }));
-            assertEquals(1, loads.get());
+            assertTrue(cache.getIfPresent(key).isEmpty(), "a truncated chunk is a miss");
             assertEquals(1, cache.stats().corruptEntries());
+            cache.put(key, data);
         }
         // close() drains the asynchronous disk writer, so the refetched chunk is on disk now
         assertEquals(ChunkFile.fileSize(data.length), Files.size(file), "the refetched chunk was written again");
         try (ChunkCache cache = open(0, 1 << 20)) {
-            assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
+            assertArrayEquals(data, cached(cache, key));
         }
     }
 
@@ -344,7 +246,7 @@ class ChunkCacheTest {
             assertFalse(Files.exists(path(emptyKey)));
             assertFalse(Files.exists(foreign));
             assertEquals(1, cache.stats().diskEntries());
-            assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
+            assertArrayEquals(data, cached(cache, key));
         }
     }
 
@@ -357,7 +259,7 @@ class ChunkCacheTest {
         }
         try (ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(dir, 0, 1 << 20, 3, 0))) {
             cache.awaitIndexed(); // the rebuild moves files to their new shard
-            assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
+            assertArrayEquals(data, cached(cache, key));
             assertTrue(Files.exists(dir.resolve("chunks").resolve(key.shardHex().substring(0, 3))
                     .resolve(key.fileName())));
         }
@@ -373,8 +275,8 @@ class ChunkCacheTest {
             cache.put(CacheKey.ofBlobOffset(blob, 4000), second);
         }
         try (ChunkCache cache = open(0, 1 << 20)) {
-            assertArrayEquals(first, cache.get(CacheKey.ofBlobOffset(blob, 0), MUST_NOT_LOAD));
-            assertArrayEquals(second, cache.get(CacheKey.ofBlobOffset(blob, 4000), MUST_NOT_LOAD));
+            assertArrayEquals(first, cached(cache, CacheKey.ofBlobOffset(blob, 0)));
+            assertArrayEquals(second, cached(cache, CacheKey.ofBlobOffset(blob, 4000)));
         }
     }
 
@@ -388,7 +290,7 @@ class ChunkCacheTest {
             cache.put(key, data);
             assertEquals(1, cache.stats().diskWriteFailures());
             assertEquals(0, cache.stats().diskEntries());
-            assertArrayEquals(data, cache.get(key, MUST_NOT_LOAD));
+            assertArrayEquals(data, cached(cache, key));
         }
     }
 
@@ -400,22 +302,19 @@ class ChunkCacheTest {
         try (ChunkCache a = open(0, bound); ChunkCache b = open(0, bound)) {
             a.put(key, data);
             assertTrue(b.contains(key), "b finds the file a wrote");
-            assertArrayEquals(data, b.get(key, MUST_NOT_LOAD));
+            assertArrayEquals(data, cached(b, key));
             byte[] other = bytes(15, 100_000);
             b.put(keyOf(other), other); // evicts key from b's index and from disk
             assertFalse(Files.exists(path(key)));
-            assertArrayEquals(data, a.get(key, () -> data), "a reads the deleted file as a miss and loads");
-            assertEquals(1, a.stats().loads());
+            assertTrue(a.getIfPresent(key).isEmpty(), "a reads the deleted file as a miss");
+            assertEquals(1, a.stats().misses());
             assertEquals(0, a.stats().corruptEntries());
         }
     }
 
-    private static void awaitInLoader(CountDownLatch latch) throws IOException {
-        try {
-            assertTrue(latch.await(10, TimeUnit.SECONDS));
-        } catch (InterruptedException e) {
-            throw new java.io.InterruptedIOException();
-        }
+    /** The cached chunk of {@code key}; fails the test when it is not cached. */
+    private static byte[] cached(ChunkCache cache, CacheKey key) {
+        return cache.getIfPresent(key).orElseThrow(() -> new AssertionError("chunk " + key + " is not cached"));
     }
 
     private Path path(CacheKey key) {

@@ -214,12 +214,6 @@ public final class Entry {
         return lo;
     }
 
-    /** The chunk holding byte {@code fileOffset}, or null if it is outside the file. */
-    public Chunk chunkAt(long fileOffset) {
-        int i = chunkIndexAt(fileOffset);
-        return i < 0 ? null : chunk(i);
-    }
-
     /** The names in a directory, sorted by name (as bytes); empty for other types. Raw: nothing is hidden. */
     public List<DirEntry> children() {
         Directories d = index.directories();

@@ -75,17 +75,4 @@ public final class EstargzReader {
             return builder.finish(meta, options.maxChunkSize());
         }
     }
-
-    /**
-     * True if the blob ends with a valid footer and TOC (e.g. a layer that needs no conversion). Only I/O errors
-     * propagate; a blob that is not eStargz just answers false.
-     */
-    public static boolean isEstargz(BlobSource blob) throws IOException {
-        try {
-            open(blob, OpenOptions.defaults(blob.toString()));
-            return true;
-        } catch (InvalidBlobException e) {
-            return false;
-        }
-    }
 }

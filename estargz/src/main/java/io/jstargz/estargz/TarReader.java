@@ -41,11 +41,6 @@ final class TarReader {
         return dataOffset;
     }
 
-    /** Bytes of the current entry's data not yet read. */
-    long dataRemaining() {
-        return remaining;
-    }
-
     /** Reads the current entry's data; -1 at its end. */
     int read(byte[] b, int off, int len) throws IOException {
         if (remaining <= 0) {
