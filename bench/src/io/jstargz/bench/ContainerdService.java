@@ -1,9 +1,12 @@
 package io.jstargz.bench;
 
+import io.jstargz.process.Command;
+import io.jstargz.process.CommandResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -84,15 +87,22 @@ final class ContainerdService implements AutoCloseable {
     }
 
     /** {@code ctr --address A --namespace bench args...}, failing on a non-zero exit. */
-    Cmd.Result ctr(String... args) throws IOException {
-        return Cmd.run(Cmd.concat(List.of(release.ctr().toString(), "--address", address.toString(), "--namespace",
-                NAMESPACE), args), CTR_DEADLINE).orThrow();
+    CommandResult ctr(String... args) throws IOException {
+        return run(release.ctr().toString(), args);
     }
 
     /** {@code ctr-remote --address A --namespace bench args...}, failing on a non-zero exit. */
-    Cmd.Result ctrRemote(String... args) throws IOException {
-        return Cmd.run(Cmd.concat(List.of("/usr/bin/ctr-remote", "--address", address.toString(), "--namespace",
-                NAMESPACE), args), CTR_DEADLINE).orThrow();
+    CommandResult ctrRemote(String... args) throws IOException {
+        return run("/usr/bin/ctr-remote", args);
+    }
+
+    private CommandResult run(String ctr, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(ctr, "--address", address.toString(), "--namespace",
+                NAMESPACE));
+        command.addAll(List.of(args));
+        CommandResult r = Command.of(command).run(CTR_DEADLINE);
+        r.orThrow();
+        return r;
     }
 
     /** The hosts.toml directory that points the registry host names at plain HTTP on loopback. */

@@ -1,5 +1,7 @@
 package io.jstargz.bench;
 
+import io.jstargz.process.Command;
+import io.jstargz.process.CommandResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,7 +78,7 @@ final class Daemons {
         List<String> cmd = new java.util.ArrayList<>(List.of(repo.resolve("bin/jstargz").toString()));
         cmd.addAll(List.of(command));
         cmd.add("--help");
-        Cmd.Result r = Cmd.run(cmd, Duration.ofMinutes(1));
-        return r.exit() == 0 && r.output().contains("Usage: jstargz " + String.join(" ", command));
+        CommandResult r = Command.of(cmd).run(Duration.ofMinutes(1));
+        return r.ok() && r.output().contains("Usage: jstargz " + String.join(" ", command));
     }
 }

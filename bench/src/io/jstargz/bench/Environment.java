@@ -1,5 +1,6 @@
 package io.jstargz.bench;
 
+import io.jstargz.process.Command;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +34,8 @@ final class Environment {
         env.put("containerd", first(repo, o.containerd().containerd().toString(), "--version"));
         env.put("runc", first(repo, "/usr/sbin/runc", "--version"));
         if (modes.stream().anyMatch(m -> m.snapshotter == Mode.Snapshotter.JSTARGZ)) {
-            String java = Cmd.run(List.of(repo.resolve("bin/jstargz").toString()), Duration.ofMinutes(1), null,
-                    Map.of("JSTARGZ_WHICH_JAVA", "1")).output().strip();
+            String java = Command.of(repo.resolve("bin/jstargz").toString())
+                    .withEnv(Map.of("JSTARGZ_WHICH_JAVA", "1")).run(Duration.ofMinutes(1)).output().strip();
             env.put("jstargz JVM", java + ": " + first(repo, java, "-version"));
         }
         if (modes.stream().anyMatch(m -> m.snapshotter == Mode.Snapshotter.STARGZ)) {
@@ -72,7 +73,7 @@ final class Environment {
 
     private static String first(Path repo, String... command) {
         try {
-            String out = Cmd.run(List.of(command), Duration.ofMinutes(1), repo, Map.of()).output().strip();
+            String out = Command.of(command).in(repo).run(Duration.ofMinutes(1)).output().strip();
             return out.isEmpty() ? "unknown" : out.lines().findFirst().orElse("unknown");
         } catch (IOException e) {
             return "unknown (" + e.getMessage() + ")";

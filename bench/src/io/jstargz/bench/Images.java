@@ -2,6 +2,7 @@ package io.jstargz.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jstargz.process.Command;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,8 +81,8 @@ final class Images {
     private void push(BenchImage image, String dst) throws IOException {
         build(image);
         System.err.println("bench: pushing " + dst);
-        Cmd.run(List.of("skopeo", "copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false",
-                "oci:" + layout + ":" + image.id, "docker://" + dst), BUILD_DEADLINE).orThrow();
+        Command.of(List.of("skopeo", "copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false",
+                "oci:" + layout + ":" + image.id, "docker://" + dst)).run(BUILD_DEADLINE).orThrow();
     }
 
     private void build(BenchImage image) throws IOException {
@@ -98,8 +99,8 @@ final class Images {
         }
         removeOtherBuilds();
         System.err.println("bench: building image " + tag + " in " + layout + " (cached for later runs)");
-        Cmd.run(List.of(repo.resolve("bench/images/build.sh").toString(), tag, layout.toString(),
-                buildDir.resolve("work").toString()), BUILD_DEADLINE).orThrow();
+        Command.of(List.of(repo.resolve("bench/images/build.sh").toString(), tag, layout.toString(),
+                buildDir.resolve("work").toString())).run(BUILD_DEADLINE).orThrow();
         Files.writeString(done, key);
     }
 
@@ -107,7 +108,7 @@ final class Images {
     private void removeOtherBuilds() throws IOException {
         try (var dirs = Files.list(buildDir.getParent())) {
             for (Path d : dirs.filter(d -> !d.equals(buildDir)).toList()) {
-                Cmd.run(Duration.ofMinutes(5), "rm", "-rf", d.toString()).orThrow();
+                Command.of("rm", "-rf", d.toString()).run(Duration.ofMinutes(5)).orThrow();
             }
         } catch (java.nio.file.NoSuchFileException e) {
             // nothing built yet
@@ -140,7 +141,7 @@ final class Images {
             cmd.add("--");
             cmd.addAll(image.workload);
         }
-        Cmd.run(cmd, BUILD_DEADLINE).orThrow();
+        Command.of(cmd).run(BUILD_DEADLINE).orThrow();
     }
 
     /** Whether this build of jstargz can convert images ({@code jstargz image convert}). */

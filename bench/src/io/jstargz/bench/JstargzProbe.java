@@ -2,6 +2,7 @@ package io.jstargz.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jstargz.process.Command;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -133,14 +134,14 @@ final class JstargzProbe {
 
     /** {@code jstargz status --json} of the daemon, summarized. */
     Status status() throws IOException {
-        Cmd.Result r = Cmd.run(List.of(repo.resolve("bin/jstargz").toString(), "status", "--address",
-                socket.toString(), "--json"), Duration.ofMinutes(1)).orThrow();
+        String json = Command.of(repo.resolve("bin/jstargz").toString(), "status", "--address", socket.toString(),
+                "--json").run(Duration.ofMinutes(1)).orThrow();
         int mounted = 0;
         int fallback = 0;
         int failed = 0;
         int full = 0;
         List<String> reasons = new ArrayList<>();
-        for (JsonNode s : JSON.readTree(r.output()).path("snapshots")) {
+        for (JsonNode s : JSON.readTree(json).path("snapshots")) {
             JsonNode remote = s.get("remote");
             if (remote == null) {
                 continue;

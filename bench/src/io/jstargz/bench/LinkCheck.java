@@ -1,5 +1,6 @@
 package io.jstargz.bench;
 
+import io.jstargz.concurrent.Threads;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -26,11 +27,7 @@ public final class LinkCheck implements AutoCloseable {
     private static final byte UPLOAD = 'U';
 
     private final ServerSocket server;
-    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "link-check");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService pool = Executors.newCachedThreadPool(Threads.named("link-check"));
 
     private LinkCheck() throws IOException {
         server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());

@@ -1,5 +1,6 @@
 package io.jstargz.bench;
 
+import io.jstargz.concurrent.Threads;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -71,9 +72,7 @@ public final class LinkProxy implements Closeable {
             throws IOException {
         ServerSocket server = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
         LinkProxy proxy = new LinkProxy(server, upstream, (long) (oneWayDelayMillis * 1e6), bitsPerSecond);
-        Thread acceptor = new Thread(proxy::acceptLoop, "link-proxy-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        Threads.start("link-proxy-accept", proxy::acceptLoop);
         return proxy;
     }
 
@@ -126,18 +125,12 @@ public final class LinkProxy implements Closeable {
      */
     private void pipe(Socket from, Socket to, Link link, long notBefore, AtomicInteger open, String name) {
         if (delayNanos == 0 && link.nanosPerByte == 0) {
-            Thread relay = new Thread(() -> relay(from, to, link, open), "link-proxy-relay-" + name);
-            relay.setDaemon(true);
-            relay.start();
+            Threads.start("link-proxy-relay-" + name, () -> relay(from, to, link, open));
             return;
         }
         Direction d = new Direction();
-        Thread reader = new Thread(() -> read(from, to, link, notBefore, d), "link-proxy-read-" + name);
-        Thread writer = new Thread(() -> write(from, to, d, open), "link-proxy-write-" + name);
-        reader.setDaemon(true);
-        writer.setDaemon(true);
-        reader.start();
-        writer.start();
+        Threads.start("link-proxy-read-" + name, () -> read(from, to, link, notBefore, d));
+        Threads.start("link-proxy-write-" + name, () -> write(from, to, d, open));
     }
 
     /** A link without delay or rate limit: copy and count, in one thread, nothing queued. */

@@ -1,5 +1,6 @@
 package io.jstargz.bench;
 
+import io.jstargz.process.CommandResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -118,17 +119,21 @@ final class Runner {
             throws IOException, InterruptedException {
         ContainerdService c = sandbox.containerd();
         String ref = sandbox.host(net) + "/" + Images.repository(image) + ":" + variant.tag;
-        Cmd.Result pull = mode.lazy()
+        CommandResult pull = mode.lazy()
                 ? c.ctrRemote("image", "rpull", "--hosts-dir", c.hostsDir(), "--snapshotter", mode.snapshotter.name,
                         ref)
                 : c.ctr("image", "pull", "--hosts-dir", c.hostsDir(), ref);
         List<String> run = new ArrayList<>(List.of("run", "--snapshotter", mode.snapshotter.name, ref, container));
         run.addAll(image.workload);
-        Cmd.Result workload = c.ctr(run.toArray(String[]::new));
+        CommandResult workload = c.ctr(run.toArray(String[]::new));
         if (!workload.output().strip().equals(image.expectedOutput)) {
             throw new IOException(image.id + " on " + mode.id + ": the workload printed \"" + workload.output().strip()
                     + "\", expected \"" + image.expectedOutput + "\"");
         }
-        return new Timed(pull.seconds(), workload.seconds());
+        return new Timed(seconds(pull.elapsed()), seconds(workload.elapsed()));
+    }
+
+    private static double seconds(Duration d) {
+        return d.toNanos() / 1e9;
     }
 }

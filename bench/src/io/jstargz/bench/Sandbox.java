@@ -1,6 +1,7 @@
 package io.jstargz.bench;
 
 import io.jstargz.fs.binding.linux.MountTable;
+import io.jstargz.process.Command;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,7 +111,7 @@ final class Sandbox implements AutoCloseable {
      */
     void coldStart(Mode.Snapshotter kind, List<Path> registryFiles) throws IOException, InterruptedException {
         stopNode();
-        Cmd.run(Duration.ofMinutes(2), "sync").orThrow();
+        Command.of("sync").run(Duration.ofMinutes(2)).orThrow();
         Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
         byte[] buf = new byte[1 << 20];
         for (Path f : registryFiles) {
@@ -147,15 +148,15 @@ final class Sandbox implements AutoCloseable {
         for (String sub : List.of("containerd", "jstargz", "stargz")) {
             Path p = dir.resolve(sub);
             unmountAllUnder(p);
-            Cmd.run(Duration.ofMinutes(5), "rm", "-rf", p.toString()).orThrow();
+            Command.of("rm", "-rf", p.toString()).run(Duration.ofMinutes(5)).orThrow();
         }
     }
 
     /** Unmounts every mount point at or below {@code base}, deepest first (lazily if busy). */
     static void unmountAllUnder(Path base) throws IOException {
         for (Path mp : MountTable.mountPointsUnder(base)) {
-            if (Cmd.run(Duration.ofSeconds(30), "umount", mp.toString()).exit() != 0) {
-                Cmd.run(Duration.ofSeconds(30), "umount", "-l", mp.toString());
+            if (Command.of("umount", mp.toString()).run(Duration.ofSeconds(30)).exitCode() != 0) {
+                Command.of("umount", "-l", mp.toString()).run(Duration.ofSeconds(30));
             }
         }
     }
@@ -185,7 +186,7 @@ final class Sandbox implements AutoCloseable {
             } finally {
                 registry.close();
                 unmountAllUnder(dir);
-                Cmd.run(Duration.ofMinutes(5), "rm", "-rf", dir.toString());
+                Command.of("rm", "-rf", dir.toString()).run(Duration.ofMinutes(5));
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.jstargz.bench;
 
+import io.jstargz.concurrent.Threads;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -50,9 +51,7 @@ final class Service implements AutoCloseable {
         p.getOutputStream().close();
         Service s = new Service(name, p, log);
         CompletableFuture<Void> up = new CompletableFuture<>();
-        Thread pump = new Thread(() -> s.pump(ready, lines, up), name + "-log");
-        pump.setDaemon(true);
-        pump.start();
+        Threads.start(name + "-log", () -> s.pump(ready, lines, up));
         p.onExit().thenRun(() -> up.completeExceptionally(
                 new IOException(name + " exited with " + p.exitValue() + " before it was ready")));
         try {
@@ -123,7 +122,11 @@ final class Service implements AutoCloseable {
 
     String logTail() {
         try {
-            return Files.exists(log) ? Cmd.tail(Files.readString(log)) : "(no log)";
+            if (!Files.exists(log)) {
+                return "(no log)";
+            }
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
         } catch (IOException e) {
             return "(log unreadable: " + e.getMessage() + ")";
         }

@@ -2,9 +2,7 @@ package io.jstargz.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
+import io.jstargz.concurrent.Threads;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.Objects;
@@ -12,12 +10,13 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The chunk cache: uncompressed, already verified eStargz chunks in memory (caffeine, weighted by bytes) in front of
@@ -55,11 +54,7 @@ public final class ChunkCache implements Closeable {
                 .weigher((CacheKey k, byte[] v) -> v.length)
                 .executor(Runnable::run)
                 .build();
-        this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "jstargz-cache-writer");
-            t.setDaemon(true);
-            return t;
-        });
+        this.writer = Executors.newSingleThreadExecutor(Threads.named("jstargz-cache-writer"));
     }
 
     /**

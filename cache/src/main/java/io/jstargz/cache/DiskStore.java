@@ -1,5 +1,7 @@
 package io.jstargz.cache;
 
+import io.jstargz.concurrent.Threads;
+import io.jstargz.text.Sizes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,9 +53,7 @@ final class DiskStore {
         DiskLayout layout = new DiskLayout(root, shardWidth);
         layout.create();
         DiskStore store = new DiskStore(layout, capacity, counters);
-        Thread indexer = new Thread(store::rebuildIndex, "jstargz-cache-index");
-        indexer.setDaemon(true);
-        indexer.start();
+        Threads.start("jstargz-cache-index", store::rebuildIndex);
         return store;
     }
 
@@ -63,9 +63,9 @@ final class DiskStore {
             DiskScanner.Result scan = DiskScanner.scan(layout);
             index.addScanned(scan.found());
             deleteEvicted(index.evictOverflow());
-            log.info("chunk cache {}: {} entries, {} MiB of {} MiB; index rebuilt in {} ms, {} partial or foreign "
-                            + "files dropped", layout.chunks().getParent(), index.size(), mib(index.bytes()),
-                    mib(capacity), (System.nanoTime() - start) / 1_000_000, scan.dropped());
+            log.info("chunk cache {}: {} entries, {} of {}; index rebuilt in {} ms, {} partial or foreign "
+                            + "files dropped", layout.chunks().getParent(), index.size(), Sizes.human(index.bytes()),
+                    Sizes.human(capacity), (System.nanoTime() - start) / 1_000_000, scan.dropped());
         } catch (IOException | RuntimeException e) {
             log.error("cannot index the chunk cache at {}; its files count toward the disk bound only once read: {}",
                     layout.chunks(), e.toString());
@@ -226,8 +226,8 @@ final class DiskStore {
             bytes += victim.size;
         }
         counters.evictions.add(victims.size());
-        log.info("evicted {} chunks ({} MiB) from {} to stay under {} MiB", victims.size(), mib(bytes),
-                layout.chunks(), mib(capacity));
+        log.info("evicted {} chunks ({}) from {} to stay under {}", victims.size(), Sizes.human(bytes),
+                layout.chunks(), Sizes.human(capacity));
     }
 
     private static void deleteQuietly(Path file) {
@@ -245,9 +245,5 @@ final class DiskStore {
         } catch (IOException e) {
             log.debug("cannot delete temp file {}: {}", temp, e.toString());
         }
-    }
-
-    private static String mib(long bytes) {
-        return String.format("%.1f", bytes / (double) (1 << 20));
     }
 }

@@ -1,5 +1,7 @@
 package io.jstargz.estargz;
 
+import io.jstargz.concurrent.Futures;
+import io.jstargz.concurrent.Threads;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -10,11 +12,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
@@ -105,12 +105,7 @@ final class ParallelGzipWriter implements AutoCloseable {
             deflaters.add(new Deflater(level, true));
         }
         if (parallelism > 1) {
-            AtomicInteger n = new AtomicInteger();
-            this.executor = Executors.newFixedThreadPool(parallelism, r -> {
-                Thread t = new Thread(r, "jstargz-gzip-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
+            this.executor = Executors.newFixedThreadPool(parallelism, Threads.named("jstargz-gzip"));
         } else {
             this.executor = null;
         }
@@ -264,15 +259,8 @@ final class ParallelGzipWriter implements AutoCloseable {
         p.compressedLength = out.size() - p.compressedOffset;
     }
 
-    private Batch await(Future<Batch> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while compressing");
-        } catch (ExecutionException e) {
-            throw new IOException("compression failed: " + e.getCause(), e.getCause());
-        }
+    private static Batch await(Future<Batch> f) throws IOException {
+        return Futures.get(f, "compression");
     }
 
     private void writeOut(Batch batch) throws IOException {

@@ -1,23 +1,20 @@
 package io.jstargz.fs;
 
 import io.jstargz.cache.ChunkCache;
+import io.jstargz.concurrent.Futures;
 import io.jstargz.estargz.ChunkVerificationException;
 import io.jstargz.estargz.Entry;
 import io.jstargz.fs.binding.ReadTarget;
 import io.jstargz.remote.ByteRange;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -315,17 +312,7 @@ final class ChunkFetcher {
 
     private byte[][] await(Entry file, long offset, CompletableFuture<byte[][]> f, long deadline)
             throws IOException {
-        try {
-            return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new IOException("layer " + layer + ": file \"" + file.path() + "\" at offset " + offset
-                    + ": no data within " + Duration.ofNanos(timeoutNanos).toSeconds() + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while reading \"" + file.path() + "\"");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
-        }
+        return Futures.get(f, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                "layer " + layer + ": reading file \"" + file.path() + "\" at offset " + offset);
     }
 }

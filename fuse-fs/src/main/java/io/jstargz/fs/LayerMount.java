@@ -1,6 +1,8 @@
 package io.jstargz.fs;
 
 import io.jstargz.cache.ChunkCache;
+import io.jstargz.concurrent.ThreadPools;
+import io.jstargz.concurrent.Threads;
 import io.jstargz.estargz.BlobSource;
 import io.jstargz.estargz.ChunkVerificationException;
 import io.jstargz.estargz.Entry;
@@ -27,12 +29,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +45,6 @@ import org.slf4j.LoggerFactory;
 public final class LayerMount implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(LayerMount.class);
     private static final Duration UNMOUNT_TIMEOUT = Duration.ofSeconds(10);
-    private static final long POOL_KEEP_ALIVE_SECONDS = 30;
 
     private final LayerIdentity identity;
     private final BlobSource blob;
@@ -78,10 +75,8 @@ public final class LayerMount implements Closeable {
         String name = identity.name();
         this.store = new SpanStore(new SpanTable(index), index.decoder(), cache);
         this.ranges = RangeReader.of(blob);
-        this.fetchPool = new ThreadPoolExecutor(options.fetchThreads(), options.fetchThreads(),
-                POOL_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("jstargz-fetch"));
-        this.fetchPool.allowCoreThreadTimeOut(true);
-        this.taskPool = Executors.newCachedThreadPool(threads("jstargz-fill"));
+        this.fetchPool = ThreadPools.bounded("jstargz-fetch-" + identity.shortName(), options.fetchThreads());
+        this.taskPool = Executors.newCachedThreadPool(Threads.named("jstargz-fill-" + identity.shortName()));
         ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, ranges, fetchPool, options.readTimeout(),
                 options.neighbourBytes(), gate, counters);
         this.copies = options.passthroughDir() == null ? null
@@ -415,15 +410,5 @@ public final class LayerMount implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private ThreadFactory threads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        String layer = identity.shortName();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + layer + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -7,7 +7,7 @@ import io.jstargz.estargz.FileBlobSource;
 import io.jstargz.estargz.LayerConverter;
 import io.jstargz.fs.binding.FuseBinding;
 import io.jstargz.fs.binding.FuseBindings;
-import io.jstargz.testing.Processes;
+import io.jstargz.process.Command;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -172,6 +172,6 @@ public final class FuseMetadataBenchmark {
     }
 
     private static String exec(List<String> command) throws IOException {
-        return Processes.run(command, Duration.ofMinutes(30)).orThrow();
+        return Command.of(command).run(Duration.ofMinutes(30)).orThrow();
     }
 }

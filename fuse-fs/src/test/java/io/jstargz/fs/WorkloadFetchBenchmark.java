@@ -7,6 +7,7 @@ import io.jstargz.cache.ChunkCacheConfig;
 import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.estargz.LayerConverter;
 import io.jstargz.fs.binding.OperationStats;
+import io.jstargz.process.Command;
 import io.jstargz.remote.BlobContent;
 import io.jstargz.remote.ImageReference;
 import io.jstargz.remote.RegistryClient;
@@ -208,8 +209,7 @@ public final class WorkloadFetchBenchmark {
         for (int r = 0; r < runs; r++) {
             cold.add(cold(budget));
         }
-        Run fill = once(budget, cache, merged -> Processes.run(List.of("cp", "-a", merged + "/.", local.toString()),
-                DEADLINE).orThrow());
+        Run fill = once(budget, cache, merged -> Command.of(List.of("cp", "-a", merged + "/.", local.toString())).run(DEADLINE).orThrow());
         List<Run> warm = new ArrayList<>();
         for (int r = 0; r < runs; r++) {
             warm.add(once(budget, cache, merged -> { }));
@@ -334,9 +334,9 @@ public final class WorkloadFetchBenchmark {
                     m.mount(Files.createDirectories(runDir.resolve("layer-" + i)));
                     lower.add(0, m.mountPoint().toString());
                 }
-                Processes.run(List.of("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + String.join(":", lower)
+                Command.of(List.of("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + String.join(":", lower)
                         + ",upperdir=" + Files.createDirectories(runDir.resolve("upper")) + ",workdir="
-                        + Files.createDirectories(runDir.resolve("work")), merged.toString()), DEADLINE).orThrow();
+                        + Files.createDirectories(runDir.resolve("work")), merged.toString())).run(DEADLINE).orThrow();
                 double seconds = workload(merged);
                 after.on(merged);
                 long requests = 0;
@@ -384,7 +384,7 @@ public final class WorkloadFetchBenchmark {
 
     private static void clean(Path d) throws IOException {
         Processes.unmountAllUnder(d);
-        Processes.run(List.of("rm", "-rf", d.toString()), DEADLINE).orThrow();
+        Command.of(List.of("rm", "-rf", d.toString())).run(DEADLINE).orThrow();
     }
 
     private static double median(List<Run> rs, ToDoubleFunction<Run> f) {

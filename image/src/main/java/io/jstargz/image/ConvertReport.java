@@ -2,6 +2,7 @@ package io.jstargz.image;
 
 import io.jstargz.remote.Digest;
 import io.jstargz.remote.PushOutcome;
+import io.jstargz.text.Sizes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;

@@ -1,5 +1,7 @@
 package io.jstargz.image;
 
+import io.jstargz.concurrent.Futures;
+import io.jstargz.concurrent.Threads;
 import io.jstargz.image.ImageTree.Image;
 import io.jstargz.image.ImageTree.Index;
 import io.jstargz.image.ImageTree.Node;
@@ -8,7 +10,6 @@ import io.jstargz.remote.BlobContent;
 import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.Digest;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,12 +18,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,30 +166,11 @@ public final class ImageConverter {
     }
 
     private static <T> T await(Future<T> future, LayerWork work) throws IOException {
-        try {
-            return future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted converting layer " + work.source().digest());
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IOException("layer " + work.source().digest() + ": " + cause, cause);
-        }
+        return Futures.get(future, "converting layer " + work.source().digest());
     }
 
     private static ExecutorService pool(int threads) {
-        AtomicInteger n = new AtomicInteger();
-        return Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "jstargz-layer-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        return Executors.newFixedThreadPool(threads, Threads.named("jstargz-layer"));
     }
 
     private static void awaitTermination(ExecutorService pool) {

@@ -1,6 +1,8 @@
 package io.jstargz.image;
 
+import io.jstargz.concurrent.Threads;
 import io.jstargz.image.LayerProgress.Phase;
+import io.jstargz.text.Sizes;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,11 +30,7 @@ public final class ProgressPrinter implements ConvertListener, AutoCloseable {
         this.out = out;
         this.terminal = terminal;
         if (terminal) {
-            redraw = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "jstargz-progress");
-                t.setDaemon(true);
-                return t;
-            });
+            redraw = Executors.newSingleThreadScheduledExecutor(Threads.named("jstargz-progress"));
             redraw.scheduleAtFixedRate(this::draw, REDRAW_MILLIS, REDRAW_MILLIS, TimeUnit.MILLISECONDS);
         } else {
             redraw = null;

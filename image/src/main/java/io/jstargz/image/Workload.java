@@ -8,12 +8,16 @@ import io.jstargz.estargz.LayerReader;
 import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
 import io.jstargz.fs.LayerMountOptions;
+import io.jstargz.process.Command;
 import java.io.Closeable;
 import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,9 +103,9 @@ final class Workload implements Closeable {
             Path work = Files.createDirectories(dir.resolve("overlay-work"));
             Path root = Files.createDirectories(dir.resolve("rootfs"));
             // a single lower directory needs an upper one above it anyway, for the workload's writes
-            Commands.run(List.of("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + String.join(":", lowers)
+            Command.of(List.of("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + String.join(":", lowers)
                     + ",upperdir=" + upper.toAbsolutePath() + ",workdir=" + work.toAbsolutePath(),
-                    root.toAbsolutePath().toString()), COMMAND_DEADLINE);
+                    root.toAbsolutePath().toString())).run(COMMAND_DEADLINE).orThrow();
             w.rootfs = root;
             return w;
         } catch (IOException | RuntimeException e) {
@@ -171,12 +175,12 @@ final class Workload implements Closeable {
             delete(runcRoot, id);
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        return new Result(exit, elapsed, Commands.tail(log, OUTPUT_KEPT));
+        return new Result(exit, elapsed, tail(log, OUTPUT_KEPT));
     }
 
     private static void kill(String runcRoot, String id) {
         try {
-            Commands.run(List.of(RUNC.toString(), "--root", runcRoot, "kill", "--all", id, "KILL"), COMMAND_DEADLINE);
+            Command.of(List.of(RUNC.toString(), "--root", runcRoot, "kill", "--all", id, "KILL")).run(COMMAND_DEADLINE).orThrow();
         } catch (IOException e) {
             // it may have exited just now; delete --force below removes whatever is left
             LOG.debug("runc kill {}: {}", id, e.getMessage());
@@ -185,7 +189,7 @@ final class Workload implements Closeable {
 
     private static void delete(String runcRoot, String id) {
         try {
-            Commands.run(List.of(RUNC.toString(), "--root", runcRoot, "delete", "--force", id), COMMAND_DEADLINE);
+            Command.of(List.of(RUNC.toString(), "--root", runcRoot, "delete", "--force", id)).run(COMMAND_DEADLINE).orThrow();
         } catch (IOException e) {
             if (!e.getMessage().contains("does not exist")) {
                 LOG.warn("removing container {}: {}", id, e.getMessage());
@@ -199,11 +203,11 @@ final class Workload implements Closeable {
         IOException failure = null;
         if (rootfs != null) {
             try {
-                Commands.run(List.of("umount", rootfs.toAbsolutePath().toString()), COMMAND_DEADLINE);
+                Command.of(List.of("umount", rootfs.toAbsolutePath().toString())).run(COMMAND_DEADLINE).orThrow();
             } catch (IOException e) {
                 LOG.warn("unmounting {} failed, detaching it instead: {}", rootfs, e.getMessage());
                 try {
-                    Commands.run(List.of("umount", "-l", rootfs.toAbsolutePath().toString()), COMMAND_DEADLINE);
+                    Command.of(List.of("umount", "-l", rootfs.toAbsolutePath().toString())).run(COMMAND_DEADLINE).orThrow();
                 } catch (IOException lazy) {
                     failure = lazy;
                 }
@@ -220,6 +224,19 @@ final class Workload implements Closeable {
         mounts.clear();
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /** The last {@code max} bytes of a file, as text. */
+    private static String tail(Path file, int max) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long from = Math.max(0, ch.size() - max);
+            ByteBuffer buf = ByteBuffer.allocate((int) (ch.size() - from));
+            int n = 0;
+            while (buf.hasRemaining() && n >= 0) {
+                n = ch.read(buf, from + buf.position());
+            }
+            return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).strip();
         }
     }
 }

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.estargz.TocEntry;
 import io.jstargz.image.ImageChecks.LayoutImage;
+import io.jstargz.process.Command;
 import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;
 import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.testing.Containerd;
-import io.jstargz.testing.Processes;
 import io.jstargz.testing.RegistryServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,17 +67,16 @@ class ReferenceConverterTest {
     @Test
     void eachLayerHasTheSameTocEntriesAsCtrRemoteConvert() throws Exception {
         Path tar = tmp.resolve("layered.tar");
-        Processes.run(List.of("tar", "-C", layered.toString(), "-cf", tar.toString(), "."), Duration.ofSeconds(60))
+        Command.of(List.of("tar", "-C", layered.toString(), "-cf", tar.toString(), ".")).run(Duration.ofSeconds(60))
                 .orThrow();
         containerd.ctr(NS, "images", "import", "--base-name", "docker.io/jstargz/ref", tar.toString()).orThrow();
-        Processes.run(List.of(CTR_REMOTE.toString(), "--address", containerd.address().toString(), "--namespace",
+        Command.of(List.of(CTR_REMOTE.toString(), "--address", containerd.address().toString(), "--namespace",
                 NS, "image", "convert", "--oci", "--estargz", "docker.io/jstargz/ref:layered",
-                "docker.io/jstargz/ref:esgz"), Duration.ofSeconds(120)).orThrow();
+                "docker.io/jstargz/ref:esgz")).run(Duration.ofSeconds(120)).orThrow();
         Path exported = tmp.resolve("reference.tar");
         containerd.ctr(NS, "images", "export", exported.toString(), "docker.io/jstargz/ref:esgz").orThrow();
         Path referenceDir = Files.createDirectories(tmp.resolve("reference"));
-        Processes.run(List.of("tar", "-C", referenceDir.toString(), "-xf", exported.toString()),
-                Duration.ofSeconds(60)).orThrow();
+        Command.of(List.of("tar", "-C", referenceDir.toString(), "-xf", exported.toString())).run(Duration.ofSeconds(60)).orThrow();
 
         try (ImageSource src = ImageLocation.parse("oci:" + layered + ":layered").openSource(client);
              ImageSink sink = ImageLocation.parse("oci:" + tmp.resolve("ours") + ":esgz").openSink(client, null)) {

@@ -1,13 +1,13 @@
 package io.jstargz.image;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jstargz.process.Command;
 import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.MediaTypes;
 import io.jstargz.testing.BusyboxImage;
-import io.jstargz.testing.CommandResult;
+import io.jstargz.process.CommandResult;
 import io.jstargz.testing.LayerBuilder;
 import io.jstargz.testing.OciImage;
-import io.jstargz.testing.Processes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +56,7 @@ final class TestImages {
             Files.writeString(root.resolve("etc/hostname"), "layered\n");
             umoci("repack", "--image", dir + ":layered", b2.toString());
         } finally {
-            Processes.run(List.of("rm", "-rf", work.toString()), TOOL_DEADLINE);
+            Command.of(List.of("rm", "-rf", work.toString())).run(TOOL_DEADLINE);
         }
         return dir;
     }
@@ -147,7 +147,7 @@ final class TestImages {
         }
         List<String> cmd = new ArrayList<>(List.of(tool.toString()));
         cmd.addAll(Arrays.asList(args));
-        CommandResult r = Processes.run(cmd, TOOL_DEADLINE);
+        CommandResult r = Command.of(cmd).run(TOOL_DEADLINE);
         return r.orThrow();
     }
 }

@@ -1,5 +1,6 @@
 package io.jstargz.remote;
 
+import io.jstargz.concurrent.Futures;
 import io.jstargz.remote.TokenFetcher.BearerToken;
 import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.remote.auth.Credentials;

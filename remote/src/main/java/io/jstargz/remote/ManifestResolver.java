@@ -1,9 +1,9 @@
 package io.jstargz.remote;
 
+import io.jstargz.concurrent.Futures;
 import io.jstargz.remote.hosts.Capability;
 import java.io.IOException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import okhttp3.Request;

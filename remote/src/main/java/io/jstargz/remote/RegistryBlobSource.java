@@ -1,5 +1,6 @@
 package io.jstargz.remote;
 
+import io.jstargz.concurrent.Futures;
 import io.jstargz.estargz.BlobSource;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
 package io.jstargz.remote;
 
+import io.jstargz.concurrent.Threads;
 import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.remote.auth.DockerConfigCredentials;
 import io.jstargz.remote.hosts.Capability;
@@ -15,7 +16,6 @@ import java.util.Locale;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Headers;
 
 /**
@@ -41,14 +41,10 @@ public final class RegistryClient implements Closeable {
         this.fallback = new HostFallback(transport);
         this.resolver = new ManifestResolver(transport, fallback, this::hosts);
         this.pusher = new BlobPusher(transport, fallback, this::hosts);
-        AtomicInteger threads = new AtomicInteger();
         // parallel range reads; when all threads are busy the caller runs the task itself (no unbounded queue)
         this.executor = new ThreadPoolExecutor(0, Math.max(4, config.maxConcurrentPerHost() * 2), 30,
-                TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-                    Thread t = new Thread(r, "jstargz-registry-" + threads.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                }, new ThreadPoolExecutor.CallerRunsPolicy());
+                TimeUnit.SECONDS, new SynchronousQueue<>(), Threads.named("jstargz-registry"),
+                new ThreadPoolExecutor.CallerRunsPolicy());
     }
 
     /** A client with credentials from {@link RegistryConfig#dockerConfig()}. */

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
+import io.jstargz.process.Command;
 import io.jstargz.remote.auth.CredentialStore;
-import io.jstargz.testing.Processes;
 import io.jstargz.testing.RegistryServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,7 +54,7 @@ class SkopeoInteropTest {
     private static String skopeo(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(SKOPEO.toString(), "--insecure-policy"));
         cmd.addAll(List.of(args));
-        return Processes.run(cmd, Duration.ofMinutes(2)).orThrow();
+        return Command.of(cmd).run(Duration.ofMinutes(2)).orThrow();
     }
 
     @Test

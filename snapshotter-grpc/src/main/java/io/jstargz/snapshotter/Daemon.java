@@ -2,6 +2,7 @@ package io.jstargz.snapshotter;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import io.grpc.BindableService;
+import io.jstargz.concurrent.Futures;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.config.MemoryBudget;
 import io.jstargz.snapshotter.core.Snapshotter;
@@ -29,9 +30,6 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +43,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
-    private static final long SHUTDOWN_WAIT_SECONDS = 120;
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(120);
     /** Under the root: the CRI keychain's credentials, kept for restarts (mode 0600). */
     private static final String KEYCHAIN_FILE = "cri-keychain.json";
 
@@ -156,11 +154,9 @@ public final class Daemon implements AutoCloseable {
         CompletableFuture<Daemon> started = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                started.get(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS).close();
-            } catch (ExecutionException | TimeoutException e) {
+                Futures.get(started, SHUTDOWN_WAIT, "the daemon's start").close();
+            } catch (IOException | RuntimeException e) {
                 LOG.warn("stopping before the daemon started: {}", e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
         }, "jstargz-shutdown"));
         logMemory(MemoryBudget.of(config));

@@ -10,7 +10,7 @@ import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.proto.introspection.Layer;
 import io.jstargz.snapshotter.proto.introspection.ListLayersRequest;
 import io.jstargz.testing.BusyboxImage;
-import io.jstargz.testing.CommandResult;
+import io.jstargz.process.CommandResult;
 import io.jstargz.testing.Containerd;
 import io.jstargz.testing.OciImage;
 import java.nio.charset.StandardCharsets;

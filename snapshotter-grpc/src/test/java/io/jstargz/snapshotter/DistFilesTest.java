@@ -3,8 +3,8 @@ package io.jstargz.snapshotter;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jstargz.process.Command;
 import io.jstargz.testing.ContainerdRelease;
-import io.jstargz.testing.Processes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,8 +15,8 @@ class DistFilesTest {
 
     private static String dump(ContainerdRelease release, String file) throws Exception {
         Path snippet = Path.of(System.getProperty("jstargz.repo"), "dist", file);
-        return Processes.run(List.of(release.containerd().toString(), "--config", snippet.toString(), "config",
-                "dump"), Duration.ofSeconds(30)).orThrow();
+        return Command.of(List.of(release.containerd().toString(), "--config", snippet.toString(), "config",
+                "dump")).run(Duration.ofSeconds(30)).orThrow();
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jstargz.concurrent.Threads;
 import io.jstargz.snapshotter.proto.snapshots.Kind;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -64,7 +65,7 @@ class SignalShutdownTest {
      */
     private static void awaitReady(Process process) throws Exception {
         CompletableFuture<Void> ready = new CompletableFuture<>();
-        Thread pump = new Thread(() -> {
+        Threads.start("daemon-output", () -> {
             try (BufferedReader r = process.inputReader()) {
                 for (String line; (line = r.readLine()) != null; ) {
                     System.out.println(line);
@@ -76,9 +77,7 @@ class SignalShutdownTest {
                 ready.completeExceptionally(e);
             }
             ready.completeExceptionally(new AssertionError("the daemon exited before it was ready"));
-        }, "daemon-output");
-        pump.setDaemon(true);
-        pump.start();
+        });
         ready.get(60, TimeUnit.SECONDS);
     }
 }

@@ -1,9 +1,9 @@
 package io.jstargz.snapshotter;
 
+import io.jstargz.process.Command;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /** mount(8) for tests: bind mounts standing in for layer mounts. */
 final class TestMounts {
@@ -14,15 +14,7 @@ final class TestMounts {
         run("mount", "--bind", source.toString(), target.toString());
     }
 
-    static void run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException(String.join(" ", command) + " did not finish");
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " failed (" + p.exitValue() + "): " + out);
-        }
+    static void run(String... command) throws IOException {
+        Command.of(command).run(Duration.ofSeconds(30)).orThrow();
     }
 }

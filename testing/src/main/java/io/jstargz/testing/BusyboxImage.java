@@ -1,12 +1,12 @@
 package io.jstargz.testing;
 
+import io.jstargz.process.Command;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Test images built from Debian's busybox-static ({@code /bin/busybox}): a root filesystem with the busybox
@@ -62,16 +62,6 @@ public final class BusyboxImage {
     }
 
     private static List<String> applets() throws IOException {
-        Process p = new ProcessBuilder(BUSYBOX.toString(), "--list").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IOException(BUSYBOX + " --list failed: " + out);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted listing busybox applets", e);
-        }
-        return out.lines().map(String::trim).filter(s -> !s.isEmpty()).sorted().toList();
+        return Command.of(BUSYBOX.toString(), "--list").run(Duration.ofSeconds(30)).orThrow().lines().map(String::trim).filter(s -> !s.isEmpty()).sorted().toList();
     }
 }

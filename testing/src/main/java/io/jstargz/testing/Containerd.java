@@ -1,5 +1,8 @@
 package io.jstargz.testing;
 
+import io.jstargz.concurrent.Threads;
+import io.jstargz.process.Command;
+import io.jstargz.process.CommandResult;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -77,9 +80,7 @@ public final class Containerd implements AutoCloseable {
         pb.environment().merge("PATH", options.release().binDir().toString(), (old, bin) -> bin + ":" + old);
         Process p = pb.start();
         CompletableFuture<Void> booted = new CompletableFuture<>();
-        Thread pump = new Thread(() -> pumpLog(p, log, booted), "containerd-log");
-        pump.setDaemon(true);
-        pump.start();
+        Threads.start("containerd-log", () -> pumpLog(p, log, booted));
         p.onExit().thenRun(() -> booted.completeExceptionally(
                 new IllegalStateException("containerd exited with " + p.exitValue())));
         Containerd c = new Containerd(options, p, address, log);
@@ -144,7 +145,7 @@ public final class Containerd implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(ctr.toString(), "--address", address.toString(),
                 "--namespace", namespace));
         cmd.addAll(Arrays.asList(args));
-        return Processes.run(cmd, COMMAND_DEADLINE);
+        return Command.of(cmd).run(COMMAND_DEADLINE);
     }
 
     /** Stops containerd, then kills its shims and unmounts whatever is left mounted under its directory. */

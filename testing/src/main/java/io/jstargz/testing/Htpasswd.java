@@ -1,5 +1,6 @@
 package io.jstargz.testing;
 
+import io.jstargz.process.Command;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ final class Htpasswd {
             throw new IllegalStateException(BINARY + " is missing: install the Debian package apache2-utils"
                     + " (scripts/setup.sh does)");
         }
-        return Processes.run(List.of(BINARY.toString(), "-Bbn", user, password), Duration.ofSeconds(30))
+        return Command.of(List.of(BINARY.toString(), "-Bbn", user, password)).run(Duration.ofSeconds(30))
                 .orThrow().strip() + "\n";
     }
 }

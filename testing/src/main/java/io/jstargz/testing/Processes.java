@@ -1,5 +1,6 @@
 package io.jstargz.testing;
 
+import io.jstargz.process.Command;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,48 +9,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** Running commands with a deadline, finding processes, unmounting leftovers. */
+/** Cleaning up after a test: killing processes it left, unmounting what it left mounted. */
 public final class Processes {
     private Processes() {
-    }
-
-    /** Runs {@code command}, collecting its output; kills it and fails at the deadline. */
-    public static CommandResult run(List<String> command, Duration deadline) throws IOException {
-        return run(command, Map.of(), deadline);
-    }
-
-    /** Runs {@code command} with {@code env} added to this process's environment, as {@link #run(List, Duration)}. */
-    public static CommandResult run(List<String> command, Map<String, String> env, Duration deadline)
-            throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        p.getOutputStream().close();
-        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "(output unreadable: " + e.getMessage() + ")";
-            }
-        });
-        try {
-            if (!p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " did not finish within " + deadline);
-            }
-            return new CommandResult(command, p.exitValue(), output.get(10, TimeUnit.SECONDS));
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted running " + command, e);
-        } catch (Exception e) {
-            throw new IOException("cannot read the output of " + command + ": " + e.getMessage(), e);
-        }
     }
 
     /** Kills (SIGKILL) every process whose command line matches, and waits for each to exit. */
@@ -84,7 +49,7 @@ public final class Processes {
         }
         mounts.sort(Comparator.comparingInt(Path::getNameCount).reversed());
         for (Path mp : mounts) {
-            run(List.of("umount", "-l", mp.toString()), Duration.ofSeconds(30));
+            Command.of("umount", "-l", mp.toString()).run(Duration.ofSeconds(30));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.jstargz.testing;
 
+import io.jstargz.concurrent.Threads;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -210,10 +211,8 @@ public final class RegistryServer implements AutoCloseable {
             RegistryAccessLog accessLog = new RegistryAccessLog();
             Deque<String> recent = new ArrayDeque<>();
             CompletableFuture<Integer> listening = new CompletableFuture<>();
-            Thread pump = new Thread(() -> pumpOutput(process, accessLog, recent, listening),
-                    "docker-registry-output-" + process.pid());
-            pump.setDaemon(true);
-            pump.start();
+            Threads.start("docker-registry-output-" + process.pid(),
+                    () -> pumpOutput(process, accessLog, recent, listening));
             try {
                 int port = listening.get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 return new RegistryServer(process, workDir, port, tlsCertificate, accessLog, recent);

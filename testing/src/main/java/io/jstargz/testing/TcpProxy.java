@@ -1,5 +1,6 @@
 package io.jstargz.testing;
 
+import io.jstargz.concurrent.Threads;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,9 +26,7 @@ public final class TcpProxy implements Closeable {
     public TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(this::accept, "tcp-proxy-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        Threads.start("tcp-proxy-accept", this::accept);
     }
 
     /** {@code 127.0.0.1:<port>}: the registry part of image references through the proxy. */
@@ -72,7 +71,7 @@ public final class TcpProxy implements Closeable {
     }
 
     private void pump(Socket from, Socket to) {
-        Thread t = new Thread(() -> {
+        Threads.start("tcp-proxy-pump", () -> {
             byte[] buf = new byte[65536];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buf)) > 0; ) {
@@ -84,9 +83,7 @@ public final class TcpProxy implements Closeable {
                 closeQuietly(from);
                 closeQuietly(to);
             }
-        }, "tcp-proxy-pump");
-        t.setDaemon(true);
-        t.start();
+        });
     }
 
     private void closeQuietly(Socket s) {

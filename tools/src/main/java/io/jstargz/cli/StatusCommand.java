@@ -7,6 +7,7 @@ import io.jstargz.snapshotter.grpc.IntrospectionClient;
 import io.jstargz.snapshotter.proto.introspection.Layer;
 import io.jstargz.snapshotter.proto.introspection.ListLayersResponse;
 import io.jstargz.snapshotter.proto.introspection.RemoteLayer;
+import io.jstargz.text.Sizes;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -114,7 +115,7 @@ final class StatusCommand implements Callable<Integer> {
         if (r.getTotalBytes() <= 0) {
             return "-";
         }
-        return Table.bytes(r.getFetchedBytes()) + " / " + Table.bytes(r.getTotalBytes()) + " ("
+        return Sizes.human(r.getFetchedBytes()) + " / " + Sizes.human(r.getTotalBytes()) + " ("
                 + (100 * r.getFetchedBytes() / r.getTotalBytes()) + "%)";
     }
 

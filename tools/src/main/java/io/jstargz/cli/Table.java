@@ -2,7 +2,6 @@ package io.jstargz.cli;
 
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.Locale;
 
 /** Plain-text tables for command output: columns padded to their widest cell, the last one left ragged. */
 final class Table {
@@ -29,20 +28,5 @@ final class Table {
             }
             out.println(line.toString().stripTrailing());
         }
-    }
-
-    /** A byte count for people: {@code 812 B}, {@code 1.5 KiB}, {@code 3.2 MiB}, {@code 1.1 GiB}. */
-    static String bytes(long n) {
-        if (n < 1024) {
-            return n + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

@@ -3,10 +3,12 @@ package io.jstargz.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jstargz.process.Command;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -47,11 +49,8 @@ class CliIT {
 
     @Test
     void makeInstallGivesAWorkingLauncherUnitAndConfig(@TempDir Path destdir) throws Exception {
-        Path log = destdir.resolve("make.log");
-        Process make = new ProcessBuilder("make", "-C", REPO.toString(), "install", "DESTDIR=" + destdir.resolve("root"),
-                "PREFIX=/opt/jstargz").redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertTrue(make.waitFor(60, TimeUnit.SECONDS), "make install finishes");
-        assertEquals(0, make.exitValue(), Files.readString(log));
+        Command.of("make", "-C", REPO.toString(), "install", "DESTDIR=" + destdir.resolve("root"),
+                "PREFIX=/opt/jstargz").run(Duration.ofSeconds(60)).orThrow();
         Path root = destdir.resolve("root");
         assertTrue(Files.isRegularFile(root.resolve("opt/jstargz/lib/jstargz/jstargz.jar")));
         assertTrue(Files.readAllLines(root.resolve("etc/systemd/system/jstargz.service"))
@@ -61,12 +60,10 @@ class CliIT {
 
         // the installed launcher runs the installed jar, not the source tree's
         Path vector = REPO.resolve("testdata/estargz/small1-default.esgz");
-        Process p = new ProcessBuilder(root.resolve("opt/jstargz/bin/jstargz").toString(), "blob", "inspect",
-                vector.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "installed jstargz finishes");
-        assertEquals(0, p.exitValue(), Files.readString(log));
+        String inspected = Command.of(root.resolve("opt/jstargz/bin/jstargz").toString(), "blob", "inspect",
+                vector.toString()).run(Duration.ofSeconds(60)).orThrow();
         String tocDigest = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(REPO.resolve("testdata/estargz/small1-default.json").toFile()).get("tocDigest").asText();
-        assertTrue(Files.readString(log).contains(tocDigest), Files.readString(log));
+        assertTrue(inspected.contains(tocDigest), inspected);
     }
 }

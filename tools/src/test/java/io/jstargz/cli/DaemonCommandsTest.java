@@ -38,13 +38,10 @@ class DaemonCommandsTest {
     }
 
     @Test
-    void tablesPadColumnsAndSizesReadAsPeopleWriteThem() {
+    void tablesPadColumnsAndLeaveTheLastRagged() {
         StringWriter out = new StringWriter();
         Table.print(new PrintWriter(out, true), List.of(List.of("A", "LONG HEADER", "C"),
                 List.of("value", "x", "last column is ragged ")));
         assertEquals("A      LONG HEADER  C\nvalue  x            last column is ragged\n", out.toString());
-        assertEquals("812 B", Table.bytes(812));
-        assertEquals("1.5 KiB", Table.bytes(1536));
-        assertEquals("32.0 MiB", Table.bytes(32L << 20));
     }
 }

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jstargz.testing.CommandResult;
-import io.jstargz.testing.Processes;
+import io.jstargz.process.Command;
+import io.jstargz.process.CommandResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -43,7 +43,7 @@ class ClassDataIT {
                 "hosts_dir = \"" + tmp.resolve("no-hosts") + "\"",
                 ""));
         List<String> train = List.of(DaemonProcess.CLI.toString(), "serve", "--train", "--config", config.toString());
-        CommandResult trained = Processes.run(train, env, TRAINING_DEADLINE);
+        CommandResult trained = Command.of(train).withEnv(env).run(TRAINING_DEADLINE);
         assertEquals(0, trained.exitCode(), trained.output());
         Path aot = lib.resolve("jstargz-serve.aot");
         Path stamp = lib.resolve("jstargz-serve.aot.stamp");
@@ -57,7 +57,7 @@ class ClassDataIT {
         assertTrue(trained.output().contains("training run done"), "the training pulled its layer lazily:\n"
                 + trained.output());
         assertTrue(Files.size(aot) > 0 && Files.exists(stamp));
-        assertTrue(Processes.run(train, env, TRAINING_DEADLINE).orThrow().contains("is up to date"),
+        assertTrue(Command.of(train).withEnv(env).run(TRAINING_DEADLINE).orThrow().contains("is up to date"),
                 "a fresh cache is not recorded again");
         assertTrue(usesCache(config, env, aot), "jstargz serve maps the fresh cache");
 
@@ -71,9 +71,8 @@ class ClassDataIT {
         // the jar rebuilt: the launcher does not pass the cache, and the JVM refuses it on its own
         Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 60_000));
         assertFalse(usesCache(config, env, aot), "a cache recorded for an older jar is not used");
-        CommandResult direct = Processes.run(List.of(LauncherJvm.java().toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:AOTCache=" + aot, "-jar", jar.toString(), "--version"),
-                Duration.ofSeconds(60));
+        CommandResult direct = Command.of(List.of(LauncherJvm.java().toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:AOTCache=" + aot, "-jar", jar.toString(), "--version")).run(Duration.ofSeconds(60));
         assertEquals(0, direct.exitCode(), direct.output());
         assertTrue(direct.output().contains("timestamp has changed"), direct.output());
     }

@@ -2,8 +2,9 @@ package io.jstargz.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jstargz.concurrent.Threads;
+import io.jstargz.process.Command;
 import io.jstargz.testing.Containerd;
-import io.jstargz.testing.Processes;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -44,9 +45,7 @@ final class DaemonProcess implements AutoCloseable {
     private DaemonProcess(Process process, Path socket, Path log) {
         this.process = process;
         this.socket = socket;
-        Thread pump = new Thread(() -> pump(log), "jstargz-serve-log");
-        pump.setDaemon(true);
-        pump.start();
+        Threads.start("jstargz-serve-log", () -> pump(log));
     }
 
     /** The {@code [fuse]} table of a test's config: the binding this run tests. */
@@ -157,8 +156,7 @@ final class DaemonProcess implements AutoCloseable {
 
     /** {@code jstargz status --json}: the snapshots by name. */
     Map<String, JsonNode> status() throws IOException {
-        String out = Processes.run(List.of(CLI.toString(), "status", "--json", "--address", socket.toString()),
-                Duration.ofSeconds(60)).orThrow();
+        String out = Command.of(List.of(CLI.toString(), "status", "--json", "--address", socket.toString())).run(Duration.ofSeconds(60)).orThrow();
         Map<String, JsonNode> byName = new HashMap<>();
         for (JsonNode s : JSON.readTree(out).get("snapshots")) {
             byName.put(s.get("name").asText(), s);
@@ -168,8 +166,7 @@ final class DaemonProcess implements AutoCloseable {
 
     /** {@code jstargz status} as people read it. */
     String statusTable() throws IOException {
-        return Processes.run(List.of(CLI.toString(), "status", "--address", socket.toString()),
-                Duration.ofSeconds(60)).orThrow();
+        return Command.of(List.of(CLI.toString(), "status", "--address", socket.toString())).run(Duration.ofSeconds(60)).orThrow();
     }
 
     /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.jstargz.process.Command;
 import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;
 import io.jstargz.remote.auth.CredentialStore;
@@ -74,8 +75,7 @@ class DaemonSetIT {
         PodSpec pod = PodSpec.read(DaemonProcess.REPO.resolve("dist/kubernetes/jstargz.yaml"));
         assertTrue(pod.privileged() && pod.hostNetwork(), "a privileged pod on the host's network: " + pod);
         Path layout = tmp.resolve("image");
-        Processes.run(List.of(DaemonProcess.REPO.resolve("scripts/image.sh").toString(), layout.toString()),
-                IMAGE_BUILD_DEADLINE).orThrow();
+        Command.of(List.of(DaemonProcess.REPO.resolve("scripts/image.sh").toString(), layout.toString())).run(IMAGE_BUILD_DEADLINE).orThrow();
 
         // the node's paths the manifest mounts, each moved under tmp; /dev/fuse is the node's own
         Path node = tmp.resolve("node");
@@ -202,6 +202,6 @@ class DaemonSetIT {
     }
 
     private static void run(String... command) throws IOException {
-        Processes.run(List.of(command), DEADLINE).orThrow();
+        Command.of(List.of(command)).run(DEADLINE).orThrow();
     }
 }

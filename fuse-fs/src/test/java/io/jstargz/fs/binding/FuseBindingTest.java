@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.fs.binding.linux.MountTable;
 import io.jstargz.fs.binding.linux.Unmounter;
+import io.jstargz.process.Command;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -104,10 +105,8 @@ class FuseBindingTest {
                 }
             }
             // a direct read of 1 MiB reaches the filesystem as one request where the binding allows it
-            Process dd = new ProcessBuilder("dd", "if=" + mp.resolve("big.bin"), "of=/dev/null", "bs=1M", "count=1",
-                    "skip=1", "iflag=direct").redirectErrorStream(true).start();
-            String out = new String(dd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(dd.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS) && dd.exitValue() == 0, out);
+            Command.of("dd", "if=" + mp.resolve("big.bin"), "of=/dev/null", "bs=1M", "count=1", "skip=1",
+                    "iflag=direct").run(WAIT).orThrow();
             int expected = BINDING.name().equals("kernel") ? MIB : 128 * 1024;
             assertEquals(expected, tree.largestRead(), "largest read request");
         }

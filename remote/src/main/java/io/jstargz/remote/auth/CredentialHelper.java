@@ -2,14 +2,14 @@ package io.jstargz.remote.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jstargz.process.Command;
+import io.jstargz.process.CommandResult;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a docker credential helper ({@code docker-credential-<name> get}, server URL on stdin, JSON
@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class CredentialHelper {
 
-    private static final long TIMEOUT_SECONDS = 30;
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String name;
@@ -35,30 +35,14 @@ final class CredentialHelper {
 
     /** The credentials the helper has for {@code serverUrl}, or {@code null} when it has none. */
     Credentials get(String serverUrl) throws IOException {
-        Path exe = locate();
-        Process p = new ProcessBuilder(exe.toString(), "get").redirectErrorStream(true).start();
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(serverUrl.getBytes(StandardCharsets.UTF_8));
-        }
-        byte[] out = p.getInputStream().readNBytes(1 << 20);
-        try {
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(executableName() + " did not answer for " + serverUrl + " within "
-                        + TIMEOUT_SECONDS + " s");
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running " + executableName(), e);
-        }
-        String text = new String(out, StandardCharsets.UTF_8).strip();
-        if (p.exitValue() != 0) {
+        CommandResult r = Command.of(locate().toString(), "get").withInput(serverUrl).run(TIMEOUT);
+        String text = r.output().strip();
+        if (!r.ok()) {
             if (text.contains("credentials not found")) {
                 return null;
             }
             String firstLine = text.lines().findFirst().orElse("");
-            throw new IOException(executableName() + " failed for " + serverUrl + " (exit " + p.exitValue() + "): "
+            throw new IOException(executableName() + " failed for " + serverUrl + " (exit " + r.exitCode() + "): "
                     + firstLine.substring(0, Math.min(200, firstLine.length())));
         }
         JsonNode node;

@@ -1,5 +1,6 @@
 package io.jstargz.snapshotter.core;
 
+import io.jstargz.concurrent.ThreadPools;
 import io.jstargz.fs.binding.linux.MountTable;
 import io.jstargz.fs.binding.linux.Unmounter;
 import io.jstargz.snapshotter.model.Labels;
@@ -15,7 +16,6 @@ import io.jstargz.snapshotter.remotelayer.RemoteLayerState;
 import io.jstargz.snapshotter.remotelayer.SnapshotRef;
 import io.jstargz.snapshotter.store.SnapshotStore;
 import io.jstargz.snapshotter.store.StoredSnapshot;
-import io.jstargz.snapshotter.sys.ThreadPools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

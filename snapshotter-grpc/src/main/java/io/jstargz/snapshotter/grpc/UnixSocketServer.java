@@ -12,7 +12,8 @@ import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
-import io.jstargz.snapshotter.sys.ThreadPools;
+import io.jstargz.concurrent.ThreadPools;
+import io.jstargz.concurrent.Threads;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
@@ -22,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.concurrent.ThreadFactory;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -58,8 +58,8 @@ public final class UnixSocketServer implements AutoCloseable {
             throw new IOException("epoll transport unavailable, cannot serve a unix socket", Epoll.unavailabilityCause());
         }
         claim(socket);
-        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2,
-                (ThreadFactory) r -> daemonThread(r, "jstargz-grpc-io"), EpollIoHandler.newFactory());
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, Threads.named("jstargz-grpc-io"),
+                EpollIoHandler.newFactory());
         ExecutorService handlers = ThreadPools.bounded("jstargz-grpc", HANDLER_THREADS);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
@@ -87,12 +87,6 @@ public final class UnixSocketServer implements AutoCloseable {
         }
         LOG.info("serving on {}", socket);
         return new UnixSocketServer(socket, server, loops, handlers);
-    }
-
-    private static Thread daemonThread(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 
     /** Makes {@code socket} free to bind: creates the directory, removes a stale socket, refuses a live one. */

@@ -1,5 +1,6 @@
 package io.jstargz.snapshotter.keychain;
 
+import io.jstargz.concurrent.Threads;
 import io.jstargz.snapshotter.config.CriKeychainConfig;
 import io.jstargz.snapshotter.core.LayerStatus;
 import io.jstargz.snapshotter.core.Snapshotter;
@@ -42,11 +43,8 @@ public final class CriKeychainServer implements AutoCloseable {
     /** Serves the proxy on {@code config.listenPath()}, forwarding to {@code config.imageServicePath()}. */
     public static CriKeychainServer start(CriKeychainConfig config, CriKeychain keychain, Snapshotter snapshotter)
             throws IOException {
-        ScheduledExecutorService pruner = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "jstargz-keychain-prune");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService pruner = Executors.newSingleThreadScheduledExecutor(
+                Threads.named("jstargz-keychain-prune"));
         Runnable prune = () -> prune(keychain, snapshotter);
         UnixChannel containerd = new UnixChannel(config.imageServicePath());
         try {

@@ -2,6 +2,7 @@ package io.jstargz.snapshotter.lazy;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.concurrent.ThreadPools;
 import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
 import io.jstargz.fs.LayerMountOptions;
@@ -22,7 +23,6 @@ import io.jstargz.snapshotter.remotelayer.PrepareOutcome;
 import io.jstargz.snapshotter.remotelayer.RemoteLayerRecord;
 import io.jstargz.snapshotter.remotelayer.RemoteLayerService;
 import io.jstargz.snapshotter.remotelayer.SnapshotRef;
-import io.jstargz.snapshotter.sys.ThreadPools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

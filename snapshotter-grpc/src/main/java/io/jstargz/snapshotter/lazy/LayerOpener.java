@@ -3,6 +3,7 @@ package io.jstargz.snapshotter.lazy;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.jstargz.concurrent.ThreadPools;
 import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
@@ -16,11 +17,8 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -152,14 +150,7 @@ final class LayerOpener implements AutoCloseable {
     LayerOpener(RegistryClient client, LayerTails tails, long maxIndexEntries) {
         this.client = client;
         this.tails = tails;
-        AtomicInteger n = new AtomicInteger();
-        this.executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(QUEUE), r -> {
-                    Thread t = new Thread(r, "jstargz-open-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        this.executor.allowCoreThreadTimeOut(true);
+        this.executor = ThreadPools.bounded("jstargz-open", THREADS, QUEUE);
         this.opened = Caffeine.newBuilder()
                 .maximumWeight(maxIndexEntries)
                 .weigher((Key k, Opened o) -> o.weight())

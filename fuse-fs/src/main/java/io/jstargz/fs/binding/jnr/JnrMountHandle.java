@@ -1,5 +1,6 @@
 package io.jstargz.fs.binding.jnr;
 
+import io.jstargz.concurrent.Threads;
 import io.jstargz.fs.binding.MountOptions;
 import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.fs.binding.linux.FuseMountHandle;
@@ -22,9 +23,7 @@ final class JnrMountHandle extends FuseMountHandle {
     void start(String[] args) {
         adapter.onInit(this::initialised);
         starting();
-        Thread loop = new Thread(() -> serve(args), "jstargz-fuse " + options().fsName());
-        loop.setDaemon(true);
-        loop.start();
+        Threads.start("jstargz-fuse " + options().fsName(), () -> serve(args));
     }
 
     private void serve(String[] args) {

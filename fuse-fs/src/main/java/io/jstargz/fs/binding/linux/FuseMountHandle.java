@@ -1,5 +1,6 @@
 package io.jstargz.fs.binding.linux;
 
+import io.jstargz.concurrent.Futures;
 import io.jstargz.fs.binding.MountHandle;
 import io.jstargz.fs.binding.MountOptions;
 import java.io.IOException;
@@ -93,31 +94,23 @@ public abstract class FuseMountHandle implements MountHandle {
 
     @Override
     public void awaitMounted(Duration timeout) throws IOException {
-        IOException failure;
         try {
-            initialised.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            learnDevice();
-            if (device == null) {
-                throw new IOException(options.fsName() + ": the kernel initialised the mount but " + mountPoint
-                        + " is not in the mount table");
+            Futures.get(initialised, timeout, "mounting " + options.fsName() + " at " + mountPoint);
+        } catch (IOException failure) {
+            if (!Thread.currentThread().isInterrupted()) {
+                try {
+                    unmount(CLOSE_TIMEOUT);
+                } catch (IOException undo) {
+                    failure.addSuppressed(undo);
+                }
             }
-            return;
-        } catch (TimeoutException e) {
-            failure = new IOException(options.fsName() + " was not mounted at " + mountPoint + " within " + timeout,
-                    e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while mounting " + options.fsName() + " at " + mountPoint);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            failure = cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+            throw failure;
         }
-        try {
-            unmount(CLOSE_TIMEOUT);
-        } catch (IOException undo) {
-            failure.addSuppressed(undo);
+        learnDevice();
+        if (device == null) {
+            throw new IOException(options.fsName() + ": the kernel initialised the mount but " + mountPoint
+                    + " is not in the mount table");
         }
-        throw failure;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.jstargz.fs.binding.kernel;
 
+import io.jstargz.concurrent.Threads;
 import io.jstargz.fs.binding.InodeOps;
 import io.jstargz.fs.binding.MountOptions;
 import io.jstargz.fs.binding.OperationStats;
@@ -43,9 +44,7 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         starting();
         running.set(workers);
         for (int i = 0; i < workers; i++) {
-            Thread t = new Thread(this::work, "jstargz-fuse-" + options().fsName() + "-" + i);
-            t.setDaemon(true);
-            t.start();
+            Threads.start("jstargz-fuse-" + options().fsName() + "-" + i, this::work);
         }
         try {
             learnDevice();

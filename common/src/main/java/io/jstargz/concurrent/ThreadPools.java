@@ -1,11 +1,10 @@
-package io.jstargz.snapshotter.sys;
+package io.jstargz.concurrent;
 
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
-/** The daemon's thread pools: bounded, and without threads while idle (each one holds its stack). */
+/** Thread pools that are bounded and hold no threads while idle (each thread holds its stack). */
 public final class ThreadPools {
     private static final long IDLE_SECONDS = 60;
 
@@ -17,13 +16,13 @@ public final class ThreadPools {
      * without work. Tasks beyond {@code threads} wait in an unbounded queue.
      */
     public static ThreadPoolExecutor bounded(String name, int threads) {
-        AtomicInteger n = new AtomicInteger();
+        return bounded(name, threads, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #bounded(String, int)}, with at most {@code queue} tasks waiting (more are rejected). */
+    public static ThreadPoolExecutor bounded(String name, int threads, int queue) {
         ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, IDLE_SECONDS, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                new LinkedBlockingQueue<>(queue), Threads.named(name));
         pool.allowCoreThreadTimeOut(true);
         return pool;
     }
