@@ -7,8 +7,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** A {@link BlobSource} over a local file. Positional reads make it safe to share between threads. */
-public final class FileBlobSource implements BlobSource {
+/**
+ * A local file as a {@link RemoteBlob}, with its defaults (touching ranges read together). Positional reads make it
+ * safe to share between threads.
+ */
+public final class FileBlobSource implements RemoteBlob {
     private final Path path;
     private final FileChannel channel;
     private final long size;

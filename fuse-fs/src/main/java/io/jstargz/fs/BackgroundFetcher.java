@@ -1,7 +1,8 @@
 package io.jstargz.fs;
 
+import io.jstargz.estargz.ByteRange;
 import io.jstargz.estargz.ChunkVerificationException;
-import io.jstargz.remote.ByteRange;
+import io.jstargz.estargz.RemoteBlob;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,7 @@ final class BackgroundFetcher {
     private final String layer;
     private final SpanStore store;
     private final SpanTable table;
-    private final RangeReader blob;
+    private final RemoteBlob blob;
     private final DemandGate gate;
     private final BackgroundGate holdBack;
     private final FetchCounters counters;
@@ -38,7 +39,7 @@ final class BackgroundFetcher {
     private int failures;
     private volatile boolean stopped;
 
-    BackgroundFetcher(String layer, SpanStore store, RangeReader blob, DemandGate gate, BackgroundGate holdBack,
+    BackgroundFetcher(String layer, SpanStore store, RemoteBlob blob, DemandGate gate, BackgroundGate holdBack,
                       FetchCounters counters) {
         this.layer = layer;
         this.store = store;
@@ -138,7 +139,7 @@ final class BackgroundFetcher {
         byte[] bytes;
         try {
             counters.requests.increment();
-            bytes = blob.read(List.of(range)).get(0);
+            bytes = blob.read(range.offset(), (int) range.length());
         } catch (IOException | RuntimeException e) {
             IOException failure = new IOException("layer " + layer + ": background fetch of " + range + " failed: "
                     + e.getMessage(), e);

@@ -2,14 +2,14 @@ package io.jstargz.fs;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.concurrent.Futures;
+import io.jstargz.estargz.ByteRange;
 import io.jstargz.estargz.ChunkVerificationException;
 import io.jstargz.estargz.Entry;
+import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.fs.binding.ReadTarget;
-import io.jstargz.remote.ByteRange;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -44,14 +44,14 @@ final class ChunkFetcher {
     private final SpanStore store;
     private final SpanTable table;
     private final ChunkCache cache;
-    private final RangeReader blob;
+    private final RemoteBlob blob;
     private final Executor executor;
     private final long timeoutNanos;
     private final long neighbourBytes;
     private final DemandGate gate;
     private final FetchCounters counters;
 
-    ChunkFetcher(String layer, SpanStore store, ChunkCache cache, RangeReader blob, Executor executor,
+    ChunkFetcher(String layer, SpanStore store, ChunkCache cache, RemoteBlob blob, Executor executor,
                  Duration timeout, long neighbourBytes, DemandGate gate, FetchCounters counters) {
         this.layer = layer;
         this.store = store;
@@ -262,31 +262,17 @@ final class ChunkFetcher {
         }
     }
 
-    /** Fetches owned spans: adjacent ones as one range, all ranges in one batch. */
+    /** Fetches owned spans in one batch: the blob reads adjacent ones together. */
     private void fetch(Entry file, long offset, List<Integer> owned, List<CompletableFuture<byte[][]>> claims,
                        int wanted) {
-        Integer[] order = new Integer[owned.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Integer.compare(owned.get(a), owned.get(b)));
-        List<ByteRange> ranges = new ArrayList<>();
-        List<List<Integer>> members = new ArrayList<>();
-        for (int i : order) {
-            int s = owned.get(i);
-            ByteRange lastRange = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
-            if (lastRange != null && lastRange.end() == table.start(s)) {
-                ranges.set(ranges.size() - 1, new ByteRange(lastRange.offset(), table.end(s) - lastRange.offset()));
-                members.get(members.size() - 1).add(i);
-            } else {
-                ranges.add(new ByteRange(table.start(s), table.length(s)));
-                members.add(new ArrayList<>(List.of(i)));
-            }
+        List<ByteRange> ranges = new ArrayList<>(owned.size());
+        for (int s : owned) {
+            ranges.add(new ByteRange(table.start(s), table.length(s)));
         }
         List<byte[]> bytes;
         try {
             counters.requests.increment();
-            bytes = blob.read(ranges);
+            bytes = blob.readRanges(ranges);
         } catch (IOException | RuntimeException e) {
             IOException failure = new IOException("layer " + layer + ": fetching " + ranges + " for file \""
                     + file.path() + "\" at offset " + offset + " failed: " + e.getMessage(), e);
@@ -296,16 +282,13 @@ final class ChunkFetcher {
             }
             return;
         }
-        for (int r = 0; r < ranges.size(); r++) {
-            for (int i : members.get(r)) {
-                int s = owned.get(i);
-                (i < wanted ? counters.onDemandBytes : counters.neighbourBytes).add(table.length(s));
-                try {
-                    store.complete(s, claims.get(i), bytes.get(r), (int) (table.start(s) - ranges.get(r).offset()),
-                            (int) table.length(s));
-                } catch (ChunkVerificationException | RuntimeException e) {
-                    log.warn("{}", e.getMessage());
-                }
+        for (int i = 0; i < owned.size(); i++) {
+            int s = owned.get(i);
+            (i < wanted ? counters.onDemandBytes : counters.neighbourBytes).add(table.length(s));
+            try {
+                store.complete(s, claims.get(i), bytes.get(i), 0, (int) table.length(s));
+            } catch (ChunkVerificationException | RuntimeException e) {
+                log.warn("{}", e.getMessage());
             }
         }
     }

@@ -3,13 +3,14 @@ package io.jstargz.fs;
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.concurrent.ThreadPools;
 import io.jstargz.concurrent.Threads;
-import io.jstargz.estargz.BlobSource;
+import io.jstargz.estargz.BlobTail;
 import io.jstargz.estargz.ChunkVerificationException;
 import io.jstargz.estargz.Entry;
 import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.InvalidBlobException;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
+import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.fs.LayerProgress.Phase;
 import io.jstargz.fs.binding.FilesystemOps;
 import io.jstargz.fs.binding.InodeOps;
@@ -17,7 +18,6 @@ import io.jstargz.fs.binding.MountHandle;
 import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.fs.binding.PathAddressedOps;
 import io.jstargz.fs.binding.TracingInodeOps;
-import io.jstargz.remote.RegistryBlobSource;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,12 +47,11 @@ public final class LayerMount implements Closeable {
     private static final Duration UNMOUNT_TIMEOUT = Duration.ofSeconds(10);
 
     private final LayerIdentity identity;
-    private final BlobSource blob;
+    private final RemoteBlob blob;
     private final LayerIndex index;
     private final LayerMountOptions options;
     private final SpanStore store;
     private final FetchCounters counters = new FetchCounters();
-    private final RangeReader ranges;
     private final DemandGate gate = new DemandGate();
     private final ThreadPoolExecutor fetchPool;
     private final ExecutorService taskPool;
@@ -62,11 +61,11 @@ public final class LayerMount implements Closeable {
     private final CompletableFuture<Void> prefetchDone = new CompletableFuture<>();
     private final CompletableFuture<Void> backgroundDone = new CompletableFuture<>();
     private volatile MountHandle handle;
-    private volatile Fetched alreadyFetched;
+    private volatile BlobTail alreadyFetched;
     private volatile boolean closed;
     private boolean fetching;
 
-    private LayerMount(LayerIdentity identity, BlobSource blob, LayerIndex index, ChunkCache cache,
+    private LayerMount(LayerIdentity identity, RemoteBlob blob, LayerIndex index, ChunkCache cache,
                        LayerMountOptions options) {
         this.identity = identity;
         this.blob = blob;
@@ -74,15 +73,14 @@ public final class LayerMount implements Closeable {
         this.options = options;
         String name = identity.name();
         this.store = new SpanStore(new SpanTable(index), index.decoder(), cache);
-        this.ranges = RangeReader.of(blob);
         this.fetchPool = ThreadPools.bounded("jstargz-fetch-" + identity.shortName(), options.fetchThreads());
         this.taskPool = Executors.newCachedThreadPool(Threads.named("jstargz-fill-" + identity.shortName()));
-        ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, ranges, fetchPool, options.readTimeout(),
+        ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, blob, fetchPool, options.readTimeout(),
                 options.neighbourBytes(), gate, counters);
         this.copies = options.passthroughDir() == null ? null
                 : new FileCopies(options.passthroughDir(), identity.shortName(), fetcher, store, taskPool);
         this.filesystem = new LayerFilesystem(index, fetcher, counters, options.accessListener(), copies);
-        this.background = new BackgroundFetcher(name, store, ranges, gate, options.backgroundGate(), counters);
+        this.background = new BackgroundFetcher(name, store, blob, gate, options.backgroundGate(), counters);
         counters.prefetch = options.prefetch() ? Phase.PENDING : Phase.DISABLED;
         counters.backgroundFetch = options.backgroundFetch() ? Phase.PENDING : Phase.DISABLED;
     }
@@ -95,7 +93,7 @@ public final class LayerMount implements Closeable {
      *                                                 expected one
      * @throws IOException                             if the blob cannot be read
      */
-    public static LayerMount open(LayerIdentity identity, BlobSource blob, ChunkCache cache,
+    public static LayerMount open(LayerIdentity identity, RemoteBlob blob, ChunkCache cache,
                                   LayerMountOptions options) throws IOException {
         OpenOptions open = OpenOptions.defaults(identity.name());
         if (options.expectedTocDigest() != null) {
@@ -112,7 +110,7 @@ public final class LayerMount implements Closeable {
      * @throws InvalidBlobException     if the index's TOC digest is not the expected one
      * @throws IllegalArgumentException if {@code blob} is not the size the index says
      */
-    public static LayerMount open(LayerIdentity identity, LayerIndex index, BlobSource blob, ChunkCache cache,
+    public static LayerMount open(LayerIdentity identity, LayerIndex index, RemoteBlob blob, ChunkCache cache,
                                   LayerMountOptions options) throws IOException {
         String expected = options.expectedTocDigest();
         if (expected != null && !expected.equals(index.tocDigest())) {
@@ -175,14 +173,11 @@ public final class LayerMount implements Closeable {
      * too, all of a small layer): once fetching starts, the spans they hold whole are verified and cached first, so
      * no fetch asks for them again. Call before {@link #mount} and {@link #startFetching}.
      */
-    public synchronized void adopt(long offset, byte[] bytes) {
+    public synchronized void adopt(BlobTail fetched) {
         if (fetching || closed) {
             throw new IllegalStateException("layer " + identity.name() + ": adopt fetched bytes before fetching");
         }
-        alreadyFetched = new Fetched(offset, bytes);
-    }
-
-    private record Fetched(long offset, byte[] bytes) {
+        alreadyFetched = fetched;
     }
 
     /**
@@ -255,9 +250,9 @@ public final class LayerMount implements Closeable {
                     + (h == null ? "" : " at " + h.mountPoint() + ": its FUSE server stopped"));
         }
         LayerProgress p = progress();
-        if (p.fetchedBytes() < p.layerSize() && blob instanceof RegistryBlobSource remote) {
+        if (p.fetchedBytes() < p.layerSize()) {
             try {
-                remote.check();
+                blob.check();
             } catch (IOException e) {
                 if (!allCached()) {
                     throw e;
@@ -356,7 +351,7 @@ public final class LayerMount implements Closeable {
     }
 
     private void adoptFetched() {
-        Fetched f = alreadyFetched;
+        BlobTail f = alreadyFetched;
         alreadyFetched = null;
         if (f == null) {
             return;
@@ -389,7 +384,7 @@ public final class LayerMount implements Closeable {
         counters.prefetch = Phase.RUNNING;
         long start = System.nanoTime();
         try {
-            long fetched = new Prefetcher(identity.name(), store, ranges, counters).run(end);
+            long fetched = new Prefetcher(identity.name(), store, blob, counters).run(end);
             counters.prefetch = Phase.DONE;
             log.info("layer {}: prefetched {} bytes of [0, {}) in {} ms", identity.name(), fetched, end,
                     (System.nanoTime() - start) / 1_000_000);

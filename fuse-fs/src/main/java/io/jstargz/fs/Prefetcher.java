@@ -1,6 +1,7 @@
 package io.jstargz.fs;
 
 import io.jstargz.estargz.ChunkVerificationException;
+import io.jstargz.estargz.RemoteBlob;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,10 +26,10 @@ final class Prefetcher {
     private final String layer;
     private final SpanStore store;
     private final SpanTable table;
-    private final RangeReader blob;
+    private final RemoteBlob blob;
     private final FetchCounters counters;
 
-    Prefetcher(String layer, SpanStore store, RangeReader blob, FetchCounters counters) {
+    Prefetcher(String layer, SpanStore store, RemoteBlob blob, FetchCounters counters) {
         this.layer = layer;
         this.store = store;
         this.table = store.table();
@@ -67,7 +68,7 @@ final class Prefetcher {
         long pos = from;
         byte[] buf = new byte[0];
         counters.requests.increment();
-        try (InputStream in = blob.stream(from, length)) {
+        try (InputStream in = blob.openStream(from, length)) {
             for (int s = first; s <= last; s++) {
                 while (claimedUpTo <= last && table.start(claimedUpTo) < table.start(s) + WINDOW) {
                     CompletableFuture<byte[][]> claim = store.isCached(claimedUpTo) ? null

@@ -6,10 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
-import io.jstargz.estargz.BlobSource;
 import io.jstargz.estargz.Chunk;
 import io.jstargz.estargz.FileBlobSource;
+import io.jstargz.estargz.ForwardingBlob;
 import io.jstargz.estargz.LayerReader;
+import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.fs.binding.FilesystemOps;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,28 +28,17 @@ class ReadPathTest {
     Path tmp;
 
     /** Records every range read from a blob. */
-    static final class RecordingBlobSource implements BlobSource {
+    static final class RecordingBlobSource extends ForwardingBlob {
         final List<long[]> ranges = Collections.synchronizedList(new ArrayList<>());
-        private final BlobSource blob;
 
-        RecordingBlobSource(BlobSource blob) {
-            this.blob = blob;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return blob.size();
+        RecordingBlobSource(RemoteBlob blob) {
+            super(blob);
         }
 
         @Override
         public byte[] read(long offset, int length) throws IOException {
             ranges.add(new long[] {offset, offset + length});
-            return blob.read(offset, length);
-        }
-
-        @Override
-        public void close() throws IOException {
-            blob.close();
+            return super.read(offset, length);
         }
     }
 

@@ -3,7 +3,7 @@ package io.jstargz.image;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.jstargz.estargz.BlobSource;
+import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.remote.BlobContent;
 import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.Digest;
@@ -209,10 +209,10 @@ final class DockerArchiveSource implements ImageSource {
     }
 
     @Override
-    public BlobSource randomAccess(Descriptor descriptor) throws IOException {
+    public RemoteBlob randomAccess(Descriptor descriptor) throws IOException {
         Window w = blob(descriptor);
         String name = this + "!" + w.name();
-        return new BlobSource() {
+        return new RemoteBlob() {
             @Override
             public long size() {
                 return w.size();

@@ -1,6 +1,6 @@
 package io.jstargz.image;
 
-import io.jstargz.estargz.BlobSource;
+import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.remote.BlobContent;
 import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.ImageReference;
@@ -27,8 +27,8 @@ public interface ImageSource extends Closeable {
      */
     InputStream openBlob(Descriptor descriptor) throws IOException;
 
-    /** A blob for random access (reading an eStargz footer and TOC). */
-    BlobSource randomAccess(Descriptor descriptor) throws IOException;
+    /** A blob for random access (reading an eStargz footer and TOC, mounting it). */
+    RemoteBlob randomAccess(Descriptor descriptor) throws IOException;
 
     /** A blob as content to copy to a destination, readable from any offset. */
     BlobContent content(Descriptor descriptor) throws IOException;

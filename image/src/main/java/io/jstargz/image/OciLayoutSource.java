@@ -1,7 +1,7 @@
 package io.jstargz.image;
 
-import io.jstargz.estargz.BlobSource;
 import io.jstargz.estargz.FileBlobSource;
+import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.remote.BlobContent;
 import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.ManifestContent;
@@ -46,7 +46,7 @@ final class OciLayoutSource implements ImageSource {
     }
 
     @Override
-    public BlobSource randomAccess(Descriptor descriptor) throws IOException {
+    public RemoteBlob randomAccess(Descriptor descriptor) throws IOException {
         return FileBlobSource.open(blob(descriptor));
     }
 

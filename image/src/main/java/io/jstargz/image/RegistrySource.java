@@ -1,6 +1,6 @@
 package io.jstargz.image;
 
-import io.jstargz.estargz.BlobSource;
+import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.remote.BlobContent;
 import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.ImageReference;
@@ -46,7 +46,7 @@ final class RegistrySource implements ImageSource {
     }
 
     @Override
-    public BlobSource randomAccess(Descriptor descriptor) throws IOException {
+    public RemoteBlob randomAccess(Descriptor descriptor) throws IOException {
         return client.openBlob(ref, descriptor);
     }
 

@@ -1,10 +1,10 @@
 package io.jstargz.image;
 
 import io.jstargz.cache.ChunkCache;
-import io.jstargz.estargz.BlobSource;
 import io.jstargz.estargz.Entry;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.LayerReader;
+import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
 import io.jstargz.fs.LayerMountOptions;
@@ -42,7 +42,7 @@ final class Workload implements Closeable {
     /** Opens a layer's blob. */
     @FunctionalInterface
     interface BlobOpener {
-        BlobSource open() throws IOException;
+        RemoteBlob open() throws IOException;
     }
 
     /** A layer to mount: an eStargz blob and the TOC digest it must have. */
@@ -61,7 +61,7 @@ final class Workload implements Closeable {
 
     private final Path dir;
     private final List<LayerMount> mounts = new ArrayList<>();
-    private final List<BlobSource> blobs = new ArrayList<>();
+    private final List<RemoteBlob> blobs = new ArrayList<>();
     private Path rootfs;
 
     private Workload(Path dir) {
@@ -85,7 +85,7 @@ final class Workload implements Closeable {
                 Layer l = layers.get(i);
                 LayerMountOptions options = LayerMountOptions.builder().prefetch(false).backgroundFetch(false)
                         .expectedTocDigest(l.tocDigest()).accessListener(recorder.listener(i)).build();
-                BlobSource blob = l.blob().open();
+                RemoteBlob blob = l.blob().open();
                 LayerMount m;
                 try {
                     m = LayerMount.open(l.identity(), blob, cache, options);

@@ -1,5 +1,7 @@
 package io.jstargz.remote;
 
+import io.jstargz.estargz.ByteRange;
+
 /**
  * A {@code Content-Range} header: {@code bytes first-last/total} ({@code total} is -1 for {@code *}) or
  * {@code bytes *}{@code /total} (an unsatisfiable range; {@code first} and {@code last} are -1).

@@ -1,5 +1,6 @@
 package io.jstargz.remote;
 
+import io.jstargz.estargz.ByteRange;
 import java.io.EOFException;
 import java.io.IOException;
 import java.util.HashMap;
@@ -17,6 +18,11 @@ import okio.BufferedSource;
 final class RangeResponses {
 
     private RangeResponses() {
+    }
+
+    /** The HTTP {@code Range} form of {@code r}, {@code first-last} (inclusive). */
+    static String spec(ByteRange r) {
+        return r.offset() + "-" + (r.end() - 1);
     }
 
     /** The bytes of {@code want} from the answer to a single-range request. */
@@ -38,7 +44,7 @@ final class RangeResponses {
                 if (cr.total() >= 0 && want.end() > cr.total()) {
                     throw pastEnd(what, want, cr.total());
                 }
-                throw new RegistryException(what + ": asked for bytes " + want.httpSpec() + ", the server sent "
+                throw new RegistryException(what + ": asked for bytes " + spec(want) + ", the server sent "
                         + cr);
             }
             position = cr.first();

@@ -1,11 +1,13 @@
 package io.jstargz.remote;
 
 import io.jstargz.concurrent.Futures;
-import io.jstargz.estargz.BlobSource;
+import io.jstargz.estargz.BlobTail;
+import io.jstargz.estargz.ByteRange;
+import io.jstargz.estargz.RangeCoalescer;
+import io.jstargz.estargz.RemoteBlob;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,28 +18,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A registry blob (a layer) read with HTTP Range requests: the estargz module's {@link BlobSource}, so a remote
- * layer opens with the same reader code as a local file. Safe for use from many threads.
+ * A registry blob (a layer) read with HTTP Range requests: a {@link RemoteBlob}, so a remote layer opens with the same
+ * reader code as a local file, and its reads cost as few requests as they can. Safe for use from many threads.
  *
- * <p>Every read is one range request, so the estargz reader's open (one read of the blob's tail, then the TOC only
- * when it lies before that tail) costs one request, two at most. When the size is not known in advance (no
- * descriptor), {@link #size()} learns it with a suffix range request of {@link RegistryConfig#tailFetchSize()}
- * bytes and keeps those bytes for the reader's tail read that follows, so opening still costs one request.
+ * <p>Every {@link #read} is one range request, and {@link #readRanges} merges what it is asked for into multi-range
+ * requests. When the size is not known in advance (no descriptor), {@link #readTail} learns it with the request that
+ * fetches the blob's tail, so opening a layer costs one request; {@link #size} alone asks with a HEAD request.
  */
-public final class RegistryBlobSource implements BlobSource {
+public final class RegistryBlobSource implements RemoteBlob {
 
     private static final Logger LOG = LoggerFactory.getLogger(RegistryBlobSource.class);
-
-    private record Tail(long offset, byte[] bytes) {
-    }
 
     private final BlobLocator locator;
     private final HttpTransport transport;
     private final Executor executor;
     private final RegistryConfig config;
-    private final Object tailLock = new Object();
     private volatile long size;
-    private volatile Tail tail;
     private volatile long lastSuccessNanos;
     private volatile boolean closed;
 
@@ -58,13 +54,22 @@ public final class RegistryBlobSource implements BlobSource {
         return locator.repository();
     }
 
-    /** The size: from the descriptor when it was given, else learned by a suffix range request. */
+    /** The size: from the descriptor when it was given, else learned by {@link #readTail} or a HEAD request. */
     @Override
     public long size() throws IOException {
         long s = size;
         if (s < 0) {
-            learnSizeFromTail();
-            s = size;
+            String what = "size of " + locator.describe();
+            s = locator.read("HEAD", Headers.of(), what, ex -> {
+                String length = ex.header("Content-Length");
+                try {
+                    return Long.parseLong(length == null ? "" : length.trim());
+                } catch (NumberFormatException e) {
+                    throw new RegistryException(what + ": the registry sent no valid Content-Length (" + length
+                            + ")");
+                }
+            });
+            size = s;
         }
         return s;
     }
@@ -77,23 +82,22 @@ public final class RegistryBlobSource implements BlobSource {
         if (want.end() > s) {
             throw RangeResponses.pastEnd("read of " + locator.describe(), want, s);
         }
-        if (length == 0) {
-            return new byte[0];
-        }
-        Tail t = tail;
-        if (t == null || want.end() <= t.offset) {
-            return fetch(want);
-        }
-        // the tail serves one read (the reader's tail read): a layer open costs no memory afterwards
-        tail = null;
-        if (offset >= t.offset) {
-            return Arrays.copyOfRange(t.bytes, (int) (offset - t.offset), (int) (want.end() - t.offset));
-        }
-        byte[] out = new byte[length];
-        byte[] head = fetch(new ByteRange(offset, t.offset - offset));
-        System.arraycopy(head, 0, out, 0, head.length);
-        System.arraycopy(t.bytes, 0, out, head.length, length - head.length);
-        return out;
+        return length == 0 ? new byte[0] : fetch(want);
+    }
+
+    /**
+     * The last {@link RegistryConfig#tailFetchSize()} bytes of the blob (all of a smaller one) with one suffix range
+     * request, which also tells the blob's size. A server that ignores the range and sends the whole blob gives it
+     * all when it is no larger than a tail, else only its size.
+     */
+    public BlobTail readTail() throws IOException {
+        ensureOpen();
+        String what = "tail of " + locator.describe();
+        BlobTail tail = locator.read("GET", Headers.of("Range", "bytes=-" + config.tailFetchSize()), what,
+                ex -> readTail(ex, what));
+        size = tail.blobSize();
+        succeeded();
+        return tail;
     }
 
     /**
@@ -103,11 +107,9 @@ public final class RegistryBlobSource implements BlobSource {
      *
      * @return the bytes of each range, in the order asked
      */
+    @Override
     public List<byte[]> readRanges(List<ByteRange> ranges) throws IOException {
         ensureOpen();
-        if (ranges.isEmpty()) {
-            return List.of();
-        }
         long s = size();
         for (ByteRange r : ranges) {
             if (r.end() > s) {
@@ -117,27 +119,17 @@ public final class RegistryBlobSource implements BlobSource {
                 throw new IllegalArgumentException("range " + r + " is too large to read into memory");
             }
         }
-        List<ByteRange> nonEmpty = ranges.stream().filter(r -> r.length() > 0).toList();
-        List<ByteRange> merged = RangeCoalescer.coalesce(nonEmpty, config.rangeCoalesceGap());
+        List<ByteRange> merged = RangeCoalescer.coalesce(ranges.stream().filter(r -> r.length() > 0).toList(),
+                config.rangeCoalesceGap());
         Map<ByteRange, byte[]> data = merged.isEmpty() ? Map.of() : fetchAll(merged);
-        List<byte[]> out = new ArrayList<>(ranges.size());
-        for (ByteRange r : ranges) {
-            if (r.length() == 0) {
-                out.add(new byte[0]);
-                continue;
-            }
-            ByteRange container = containing(merged, r);
-            byte[] bytes = data.get(container);
-            int from = (int) (r.offset() - container.offset());
-            out.add(Arrays.copyOfRange(bytes, from, from + (int) r.length()));
-        }
-        return out;
+        return RangeCoalescer.split(ranges, merged, merged.stream().map(data::get).toList());
     }
 
     /**
      * One range as a stream from a single request (e.g. a prefetch of the first N MB); a connection lost mid-way
      * is resumed from where it broke. The caller closes it.
      */
+    @Override
     public InputStream openStream(long offset, long length) throws IOException {
         ensureOpen();
         ByteRange want = new ByteRange(offset, length);
@@ -157,6 +149,7 @@ public final class RegistryBlobSource implements BlobSource {
      * Checks that the blob is still reachable: free when a request succeeded within
      * {@link RegistryConfig#checkInterval()}, else a 1-byte read.
      */
+    @Override
     public void check() throws IOException {
         ensureOpen();
         if (lastSuccessNanos != 0 && System.nanoTime() - lastSuccessNanos < config.checkInterval().toNanos()) {
@@ -174,7 +167,6 @@ public final class RegistryBlobSource implements BlobSource {
     @Override
     public void close() {
         closed = true;
-        tail = null;
     }
 
     @Override
@@ -184,7 +176,7 @@ public final class RegistryBlobSource implements BlobSource {
 
     private byte[] fetch(ByteRange want) throws IOException {
         String what = "read of " + want + " of " + locator.describe();
-        byte[] bytes = locator.read("GET", Headers.of("Range", "bytes=" + want.httpSpec()), what, ex -> {
+        byte[] bytes = locator.read("GET", Headers.of("Range", "bytes=" + RangeResponses.spec(want)), what, ex -> {
             noteIgnoredRange(ex);
             return RangeResponses.single(ex, want, what);
         });
@@ -192,20 +184,7 @@ public final class RegistryBlobSource implements BlobSource {
         return bytes;
     }
 
-    private void learnSizeFromTail() throws IOException {
-        synchronized (tailLock) {
-            if (size >= 0) {
-                return;
-            }
-            String what = "tail of " + locator.describe();
-            Tail t = locator.read("GET", Headers.of("Range", "bytes=-" + config.tailFetchSize()), what,
-                    ex -> readTail(ex, what));
-            tail = t;
-            succeeded();
-        }
-    }
-
-    private Tail readTail(Exchange ex, String what) throws IOException {
+    private BlobTail readTail(Exchange ex, String what) throws IOException {
         if (ex.code() == 206) {
             ContentRange cr = ContentRange.parse(ex.header("Content-Range"));
             if (cr == null || cr.first() < 0 || cr.total() < 0 || cr.last() != cr.total() - 1) {
@@ -213,18 +192,16 @@ public final class RegistryBlobSource implements BlobSource {
                         + " for a suffix range request");
             }
             byte[] bytes = RangeResponses.readExactly(ex.body().source(), cr.last() - cr.first() + 1, what);
-            size = cr.total();
-            return new Tail(cr.first(), bytes);
+            return new BlobTail(cr.total(), cr.first(), bytes);
         }
         noteIgnoredRange(ex);
         long length = ex.body().contentLength();
         if (length < 0) {
             throw new RegistryException(what + ": the server ignored the Range request and sent no Content-Length");
         }
-        size = length;
         // a whole blob no larger than a tail is worth keeping; a larger one is not read at all
-        return length > config.tailFetchSize() ? null
-                : new Tail(0, RangeResponses.readExactly(ex.body().source(), length, what));
+        return length > config.tailFetchSize() ? BlobTail.none(length)
+                : new BlobTail(length, 0, RangeResponses.readExactly(ex.body().source(), length, what));
     }
 
     private Map<ByteRange, byte[]> fetchAll(List<ByteRange> merged) throws IOException {
@@ -263,7 +240,7 @@ public final class RegistryBlobSource implements BlobSource {
         }
         StringBuilder spec = new StringBuilder("bytes=");
         for (ByteRange r : batch) {
-            spec.append(spec.length() == 6 ? "" : ",").append(r.httpSpec());
+            spec.append(spec.length() == 6 ? "" : ",").append(RangeResponses.spec(r));
         }
         String what = batch.size() + " ranges of " + locator.describe();
         Map<ByteRange, byte[]> got = locator.read("GET", Headers.of("Range", spec.toString()), what, ex -> {
@@ -282,20 +259,6 @@ public final class RegistryBlobSource implements BlobSource {
         });
         succeeded();
         return got;
-    }
-
-    private static ByteRange containing(List<ByteRange> merged, ByteRange r) {
-        int lo = 0;
-        int hi = merged.size() - 1;
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (merged.get(mid).offset() <= r.offset()) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return merged.get(lo);
     }
 
     private void noteIgnoredRange(Exchange ex) {

@@ -16,7 +16,6 @@ import java.util.Locale;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import okhttp3.Headers;
 
 /**
  * An OCI distribution client: resolves images, reads blobs with Range requests, pushes blobs and manifests.
@@ -105,17 +104,7 @@ public final class RegistryClient implements Closeable {
 
     /** The size of a blob (a HEAD request). */
     public long blobSize(ImageReference repository, Digest digest) throws IOException {
-        BlobLocator locator = new BlobLocator(transport, fallback, hosts(repository.registry(), Capability.PULL),
-                repository, digest);
-        String what = "size of " + locator.describe();
-        return locator.read("HEAD", Headers.of(), what, ex -> {
-            String length = ex.header("Content-Length");
-            try {
-                return Long.parseLong(length == null ? "" : length.trim());
-            } catch (NumberFormatException e) {
-                throw new RegistryException(what + ": the registry sent no valid Content-Length (" + length + ")");
-            }
-        });
+        return openBlob(repository, digest, -1).size();
     }
 
     /**
@@ -126,7 +115,7 @@ public final class RegistryClient implements Closeable {
      */
     public InputStream fetchBlob(ImageReference repository, Digest digest, long size) throws IOException {
         RegistryBlobSource blob = openBlob(repository, digest, size);
-        long s = size >= 0 ? size : blobSize(repository, digest);
+        long s = blob.size();
         return new DigestVerifyingInputStream(blob.openStream(0, s), digest, s, blob.toString());
     }
 

@@ -1,5 +1,6 @@
 package io.jstargz.remote;
 
+import io.jstargz.estargz.ByteRange;
 import java.io.IOException;
 import java.io.InputStream;
 import okhttp3.Headers;
@@ -37,7 +38,7 @@ final class ResumingRangeStream extends InputStream {
 
     private void open() throws IOException {
         ByteRange rest = new ByteRange(position, end - position);
-        exchange = locator.openStream(Headers.of("Range", "bytes=" + rest.httpSpec()), what);
+        exchange = locator.openStream(Headers.of("Range", "bytes=" + RangeResponses.spec(rest)), what);
         try {
             source = RangeResponses.positioned(exchange, rest, what);
         } catch (IOException | RuntimeException e) {

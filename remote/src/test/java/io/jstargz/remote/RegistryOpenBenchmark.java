@@ -1,5 +1,6 @@
 package io.jstargz.remote;
 
+import io.jstargz.estargz.ByteRange;
 import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.estargz.ConvertResult;
 import io.jstargz.estargz.EstargzReader;

@@ -2,8 +2,8 @@ package io.jstargz.cli;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
-import io.jstargz.estargz.BlobSource;
 import io.jstargz.estargz.FileBlobSource;
+import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
 import io.jstargz.fs.LayerMountOptions;
@@ -136,7 +136,7 @@ final class MountCommand implements Callable<Integer> {
     private static LayerMount open(Target target, RegistryClient client, ChunkCache cache,
                                    LayerMountOptions options) throws IOException {
         LayerIdentity identity;
-        BlobSource source;
+        RemoteBlob source;
         if (target.blob != null) {
             identity = LayerIdentity.ofFile(target.blob);
             source = FileBlobSource.open(target.blob);

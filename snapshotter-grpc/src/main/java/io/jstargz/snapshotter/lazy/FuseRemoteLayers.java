@@ -3,6 +3,7 @@ package io.jstargz.snapshotter.lazy;
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
 import io.jstargz.concurrent.ThreadPools;
+import io.jstargz.estargz.BlobTail;
 import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
 import io.jstargz.fs.LayerMountOptions;
@@ -333,9 +334,9 @@ public final class FuseRemoteLayers implements RemoteLayerService {
                                    Map<String, String> labels) throws IOException {
         LayerMount mount = LayerMount.open(new LayerIdentity(image.toString(), digest.toString()), opened.index(),
                 opened.takeSource(client, image, digest), cache, Settings.withLabels(mountOptions, labels));
-        LayerTail fetched = opened.takeFetched();
+        BlobTail fetched = opened.takeFetched();
         if (fetched != null) {
-            mount.adopt(fetched.offset(), fetched.bytes());
+            mount.adopt(fetched);
         }
         return mount;
     }

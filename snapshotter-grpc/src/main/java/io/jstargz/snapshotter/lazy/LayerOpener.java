@@ -4,9 +4,12 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.jstargz.concurrent.ThreadPools;
+import io.jstargz.estargz.BlobTail;
 import io.jstargz.estargz.EstargzReader;
+import io.jstargz.estargz.Footer;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
+import io.jstargz.estargz.TailCapture;
 import io.jstargz.fs.LayerMount;
 import io.jstargz.remote.Digest;
 import io.jstargz.remote.ImageReference;
@@ -28,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * wants the layer and by the neighbour resolution that the first Prepare of an image starts, kept a while (bounded
  * by index entries, expiring when unused) so later Prepares find their layer ready.
  *
- * <p>A layer opens from its stored {@link LayerTail} when there is one (no request at all), else from the registry
+ * <p>A layer opens from its stored TOC ({@link LayerTails}) when there is one (no request at all), else from the registry
  * with one suffix-range request that brings the blob's size with its tail: no manifest, no HEAD.
  */
 final class LayerOpener implements AutoCloseable {
@@ -40,11 +43,11 @@ final class LayerOpener implements AutoCloseable {
     /** An opened layer index, and what opening it cost. */
     static final class Opened {
         private final LayerIndex index;
-        private final LayerTail toc;
+        private final BlobTail toc;
         private final boolean fromRegistry;
         private final long millis;
         private final AtomicReference<RegistryBlobSource> source;
-        private final AtomicReference<LayerTail> fetched;
+        private final AtomicReference<BlobTail> fetched;
         private LayerMount staged;
         private boolean taken;
 
@@ -53,7 +56,7 @@ final class LayerOpener implements AutoCloseable {
          * @param fetched everything the open fetched (file data too), or null when nothing was fetched
          * @param source  the registry blob that was read, or null when nothing was fetched
          */
-        Opened(LayerIndex index, LayerTail toc, LayerTail fetched, RegistryBlobSource source, long millis) {
+        Opened(LayerIndex index, BlobTail toc, BlobTail fetched, RegistryBlobSource source, long millis) {
             this.index = index;
             this.toc = toc;
             this.fromRegistry = source != null;
@@ -66,12 +69,12 @@ final class LayerOpener implements AutoCloseable {
             return index;
         }
 
-        LayerTail toc() {
+        BlobTail toc() {
             return toc;
         }
 
         /** What opening the layer fetched, to the first caller only (its mount caches the file data in it). */
-        LayerTail takeFetched() {
+        BlobTail takeFetched() {
             return fetched.getAndSet(null);
         }
 
@@ -125,7 +128,7 @@ final class LayerOpener implements AutoCloseable {
 
         /** Weight in the cache of opened layers: index entries, and what is held of the fetched bytes. */
         int weight() {
-            LayerTail f = fetched.get();
+            BlobTail f = fetched.get();
             return index.entryCount() + 1 + (f == null ? 0 : f.bytes().length / 64);
         }
 
@@ -186,11 +189,12 @@ final class LayerOpener implements AutoCloseable {
     private Opened load(ImageReference image, Digest digest) {
         long start = System.nanoTime();
         String name = digest.toString();
-        Optional<LayerTail> local = tails.load(digest);
+        Optional<BlobTail> local = tails.load(digest);
         try {
             if (local.isPresent()) {
                 try {
-                    LayerIndex index = EstargzReader.open(local.get().source(name), local.get().openOptions(name));
+                    LayerIndex index = EstargzReader.open(local.get().source(name),
+                            LayerTails.openOptions(local.get(), name));
                     return new Opened(index, local.get(), null, null, millisSince(start));
                 } catch (IOException e) {
                     LOG.warn("layer {}: its stored TOC does not open ({}); fetching it again", name, e.getMessage());
@@ -198,10 +202,11 @@ final class LayerOpener implements AutoCloseable {
                 }
             }
             RegistryBlobSource blob = client.openBlob(image, digest, -1);
-            TailCapture capture = new TailCapture(blob);
-            LayerIndex index = EstargzReader.open(capture, OpenOptions.defaults(name));
-            LayerTail fetched = capture.all();
-            return new Opened(index, fetched.tocOnly(index), fetched, blob, millisSince(start));
+            TailCapture capture = new TailCapture(blob, blob.readTail());
+            LayerIndex index = EstargzReader.open(capture, OpenOptions.defaults(name)
+                    .withTailSize(Math.max(Footer.MAX_SIZE, client.config().tailFetchSize())));
+            BlobTail fetched = capture.fetched();
+            return new Opened(index, LayerTails.tocOf(fetched, index), fetched, blob, millisSince(start));
         } catch (IOException e) {
             LOG.debug("layer {} of {} does not open: {}", name, image, e.getMessage());
             throw new UncheckedIOException(e);

@@ -1,5 +1,9 @@
 package io.jstargz.snapshotter.lazy;
 
+import io.jstargz.estargz.BlobTail;
+import io.jstargz.estargz.Footer;
+import io.jstargz.estargz.LayerIndex;
+import io.jstargz.estargz.OpenOptions;
 import io.jstargz.remote.Digest;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -17,9 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link LayerTail}s of mounted layers on disk, {@code <root>/layers/<algorithm>-<hex>.tail}, one per layer
- * digest: what a restart needs to mount the layers again with the registry unreachable. Written atomically (a
- * temporary file renamed into place), so a crash leaves the old file, the new one, or none.
+ * The TOCs of mounted layers on disk, each as the {@link BlobTail} that holds it,
+ * {@code <root>/layers/<algorithm>-<hex>.tail}, one per layer digest: what a restart needs to mount the layers again
+ * with the registry unreachable. Written atomically (a temporary file renamed into place), so a crash leaves the old
+ * file, the new one, or none.
  */
 final class LayerTails {
     private static final Logger LOG = LoggerFactory.getLogger(LayerTails.class);
@@ -37,7 +42,7 @@ final class LayerTails {
     }
 
     /** The stored tail of {@code digest}; empty when there is none or it is unreadable (then it is deleted). */
-    Optional<LayerTail> load(Digest digest) {
+    Optional<BlobTail> load(Digest digest) {
         Path f = file(digest);
         try (InputStream raw = Files.newInputStream(f); DataInputStream in = new DataInputStream(raw)) {
             byte[] magic = in.readNBytes(MAGIC.length);
@@ -54,7 +59,7 @@ final class LayerTails {
             if (bytes.length != length) {
                 throw new EOFException("truncated");
             }
-            return Optional.of(new LayerTail(blobSize, offset, bytes));
+            return Optional.of(new BlobTail(blobSize, offset, bytes));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException | RuntimeException e) {
@@ -64,13 +69,26 @@ final class LayerTails {
         }
     }
 
+    /**
+     * The part of what opening a layer fetched that a later open needs: from the TOC (or the largest footer) to the
+     * end.
+     */
+    static BlobTail tocOf(BlobTail fetched, LayerIndex index) {
+        return fetched.from(Math.min(index.tocOffset(), fetched.blobSize() - Footer.MAX_SIZE));
+    }
+
+    /** How to open the index from a stored tail: one read of exactly its bytes. */
+    static OpenOptions openOptions(BlobTail stored, String layer) {
+        return OpenOptions.defaults(layer).withTailSize(Math.max(Footer.MAX_SIZE, stored.bytes().length));
+    }
+
     /** Whether a tail of {@code digest} is stored. */
     boolean has(Digest digest) {
         return Files.exists(file(digest));
     }
 
     /** Stores the tail of {@code digest}, replacing any stored before. */
-    void store(Digest digest, LayerTail tail) throws IOException {
+    void store(Digest digest, BlobTail tail) throws IOException {
         Path target = file(digest);
         Path tmp = Files.createTempFile(dir, ".tail-", ".tmp");
         try {

@@ -2,6 +2,7 @@ package io.jstargz.snapshotter.lazy;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.estargz.BlobTail;
 import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
 import io.jstargz.fs.LayerMountOptions;
@@ -64,9 +65,9 @@ final class Warmup {
                         1 << 20, 16 << 20, 1));
                      LayerMount mount = LayerMount.open(new LayerIdentity(image.toString(), digest.toString()),
                              opened.index(), opened.takeSource(client, image, digest), cache, options)) {
-                    LayerTail fetched = opened.takeFetched();
+                    BlobTail fetched = opened.takeFetched();
                     if (fetched != null && !onDemand) {
-                        mount.adopt(fetched.offset(), fetched.bytes());
+                        mount.adopt(fetched);
                     }
                     mount.mount(mp);
                     mount.prefetchDone().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -2,6 +2,7 @@ package io.jstargz.snapshotter.lazy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.jstargz.estargz.BlobTail;
 import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.estargz.EstargzException;
 import io.jstargz.estargz.EstargzReader;
@@ -97,7 +98,7 @@ public final class WarmupLayer implements AutoCloseable {
 
     private static LayerIndex indexOf(byte[] blob) throws IOException {
         try {
-            return EstargzReader.open(new LayerTail(blob.length, 0, blob).source("warm-up"),
+            return EstargzReader.open(new BlobTail(blob.length, 0, blob).source("warm-up"),
                     OpenOptions.defaults("warm-up"));
         } catch (EstargzException e) {
             return null;

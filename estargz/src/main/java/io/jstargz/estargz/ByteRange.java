@@ -1,4 +1,4 @@
-package io.jstargz.remote;
+package io.jstargz.estargz;
 
 /** A byte range {@code [offset, offset + length)} of a blob. */
 public record ByteRange(long offset, long length) {
@@ -16,11 +16,6 @@ public record ByteRange(long offset, long length) {
 
     public boolean contains(ByteRange other) {
         return other.offset >= offset && other.end() <= end();
-    }
-
-    /** The HTTP {@code Range} form, {@code first-last} (inclusive). */
-    String httpSpec() {
-        return offset + "-" + (end() - 1);
     }
 
     @Override
