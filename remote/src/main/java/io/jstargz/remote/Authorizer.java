@@ -23,10 +23,12 @@ import okhttp3.Challenge;
 import okhttp3.OkHttpClient;
 
 /**
- * Authorization headers for registry requests. It learns each host's challenge (Basic, or Bearer with realm and
- * service) from the first 401 and then authorizes requests up front, so a known host never sees an unauthenticated
- * request again. While the first request to a host is in flight, other requests to it wait for what it learns
- * instead of all collecting a 401.
+ * Authorization headers for registry requests, behind okhttp's hooks: {@link RegistryHeaders} asks for the header of
+ * each request to a registry host and tells what a 401 challenged, {@link RegistryAuthenticator} asks for better
+ * credentials after a 401. It learns each host's challenge (Basic, or Bearer with realm and service) from the first
+ * 401 and then authorizes requests up front, so a known host never sees an unauthenticated request again. While the
+ * first request to a host is in flight, other requests to it wait for what it learns instead of all collecting a
+ * 401.
  *
  * <p>Credentials are asked for per host and image reference ({@link Access#reference()}): two images of one
  * registry may come with different secrets (a CRI keychain records them per pull). Bearer tokens are cached per
@@ -96,32 +98,42 @@ final class Authorizer {
         }
     }
 
-    /**
-     * The header to retry a request that got a 401 with, after learning the host's challenge; a rejected token is
-     * replaced by a fresh one.
-     *
-     * @param rejected the header the 401 answered, or {@code null}
-     * @throws UnauthorizedException when there is nothing better to send
-     */
-    String reauthorize(RegistryHost host, OkHttpClient client, Access access, List<Challenge> challenges,
-                       String rejected) throws IOException {
+    /** Records what a 401 from {@code host} asked for, so that its next requests are authorized up front. */
+    void learn(RegistryHost host, List<Challenge> challenges) {
         HostState state = hosts.computeIfAbsent(hostKey(host), k -> new HostState());
         Challenge bearer = find(challenges, "bearer");
         Challenge basic = find(challenges, "basic");
         if (bearer != null && bearer.authParams().get("realm") != null) {
-            HostChallenge learned = new HostChallenge("bearer", bearer.authParams().get("realm"),
+            state.challenge = new HostChallenge("bearer", bearer.authParams().get("realm"),
                     bearer.authParams().get("service"));
-            state.challenge = learned;
+        } else if (basic != null) {
+            state.challenge = new HostChallenge("basic", basic.authParams().get("realm"), null);
+        }
+    }
+
+    /**
+     * Makes better credentials ready for a request that got a 401 with {@code challenges}: a fresh token, replacing
+     * a rejected one, or the Basic header looked up again. The next {@link #authorization} returns them.
+     *
+     * @param rejected the header the 401 answered, or {@code null}
+     * @throws UnauthorizedException when there is nothing better to send
+     */
+    void refresh(RegistryHost host, OkHttpClient client, Access access, List<Challenge> challenges, String rejected)
+            throws IOException {
+        learn(host, challenges);
+        Challenge bearer = find(challenges, "bearer");
+        Challenge basic = find(challenges, "basic");
+        if (bearer != null && bearer.authParams().get("realm") != null) {
             TreeSet<String> wanted = new TreeSet<>(access.scopes());
             String challengeScope = bearer.authParams().get("scope");
             if (challengeScope != null && !challengeScope.isBlank()) {
                 wanted.addAll(List.of(challengeScope.trim().split("\\s+")));
             }
             String rejectedToken = rejected != null && rejected.startsWith("Bearer ") ? rejected.substring(7) : null;
-            return "Bearer " + token(host, client, learned, access, List.copyOf(wanted), rejectedToken).token();
+            token(host, client, hosts.get(hostKey(host)).challenge, access, List.copyOf(wanted), rejectedToken);
+            return;
         }
         if (basic != null) {
-            state.challenge = new HostChallenge("basic", basic.authParams().get("realm"), null);
             // looked up again: the credentials may have been rotated since the header was built
             Credentials creds = lookup(host, access);
             if (creds == null) {
@@ -135,12 +147,12 @@ final class Authorizer {
                         + " from " + credentials.describe(), 401);
             }
             basicHeaders.put(basicKey(host, access), header);
-            return header;
+            return;
         }
         throw new UnauthorizedException(host + " answered 401 without a Basic or Bearer challenge", 401);
     }
 
-    /** The error for a request still refused after {@link #reauthorize}: what was sent, never the secret. */
+    /** The error for a request still refused after {@link #refresh}: what was sent, never the secret. */
     UnauthorizedException refused(RegistryHost host, Access access, String sentHeader, String detail)
             throws IOException {
         Credentials creds = lookup(host, access);

@@ -7,6 +7,7 @@ import java.util.List;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
+import okhttp3.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,10 +18,10 @@ import org.slf4j.LoggerFactory;
  */
 final class BlobLocator {
 
-    /** Reads what it needs from a successful response; the exchange is closed afterwards. */
+    /** Reads what it needs from a successful response; the response is closed afterwards. */
     @FunctionalInterface
     interface ResponseReader<T> {
-        T read(Exchange exchange) throws IOException;
+        T read(Response response) throws IOException;
     }
 
     private record Redirect(RegistryHost host, HttpUrl url) {
@@ -63,7 +64,7 @@ final class BlobLocator {
     /** Sends {@code method} with {@code headers}, retrying and falling back, and reads the response. */
     <T> T read(String method, Headers headers, String what, ResponseReader<T> reader) throws IOException {
         return fallback.run(order(), what, host -> {
-            try (Exchange ex = open(host, method, headers, true, what)) {
+            try (Response ex = open(host, method, headers, true, what)) {
                 return reader.read(ex);
             }
         });
@@ -73,7 +74,7 @@ final class BlobLocator {
      * Sends a GET with {@code headers} and returns the open response (2xx), for the caller to stream; retries and
      * fallback cover getting the response, not reading its body.
      */
-    Exchange openStream(Headers headers, String what) throws IOException {
+    Response openStream(Headers headers, String what) throws IOException {
         return fallback.run(order(), what, host -> open(host, "GET", headers, false, what));
     }
 
@@ -92,12 +93,12 @@ final class BlobLocator {
         return order;
     }
 
-    private Exchange open(RegistryHost host, String method, Headers headers, boolean buffered, String what)
+    private Response open(RegistryHost host, String method, Headers headers, boolean buffered, String what)
             throws IOException {
         Redirect r = redirect;
         if (r != null && r.host.equals(host)) {
             try {
-                Exchange ex = transport.sendDirect(host, request(r.url, method, headers), buffered);
+                Response ex = transport.send(host, access, request(r.url, method, headers), buffered);
                 if (isSuccess(ex.code()) || ex.code() == 416) {
                     return checked(ex, host, what);
                 }
@@ -114,15 +115,15 @@ final class BlobLocator {
             redirect = null;
         }
         HttpUrl url = HttpUrl.get(host.baseUrl() + "/" + repository.repository() + "/blobs/" + digest);
-        Exchange ex = transport.send(host, access, request(url, method, headers), buffered);
-        HttpUrl answered = ex.url();
+        Response ex = transport.send(host, access, request(url, method, headers), buffered);
+        HttpUrl answered = ex.request().url();
         if (isSuccess(ex.code()) && !(answered.host().equals(url.host()) && answered.port() == url.port())) {
             redirect = new Redirect(host, answered);
         }
         return checked(ex, host, what);
     }
 
-    private Exchange checked(Exchange ex, RegistryHost host, String what) throws IOException {
+    private Response checked(Response ex, RegistryHost host, String what) throws IOException {
         if (isSuccess(ex.code())) {
             preferred = host;
             return ex;
@@ -136,7 +137,7 @@ final class BlobLocator {
             if (ex.code() == 404) {
                 throw new NotFoundException(describe() + " not found on " + host);
             }
-            throw HttpTransport.failure(ex.response(), what);
+            throw HttpTransport.failure(ex, what);
         }
     }
 

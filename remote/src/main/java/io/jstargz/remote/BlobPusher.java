@@ -8,6 +8,7 @@ import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.Request;
 import okhttp3.RequestBody;
+import okhttp3.Response;
 import okio.BufferedSink;
 import okio.Okio;
 import okio.Source;
@@ -54,14 +55,14 @@ final class BlobPusher {
                         .addQueryParameter("from", from.repository());
             }
             HttpUrl location;
-            try (Exchange ex = transport.send(host, access,
+            try (Response ex = transport.send(host, access,
                     new Request.Builder().url(start.build()).post(RequestBody.EMPTY).build(), true)) {
                 if (ex.code() == 201 && from != null) {
                     checkDigestHeader(ex, content.digest(), what);
                     return PushOutcome.MOUNTED;
                 }
                 if (ex.code() != 202) {
-                    throw HttpTransport.failure(ex.response(), what);
+                    throw HttpTransport.failure(ex, what);
                 }
                 location = location(ex, what);
             }
@@ -83,18 +84,19 @@ final class BlobPusher {
                         .patch(new ContentBody(content, offset, length))
                         .header("Content-Range", offset + "-" + (offset + length - 1))
                         .build();
-                try (Exchange ex = send(host, access, patch)) {
+                try (Response ex = transport.send(host, access, patch, false)) {
                     if (ex.code() != 202) {
-                        throw HttpTransport.failure(ex.response(), what + " at offset " + offset);
+                        throw HttpTransport.failure(ex, what + " at offset " + offset);
                     }
                     location = location(ex, what);
                 }
             }
         }
         HttpUrl done = location.newBuilder().addQueryParameter("digest", content.digest().toString()).build();
-        try (Exchange ex = send(host, access, new Request.Builder().url(done).put(finalBody).build())) {
+        try (Response ex = transport.send(host, access, new Request.Builder().url(done).put(finalBody).build(),
+                false)) {
             if (ex.code() != 201) {
-                throw HttpTransport.failure(ex.response(), what);
+                throw HttpTransport.failure(ex, what);
             }
             checkDigestHeader(ex, content.digest(), what);
         }
@@ -115,9 +117,9 @@ final class BlobPusher {
                     .url(host.baseUrl() + "/" + ref.repository() + "/manifests/" + target)
                     .put(RequestBody.create(manifest, MediaType.get(mediaType)))
                     .build();
-            try (Exchange ex = transport.send(host, access, put, true)) {
+            try (Response ex = transport.send(host, access, put, true)) {
                 if (ex.code() != 201) {
-                    throw HttpTransport.failure(ex.response(), what);
+                    throw HttpTransport.failure(ex, what);
                 }
                 checkDigestHeader(ex, digest, what);
                 return digest;
@@ -129,34 +131,27 @@ final class BlobPusher {
             throws IOException {
         Request head = new Request.Builder()
                 .url(host.baseUrl() + "/" + repo.repository() + "/blobs/" + digest).head().build();
-        try (Exchange ex = transport.send(host, access, head, true)) {
+        try (Response ex = transport.send(host, access, head, true)) {
             if (ex.code() == 200) {
                 return true;
             }
             if (ex.code() == 404) {
                 return false;
             }
-            throw HttpTransport.failure(ex.response(), "check for blob " + digest + " in " + repo.repositoryName());
+            throw HttpTransport.failure(ex, "check for blob " + digest + " in " + repo.repositoryName());
         }
     }
 
-    /** Upload URLs come from the registry; credentials only go along while they point at the registry itself. */
-    private Exchange send(RegistryHost host, Access access, Request request) throws IOException {
-        HttpUrl base = HttpUrl.get(host.baseUrl());
-        boolean sameHost = request.url().host().equals(base.host()) && request.url().port() == base.port();
-        return sameHost ? transport.send(host, access, request, false) : transport.sendDirect(host, request, false);
-    }
-
-    private static HttpUrl location(Exchange ex, String what) throws RegistryException {
+    private static HttpUrl location(Response ex, String what) throws RegistryException {
         String location = ex.header("Location");
-        HttpUrl url = location == null ? null : ex.url().resolve(location);
+        HttpUrl url = location == null ? null : ex.request().url().resolve(location);
         if (url == null) {
             throw new RegistryException(what + ": the registry answered " + ex.code() + " without a valid Location");
         }
         return url;
     }
 
-    private static void checkDigestHeader(Exchange ex, Digest expected, String what) throws DigestMismatchException {
+    private static void checkDigestHeader(Response ex, Digest expected, String what) throws DigestMismatchException {
         String header = ex.header("Docker-Content-Digest");
         if (header != null && !header.trim().equals(expected.toString())) {
             throw new DigestMismatchException(what + ": the registry stored", expected, header.trim());

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.HttpUrl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,11 +26,15 @@ final class HostFallback {
 
     private static final Logger LOG = LoggerFactory.getLogger(HostFallback.class);
 
-    private final HttpTransport transport;
+    private final RegistryConfig config;
+    private final Retrier retrier;
+    private final RegistryMetrics metrics;
     private final Map<String, Long> skipUntil = new ConcurrentHashMap<>();
 
-    HostFallback(HttpTransport transport) {
-        this.transport = transport;
+    HostFallback(RegistryConfig config, Retrier retrier, RegistryMetrics metrics) {
+        this.config = config;
+        this.retrier = retrier;
+        this.metrics = metrics;
     }
 
     /**
@@ -46,13 +51,12 @@ final class HostFallback {
             RegistryHost host = order.get(i);
             AtomicInteger attempts = new AtomicInteger();
             try {
-                T result = transport.retrier().run(what + " from " + host,
-                        host.mirror() ? 0 : transport.config().maxRetries(), () -> {
-                            if (attempts.getAndIncrement() > 0) {
-                                transport.retried(host);
-                            }
-                            return call.call(host);
-                        });
+                T result = retrier.run(what + " from " + host, host.mirror() ? 0 : config.maxRetries(), () -> {
+                    if (attempts.getAndIncrement() > 0) {
+                        metrics.retried(hostPort(host));
+                    }
+                    return call.call(host);
+                });
                 if (host.mirror()) {
                     skipUntil.remove(key(host));
                 }
@@ -67,11 +71,11 @@ final class HostFallback {
                 boolean mirrorDown = host.mirror() && !(e instanceof NotFoundException)
                         && !(e instanceof UnauthorizedException);
                 if (mirrorDown) {
-                    skipUntil.put(key(host), System.nanoTime() + transport.config().mirrorFailureBackoff().toNanos());
+                    skipUntil.put(key(host), System.nanoTime() + config.mirrorFailureBackoff().toNanos());
                 }
                 if (mirrorDown && i + 1 < order.size()) {
                     LOG.warn("{} failed for {}: {}; trying {}, skipping this mirror for {} s", host, what, e,
-                            order.get(i + 1), transport.config().mirrorFailureBackoff().toSeconds());
+                            order.get(i + 1), config.mirrorFailureBackoff().toSeconds());
                 }
             }
         }
@@ -103,5 +107,11 @@ final class HostFallback {
 
     private static String key(RegistryHost host) {
         return host.baseUrl();
+    }
+
+    /** The host as {@link RegistryMetrics} counts it, {@code host:port}. */
+    private static String hostPort(RegistryHost host) {
+        HttpUrl u = HttpUrl.get(host.baseUrl());
+        return u.host() + ":" + u.port();
     }
 }

@@ -1,25 +1,20 @@
 package io.jstargz.remote;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.remote.hosts.RegistryHost;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.ConnectionPool;
-import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -28,57 +23,49 @@ import okio.Buffer;
 import okio.BufferedSource;
 
 /**
- * The HTTP layer: one shared okhttp client (one connection pool; HTTP/2 over TLS), per-host TLS variants that
- * share it, a limit on concurrent requests per host, authorization, and redirects followed by hand so that
- * credentials and configured headers go to the registry host only, never to the blob storage it redirects to.
+ * The HTTP layer, in okhttp's grain: one shared client (one connection pool; HTTP/2 over TLS) and per-host TLS
+ * variants that share it, with each concern in its own hook:
+ * <ul>
+ *   <li>{@link HostLimit}, an application interceptor: the limit on concurrent requests per registry host;</li>
+ *   <li>{@link RegistryHeaders}, a network interceptor: hosts.toml headers and authorization, on requests to the
+ *       registry host only, never on the blob storage it redirects to;</li>
+ *   <li>{@link RegistryAuthenticator}: a 401 answered once with fresh credentials;</li>
+ *   <li>okhttp itself follows redirects; {@link RegistryMetrics} counts what goes on the wire.</li>
+ * </ul>
+ * A host's TLS settings apply to its client, and so to the redirects that client follows, as in containerd.
  */
 final class HttpTransport implements Closeable {
 
-    private static final int MAX_REDIRECTS = 5;
     private static final int MAX_ERROR_BODY = 4096;
 
     private final RegistryConfig config;
+    private final Authorizer authorizer;
     private final OkHttpClient base;
     private final Map<String, OkHttpClient> tlsClients = new ConcurrentHashMap<>();
-    private final Map<String, Semaphore> permits = new ConcurrentHashMap<>();
     private final Set<String> multiRangeUnsupported = ConcurrentHashMap.newKeySet();
     private final Set<String> warnedOnce = ConcurrentHashMap.newKeySet();
-    private final Authorizer authorizer;
-    private final RegistryMetrics metrics = new RegistryMetrics();
-    private final Retrier retrier;
 
-    HttpTransport(RegistryConfig config, CredentialStore credentials) {
+    HttpTransport(RegistryConfig config, Authorizer authorizer, RegistryMetrics metrics) {
         this.config = config;
-        Dispatcher dispatcher = new Dispatcher();
-        dispatcher.setMaxRequestsPerHost(config.maxConcurrentPerHost());
+        this.authorizer = authorizer;
         this.base = new OkHttpClient.Builder()
                 .connectionPool(new ConnectionPool(Math.max(5, config.maxConcurrentPerHost()), 5, TimeUnit.MINUTES))
-                .dispatcher(dispatcher)
                 .connectTimeout(config.connectTimeout())
                 .readTimeout(config.readTimeout())
                 .writeTimeout(config.readTimeout())
-                .followRedirects(false)
-                .followSslRedirects(false)
+                .addInterceptor(new HostLimit(config))
+                .addNetworkInterceptor(new RegistryHeaders(authorizer, config.userAgent()))
+                .authenticator(new RegistryAuthenticator(authorizer))
                 .eventListener(metrics.listener())
                 .build();
-        this.retrier = new Retrier(config);
-        this.authorizer = new Authorizer(credentials, new TokenFetcher(retrier, config), config);
     }
 
     RegistryConfig config() {
         return config;
     }
 
-    RegistryMetrics metrics() {
-        return metrics;
-    }
-
-    Retrier retrier() {
-        return retrier;
-    }
-
     /** The client for {@code host}: the shared one, or a variant with the host's TLS settings. */
-    OkHttpClient client(RegistryHost host) throws IOException {
+    private OkHttpClient client(RegistryHost host) throws IOException {
         if (!host.hasCustomTls() || !host.scheme().equals("https")) {
             return base;
         }
@@ -93,127 +80,29 @@ final class HttpTransport implements Closeable {
     }
 
     /**
-     * Sends {@code request} (addressed to {@code host}) with the host's headers and an authorization for
-     * {@code access}; a 401 is answered once with fresh authorization; redirects are followed. The caller closes
-     * the exchange. Any status may come back except 401.
+     * Sends {@code request} for {@code access} through {@code host}'s client: to the host itself, or to a URL it
+     * handed out (blob storage, an upload location), which gets no credentials. Redirects are followed and a 401 is
+     * answered once with fresh credentials. The caller closes the response (that frees the host's request slot).
      *
      * @param buffered whether the caller reads the body into memory (then the request timeout covers it)
+     * @throws UnauthorizedException when the host still answers 401
      */
-    Exchange send(RegistryHost host, Access access, Request request, boolean buffered) throws IOException {
-        Semaphore permit = acquire(host.authority());
-        try {
-            OkHttpClient client = client(host);
-            Response response;
-            try {
-                String auth = authorizer.authorization(host, client, access);
-                response = execute(client, forHost(request, host, auth), buffered);
-                if (response.code() == 401) {
-                    var challenges = response.challenges();
-                    response.close();
-                    auth = authorizer.reauthorize(host, client, access, challenges, auth);
-                    response = execute(client, forHost(request, host, auth), buffered);
-                    if (response.code() == 401) {
-                        String detail = errorSummary(response);
-                        response.close();
-                        throw authorizer.refused(host, access, auth, detail);
-                    }
-                }
-            } finally {
-                authorizer.contacted(host);
-            }
-            return new Exchange(followRedirects(client, host, response, buffered), permit);
-        } catch (IOException | RuntimeException e) {
-            permit.release();
-            throw e;
-        }
-    }
-
-    /** Sends {@code request} to a URL outside the registry (a redirect target seen before): no credentials. */
-    Exchange sendDirect(RegistryHost origin, Request request, boolean buffered) throws IOException {
-        Semaphore permit = acquire(origin.authority());
-        try {
-            Request withAgent = request.newBuilder().header("User-Agent", config.userAgent()).build();
-            return new Exchange(followRedirects(base, origin, execute(base, withAgent, buffered), buffered), permit);
-        } catch (IOException | RuntimeException e) {
-            permit.release();
-            throw e;
-        }
-    }
-
-    private Response followRedirects(OkHttpClient hostClient, RegistryHost host, Response response,
-                                     boolean buffered) throws IOException {
-        for (int i = 0; isRedirect(response.code()); i++) {
-            String location = response.header("Location");
-            HttpUrl from = response.request().url();
-            if (location == null) {
-                return response;
-            }
-            HttpUrl next = from.resolve(location);
-            response.close();
-            if (next == null || i == MAX_REDIRECTS) {
-                throw new RegistryException((next == null ? "invalid redirect" : "too many redirects") + " from "
-                        + redact(from));
-            }
-            boolean sameHost = next.scheme().equals(host.scheme())
-                    && (next.host() + ":" + next.port()).equals(hostPort(host));
-            Request.Builder b = response.request().newBuilder().url(next);
-            if (!sameHost) {
-                b.removeHeader("Authorization");
-                host.headers().keySet().forEach(b::removeHeader);
-            }
-            if (response.code() == 303) {
-                b.get();
-            }
-            response = execute(sameHost ? hostClient : base, b.build(), buffered);
-        }
-        return response;
-    }
-
-    private static boolean isRedirect(int code) {
-        return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
-    }
-
-    static String hostPort(RegistryHost host) {
-        HttpUrl u = HttpUrl.parse(host.scheme() + "://" + host.authority() + "/");
-        return u == null ? host.authority() : u.host() + ":" + u.port();
-    }
-
-    private Request forHost(Request request, RegistryHost host, String authorization) {
-        Request.Builder b = request.newBuilder().header("User-Agent", config.userAgent());
-        host.headers().forEach((name, values) -> {
-            b.removeHeader(name);
-            values.forEach(v -> b.addHeader(name, v));
-        });
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
-        return b.build();
-    }
-
-    private Response execute(OkHttpClient client, Request request, boolean buffered) throws IOException {
-        Call call = client.newCall(request);
+    Response send(RegistryHost host, Access access, Request request, boolean buffered) throws IOException {
+        OkHttpClient client = client(host);
+        Call call = client.newCall(request.newBuilder().tag(RegistryCall.class,
+                new RegistryCall(host, access, client)).build());
         if (buffered) {
             call.timeout().timeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
         }
-        return call.execute();
-    }
-
-    private Semaphore acquire(String authority) throws IOException {
-        Semaphore s = permits.computeIfAbsent(authority, a -> new Semaphore(config.maxConcurrentPerHost(), true));
-        try {
-            if (!s.tryAcquire(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new InterruptedIOException("no free request slot for " + authority + " within "
-                        + config.requestTimeout().toSeconds() + " s (limit " + config.maxConcurrentPerHost() + ")");
+        Response response = call.execute();
+        if (response.code() == 401) {
+            try (response) {
+                String sent = response.networkResponse() == null ? null
+                        : response.networkResponse().request().header("Authorization");
+                throw authorizer.refused(host, access, sent, errorSummary(response));
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for a request slot for " + authority);
         }
-        return s;
-    }
-
-    void retried(RegistryHost host) {
-        metrics.retried(hostPort(host));
+        return response;
     }
 
     /** Whether {@code registry}'s blobs may be read with multi-range requests (not yet seen to fail). */

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import okhttp3.Request;
+import okhttp3.Response;
 
 /**
  * Fetches manifests and resolves images: tag → digest, index → the platform's manifest, each checked against its
@@ -98,11 +99,11 @@ final class ManifestResolver {
                             .url(host.baseUrl() + "/" + ref.repository() + "/manifests/" + reference)
                             .header("Accept", MediaTypes.MANIFEST_ACCEPT)
                             .build();
-                    try (Exchange ex = transport.send(host, access, request, true)) {
+                    try (Response ex = transport.send(host, access, request, true)) {
                         if (ex.code() != 200) {
-                            throw HttpTransport.failure(ex.response(), what);
+                            throw HttpTransport.failure(ex, what);
                         }
-                        byte[] bytes = HttpTransport.readBounded(ex.response(), MAX_MANIFEST_SIZE, what);
+                        byte[] bytes = HttpTransport.readBounded(ex, MAX_MANIFEST_SIZE, what);
                         Digest digest = expected;
                         if (digest == null) {
                             String header = ex.header("Docker-Content-Digest");

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import okhttp3.MediaType;
 import okhttp3.MultipartReader;
+import okhttp3.Response;
 import okio.BufferedSource;
 
 /**
@@ -26,12 +27,12 @@ final class RangeResponses {
     }
 
     /** The bytes of {@code want} from the answer to a single-range request. */
-    static byte[] single(Exchange ex, ByteRange want, String what) throws IOException {
+    static byte[] single(Response ex, ByteRange want, String what) throws IOException {
         return readExactly(positioned(ex, want, what), want.length(), what);
     }
 
     /** The body of the answer to a single-range request, checked and positioned at {@code want}'s first byte. */
-    static BufferedSource positioned(Exchange ex, ByteRange want, String what) throws IOException {
+    static BufferedSource positioned(Response ex, ByteRange want, String what) throws IOException {
         BufferedSource body = ex.body().source();
         long position;
         if (ex.code() == 206) {
@@ -64,7 +65,7 @@ final class RangeResponses {
      * {@code multipart/byteranges} body, a single range (a server may answer only part), or a whole blob (200).
      * Ranges missing from the answer are missing from the map.
      */
-    static Map<ByteRange, byte[]> multi(Exchange ex, List<ByteRange> wanted, String what) throws IOException {
+    static Map<ByteRange, byte[]> multi(Response ex, List<ByteRange> wanted, String what) throws IOException {
         Map<ByteRange, byte[]> got = new HashMap<>();
         MediaType type = ex.body().contentType();
         if (ex.code() == 206 && type != null && type.type().equals("multipart")

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import okhttp3.Headers;
 import okhttp3.MediaType;
+import okhttp3.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -184,7 +185,7 @@ public final class RegistryBlobSource implements RemoteBlob {
         return bytes;
     }
 
-    private BlobTail readTail(Exchange ex, String what) throws IOException {
+    private BlobTail readTail(Response ex, String what) throws IOException {
         if (ex.code() == 206) {
             ContentRange cr = ContentRange.parse(ex.header("Content-Range"));
             if (cr == null || cr.first() < 0 || cr.total() < 0 || cr.last() != cr.total() - 1) {
@@ -261,10 +262,10 @@ public final class RegistryBlobSource implements RemoteBlob {
         return got;
     }
 
-    private void noteIgnoredRange(Exchange ex) {
-        if (ex.code() == 200 && transport.firstTime("range " + ex.url().host() + ":" + ex.url().port())) {
+    private void noteIgnoredRange(Response ex) {
+        if (ex.code() == 200 && transport.firstTime("range " + ex.request().url().host() + ":" + ex.request().url().port())) {
             LOG.warn("{}:{} ignores Range requests: whole blobs are streamed through to the bytes wanted",
-                    ex.url().host(), ex.url().port());
+                    ex.request().url().host(), ex.request().url().port());
         }
     }
 

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 public final class RegistryClient implements Closeable {
 
     private final RegistryConfig config;
+    private final RegistryMetrics metrics = new RegistryMetrics();
     private final HttpTransport transport;
     private final HostsDirectory hostsDirectory;
     private final HostFallback fallback;
@@ -35,9 +36,11 @@ public final class RegistryClient implements Closeable {
 
     private RegistryClient(RegistryConfig config, CredentialStore credentials) {
         this.config = config;
-        this.transport = new HttpTransport(config, credentials);
+        Retrier retrier = new Retrier(config);
+        this.transport = new HttpTransport(config,
+                new Authorizer(credentials, new TokenFetcher(retrier, config), config), metrics);
         this.hostsDirectory = new HostsDirectory(config.hostsDir(), this::plainHttpByDefault);
-        this.fallback = new HostFallback(transport);
+        this.fallback = new HostFallback(config, retrier, metrics);
         this.resolver = new ManifestResolver(transport, fallback, this::hosts);
         this.pusher = new BlobPusher(transport, fallback, this::hosts);
         // parallel range reads; when all threads are busy the caller runs the task itself (no unbounded queue)
@@ -147,7 +150,7 @@ public final class RegistryClient implements Closeable {
 
     /** Traffic counters per host. */
     public RegistryMetrics metrics() {
-        return transport.metrics();
+        return metrics;
     }
 
     /** The endpoints for {@code registry}, in the order they are tried. */

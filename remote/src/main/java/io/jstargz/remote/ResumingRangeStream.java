@@ -4,6 +4,7 @@ import io.jstargz.estargz.ByteRange;
 import java.io.IOException;
 import java.io.InputStream;
 import okhttp3.Headers;
+import okhttp3.Response;
 import okio.BufferedSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +22,7 @@ final class ResumingRangeStream extends InputStream {
     private final long end;
     private final int maxResumes;
     private final String what;
-    private Exchange exchange;
+    private Response response;
     private BufferedSource source;
     private long position;
     private int resumes;
@@ -38,11 +39,11 @@ final class ResumingRangeStream extends InputStream {
 
     private void open() throws IOException {
         ByteRange rest = new ByteRange(position, end - position);
-        exchange = locator.openStream(Headers.of("Range", "bytes=" + RangeResponses.spec(rest)), what);
+        response = locator.openStream(Headers.of("Range", "bytes=" + RangeResponses.spec(rest)), what);
         try {
-            source = RangeResponses.positioned(exchange, rest, what);
+            source = RangeResponses.positioned(response, rest, what);
         } catch (IOException | RuntimeException e) {
-            exchange.close();
+            response.close();
             throw e;
         }
     }
@@ -81,7 +82,7 @@ final class ResumingRangeStream extends InputStream {
                 resumes++;
                 LOG.debug("{}: {} at offset {}; asking for the rest ({} of {})", what, e.toString(), position,
                         resumes, maxResumes);
-                exchange.close();
+                response.close();
                 open();
             }
         }
@@ -110,7 +111,7 @@ final class ResumingRangeStream extends InputStream {
     public void close() {
         if (!closed) {
             closed = true;
-            exchange.close();
+            response.close();
         }
     }
 }
