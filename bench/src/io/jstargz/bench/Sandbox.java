@@ -1,6 +1,6 @@
 package io.jstargz.bench;
 
-import io.jstargz.fs.binding.linux.MountTable;
+import io.jstargz.mount.MountTable;
 import io.jstargz.process.Command;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.jstargz.fs;
 
 import io.jstargz.estargz.Entry;
-import io.jstargz.fs.binding.linux.FileTrees;
+import io.jstargz.mount.FileTrees;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -13,7 +13,7 @@ import io.jstargz.estargz.FileBlobSource;
 import io.jstargz.estargz.InvalidBlobException;
 import io.jstargz.fs.LayerProgress.Phase;
 import io.jstargz.fs.binding.OperationStats;
-import io.jstargz.fs.binding.linux.MountTable;
+import io.jstargz.mount.MountTable;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;

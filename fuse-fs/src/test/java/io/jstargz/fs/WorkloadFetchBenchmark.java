@@ -7,13 +7,13 @@ import io.jstargz.cache.ChunkCacheConfig;
 import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.estargz.LayerConverter;
 import io.jstargz.fs.binding.OperationStats;
+import io.jstargz.mount.FileTrees;
 import io.jstargz.process.Command;
 import io.jstargz.remote.BlobContent;
 import io.jstargz.remote.ImageReference;
 import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;
 import io.jstargz.remote.auth.CredentialStore;
-import io.jstargz.testing.Processes;
 import io.jstargz.testing.RegistryServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -352,7 +352,7 @@ public final class WorkloadFetchBenchmark {
                 }
                 return new Run(seconds, requests, reads, neighbours, operations.totals(), files);
             } finally {
-                Processes.unmountAllUnder(merged);
+                FileTrees.detachAllUnder(merged);
                 for (LayerMount m : mounts) {
                     m.close();
                 }
@@ -383,7 +383,7 @@ public final class WorkloadFetchBenchmark {
     }
 
     private static void clean(Path d) throws IOException {
-        Processes.unmountAllUnder(d);
+        FileTrees.detachAllUnder(d);
         Command.of(List.of("rm", "-rf", d.toString())).run(DEADLINE).orThrow();
     }
 

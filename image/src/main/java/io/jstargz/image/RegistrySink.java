@@ -1,6 +1,6 @@
 package io.jstargz.image;
 
-import io.jstargz.fs.binding.linux.FileTrees;
+import io.jstargz.mount.FileTrees;
 import io.jstargz.remote.BlobContent;
 import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.Digest;

@@ -1,6 +1,6 @@
 package io.jstargz.snapshotter;
 
-import io.jstargz.fs.binding.linux.FileTrees;
+import io.jstargz.mount.FileTrees;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.grpc.GrpcWarmup;
 import io.jstargz.snapshotter.lazy.WarmupLayer;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
+import io.jstargz.mount.MountTable;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.proto.snapshots.Info;
-import io.jstargz.fs.binding.linux.MountTable;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
-import io.jstargz.fs.binding.linux.MountTable;
+import io.jstargz.mount.MountTable;
 import io.jstargz.remote.ImageReference;
 import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;

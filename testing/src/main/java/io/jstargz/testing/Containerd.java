@@ -1,6 +1,7 @@
 package io.jstargz.testing;
 
 import io.jstargz.concurrent.Threads;
+import io.jstargz.mount.FileTrees;
 import io.jstargz.process.Command;
 import io.jstargz.process.CommandResult;
 import java.io.BufferedReader;
@@ -161,6 +162,6 @@ public final class Containerd implements AutoCloseable {
         }
         Processes.killAll(cmdline -> cmdline.contains(options.release().shim().getFileName().toString())
                 && cmdline.contains(address.toString()));
-        Processes.unmountAllUnder(options.dir());
+        FileTrees.detachAllUnder(options.dir());
     }
 }

@@ -1,18 +1,13 @@
 package io.jstargz.testing;
 
-import io.jstargz.process.Command;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** Cleaning up after a test: killing processes it left, unmounting what it left mounted. */
+/** Cleaning up after a test: killing the processes it left. */
 public final class Processes {
     private Processes() {
     }
@@ -34,35 +29,5 @@ public final class Processes {
         } catch (IOException e) {
             return ""; // exited meanwhile, or not ours to read
         }
-    }
-
-    /** Lazily unmounts every mount point at or below {@code dir}, deepest first. */
-    public static void unmountAllUnder(Path dir) throws IOException {
-        Path base = dir.toAbsolutePath().normalize();
-        List<Path> mounts = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            String[] f = line.split(" ");
-            Path mp = Path.of(unescape(f[4]));
-            if (mp.startsWith(base)) {
-                mounts.add(mp);
-            }
-        }
-        mounts.sort(Comparator.comparingInt(Path::getNameCount).reversed());
-        for (Path mp : mounts) {
-            Command.of("umount", "-l", mp.toString()).run(Duration.ofSeconds(30));
-        }
-    }
-
-    private static String unescape(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) == '\\' && i + 3 < s.length()) {
-                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                b.append(s.charAt(i));
-            }
-        }
-        return b.toString();
     }
 }

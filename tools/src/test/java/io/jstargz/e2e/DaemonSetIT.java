@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.jstargz.mount.FileTrees;
 import io.jstargz.process.Command;
 import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;
 import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.testing.Containerd;
-import io.jstargz.testing.Processes;
 import io.jstargz.testing.RegistryServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -126,7 +126,7 @@ class DaemonSetIT {
                 daemon.close();
             }
         } finally {
-            Processes.unmountAllUnder(root);
+            FileTrees.detachAllUnder(root);
         }
     }
 

@@ -1,7 +1,7 @@
 package io.jstargz.fs.binding;
 
 import io.jstargz.fs.binding.jnr.JnrFuseBinding;
-import io.jstargz.fs.binding.linux.Unmounter;
+import io.jstargz.mount.Unmounter;
 import java.util.Locale;
 
 /**

@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jstargz.fs.binding.linux.MountTable;
-import io.jstargz.fs.binding.linux.Unmounter;
+import io.jstargz.fs.binding.linux.FuseConnections;
+import io.jstargz.mount.MountTable;
+import io.jstargz.mount.Unmounter;
 import io.jstargz.process.Command;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -151,7 +152,7 @@ class FuseBindingTest {
         h.awaitMounted(WAIT);
         assertArrayEquals(MemoryTree.HELLO, Files.readAllBytes(mp.resolve("hello.txt")));
         String device = MountTable.at(mp).orElseThrow().device();
-        assertTrue(Unmounter.abortConnection(device), "wrote 1 to /sys/fs/fuse/connections/N/abort");
+        assertTrue(FuseConnections.abort(device), "wrote 1 to /sys/fs/fuse/connections/N/abort");
         h.unmounted().get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertFalse(h.isMounted());
         assertEquals(Optional.empty(), MountTable.at(mp), "the dead mount was detached");

@@ -1,8 +1,8 @@
 package io.jstargz.snapshotter.core;
 
 import io.jstargz.concurrent.ThreadPools;
-import io.jstargz.fs.binding.linux.MountTable;
-import io.jstargz.fs.binding.linux.Unmounter;
+import io.jstargz.mount.MountTable;
+import io.jstargz.mount.Unmounter;
 import io.jstargz.snapshotter.model.Labels;
 import io.jstargz.snapshotter.model.SnapshotException;
 import io.jstargz.snapshotter.model.Usage;

@@ -1,8 +1,8 @@
 package io.jstargz.snapshotter.core;
 
+import io.jstargz.mount.FileTrees;
 import io.jstargz.snapshotter.model.Kind;
 import io.jstargz.snapshotter.model.Usage;
-import io.jstargz.fs.binding.linux.FileTrees;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;

@@ -1,5 +1,6 @@
 package io.jstargz.snapshotter.core;
 
+import io.jstargz.mount.FileTrees;
 import io.jstargz.snapshotter.filter.Filter;
 import io.jstargz.snapshotter.filter.FilterSyntaxException;
 import io.jstargz.snapshotter.model.Kind;
@@ -13,7 +14,6 @@ import io.jstargz.snapshotter.remotelayer.RemoteLayerRecord;
 import io.jstargz.snapshotter.remotelayer.RemoteLayerService;
 import io.jstargz.snapshotter.store.SnapshotStore;
 import io.jstargz.snapshotter.store.StoredSnapshot;
-import io.jstargz.fs.binding.linux.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

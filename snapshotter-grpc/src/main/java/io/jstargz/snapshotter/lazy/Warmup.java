@@ -6,7 +6,7 @@ import io.jstargz.estargz.BlobTail;
 import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
 import io.jstargz.fs.LayerMountOptions;
-import io.jstargz.fs.binding.linux.FileTrees;
+import io.jstargz.mount.FileTrees;
 import io.jstargz.remote.Digest;
 import io.jstargz.remote.ImageReference;
 import io.jstargz.remote.RegistryClient;

@@ -3,6 +3,8 @@ package io.jstargz.fs.binding.linux;
 import io.jstargz.concurrent.Futures;
 import io.jstargz.fs.binding.MountHandle;
 import io.jstargz.fs.binding.MountOptions;
+import io.jstargz.mount.MountTable;
+import io.jstargz.mount.Unmounter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Path;
@@ -126,7 +128,7 @@ public abstract class FuseMountHandle implements MountHandle {
             return;
         }
         device = m.device();
-        if (options.readAheadKib() > 0 && !Unmounter.setReadAheadKib(device, options.readAheadKib())) {
+        if (options.readAheadKib() > 0 && !FuseConnections.setReadAheadKib(device, options.readAheadKib())) {
             log.debug("{}: cannot set readahead of {} to {} KiB", options.fsName(), device, options.readAheadKib());
         }
     }
@@ -165,7 +167,7 @@ public abstract class FuseMountHandle implements MountHandle {
             return;
         }
         String dev = device;
-        if (dev != null && Unmounter.abortConnection(dev)) {
+        if (dev != null && FuseConnections.abort(dev)) {
             log.warn("{}: {} still had users after {}; aborted its FUSE connection", options.fsName(), mountPoint,
                     timeout);
             if (awaitEnd(AFTER_ABORT.toNanos())) {

@@ -1,6 +1,8 @@
 package io.jstargz.fs.binding.linux;
 
 import io.jstargz.fs.binding.MountOptions;
+import io.jstargz.mount.MountTable;
+import io.jstargz.mount.Unmounter;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -87,7 +89,7 @@ public final class FuseMounts {
                     + " is mounted there");
         }
         log.warn("detaching stale {} mount of {} at {} left by an earlier process", m.fsType(), m.source(), dir);
-        Unmounter.abortConnection(m.device());
+        FuseConnections.abort(m.device());
         Unmounter.detach(dir);
     }
 

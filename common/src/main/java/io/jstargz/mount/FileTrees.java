@@ -1,4 +1,4 @@
-package io.jstargz.fs.binding.linux;
+package io.jstargz.mount;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
