@@ -14,15 +14,16 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Writes the ordered entries of a layer as an eStargz blob, as the reference's {@code Writer.AppendTar} and
- * {@code Close} do: tar headers go on inside the current gzip member, a new member starts at each chunk of a
- * non-empty regular file, the TOC is the last member, the footer follows.
+ * Writes the ordered entries of a layer as a blob of the options' {@link BlobFormat}, as the reference's
+ * {@code Writer.AppendTar} and {@code Close} do: tar headers go on inside the current compressed member, a new member
+ * starts at each chunk of a non-empty regular file, then the format writes the TOC and the footer.
  */
 final class BlobAssembler {
     private static final String XATTR_PREFIX = "SCHILY.xattr.";
 
     private final SpooledTar tar;
-    private final ParallelGzipWriter gz;
+    private final BlobFormat format;
+    private final ParallelMemberWriter gz;
     private final int chunkSize;
     private final List<TocEntry.Builder> toc = new ArrayList<>();
     private final Map<Long, String> lastUserName = new HashMap<>();
@@ -32,20 +33,20 @@ final class BlobAssembler {
     BlobAssembler(SpooledTar tar, OutputStream out, ConvertOptions options) {
         this.tar = tar;
         this.chunkSize = options.chunkSize();
-        this.gz = new ParallelGzipWriter(out, options.compressionLevel(), options.parallelism());
+        this.format = options.format();
+        this.gz = new ParallelMemberWriter(out, format.codec(options.compressionLevel()), options.parallelism());
         this.buffer = new byte[(int) Math.min(options.chunkSize(), 1 << 20)];
     }
 
     /** Writes everything and returns the digests; {@code missed} is passed through to the result. */
     ConvertResult write(List<SpooledTar.Item> entries, List<String> missed) throws IOException {
-        try (ParallelGzipWriter w = gz) {
+        try (ParallelMemberWriter w = gz) {
             for (SpooledTar.Item item : entries) {
                 if (!item.cleanName().equals(Landmarks.TOC_TAR_NAME)) {
                     append(item);
                 }
             }
             w.flush();
-            long tocOffset = w.compressedSize();
             // entries are built one at a time while writing, so the TOC is not held twice
             byte[] json = TocJsonWriter.write(new AbstractList<>() {
                 @Override
@@ -58,12 +59,7 @@ final class BlobAssembler {
                     return toc.size();
                 }
             });
-            w.newMember(null);
-            w.write(GoTarWriter.encode(TarHeader.regular(Landmarks.TOC_TAR_NAME, json.length)));
-            w.write(json);
-            w.write(new byte[(-json.length & (TarReader.BLOCK - 1)) + 2 * TarReader.BLOCK]);
-            w.flush();
-            w.writeRaw(Footer.estargz(tocOffset));
+            format.writeToc(w, json);
             return new ConvertResult(Digests.of(json), Digests.format(w.uncompressedSha256()),
                     Digests.format(w.compressedSha256()), w.compressedSize(), w.uncompressedSize(), missed);
         }

@@ -6,14 +6,12 @@ import java.util.function.IntFunction;
 
 /**
  * The chunk rows of a TOC as they are read (a regular file's entry, then its {@code chunk} entries), then checked
- * and turned into a {@link ChunkTable}. Each row's span end is the offset of the next entry that starts a gzip
- * member, so it is set when that entry arrives (or at the TOC for the last ones): one pass, no second look at the
+ * and turned into a {@link ChunkTable}. Each row's span end is the offset of the next entry that starts a
+ * compressed member, so it is set when that entry arrives (or at the payload's end for the last ones): one pass, no second look at the
  * TOC. The checks are the ones a hostile TOC needs: each file's chunks tile it, lie in blob order inside the payload,
  * have a digest, are not larger than the limit, and could come out of their compressed span.
  */
 final class ChunkRows {
-    /** Deflate cannot expand by more than about 1032:1, so a span that would have to is a lie. */
-    private static final long MAX_INFLATE_RATIO = 1032;
     private static final int DIGEST = 32;
 
     private int rows;
@@ -93,14 +91,16 @@ final class ChunkRows {
     }
 
     /**
-     * Checks every file's rows and builds the table: the last inode is {@code inodes}; {@code tocOffset} ends the
-     * payload; {@code path} names a file in messages. Whole-file digests that are not their only chunk's go to
+     * Checks every file's rows and builds the table: the last inode is {@code inodes}; {@code footer} says where the
+     * payload ends and how far its format can expand a span; {@code path} names a file in messages. Whole-file digests that are not their only chunk's go to
      * {@code attributes}; the others are flagged there as {@link Inodes#DIGEST_OF_CHUNK}.
      */
-    ChunkTable finish(Inodes attributes, long tocOffset, long maxChunkSize, IntFunction<String> path, String layer)
+    ChunkTable finish(Inodes attributes, Footer footer, long maxChunkSize, IntFunction<String> path, String layer)
             throws InvalidBlobException {
         int inodes = attributes.count();
-        memberStart(tocOffset);
+        long payloadEnd = footer.payloadEnd();
+        long maxExpansion = footer.format().maxExpansion();
+        memberStart(payloadEnd);
         firstChunk = Arrays.copyOf(firstChunk, inodes + 2);
         firstChunk[inodes + 1] = rows;
         long lastOffset = -1;
@@ -138,9 +138,9 @@ final class ChunkRows {
                 long offset = blobOffset[g];
                 long end = blobEnd[g];
                 long inner = innerOffset[g];
-                if (offset <= 0 || offset >= tocOffset) {
+                if (offset <= 0 || offset >= payloadEnd) {
                     throw bad(layer, Reason.CHUNK_OUT_OF_RANGE, file(path, f) + ": chunk #" + k + " has blob offset "
-                            + offset + ", outside the payload [1, " + tocOffset + ")");
+                            + offset + ", outside the payload [1, " + payloadEnd + ")");
                 }
                 if (offset < lastOffset || offset == lastOffset && inner <= lastInner) {
                     throw bad(layer, Reason.BAD_CHUNKS, file(path, f) + ": chunk #" + k + " at blob offset " + offset
@@ -150,7 +150,8 @@ final class ChunkRows {
                     throw bad(layer, Reason.BAD_CHUNKS, file(path, f) + ": chunk #" + k + " at blob offset " + offset
                             + " is out of order (the next chunk starts at " + end + ")");
                 }
-                long inflatable = (end - offset) * MAX_INFLATE_RATIO;
+                long span = end - offset;
+                long inflatable = span > Long.MAX_VALUE / maxExpansion ? Long.MAX_VALUE : span * maxExpansion;
                 if (chunk > inflatable || inner > inflatable - chunk) {
                     throw bad(layer, Reason.CHUNK_OUT_OF_RANGE, file(path, f) + ": chunk #" + k + " claims " + chunk
                             + " bytes at inner offset " + inner + ", more than its " + (end - offset)

@@ -6,8 +6,8 @@ import java.util.Arrays;
  * Every chunk of a layer and the compressed spans that hold them, in primitive arrays.
  *
  * <p>Chunks have a global number {@code g}: in TOC order, which the index has checked is blob order (by blob offset,
- * then inner offset); a file's chunks are consecutive, from {@link #firstChunk(long)}. A <em>span</em> is one gzip
- * member, {@code [start, end)}: the unit of fetching. It usually holds one chunk; with {@code innerOffset} packing it
+ * then inner offset); a file's chunks are consecutive, from {@link #firstChunk(long)}. A <em>span</em> is one
+ * compressed member (a gzip member, a zstd frame), {@code [start, end)}: the unit of fetching. It usually holds one chunk; with {@code innerOffset} packing it
  * holds several small files' chunks, which are then consecutive too. Spans are numbered in blob order, so the span
  * after span {@code s} in the blob is {@code s + 1}. Immutable; the numbering is fixed by the TOC, so every mount of
  * the layer shares it.

@@ -4,7 +4,7 @@ import java.io.IOException;
 
 /**
  * Reads verified file content from a blob it can reach itself (a local file, or any {@link BlobSource}): for local
- * use, the CLI and tests. Only the gzip members holding the requested range are read and decompressed. The FUSE read
+ * use, the CLI and tests. Only the spans holding the requested range are read and decompressed. The FUSE read
  * path fetches spans through its own cache instead and uses {@link ChunkDecoder} directly.
  */
 public final class LayerReader {
@@ -20,15 +20,18 @@ public final class LayerReader {
         return index;
     }
 
-    /** The verified bytes of one chunk of a file. */
-    public byte[] readChunk(Entry file, Chunk chunk) throws IOException {
-        long span = chunk.spanLength();
+    /** The verified bytes of chunk {@code i} of a file. */
+    public byte[] readChunk(Entry file, int i) throws IOException {
+        ChunkTable t = index.chunks();
+        int g = file.firstChunk() + i;
+        int s = t.spanOf(g);
+        long span = t.spanLength(s);
         if (span > Integer.MAX_VALUE - 16) {
-            throw new ChunkVerificationException(index.layerName(), file.path(), chunk.fileOffset(),
+            throw new ChunkVerificationException(index.layerName(), file.path(), t.fileOffset(g),
                     "compressed span of " + span + " bytes is too large to read");
         }
-        byte[] compressed = blob.read(chunk.blobOffset(), (int) span);
-        return index.decoder().decode(file, chunk, compressed);
+        byte[] compressed = blob.read(t.spanStart(s), (int) span);
+        return index.decoder().decode(g, compressed, 0, compressed.length);
     }
 
     /**
@@ -52,7 +55,7 @@ public final class LayerReader {
             if (c.fileOffset() >= end) {
                 break;
             }
-            byte[] data = readChunk(file, c);
+            byte[] data = readChunk(file, i);
             long from = Math.max(offset, c.fileOffset());
             long to = Math.min(end, c.fileEnd());
             System.arraycopy(data, (int) (from - c.fileOffset()), out, (int) (from - offset), (int) (to - from));

@@ -26,7 +26,8 @@ final class Blobs {
     /** The TOC JSON of a blob. */
     static byte[] tocJson(byte[] blob) throws IOException {
         LayerIndex index = EstargzReader.open(new TestData.CountingSource(blob), OpenOptions.defaults("blob"));
-        try (TocStream toc = TocStream.open(blob, (int) index.tocOffset(), (int) index.tocSize(),
+        Footer footer = Footer.parse(blob, 0, blob.length, blob.length, "blob");
+        try (TocStream toc = index.format().openToc(blob, (int) index.tocOffset(), footer,
                 OpenOptions.defaults("blob"))) {
             byte[] json = toc.readAllBytes();
             toc.finish();

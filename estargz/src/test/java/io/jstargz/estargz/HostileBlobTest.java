@@ -248,7 +248,7 @@ class HostileBlobTest {
         LayerReader reader = new LayerReader(new TestData.CountingSource(more), index);
         ChunkVerificationException fewer = assertThrows(ChunkVerificationException.class,
                 () -> reader.read(last, 0, 100));
-        assertTrue(fewer.getMessage().contains("gzip member ended"), fewer.getMessage());
+        assertTrue(fewer.getMessage().contains("compressed data ended"), fewer.getMessage());
         assertEquals("last.txt", fewer.path());
 
         byte[] less = withToc(e -> find(e, "last.txt", "reg").size -= 3);

@@ -1,5 +1,6 @@
 package io.jstargz.image;
 
+import io.jstargz.estargz.BlobFormat;
 import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.remote.Platform;
 import java.util.List;
@@ -32,7 +33,7 @@ public record ImageConvertOptions(int chunkSize, int compressionLevel, List<Stri
             throw new IllegalArgumentException("memory budget must be at least 1 MiB, got " + memoryBudget);
         }
         // validates chunk size, level and threads with the layer converter's own rules
-        new ConvertOptions(chunkSize, compressionLevel, List.of(), threadsPerLayer, null);
+        new ConvertOptions(BlobFormat.ESTARGZ, chunkSize, compressionLevel, List.of(), threadsPerLayer, null);
     }
 
     /** The reference's defaults (4 MiB chunks, level 9), all platforms, nothing prioritized, all cores per layer. */
@@ -78,7 +79,7 @@ public record ImageConvertOptions(int chunkSize, int compressionLevel, List<Stri
 
     /** The layer converter's options, without prioritized files (those are per layer). */
     ConvertOptions layerOptions() {
-        return new ConvertOptions(chunkSize, compressionLevel, List.of(), threadsPerLayer, null);
+        return new ConvertOptions(BlobFormat.ESTARGZ, chunkSize, compressionLevel, List.of(), threadsPerLayer, null);
     }
 
     /**

@@ -45,8 +45,7 @@ final class BlobInspectCommand implements Callable<Integer> {
             out.println(new ObjectMapper().writeValueAsString(describe(index)));
             return 0;
         }
-        out.printf("footer     %s (%d bytes)%n", index.footerKind().name().toLowerCase(Locale.ROOT),
-                index.footerKind().size());
+        out.printf("format     %s (%d-byte footer)%n", index.format().name(), index.format().footerSize());
         out.printf("blob       %d bytes%n", index.blobSize());
         out.printf("toc        offset %d, %d bytes compressed, %s%n", index.tocOffset(), index.tocSize(),
                 index.tocDigest());
@@ -75,7 +74,7 @@ final class BlobInspectCommand implements Callable<Integer> {
 
     private static Map<String, Object> describe(LayerIndex index) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("footer", index.footerKind().name().toLowerCase(Locale.ROOT));
+        m.put("format", index.format().name());
         m.put("size", index.blobSize());
         m.put("tocOffset", index.tocOffset());
         m.put("tocSize", index.tocSize());

@@ -64,7 +64,7 @@ class BlobCommandsTest {
         Run inspect = jstargz("blob", "inspect", "--json", blob.toString());
         assertEquals(0, inspect.exit(), inspect.err());
         JsonNode info = JSON.readTree(inspect.out());
-        assertEquals("estargz", info.get("footer").asText());
+        assertEquals("estargz", info.get("format").asText());
         assertEquals("prefetch", info.get("landmark").asText());
         assertEquals(result.get("tocDigest").asText(), info.get("tocDigest").asText());
         assertEquals(64, info.get("entries").size());

@@ -13,7 +13,7 @@ import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 
 /** Members split across batches (pigz-style) and compressed in parallel are valid, independent gzip members. */
-class ParallelGzipWriterTest {
+class ParallelMemberWriterTest {
 
     private static byte[] sample(int size, long seed) {
         Random r = new Random(seed);
@@ -31,7 +31,7 @@ class ParallelGzipWriterTest {
     private static Written write(List<byte[]> members, int parallelism) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         long[] offsets = new long[members.size()];
-        try (ParallelGzipWriter w = new ParallelGzipWriter(out, 9, parallelism)) {
+        try (ParallelMemberWriter w = new ParallelMemberWriter(out, new GzipCodec(9), parallelism)) {
             for (int i = 0; i < members.size(); i++) {
                 int at = i;
                 w.newMember(off -> offsets[at] = off);
@@ -48,7 +48,7 @@ class ParallelGzipWriterTest {
 
     @Test
     void membersAcrossBatchBoundariesDecodeOnTheirOwn() throws Exception {
-        int batch = ParallelGzipWriter.BATCH_SIZE;
+        int batch = ParallelMemberWriter.BATCH_SIZE;
         List<byte[]> members = List.of(
                 sample(3 * batch + batch / 2, 1),
                 sample(1000, 2),

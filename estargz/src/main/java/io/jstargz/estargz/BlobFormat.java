@@ -1,0 +1,77 @@
+package io.jstargz.estargz;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * One member of the stargz family: how its blobs end (the footer), how their TOC is stored, and how the spans that
+ * hold file contents are compressed. Everything else (the TOC's entries, the index, verification, fetching) is the
+ * same for all of them, so the rest of the project asks the blob's format and never assumes gzip.
+ *
+ * <p>The formats are the three instances here; a blob's format is found from its footer ({@link Footer#parse}), and
+ * an opened layer knows its own ({@link LayerIndex#format()}).
+ */
+public abstract class BlobFormat {
+    /** eStargz: gzip members, the TOC as a tar entry in the last member, the 51-byte RFC 1952 footer. */
+    public static final BlobFormat ESTARGZ = new EstargzFormat();
+    /** The original (CRFS) stargz: as eStargz, with a 47-byte footer and usually no chunk digests. */
+    public static final BlobFormat LEGACY_STARGZ = new LegacyStargzFormat();
+
+    /** Every format, in the order their footers are tried. */
+    static final List<BlobFormat> ALL = List.of(ESTARGZ, LEGACY_STARGZ);
+
+    BlobFormat() {
+    }
+
+    /** The largest footer of any format: how many tail bytes must be read to find any footer. */
+    static int maxFooterSize() {
+        return ALL.stream().mapToInt(BlobFormat::footerSize).max().orElseThrow();
+    }
+
+    /** The smallest footer of any format: a smaller blob is no stargz blob. */
+    static int minFooterSize() {
+        return ALL.stream().mapToInt(BlobFormat::footerSize).min().orElseThrow();
+    }
+
+    /** Its name, as users know it ({@code estargz}, {@code stargz}, {@code zstd:chunked}). */
+    public abstract String name();
+
+    /** Bytes its footer takes at the end of a blob. */
+    public abstract int footerSize();
+
+    /**
+     * Reads this format's footer from {@code tail[off, off + len)}, which ends where the blob of {@code blobSize}
+     * bytes ends and is at least {@link #footerSize()} long.
+     *
+     * @return the footer, or null when the bytes are not this format's footer; {@code problems} then says why
+     */
+    abstract Footer parseFooter(byte[] tail, int off, int len, long blobSize, StringBuilder problems);
+
+    /**
+     * Opens the TOC that {@code footer} locates, whose compressed bytes are {@code buf[off, off + footer.tocSize())}:
+     * the returned stream gives the TOC JSON and its digest.
+     */
+    abstract TocStream openToc(byte[] buf, int off, Footer footer, OpenOptions options) throws InvalidBlobException;
+
+    /** Decompresses a span (one or more compressed members or frames) held in {@code buf[off, off + len)}. */
+    abstract DecodeStream openSpan(byte[] buf, int off, int len) throws IOException;
+
+    /**
+     * The most uncompressed bytes one compressed byte can stand for: a chunk claiming more than its span's length
+     * times this is a lie, refused before anything is decompressed.
+     */
+    abstract long maxExpansion();
+
+    /** The codec of this format's members at compression {@code level} (checked, the range is the format's). */
+    abstract MemberCodec codec(int level);
+
+    /**
+     * Ends a blob whose payload {@code w} has written (and flushed): writes the TOC of {@code json} and the footer.
+     */
+    abstract void writeToc(ParallelMemberWriter w, byte[] json) throws IOException;
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}
