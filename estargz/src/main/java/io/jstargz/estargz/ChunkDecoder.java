@@ -5,8 +5,9 @@ import java.security.MessageDigest;
 
 /**
  * Turns the compressed bytes of a span into its chunks' verified bytes: decompress with the layer's
- * {@link BlobFormat}, take each chunk at its {@code innerOffset}, check its SHA-256 against the chunk digest.
- * Anything else is a {@link ChunkVerificationException}; unverified bytes never leave this class. Thread-safe.
+ * {@link BlobFormat}, take each chunk at its {@code innerOffset}, check its SHA-256 against the chunk digest (or, for
+ * a file without chunk digests, check all its chunks together against the file's digest). Anything else is a
+ * {@link ChunkVerificationException}; unverified bytes never leave this class. Thread-safe.
  */
 public final class ChunkDecoder {
     private final LayerIndex index;
@@ -48,8 +49,12 @@ public final class ChunkDecoder {
         } finally {
             close(in);
         }
-        for (g = first; g < first + out.length; g++) {
-            verify(g, out[g - first]);
+        if (t.verifiedWhole(s)) {
+            verifyWhole(first, out);
+        } else {
+            for (g = first; g < first + out.length; g++) {
+                verify(g, out[g - first]);
+            }
         }
         return out;
     }
@@ -59,12 +64,15 @@ public final class ChunkDecoder {
      * span.
      */
     public byte[] decode(int g, byte[] buf, int off, int len) throws ChunkVerificationException {
+        ChunkTable t = index.chunks();
+        int s = t.spanOf(g);
+        if (t.verifiedWhole(s)) {
+            return decodeSpan(s, buf, off, len)[g - t.spanFirstChunk(s)];
+        }
         byte[] out;
         try (DecodeStream in = format.openSpan(buf, off, len)) {
             out = read(in, g, 0);
         } catch (IOException e) {
-            ChunkTable t = index.chunks();
-            int s = t.spanOf(g);
             throw fail(g, "cannot be decompressed from blob range [" + t.spanStart(s) + ", " + t.spanEnd(s) + "): "
                     + e.getMessage(), e);
         }
@@ -97,6 +105,23 @@ public final class ChunkDecoder {
         if (!MessageDigest.isEqual(expected, actual)) {
             throw fail(g, "does not match its digest: TOC says " + Digests.format(expected) + ", content is "
                     + Digests.format(actual), null);
+        }
+    }
+
+    /** Checks the chunks of a file verified whole, {@code first} the first, against the file's digest. */
+    private void verifyWhole(int first, byte[][] chunks) throws ChunkVerificationException {
+        int file = index.chunks().file(first);
+        byte[] expected = index.inodes().digests.get(file);
+        MessageDigest sha = Digests.sha256();
+        for (byte[] c : chunks) {
+            sha.update(c);
+        }
+        byte[] actual = sha.digest();
+        if (!MessageDigest.isEqual(expected, actual)) {
+            throw new ChunkVerificationException(index.layerName(), index.directories().path(file), 0,
+                    "the file has no chunk digests, and its " + chunks.length + " chunks together do not match its"
+                            + " digest: TOC says " + Digests.format(expected) + ", content is "
+                            + Digests.format(actual));
         }
     }
 

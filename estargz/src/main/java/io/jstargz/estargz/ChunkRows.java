@@ -1,7 +1,12 @@
 package io.jstargz.estargz;
 
 import io.jstargz.estargz.InvalidBlobException.Reason;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
+import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.function.IntFunction;
 
 /**
@@ -9,10 +14,14 @@ import java.util.function.IntFunction;
  * and turned into a {@link ChunkTable}. Each row's span end is the offset of the next entry that starts a
  * compressed member, so it is set when that entry arrives (or at the payload's end for the last ones): one pass, no second look at the
  * TOC. The checks are the ones a hostile TOC needs: each file's chunks tile it, lie in blob order inside the payload,
- * have a digest, are not larger than the limit, and could come out of their compressed span.
+ * have a digest, are not larger than the limit, and could come out of their compressed span. A file of several
+ * chunks without chunk digests (legacy stargz) is verified by its whole-file digest instead: its members become one
+ * span, decoded and verified together.
  */
 final class ChunkRows {
     private static final int DIGEST = 32;
+    private static final byte[] WHOLE_FILE_KEY = "jstargz: a chunk of a file verified whole\0"
+            .getBytes(StandardCharsets.US_ASCII);
 
     private int rows;
     private int open;
@@ -108,6 +117,7 @@ final class ChunkRows {
         int spans = 0;
         long[] spanEnd = new long[rows];
         int[] spanFirst = new int[rows + 1];
+        BitSet wholeSpans = new BitSet();
         int digestAt = 0;
         for (int f = 1; f <= inodes; f++) {
             int first = firstChunk[f];
@@ -118,6 +128,10 @@ final class ChunkRows {
                 whole = digestAt++ * DIGEST;
             }
             long size = attributes.size(f);
+            boolean verifiedWhole = n > 1 && missingDigest(first, n);
+            if (verifiedWhole) {
+                checkVerifiableWhole(f, first, n, whole >= 0, size, maxChunkSize, path, layer);
+            }
             long expected = 0;
             for (int k = 0; k < n; k++) {
                 int g = first + k;
@@ -157,18 +171,25 @@ final class ChunkRows {
                             + " bytes at inner offset " + inner + ", more than its " + (end - offset)
                             + " compressed bytes can hold");
                 }
-                if (!hasDigest[g]) {
+                if (verifiedWhole) {
+                    // the file's members are read as one span; each holds exactly its chunk, but the last
+                    innerOffset[g] = at;
+                    wholeFileChunkKey(fileDigests, whole, at, chunk, digests, g * DIGEST);
+                } else if (!hasDigest[g]) {
                     if (n != 1 || whole < 0) {
                         throw bad(layer, Reason.MISSING_DIGEST, file(path, f) + ": chunk #" + k
                                 + " has no chunkDigest, so it cannot be verified");
                     }
                     System.arraycopy(fileDigests, whole, digests, g * DIGEST, DIGEST);
                 }
-                if (offset != lastOffset) {
+                if (offset != lastOffset && !(verifiedWhole && k > 0)) {
                     spanFirst[spans] = g;
                     spanEnd[spans++] = end;
                 } else {
                     spanEnd[spans - 1] = Math.max(spanEnd[spans - 1], end);
+                }
+                if (verifiedWhole) {
+                    wholeSpans.set(spans - 1);
                 }
                 lastOffset = offset;
                 lastInner = inner;
@@ -194,7 +215,57 @@ final class ChunkRows {
         }
         return new ChunkTable(firstChunk, attributes.sizes(), Arrays.copyOf(fileOffset, rows),
                 Arrays.copyOf(innerOffset, rows), Arrays.copyOf(digests, rows * DIGEST), spanStart,
-                Arrays.copyOf(spanEnd, spans), Arrays.copyOf(spanFirst, spans + 1));
+                Arrays.copyOf(spanEnd, spans), Arrays.copyOf(spanFirst, spans + 1), wholeSpans);
+    }
+
+    private boolean missingDigest(int first, int n) {
+        for (int g = first; g < first + n; g++) {
+            if (!hasDigest[g]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A file of several chunks without chunk digests (legacy stargz) can be verified only as a whole, from one span
+     * over all its members: it needs a whole-file digest, must fit the chunk size limit (it is held whole), and
+     * cannot be packed with other files.
+     */
+    private void checkVerifiableWhole(int f, int first, int n, boolean hasWholeDigest, long size, long maxChunkSize,
+                                      IntFunction<String> path, String layer) throws InvalidBlobException {
+        if (!hasWholeDigest) {
+            throw bad(layer, Reason.MISSING_DIGEST, file(path, f) + " has " + n + " chunks, some without a"
+                    + " chunkDigest, and no digest of its own, so it cannot be verified");
+        }
+        if (size > maxChunkSize) {
+            throw bad(layer, Reason.CHUNK_TOO_LARGE, file(path, f) + " has chunks without a chunkDigest, so it is"
+                    + " verified whole, and its " + size + " bytes are over the limit of " + maxChunkSize);
+        }
+        for (int g = first; g < first + n; g++) {
+            if (innerOffset[g] != 0) {
+                throw bad(layer, Reason.MISSING_DIGEST, file(path, f) + ": chunk #" + (g - first) + " is packed"
+                        + " (innerOffset " + innerOffset[g] + ") and the file has chunks without a chunkDigest,"
+                        + " so it cannot be verified");
+            }
+        }
+    }
+
+    /**
+     * The cache key of a chunk verified through its file's digest: its content has no digest of its own, so the key
+     * is derived from the file's digest and the chunk's place in the file (equal content, equal key).
+     */
+    private static void wholeFileChunkKey(byte[] fileDigest, int at, long fileOffset, long size, byte[] out,
+                                          int outAt) {
+        MessageDigest sha = Digests.sha256();
+        sha.update(WHOLE_FILE_KEY);
+        sha.update(fileDigest, at, DIGEST);
+        sha.update(ByteBuffer.allocate(16).putLong(fileOffset).putLong(size).array());
+        try {
+            sha.digest(out, outAt, DIGEST);
+        } catch (DigestException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String file(IntFunction<String> path, int inode) {

@@ -10,6 +10,8 @@ import java.io.IOException;
 public final class LayerReader {
     private final BlobSource blob;
     private final LayerIndex index;
+    private int lastSpan = -1;
+    private byte[][] lastChunks;
 
     public LayerReader(BlobSource blob, LayerIndex index) {
         this.blob = blob;
@@ -20,18 +22,25 @@ public final class LayerReader {
         return index;
     }
 
-    /** The verified bytes of chunk {@code i} of a file. */
-    public byte[] readChunk(Entry file, int i) throws IOException {
+    /**
+     * The verified bytes of chunk {@code i} of a file. The chunks of the span read last are kept, so reading a
+     * packed span's files, or a file verified whole chunk by chunk, reads and decodes the span once.
+     */
+    public synchronized byte[] readChunk(Entry file, int i) throws IOException {
         ChunkTable t = index.chunks();
         int g = file.firstChunk() + i;
         int s = t.spanOf(g);
-        long span = t.spanLength(s);
-        if (span > Integer.MAX_VALUE - 16) {
-            throw new ChunkVerificationException(index.layerName(), file.path(), t.fileOffset(g),
-                    "compressed span of " + span + " bytes is too large to read");
+        if (s != lastSpan) {
+            long span = t.spanLength(s);
+            if (span > Integer.MAX_VALUE - 16) {
+                throw new ChunkVerificationException(index.layerName(), file.path(), t.fileOffset(g),
+                        "compressed span of " + span + " bytes is too large to read");
+            }
+            byte[] compressed = blob.read(t.spanStart(s), (int) span);
+            lastChunks = index.decoder().decodeSpan(s, compressed, 0, compressed.length);
+            lastSpan = s;
         }
-        byte[] compressed = blob.read(t.spanStart(s), (int) span);
-        return index.decoder().decode(g, compressed, 0, compressed.length);
+        return lastChunks[g - t.spanFirstChunk(s)];
     }
 
     /**

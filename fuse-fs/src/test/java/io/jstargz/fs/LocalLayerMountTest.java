@@ -63,7 +63,7 @@ class LocalLayerMountTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {PRIO, DEFAULT, "small1-default-legacyfooter.stargz"})
+    @ValueSource(strings = {PRIO, DEFAULT, "small1-default-legacyfooter.stargz", "small1-chunk64k-crfs.stargz"})
     void everyEntryMatchesTheReferenceListing(String vector) throws Exception {
         List<ReferenceListing.Item> listing = ReferenceListing.of(vector);
         try (LayerMount m = mount(vector, LayerMountOptions.defaults())) {
