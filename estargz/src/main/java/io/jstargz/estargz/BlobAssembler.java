@@ -59,9 +59,10 @@ final class BlobAssembler {
                     return toc.size();
                 }
             });
-            format.writeToc(w, json);
+            Map<String, String> annotations = format.writeToc(w, json);
             return new ConvertResult(Digests.of(json), Digests.format(w.uncompressedSha256()),
-                    Digests.format(w.compressedSha256()), w.compressedSize(), w.uncompressedSize(), missed);
+                    Digests.format(w.compressedSha256()), w.compressedSize(), w.uncompressedSize(), missed,
+                    annotations);
         }
     }
 

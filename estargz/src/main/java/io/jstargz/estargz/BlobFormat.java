@@ -2,6 +2,7 @@ package io.jstargz.estargz;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One member of the stargz family: how its blobs end (the footer), how their TOC is stored, and how the spans that
@@ -17,8 +18,11 @@ public abstract class BlobFormat {
     /** The original (CRFS) stargz: as eStargz, with a 47-byte footer and usually no chunk digests. */
     public static final BlobFormat LEGACY_STARGZ = new LegacyStargzFormat();
 
-    /** Every format, in the order their footers are tried. */
-    static final List<BlobFormat> ALL = List.of(ESTARGZ, LEGACY_STARGZ);
+    /** zstd:chunked: zstd frames, the TOC JSON in a skippable frame, a 40-byte footer in another. */
+    public static final BlobFormat ZSTD_CHUNKED = new ZstdChunkedFormat();
+
+    /** Every format, in the order their footers are tried (zstd:chunked's magic is the surest). */
+    static final List<BlobFormat> ALL = List.of(ZSTD_CHUNKED, ESTARGZ, LEGACY_STARGZ);
 
     BlobFormat() {
     }
@@ -65,10 +69,15 @@ public abstract class BlobFormat {
     /** The codec of this format's members at compression {@code level} (checked, the range is the format's). */
     abstract MemberCodec codec(int level);
 
+    /** The compression level the reference writes this format with. */
+    public abstract int defaultCompressionLevel();
+
     /**
      * Ends a blob whose payload {@code w} has written (and flushed): writes the TOC of {@code json} and the footer.
+     *
+     * @return the annotations the format adds to the layer's descriptor (none for gzip formats)
      */
-    abstract void writeToc(ParallelMemberWriter w, byte[] json) throws IOException;
+    abstract Map<String, String> writeToc(ParallelMemberWriter w, byte[] json) throws IOException;
 
     @Override
     public String toString() {

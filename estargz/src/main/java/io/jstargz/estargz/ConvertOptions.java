@@ -6,10 +6,12 @@ import java.util.List;
 /**
  * How {@link LayerConverter} builds a blob.
  *
- * @param format           the blob's format: {@link BlobFormat#ESTARGZ} (the reference's default)
+ * @param format           the blob's format: {@link BlobFormat#ESTARGZ} (the reference's default) or
+ *                         {@link BlobFormat#ZSTD_CHUNKED}
  * @param chunkSize        largest uncompressed chunk of a regular file in one compressed member (reference default
  *                         4 MiB)
- * @param compressionLevel the format's compression level: gzip -1 (default, 6) or 0..9 (reference default 9)
+ * @param compressionLevel the format's compression level: gzip -1 (zlib's default, 6) or 0..9 (reference default
+ *                         9); zstd 1..22 (reference default 3)
  * @param prioritizedFiles paths to put first, in this order, followed by {@code .prefetch.landmark}; when empty the
  *                         blob starts with {@code .no.prefetch.landmark}
  * @param parallelism      threads compressing members (1 = compress on the caller's thread)
@@ -38,6 +40,12 @@ public record ConvertOptions(BlobFormat format, int chunkSize, int compressionLe
     public static ConvertOptions defaults() {
         return new ConvertOptions(BlobFormat.ESTARGZ, DEFAULT_CHUNK_SIZE, DEFAULT_COMPRESSION_LEVEL, List.of(),
                 Runtime.getRuntime().availableProcessors(), null);
+    }
+
+    /** Another format, at that format's default compression level (set a level after this, not before). */
+    public ConvertOptions withFormat(BlobFormat value) {
+        return new ConvertOptions(value, chunkSize, value.defaultCompressionLevel(), prioritizedFiles, parallelism,
+                tempDir);
     }
 
     public ConvertOptions withChunkSize(int value) {

@@ -4,6 +4,7 @@ import io.jstargz.estargz.InvalidBlobException.Reason;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.zip.Inflater;
@@ -79,7 +80,7 @@ abstract sealed class GzipFormat extends BlobFormat permits EstargzFormat, Legac
             problems.append("extra field is not %016xSTARGZ");
             return null;
         }
-        return new Footer(this, tocOffset, blobSize - footerSize() - tocOffset, tocOffset);
+        return new Footer(this, tocOffset, blobSize - footerSize() - tocOffset, tocOffset, -1);
     }
 
     @Override
@@ -87,11 +88,16 @@ abstract sealed class GzipFormat extends BlobFormat permits EstargzFormat, Legac
         return new GzipCodec(level);
     }
 
+    @Override
+    public final int defaultCompressionLevel() {
+        return ConvertOptions.DEFAULT_COMPRESSION_LEVEL;
+    }
+
     /** The footer pointing at a TOC at {@code tocOffset}. */
     abstract byte[] footer(long tocOffset);
 
     @Override
-    final void writeToc(ParallelMemberWriter w, byte[] json) throws IOException {
+    final Map<String, String> writeToc(ParallelMemberWriter w, byte[] json) throws IOException {
         long tocOffset = w.compressedSize();
         w.newMember(null);
         w.write(GoTarWriter.encode(TarHeader.regular(Landmarks.TOC_TAR_NAME, json.length)));
@@ -99,6 +105,7 @@ abstract sealed class GzipFormat extends BlobFormat permits EstargzFormat, Legac
         w.write(new byte[(-json.length & (TarReader.BLOCK - 1)) + 2 * TarReader.BLOCK]);
         w.flush();
         w.writeRaw(footer(tocOffset));
+        return Map.of();
     }
 
     @Override

@@ -301,6 +301,22 @@ final class ParallelMemberWriter implements AutoCloseable {
         freeOutputs.clear();
     }
 
+    /**
+     * {@code data} compressed as one member of its own, aside from the stream: it is not written, and counts in
+     * neither size nor digest (zstd:chunked's TOC, which its format writes in a skippable frame).
+     */
+    byte[] compressAside(byte[] data) {
+        ByteBuf out = new ByteBuf(data.length / 4 + 64);
+        out.append(codec.header());
+        try (MemberCodec.Compressor c = codec.newCompressor()) {
+            codec.compress(c, data, 0, data.length, null, true, out);
+        }
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        out.append(codec.trailer(crc.getValue(), data.length & 0xffffffffL));
+        return out.toByteArray();
+    }
+
     /** Compressed bytes written so far (exact after {@link #flush()}). */
     long compressedSize() {
         return compressedSize;

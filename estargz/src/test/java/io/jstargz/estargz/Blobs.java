@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import com.github.luben.zstd.ZstdInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /** Helpers to look inside blobs in tests. */
@@ -14,6 +15,13 @@ final class Blobs {
     /** The whole blob decompressed, every gzip member in turn. */
     static byte[] gunzip(byte[] blob) throws IOException {
         try (GzipCompressorInputStream in = new GzipCompressorInputStream(new ByteArrayInputStream(blob), true)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** The whole zstd:chunked blob decompressed, as any zstd reader sees it (skippable frames skipped). */
+    static byte[] unzstd(byte[] blob) throws IOException {
+        try (ZstdInputStream in = new ZstdInputStream(new ByteArrayInputStream(blob))) {
             return in.readAllBytes();
         }
     }
@@ -47,8 +55,14 @@ final class Blobs {
         return out;
     }
 
-    /** The uncompressed stream without the TOC tar entry and end-of-archive blocks at its end. */
+    /**
+     * The uncompressed stream without the TOC tar entry and end-of-archive blocks at its end (a zstd:chunked blob's
+     * whole stream: it has neither).
+     */
     static byte[] payloadTar(byte[] blob) throws IOException {
+        if (Footer.parse(blob, 0, blob.length, blob.length, "blob").format() == BlobFormat.ZSTD_CHUNKED) {
+            return unzstd(blob);
+        }
         byte[] all = gunzip(blob);
         int json = tocJson(blob).length;
         int tocEntry = 512 + ((json + 511) & ~511) + 1024;
