@@ -27,9 +27,9 @@ final class ZstdChunkedFormat extends BlobFormat {
     /** An RLE block turns 4 bytes into 128 KiB: no zstd data expands more. */
     private static final long MAX_EXPANSION = 32 * 1024;
     /** Layer annotation: the digest of the compressed TOC (without its skippable frame's header). */
-    public static final String MANIFEST_CHECKSUM = "io.containers.zstd-chunked.manifest-checksum";
+    static final String MANIFEST_CHECKSUM = "io.containers.zstd-chunked.manifest-checksum";
     /** Layer annotation: {@code tocOffset:compressedSize:jsonSize:manifestType}, as in the footer. */
-    public static final String MANIFEST_POSITION = "io.containers.zstd-chunked.manifest-position";
+    static final String MANIFEST_POSITION = "io.containers.zstd-chunked.manifest-position";
     /** ctr-remote's level ({@code zstd.SpeedDefault}). */
     private static final int DEFAULT_LEVEL = 3;
 

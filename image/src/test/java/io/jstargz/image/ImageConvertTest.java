@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jstargz.estargz.BlobFormat;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.image.ImageChecks.LayoutImage;
 import io.jstargz.image.LayerReport.Outcome;
+import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.Digest;
 import io.jstargz.remote.MediaTypes;
 import io.jstargz.remote.Platform;
@@ -90,6 +92,33 @@ class ImageConvertTest {
             assertEquals(List.of("blobs", "index.json", "oci-layout"),
                     files.map(p -> p.getFileName().toString()).sorted().toList(), "no work files left behind");
         }
+    }
+
+    @Test
+    void zstdChunkedImagesAreWrittenKeptAndConvertedBack(@TempDir Path tmp) throws Exception {
+        ImageConvertOptions zstd = ImageConvertOptions.defaults().withFormat(BlobFormat.ZSTD_CHUNKED);
+        ConvertReport first = convert("oci:" + layered + ":layered", "oci:" + tmp + ":zstd", zstd);
+        assertEquals(3, first.count(Outcome.CONVERTED));
+        LayoutImage original = ImageChecks.image(layered, "layered");
+        LayoutImage chunked = ImageChecks.image(tmp, "zstd");
+        ImageChecks.checkLayers(chunked, BlobFormat.ZSTD_CHUNKED);
+        ImageChecks.assertSameFiles(original, chunked);
+        for (Descriptor layer : chunked.manifest().layers()) {
+            assertTrue(layer.annotation("io.containers.zstd-chunked.manifest-checksum").startsWith("sha256:"),
+                    layer.toString());
+            assertEquals(4, layer.annotation("io.containers.zstd-chunked.manifest-position").split(":").length);
+        }
+
+        ConvertReport again = convert("oci:" + tmp + ":zstd", "oci:" + tmp + ":zstd2", zstd);
+        assertEquals(3, again.count(Outcome.REUSED), "zstd:chunked layers are kept as they are");
+        assertEquals(chunked.digest(), again.digest());
+
+        // the tar+zstd layers are read (decompressed) to convert them to eStargz
+        ConvertReport back = convert("oci:" + tmp + ":zstd", "oci:" + tmp + ":esgz", ImageConvertOptions.defaults());
+        assertEquals(3, back.count(Outcome.CONVERTED));
+        LayoutImage esgz = ImageChecks.image(tmp, "esgz");
+        ImageChecks.checkEstargz(esgz);
+        ImageChecks.assertSameFiles(original, esgz);
     }
 
     @Test
@@ -246,15 +275,16 @@ class ImageConvertTest {
         assertTrue(corrupt.getMessage().contains(image.manifest().layers().get(0).digest().toString()),
                 corrupt.getMessage());
 
-        Path zstd = tmp.resolve("zstd");
-        TestImages.busybox(zstd);
-        TestImages.edit(zstd, "bb", m -> ((ObjectNode) m.get("layers").get(0)).put("mediaType",
-                MediaTypes.OCI_LAYER_ZSTD), c -> { });
+        Path bzip2 = tmp.resolve("bzip2");
+        TestImages.busybox(bzip2);
+        String bzip2Type = "application/vnd.oci.image.layer.v1.tar+bzip2";
+        TestImages.edit(bzip2, "bb", m -> ((ObjectNode) m.get("layers").get(0)).put("mediaType", bzip2Type),
+                c -> { });
         IOException unsupported = assertThrows(IOException.class,
-                () -> convert("oci:" + zstd + ":bb", "oci:" + tmp.resolve("zout") + ":x",
+                () -> convert("oci:" + bzip2 + ":bb", "oci:" + tmp.resolve("bout") + ":x",
                         ImageConvertOptions.defaults()));
-        assertTrue(unsupported.getMessage().contains(MediaTypes.OCI_LAYER_ZSTD), unsupported.getMessage());
-        assertFalse(Files.exists(tmp.resolve("zout")));
+        assertTrue(unsupported.getMessage().contains(bzip2Type), unsupported.getMessage());
+        assertFalse(Files.exists(tmp.resolve("bout")));
 
         IllegalArgumentException archiveDst = assertThrows(IllegalArgumentException.class,
                 () -> convert("oci:" + busybox + ":bb", "docker-archive:" + tmp.resolve("x.tar"),

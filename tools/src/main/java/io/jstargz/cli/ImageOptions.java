@@ -1,6 +1,5 @@
 package io.jstargz.cli;
 
-import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.image.ImageConvertOptions;
 import io.jstargz.image.ImageLocation;
 import io.jstargz.image.ProgressPrinter;
@@ -27,12 +26,8 @@ final class ImageOptions {
     @Parameters(index = "1", paramLabel = "DST", description = "Where to write it: oci:DIR[:TAG] or a registry.")
     String destination;
 
-    @Option(names = "--chunk-size", paramLabel = "N", converter = BlobConvertCommand.Sizes.class,
-            description = "Largest chunk of a file in one gzip member, in bytes (suffixes K, M, G). Default: 4M.")
-    int chunkSize = ConvertOptions.DEFAULT_CHUNK_SIZE;
-
-    @Option(names = "--compression-level", paramLabel = "L", description = "gzip level, -1 or 0..9. Default: 9.")
-    int compressionLevel = ConvertOptions.DEFAULT_COMPRESSION_LEVEL;
+    @CommandLine.Mixin
+    FormatOptions format;
 
     @Option(names = "--prioritize-list", paramLabel = "FILE", description = {"Files to prefetch, in order: paths "
             + "in the image's final filesystem, one per line, or a record file (--record-out, or ctr-remote's). Each "
@@ -44,7 +39,7 @@ final class ImageOptions {
                     + "Default: all.")
     List<String> platforms = new ArrayList<>();
 
-    @Option(names = "--force", description = "Convert layers that are already eStargz too.")
+    @Option(names = "--force", description = "Convert layers that are already in the target format too.")
     boolean force;
 
     @Option(names = "--memory-budget", paramLabel = "N", converter = BlobConvertCommand.Sizes.class,
@@ -66,9 +61,10 @@ final class ImageOptions {
     ImageConvertOptions convertOptions(CommandLine cmd) throws IOException {
         List<String> files = prioritizeList == null ? List.of() : RecordFile.read(prioritizeList);
         try {
-            return ImageConvertOptions.defaults().withChunkSize(chunkSize).withCompressionLevel(compressionLevel)
+            ImageConvertOptions defaults = ImageConvertOptions.defaults();
+            return defaults.withLayer(format.apply(defaults.layer()).withParallelism(threads))
                     .withPrioritizedFiles(files).withForce(force).withMemoryBudget(memoryBudget)
-                    .withThreadsPerLayer(threads).withPlatforms(platforms.stream().map(Platform::parse).toList());
+                    .withPlatforms(platforms.stream().map(Platform::parse).toList());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }

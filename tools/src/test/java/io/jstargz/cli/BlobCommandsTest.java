@@ -39,6 +39,26 @@ class BlobCommandsTest {
     }
 
     @Test
+    void zstdChunkedConvertsVerifiesAndInspects() throws Exception {
+        Path blob = tmp.resolve("out.zst");
+        Run convert = jstargz("blob", "convert", "--zstdchunked", "--chunk-size", "64K",
+                vector("small1.tar").toString(), blob.toString());
+        assertEquals(0, convert.exit(), convert.err());
+        JsonNode result = JSON.readTree(convert.out());
+        assertTrue(result.get("annotations").get("io.containers.zstd-chunked.manifest-position").asText()
+                .endsWith(":1"), convert.out());
+        Run verify = jstargz("blob", "verify", "--toc-digest", result.get("tocDigest").asText(), blob.toString());
+        assertEquals(0, verify.exit(), verify.err());
+        assertTrue(verify.out().startsWith("ok: 64 paths, 34 files, 617672 bytes verified"), verify.out());
+        Run inspect = jstargz("blob", "inspect", blob.toString());
+        assertTrue(inspect.out().startsWith("format     zstd:chunked (48-byte footer)"), inspect.out());
+        Run badLevel = jstargz("blob", "convert", "--zstdchunked", "--compression-level", "30",
+                vector("small1.tar").toString(), tmp.resolve("bad.zst").toString());
+        assertEquals(2, badLevel.exit());
+        assertTrue(badLevel.err().contains("zstd compression level must be 1..22, got 30"), badLevel.err());
+    }
+
+    @Test
     void convertThenVerifyAndInspect() throws Exception {
         Path list = Files.writeString(tmp.resolve("prio.txt"), "etc/passwd\n\n/no/such/file\n");
         Path blob = tmp.resolve("out.esgz");
