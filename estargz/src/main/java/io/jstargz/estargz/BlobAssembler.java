@@ -16,7 +16,8 @@ import java.util.TreeMap;
 /**
  * Writes the ordered entries of a layer as a blob of the options' {@link BlobFormat}, as the reference's
  * {@code Writer.AppendTar} and {@code Close} do: tar headers go on inside the current compressed member, a new member
- * starts at each chunk of a non-empty regular file, then the format writes the TOC and the footer.
+ * starts at each chunk of a non-empty regular file (or, with a min chunk size, once the open member holds enough),
+ * then the format writes the TOC and the footer.
  */
 final class BlobAssembler {
     private static final String XATTR_PREFIX = "SCHILY.xattr.";
@@ -25,6 +26,10 @@ final class BlobAssembler {
     private final BlobFormat format;
     private final ParallelMemberWriter gz;
     private final int chunkSize;
+    private final int minChunkSize;
+    /** With a min chunk size: where the open member starts, compressed and uncompressed. */
+    private long memberStart;
+    private long memberStartUncompressed;
     private final List<TocEntry.Builder> toc = new ArrayList<>();
     private final Map<Long, String> lastUserName = new HashMap<>();
     private final Map<Long, String> lastGroupName = new HashMap<>();
@@ -33,8 +38,11 @@ final class BlobAssembler {
     BlobAssembler(SpooledTar tar, OutputStream out, ConvertOptions options) {
         this.tar = tar;
         this.chunkSize = options.chunkSize();
+        this.minChunkSize = options.minChunkSize();
         this.format = options.format();
-        this.gz = new ParallelMemberWriter(out, format.codec(options.compressionLevel()), options.parallelism());
+        // a min chunk size flushes and waits at every chunk: members are compressed as streams, on one thread
+        this.gz = new ParallelMemberWriter(out, format.codec(options.compressionLevel(), minChunkSize > 0),
+                options.parallelism());
         this.buffer = new byte[(int) Math.min(options.chunkSize(), 1 << 20)];
     }
 
@@ -104,8 +112,7 @@ final class BlobAssembler {
             } else {
                 current.chunkSize = size;
             }
-            TocEntry.Builder target = current;
-            gz.newMember(offset -> target.offset = offset);
+            place(current, name);
             current.chunkOffset = written;
             boolean single = written == 0 && size == h.size;
             MessageDigest chunk = single ? whole : Digests.sha256();
@@ -125,6 +132,28 @@ final class BlobAssembler {
             e.digest = Digests.format(whole.digest());
         }
         gz.write(new byte[(int) (-h.size & (TarReader.BLOCK - 1))]);
+    }
+
+    /**
+     * Starts the member of a chunk, or (with a min chunk size) packs the chunk into the open member at its inner
+     * offset when that member holds fewer compressed bytes than the minimum so far. As the reference decides it: the
+     * member is flushed to know its size, and a landmark always starts a member of its own.
+     */
+    private void place(TocEntry.Builder chunk, String name) throws IOException {
+        if (minChunkSize == 0) {
+            gz.newMember(offset -> chunk.offset = offset);
+            return;
+        }
+        boolean landmark = name.equals(Landmarks.PREFETCH) || name.equals(Landmarks.NO_PREFETCH);
+        if (landmark || gz.syncFlush() - memberStart >= minChunkSize) {
+            gz.newMember(null);
+            memberStart = gz.syncFlush();
+            memberStartUncompressed = gz.uncompressedSize();
+            chunk.offset = memberStart;
+        } else {
+            chunk.offset = memberStart;
+            chunk.innerOffset = gz.uncompressedSize() - memberStartUncompressed;
+        }
     }
 
     private void copy(SpooledTar.Item item, long from, long size, MessageDigest a, MessageDigest b)

@@ -66,8 +66,11 @@ public abstract class BlobFormat {
      */
     abstract long maxExpansion();
 
-    /** The codec of this format's members at compression {@code level} (checked, the range is the format's). */
-    abstract MemberCodec codec(int level);
+    /**
+     * The codec of this format's members at compression {@code level} (checked, the range is the format's),
+     * compressing members as streams if {@code streaming} (see {@link MemberCodec#streaming()}).
+     */
+    abstract MemberCodec codec(int level, boolean streaming);
 
     /** The compression level the reference writes this format with. */
     public abstract int defaultCompressionLevel();

@@ -10,8 +10,9 @@ import java.util.zip.Deflater;
 final class GzipCodec extends MemberCodec {
     private final int level;
 
-    /** Members compressed at {@code level}: -1 (zlib's default, 6) or 0..9. */
-    GzipCodec(int level) {
+    /** Members compressed at {@code level}: -1 (zlib's default, 6) or 0..9; as streams if {@code streaming}. */
+    GzipCodec(int level, boolean streaming) {
+        super(streaming);
         if (level < -1 || level > 9) {
             throw new IllegalArgumentException("gzip compression level must be -1..9, got " + level);
         }
@@ -43,11 +44,14 @@ final class GzipCodec extends MemberCodec {
     }
 
     @Override
-    void compress(Compressor c, byte[] data, int off, int len, byte[] dictionary, boolean last, ByteBuf out) {
+    void compress(Compressor c, byte[] data, int off, int len, byte[] dictionary, boolean continues, boolean last,
+                  ByteBuf out) {
         Deflater d = ((DeflaterCompressor) c).deflater();
-        d.reset();
-        if (dictionary != null) {
-            d.setDictionary(dictionary);
+        if (!continues) {
+            d.reset();
+            if (dictionary != null) {
+                d.setDictionary(dictionary);
+            }
         }
         d.setInput(data, off, len);
         if (last) {

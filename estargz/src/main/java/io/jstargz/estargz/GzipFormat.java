@@ -84,8 +84,8 @@ abstract sealed class GzipFormat extends BlobFormat permits EstargzFormat, Legac
     }
 
     @Override
-    final MemberCodec codec(int level) {
-        return new GzipCodec(level);
+    final MemberCodec codec(int level, boolean streaming) {
+        return new GzipCodec(level, streaming);
     }
 
     @Override

@@ -97,14 +97,15 @@ final class ParallelMemberWriter implements AutoCloseable {
     ParallelMemberWriter(OutputStream out, MemberCodec codec, int parallelism) {
         this.out = out;
         this.codec = codec;
-        this.maxInFlight = 2 * parallelism;
+        this.maxInFlight = 2 * (codec.streaming() ? 1 : parallelism);
         this.freeInputs = new ArrayBlockingQueue<>(maxInFlight + 2);
         this.freeOutputs = new ArrayBlockingQueue<>(maxInFlight + 2);
-        this.compressors = new ArrayBlockingQueue<>(parallelism);
-        for (int i = 0; i < parallelism; i++) {
+        int threads = codec.streaming() ? 1 : parallelism;
+        this.compressors = new ArrayBlockingQueue<>(threads);
+        for (int i = 0; i < threads; i++) {
             compressors.add(codec.newCompressor());
         }
-        if (parallelism > 1) {
+        if (threads > 1) {
             AtomicInteger n = new AtomicInteger();
             this.executor = Executors.newFixedThreadPool(parallelism, r -> {
                 Thread t = new Thread(r, "jstargz-compress-" + n.incrementAndGet());
@@ -190,7 +191,7 @@ final class ParallelMemberWriter implements AutoCloseable {
     private void submit() throws IOException {
         if (open != null) {
             pieces.add(open);
-            nextDictionary = codec.continuesWithDictionary() ? tail(open) : null;
+            nextDictionary = codec.continuesWithDictionary() && !codec.streaming() ? tail(open) : null;
             open = null;
         }
         Batch batch = new Batch(buf, pieces);
@@ -235,7 +236,8 @@ final class ParallelMemberWriter implements AutoCloseable {
             batch.compressed = compressed;
             for (Piece p : batch.pieces) {
                 p.compressedOffset = compressed.size();
-                codec.compress(c, batch.data, p.off, p.len, p.dictionary, p.last, compressed);
+                codec.compress(c, batch.data, p.off, p.len, p.dictionary, codec.streaming() && !p.memberStart,
+                        p.last, compressed);
                 p.compressedLength = compressed.size() - p.compressedOffset;
             }
             return batch;
@@ -291,14 +293,23 @@ final class ParallelMemberWriter implements AutoCloseable {
     /** Compresses and writes everything written so far; afterwards all offset sinks have been called. */
     void flush() throws IOException {
         closeMember();
-        if (!pieces.isEmpty()) {
+        syncFlush();
+        freeInputs.clear();
+        freeOutputs.clear();
+    }
+
+    /**
+     * Compresses and writes everything written so far but leaves the open member open: its piece ends with a sync
+     * flush, as Go's {@code gzip.Writer.Flush} does. Returns the compressed size, now exact.
+     */
+    long syncFlush() throws IOException {
+        if (open != null || !pieces.isEmpty()) {
             submit();
         }
         while (!inFlight.isEmpty()) {
             writeOut(await(inFlight.poll()));
         }
-        freeInputs.clear();
-        freeOutputs.clear();
+        return compressedSize;
     }
 
     /**
@@ -309,7 +320,7 @@ final class ParallelMemberWriter implements AutoCloseable {
         ByteBuf out = new ByteBuf(data.length / 4 + 64);
         out.append(codec.header());
         try (MemberCodec.Compressor c = codec.newCompressor()) {
-            codec.compress(c, data, 0, data.length, null, true, out);
+            codec.compress(c, data, 0, data.length, null, false, true, out);
         }
         CRC32 crc = new CRC32();
         crc.update(data);

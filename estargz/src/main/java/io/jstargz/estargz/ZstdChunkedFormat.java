@@ -109,8 +109,8 @@ final class ZstdChunkedFormat extends BlobFormat {
     }
 
     @Override
-    MemberCodec codec(int level) {
-        return new ZstdCodec(level);
+    MemberCodec codec(int level, boolean streaming) {
+        return new ZstdCodec(level, streaming);
     }
 
     @Override

@@ -43,12 +43,16 @@ final class Blobs {
         }
     }
 
-    /** TOC entries as JSON lines, with compressed offsets zeroed: what must equal between two writers. */
+    /**
+     * TOC entries as JSON lines, with compressed offsets and inner offsets zeroed: what must equal between two
+     * writers (where files are packed depends on compressed sizes too).
+     */
     static List<String> tocWithoutOffsets(byte[] blob) throws IOException {
         List<String> out = new ArrayList<>();
         for (TocEntry e : toc(blob)) {
             TocEntry.Builder b = e.toBuilder();
             b.offset = 0;
+            b.innerOffset = 0;
             out.add(new String(TocJsonWriter.write(List.of(b.build())), java.nio.charset.StandardCharsets.UTF_8)
                     .replaceAll("\\s+", " "));
         }

@@ -69,7 +69,7 @@ class HostileZstdTest {
         // the payload with its last frame (big.bin's last chunk) cut short, then a TOC and footer made anew
         int end = (int) validIndex.payloadEnd();
         ByteArrayOutputStream blob = new ByteArrayOutputStream();
-        try (ParallelMemberWriter w = new ParallelMemberWriter(blob, new ZstdCodec(3), 1)) {
+        try (ParallelMemberWriter w = new ParallelMemberWriter(blob, new ZstdCodec(3, false), 1)) {
             w.writeRaw(Arrays.copyOf(valid, end - 6));
             BlobFormat.ZSTD_CHUNKED.writeToc(w, TocJsonWriter.write(Blobs.toc(valid)));
         }

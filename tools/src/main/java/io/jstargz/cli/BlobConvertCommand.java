@@ -94,7 +94,7 @@ final class BlobConvertCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Parses sizes like {@code 65536}, {@code 64K}, {@code 4M}, {@code 1G} (binary units). */
+    /** Parses sizes like {@code 0}, {@code 65536}, {@code 64K}, {@code 4M}, {@code 1G} (binary units). */
     static final class Sizes implements CommandLine.ITypeConverter<Integer> {
         @Override
         public Integer convert(String value) {
@@ -110,7 +110,7 @@ final class BlobConvertCommand implements Callable<Integer> {
             } catch (NumberFormatException e) {
                 throw new CommandLine.TypeConversionException("not a size: " + value);
             }
-            if (n <= 0 || n > Integer.MAX_VALUE) {
+            if (n < 0 || n > Integer.MAX_VALUE) {
                 throw new CommandLine.TypeConversionException("size out of range: " + value);
             }
             return (int) n;

@@ -12,9 +12,15 @@ final class FormatOptions {
     boolean zstdChunked;
 
     @Option(names = "--chunk-size", paramLabel = "N", converter = BlobConvertCommand.Sizes.class,
-            description = "Largest chunk of a file in one compressed member, in bytes (suffixes K, M, G). "
-                    + "Default: 4M.")
-    int chunkSize = ConvertOptions.DEFAULT_CHUNK_SIZE;
+            description = "Largest chunk of a file in one compressed member, in bytes (suffixes K, M, G); 0 is the "
+                    + "default, as for ctr-remote. Default: 4M.")
+    int chunkSize;
+
+    @Option(names = "--min-chunk-size", paramLabel = "N", converter = BlobConvertCommand.Sizes.class,
+            description = {"Pack small files: the next chunk starts a new compressed member only once the open one "
+                + "holds N compressed bytes (ctr-remote's --estargz-min-chunk-size). Readers older than "
+                + "stargz-snapshotter 0.13 cannot read such layers. Default: 0, off."})
+    int minChunkSize;
 
     @Option(names = "--compression-level", paramLabel = "L", description = "gzip level, -1 or 0..9 (default 9); "
             + "with --zstdchunked a zstd level, 1..22 (default 3).")
@@ -23,7 +29,8 @@ final class FormatOptions {
     /** {@code base} with these options applied. */
     ConvertOptions apply(ConvertOptions base) {
         ConvertOptions o = base.withFormat(zstdChunked ? BlobFormat.ZSTD_CHUNKED : BlobFormat.ESTARGZ)
-                .withChunkSize(chunkSize);
+                .withChunkSize(chunkSize == 0 ? ConvertOptions.DEFAULT_CHUNK_SIZE : chunkSize)
+                .withMinChunkSize(minChunkSize);
         return compressionLevel == null ? o : o.withCompressionLevel(compressionLevel);
     }
 }

@@ -59,6 +59,28 @@ class BlobCommandsTest {
     }
 
     @Test
+    void chunkSizeZeroIsTheDefaultAndMinChunkSizePacksSmallFiles() throws Exception {
+        Path plain = tmp.resolve("plain.esgz");
+        Path packed = tmp.resolve("packed.esgz");
+        Run convert = jstargz("blob", "convert", "--chunk-size", "0", vector("small1.tar").toString(),
+                plain.toString());
+        assertEquals(0, convert.exit(), convert.err());
+        Run pack = jstargz("blob", "convert", "--chunk-size", "0", "--min-chunk-size", "16K",
+                vector("small1.tar").toString(), packed.toString());
+        assertEquals(0, pack.exit(), pack.err());
+        assertTrue(Files.size(packed) < Files.size(plain), Files.size(packed) + " vs " + Files.size(plain));
+        Run verify = jstargz("blob", "verify", "--toc-digest", JSON.readTree(pack.out()).get("tocDigest").asText(),
+                packed.toString());
+        assertEquals(0, verify.exit(), verify.err());
+        JsonNode info = JSON.readTree(jstargz("blob", "inspect", "--json", plain.toString()).out());
+        for (JsonNode e : info.get("entries")) {
+            if (e.get("path").asText().equals("usr/lib/big.bin")) {
+                assertEquals(1, e.get("chunks").asInt(), "300001 bytes in one chunk of the default 4 MiB");
+            }
+        }
+    }
+
+    @Test
     void convertThenVerifyAndInspect() throws Exception {
         Path list = Files.writeString(tmp.resolve("prio.txt"), "etc/passwd\n\n/no/such/file\n");
         Path blob = tmp.resolve("out.esgz");
