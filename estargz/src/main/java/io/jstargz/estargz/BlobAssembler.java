@@ -67,10 +67,10 @@ final class BlobAssembler {
                     return toc.size();
                 }
             });
-            Map<String, String> annotations = format.writeToc(w, json);
+            BlobFormat.TocWritten toc = format.writeToc(w, json);
             return new ConvertResult(Digests.of(json), Digests.format(w.uncompressedSha256()),
                     Digests.format(w.compressedSha256()), w.compressedSize(), w.uncompressedSize(), missed,
-                    annotations);
+                    toc.annotations(), toc.externalToc());
         }
     }
 

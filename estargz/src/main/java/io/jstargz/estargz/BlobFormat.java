@@ -18,11 +18,13 @@ public abstract class BlobFormat {
     /** The original (CRFS) stargz: as eStargz, with a 47-byte footer and usually no chunk digests. */
     public static final BlobFormat LEGACY_STARGZ = new LegacyStargzFormat();
 
+    /** eStargz whose TOC is a layer of a separate image ({@code <tag>-esgztoc}): a 46-byte footer says so. */
+    public static final BlobFormat ESTARGZ_EXTERNAL_TOC = new ExternalTocFormat();
     /** zstd:chunked: zstd frames, the TOC JSON in a skippable frame, a 40-byte footer in another. */
     public static final BlobFormat ZSTD_CHUNKED = new ZstdChunkedFormat();
 
     /** Every format, in the order their footers are tried (zstd:chunked's magic is the surest). */
-    static final List<BlobFormat> ALL = List.of(ZSTD_CHUNKED, ESTARGZ, LEGACY_STARGZ);
+    static final List<BlobFormat> ALL = List.of(ZSTD_CHUNKED, ESTARGZ, ESTARGZ_EXTERNAL_TOC, LEGACY_STARGZ);
 
     BlobFormat() {
     }
@@ -76,11 +78,16 @@ public abstract class BlobFormat {
     public abstract int defaultCompressionLevel();
 
     /**
-     * Ends a blob whose payload {@code w} has written (and flushed): writes the TOC of {@code json} and the footer.
+     * What writing a TOC gave besides the blob.
      *
-     * @return the annotations the format adds to the layer's descriptor (none for gzip formats)
+     * @param annotations the annotations the format adds to the layer's descriptor (zstd:chunked's)
+     * @param externalToc the compressed TOC when it is not in the blob (an external TOC), else null
      */
-    abstract Map<String, String> writeToc(ParallelMemberWriter w, byte[] json) throws IOException;
+    record TocWritten(Map<String, String> annotations, byte[] externalToc) {
+    }
+
+    /** Ends a blob whose payload {@code w} has written (and flushed): writes the TOC of {@code json} and the footer. */
+    abstract TocWritten writeToc(ParallelMemberWriter w, byte[] json) throws IOException;
 
     @Override
     public String toString() {

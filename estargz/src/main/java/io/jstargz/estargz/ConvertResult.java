@@ -16,9 +16,12 @@ import java.util.Map;
  *                               hardlink target has no entry in the layer (the reference skips them the same way)
  * @param formatAnnotations      annotations the blob's format adds to the layer descriptor (zstd:chunked's
  *                               manifest checksum and position), beside the TOC digest and uncompressed size
+ * @param externalToc            for {@link BlobFormat#ESTARGZ_EXTERNAL_TOC}, the TOC blob (a gzip member holding
+ *                               the tar entry {@code stargz.index.json}) that goes into the TOC image; else null
  */
 public record ConvertResult(String tocDigest, String diffId, String blobDigest, long size, long uncompressedSize,
-                            List<String> missedPrioritizedFiles, Map<String, String> formatAnnotations) {
+                            List<String> missedPrioritizedFiles, Map<String, String> formatAnnotations,
+                            byte[] externalToc) {
 
     public ConvertResult {
         missedPrioritizedFiles = List.copyOf(missedPrioritizedFiles);

@@ -4,12 +4,16 @@ package io.jstargz.estargz;
  * Where a blob's footer says its TOC is.
  *
  * @param format      the blob's format, known from its footer
- * @param tocOffset   where the TOC starts in the blob (its compressed bytes, with any frame header before them)
+ * @param tocOffset   where the TOC starts in the blob (its compressed bytes, with any frame header before them), or
+ *                    {@link #EXTERNAL}
  * @param tocSize     compressed size of the TOC, from {@code tocOffset}
  * @param payloadEnd  where the compressed file contents end: the last span ends here
  * @param tocJsonSize the TOC JSON's size when the footer says it (zstd:chunked), else -1
  */
 public record Footer(BlobFormat format, long tocOffset, long tocSize, long payloadEnd, long tocJsonSize) {
+
+    /** The {@link #tocOffset()} of a TOC that is not in the blob (an external TOC). */
+    public static final long EXTERNAL = -1;
 
     /** Size of the largest footer, i.e. how many tail bytes must be read to find any footer. */
     public static final int MAX_SIZE = BlobFormat.maxFooterSize();

@@ -10,11 +10,12 @@ import java.util.concurrent.BlockingQueue;
 import java.util.zip.Inflater;
 
 /**
- * What eStargz and legacy stargz share: file contents in gzip members, the TOC as the tar entry
- * {@code stargz.index.json} in the last member, and a footer that is itself an empty gzip member whose extra field
- * holds the TOC offset as {@code %016xSTARGZ}. The two differ only in how that extra field is laid out.
+ * What eStargz (with its TOC inside or external) and legacy stargz share: file contents in gzip members, the TOC as
+ * the tar entry {@code stargz.index.json} in a gzip member (the blob's last, or a blob of its own), and a footer that
+ * is itself an empty gzip member whose extra field says where the TOC is ({@code %016xSTARGZ}, or that it is
+ * external). They differ only in how that extra field is laid out.
  */
-abstract sealed class GzipFormat extends BlobFormat permits EstargzFormat, LegacyStargzFormat {
+abstract sealed class GzipFormat extends BlobFormat permits EstargzFormat, ExternalTocFormat, LegacyStargzFormat {
     /** Deflate cannot expand by more than about 1032:1. */
     private static final long MAX_EXPANSION = 1032;
     /** Bytes the TOC member may inflate to after the JSON: tar padding and end-of-archive blocks. */
@@ -97,15 +98,28 @@ abstract sealed class GzipFormat extends BlobFormat permits EstargzFormat, Legac
     abstract byte[] footer(long tocOffset);
 
     @Override
-    final Map<String, String> writeToc(ParallelMemberWriter w, byte[] json) throws IOException {
+    final TocWritten writeToc(ParallelMemberWriter w, byte[] json) throws IOException {
+        ByteBuf tar = new ByteBuf(json.length + 4 * TarReader.BLOCK);
+        tar.append(GoTarWriter.encode(TarHeader.regular(Landmarks.TOC_TAR_NAME, json.length)));
+        tar.append(json);
+        tar.append(new byte[(-json.length & (TarReader.BLOCK - 1)) + 2 * TarReader.BLOCK]);
+        if (!tocInBlob()) {
+            // the TOC member goes to its own image; the layer (and its diffID) ends with the payload
+            byte[] member = w.compressAside(tar.toByteArray());
+            w.writeRaw(footer(Footer.EXTERNAL));
+            return new TocWritten(Map.of(), member);
+        }
         long tocOffset = w.compressedSize();
         w.newMember(null);
-        w.write(GoTarWriter.encode(TarHeader.regular(Landmarks.TOC_TAR_NAME, json.length)));
-        w.write(json);
-        w.write(new byte[(-json.length & (TarReader.BLOCK - 1)) + 2 * TarReader.BLOCK]);
+        w.write(tar.array(), 0, tar.size());
         w.flush();
         w.writeRaw(footer(tocOffset));
-        return Map.of();
+        return new TocWritten(Map.of(), null);
+    }
+
+    /** Whether the TOC member is in the blob, before the footer (not for an external TOC). */
+    boolean tocInBlob() {
+        return true;
     }
 
     @Override

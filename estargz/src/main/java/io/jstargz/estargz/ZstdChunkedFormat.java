@@ -119,15 +119,15 @@ final class ZstdChunkedFormat extends BlobFormat {
     }
 
     @Override
-    Map<String, String> writeToc(ParallelMemberWriter w, byte[] json) throws IOException {
+    TocWritten writeToc(ParallelMemberWriter w, byte[] json) throws IOException {
         byte[] toc = w.compressAside(json);
         long tocOffset = w.compressedSize() + SKIPPABLE_HEADER;
         w.writeRaw(skippable(toc));
         ByteBuffer footer = ByteBuffer.allocate(FOOTER_BODY).order(ByteOrder.LITTLE_ENDIAN);
         footer.putLong(tocOffset).putLong(toc.length).putLong(json.length).putLong(MANIFEST_TYPE_CRFS).put(MAGIC);
         w.writeRaw(skippable(footer.array()));
-        return Map.of(MANIFEST_CHECKSUM, Digests.of(toc), MANIFEST_POSITION,
-                tocOffset + ":" + toc.length + ":" + json.length + ":" + MANIFEST_TYPE_CRFS);
+        return new TocWritten(Map.of(MANIFEST_CHECKSUM, Digests.of(toc), MANIFEST_POSITION,
+                tocOffset + ":" + toc.length + ":" + json.length + ":" + MANIFEST_TYPE_CRFS), null);
     }
 
     /** {@code content} in a skippable frame. */

@@ -60,12 +60,16 @@ final class Blobs {
     }
 
     /**
-     * The uncompressed stream without the TOC tar entry and end-of-archive blocks at its end (a zstd:chunked blob's
-     * whole stream: it has neither).
+     * The uncompressed stream without the TOC tar entry and end-of-archive blocks at its end (a zstd:chunked or
+     * external-TOC blob's whole stream: it has neither).
      */
     static byte[] payloadTar(byte[] blob) throws IOException {
-        if (Footer.parse(blob, 0, blob.length, blob.length, "blob").format() == BlobFormat.ZSTD_CHUNKED) {
+        BlobFormat format = Footer.parse(blob, 0, blob.length, blob.length, "blob").format();
+        if (format == BlobFormat.ZSTD_CHUNKED) {
             return unzstd(blob);
+        }
+        if (format == BlobFormat.ESTARGZ_EXTERNAL_TOC) {
+            return gunzip(blob);
         }
         byte[] all = gunzip(blob);
         int json = tocJson(blob).length;
