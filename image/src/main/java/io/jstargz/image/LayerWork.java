@@ -162,7 +162,7 @@ final class LayerWork {
                 // not ours to copy: registries serve it from its urls
                 phase(Phase.KEPT);
                 return new LayerReport(source, withType(source, Manifests.toOci(source.mediaType())), null,
-                        Outcome.KEPT, null, List.of(), List.of());
+                        Outcome.KEPT, null, List.of(), List.of(), null);
             }
             if (prioritized.isEmpty() && reusable()) {
                 return reuse();
@@ -185,7 +185,7 @@ final class LayerWork {
         PushOutcome push = sink.putBlob(target, src.content(source), src.repository());
         progress.setOut(source.size());
         phase(Phase.REUSED);
-        return new LayerReport(source, target, null, Outcome.REUSED, push, List.of(), List.of());
+        return new LayerReport(source, target, null, Outcome.REUSED, push, List.of(), List.of(), null);
     }
 
     private LayerReport convert(List<String> prioritized) throws IOException {
@@ -209,7 +209,7 @@ final class LayerWork {
             PushOutcome push = sink.adoptBlob(target, out);
             phase(Phase.CONVERTED);
             return new LayerReport(source, target, result.diffId(), Outcome.CONVERTED, push, prioritized,
-                    result.missedPrioritizedFiles());
+                    result.missedPrioritizedFiles(), result.externalToc());
         } catch (IOException e) {
             throw withName(e);
         } finally {

@@ -9,16 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jstargz.estargz.BlobFormat;
+import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.LayerIndex;
+import io.jstargz.estargz.LayerVerifier;
+import io.jstargz.estargz.OpenOptions;
 import io.jstargz.image.ImageChecks.LayoutImage;
 import io.jstargz.image.LayerReport.Outcome;
 import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.Digest;
+import io.jstargz.remote.ImageReference;
 import io.jstargz.remote.MediaTypes;
 import io.jstargz.remote.Platform;
 import io.jstargz.remote.PushOutcome;
 import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;
+import io.jstargz.remote.ResolvedImage;
 import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.testing.RegistryAccessLog;
 import io.jstargz.testing.RegistryServer;
@@ -119,6 +124,38 @@ class ImageConvertTest {
         LayoutImage esgz = ImageChecks.image(tmp, "esgz");
         ImageChecks.checkEstargz(esgz);
         ImageChecks.assertSameFiles(original, esgz);
+    }
+
+    @Test
+    void externalTocsGoToATocImageBesideTheImage(@TempDir Path tmp) throws Exception {
+        ImageConvertOptions external = ImageConvertOptions.defaults().withFormat(BlobFormat.ESTARGZ_EXTERNAL_TOC);
+        ConvertReport report = convert("oci:" + layered + ":layered", reg("ext/app:1"), external);
+        assertEquals(3, report.count(Outcome.CONVERTED));
+        ImageReference image = ImageReference.parse(registry.host() + "/ext/app:1");
+        ResolvedImage converted = client.resolve(image);
+        ResolvedImage tocImage = client.resolve(ImageReference.parse(registry.host() + "/ext/app:1-esgztoc"));
+        assertEquals(3, tocImage.manifest().layers().size());
+        List<String> tocDigests = tocImage.manifest().layers().stream().map(d -> d.digest().toString()).toList();
+        assertEquals(tocDigests.stream().sorted().toList(), tocDigests, "TOC layers sorted by digest");
+        for (Descriptor layer : converted.manifest().layers()) {
+            Descriptor toc = tocImage.manifest().layers().stream().filter(d -> layer.digest().toString().equals(
+                    d.annotation("containerd.io/snapshot/stargz/layer.digest"))).findFirst().orElseThrow();
+            assertEquals(MediaTypes.OCI_LAYER_GZIP, toc.mediaType());
+            byte[] tocBlob;
+            try (var in = client.fetchBlob(image, toc.digest(), toc.size())) {
+                tocBlob = in.readAllBytes();
+            }
+            try (var blob = client.openBlob(image, layer)) {
+                LayerIndex index = EstargzReader.open(blob, OpenOptions.defaults(layer.digest().toString())
+                        .withExpectedTocDigest(layer.annotation("containerd.io/snapshot/stargz/toc.digest"))
+                        .withExternalToc(max -> tocBlob));
+                assertEquals(BlobFormat.ESTARGZ_EXTERNAL_TOC, index.format());
+                assertTrue(LayerVerifier.verify(blob, index, null).files() > 0);
+            }
+        }
+        IllegalArgumentException noTag = assertThrows(IllegalArgumentException.class,
+                () -> convert("oci:" + layered + ":layered", "oci:" + tmp.resolve("notag"), external));
+        assertTrue(noTag.getMessage().contains("needs a tag"), noTag.getMessage());
     }
 
     @Test

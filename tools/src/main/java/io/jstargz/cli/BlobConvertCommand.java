@@ -73,6 +73,9 @@ final class BlobConvertCommand implements Callable<Integer> {
             try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 result = new LayerConverter(options.withTempDir(target.getParent())).convert(in, os);
             }
+            if (result.externalToc() != null) {
+                Files.write(tocFile(target), result.externalToc());
+            }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
@@ -87,11 +90,19 @@ final class BlobConvertCommand implements Callable<Integer> {
         json.put("blobDigest", result.blobDigest());
         json.put("size", result.size());
         json.put("uncompressedSize", result.uncompressedSize());
+        if (result.externalToc() != null) {
+            json.put("externalToc", tocFile(target).toString());
+        }
         if (!result.formatAnnotations().isEmpty()) {
             json.put("annotations", new java.util.TreeMap<>(result.formatAnnotations()));
         }
         spec.commandLine().getOut().println(new ObjectMapper().writeValueAsString(json));
         return 0;
+    }
+
+    /** Where an external TOC is written: beside the blob, {@code OUT.toc}. */
+    private static Path tocFile(Path blob) {
+        return blob.resolveSibling(blob.getFileName() + ".toc");
     }
 
     /** Parses sizes like {@code 0}, {@code 65536}, {@code 64K}, {@code 4M}, {@code 1G} (binary units). */

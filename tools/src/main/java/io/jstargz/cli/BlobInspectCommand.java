@@ -28,6 +28,9 @@ final class BlobInspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "An eStargz or stargz blob.")
     Path file;
 
+    @CommandLine.Mixin
+    TocFileOption toc;
+
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
@@ -38,7 +41,7 @@ final class BlobInspectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LayerIndex index;
         try (FileBlobSource src = FileBlobSource.open(file)) {
-            index = EstargzReader.open(src, OpenOptions.defaults(file.toString()));
+            index = EstargzReader.open(src, toc.apply(OpenOptions.defaults(file.toString())));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

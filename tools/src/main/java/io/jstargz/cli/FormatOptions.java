@@ -11,6 +11,11 @@ final class FormatOptions {
             + "as ctr-remote --zstdchunked does.")
     boolean zstdChunked;
 
+    @Option(names = "--external-toc", description = "Keep the TOC out of each layer (eStargz only): image convert "
+            + "pushes the TOCs as an image beside the image, tagged TAG-esgztoc, as ctr-remote "
+            + "--estargz-external-toc does; blob convert writes it to OUT.toc.")
+    boolean externalToc;
+
     @Option(names = "--chunk-size", paramLabel = "N", converter = BlobConvertCommand.Sizes.class,
             description = "Largest chunk of a file in one compressed member, in bytes (suffixes K, M, G); 0 is the "
                     + "default, as for ctr-remote. Default: 4M.")
@@ -28,7 +33,12 @@ final class FormatOptions {
 
     /** {@code base} with these options applied. */
     ConvertOptions apply(ConvertOptions base) {
-        ConvertOptions o = base.withFormat(zstdChunked ? BlobFormat.ZSTD_CHUNKED : BlobFormat.ESTARGZ)
+        if (zstdChunked && externalToc) {
+            throw new IllegalArgumentException("--external-toc is for eStargz, not with --zstdchunked");
+        }
+        BlobFormat format = zstdChunked ? BlobFormat.ZSTD_CHUNKED
+                : externalToc ? BlobFormat.ESTARGZ_EXTERNAL_TOC : BlobFormat.ESTARGZ;
+        ConvertOptions o = base.withFormat(format)
                 .withChunkSize(chunkSize == 0 ? ConvertOptions.DEFAULT_CHUNK_SIZE : chunkSize)
                 .withMinChunkSize(minChunkSize);
         return compressionLevel == null ? o : o.withCompressionLevel(compressionLevel);

@@ -59,6 +59,28 @@ class BlobCommandsTest {
     }
 
     @Test
+    void anExternalTocIsWrittenBesideTheBlobAndReadWithToc() throws Exception {
+        Path blob = tmp.resolve("ext.esgz");
+        Run convert = jstargz("blob", "convert", "--external-toc", vector("small1.tar").toString(), blob.toString());
+        assertEquals(0, convert.exit(), convert.err());
+        JsonNode result = JSON.readTree(convert.out());
+        Path toc = tmp.resolve("ext.esgz.toc");
+        assertEquals(toc.toString(), result.get("externalToc").asText());
+        Run verify = jstargz("blob", "verify", "--toc", toc.toString(), "--toc-digest",
+                result.get("tocDigest").asText(), blob.toString());
+        assertEquals(0, verify.exit(), verify.err());
+        Run inspect = jstargz("blob", "inspect", "--toc", toc.toString(), blob.toString());
+        assertTrue(inspect.out().startsWith("format     estargz (external TOC) (46-byte footer)"), inspect.out());
+        Run noToc = jstargz("blob", "verify", blob.toString());
+        assertEquals(1, noToc.exit());
+        assertTrue(noToc.err().contains("its TOC is external"), noToc.err());
+        Run both = jstargz("blob", "convert", "--external-toc", "--zstdchunked", vector("small1.tar").toString(),
+                tmp.resolve("x").toString());
+        assertEquals(2, both.exit());
+        assertTrue(both.err().contains("--external-toc is for eStargz"), both.err());
+    }
+
+    @Test
     void chunkSizeZeroIsTheDefaultAndMinChunkSizePacksSmallFiles() throws Exception {
         Path plain = tmp.resolve("plain.esgz");
         Path packed = tmp.resolve("packed.esgz");
