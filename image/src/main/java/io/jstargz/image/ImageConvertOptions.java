@@ -16,9 +16,11 @@ import java.util.List;
  * @param force            convert layers that are already in the target format instead of keeping them
  * @param memoryBudget     bytes the layer conversions may hold in memory together; bounds how many layers are
  *                         converted at once
+ * @param uncompress       instead of converting, write each compressed layer as its plain tar (ctr-remote's
+ *                         {@code --uncompress}); {@code layer} does not apply then
  */
 public record ImageConvertOptions(ConvertOptions layer, List<String> prioritizedFiles, List<Platform> platforms,
-                                  boolean force, long memoryBudget) {
+                                  boolean force, long memoryBudget, boolean uncompress) {
 
     /** Default memory budget for layer conversions: 256 MiB. */
     public static final long DEFAULT_MEMORY_BUDGET = 256L << 20;
@@ -32,11 +34,15 @@ public record ImageConvertOptions(ConvertOptions layer, List<String> prioritized
         if (memoryBudget < 1 << 20) {
             throw new IllegalArgumentException("memory budget must be at least 1 MiB, got " + memoryBudget);
         }
+        if (uncompress && !prioritizedFiles.isEmpty()) {
+            throw new IllegalArgumentException("uncompressed tar layers cannot have prioritized files");
+        }
     }
 
     /** The reference's defaults (eStargz, 4 MiB chunks, level 9), all platforms, nothing prioritized, all cores. */
     public static ImageConvertOptions defaults() {
-        return new ImageConvertOptions(ConvertOptions.defaults(), List.of(), List.of(), false, DEFAULT_MEMORY_BUDGET);
+        return new ImageConvertOptions(ConvertOptions.defaults(), List.of(), List.of(), false, DEFAULT_MEMORY_BUDGET,
+                false);
     }
 
     public BlobFormat format() {
@@ -73,23 +79,27 @@ public record ImageConvertOptions(ConvertOptions layer, List<String> prioritized
     }
 
     public ImageConvertOptions withLayer(ConvertOptions value) {
-        return new ImageConvertOptions(value, prioritizedFiles, platforms, force, memoryBudget);
+        return new ImageConvertOptions(value, prioritizedFiles, platforms, force, memoryBudget, uncompress);
     }
 
     public ImageConvertOptions withPrioritizedFiles(List<String> value) {
-        return new ImageConvertOptions(layer, value, platforms, force, memoryBudget);
+        return new ImageConvertOptions(layer, value, platforms, force, memoryBudget, uncompress);
     }
 
     public ImageConvertOptions withPlatforms(List<Platform> value) {
-        return new ImageConvertOptions(layer, prioritizedFiles, value, force, memoryBudget);
+        return new ImageConvertOptions(layer, prioritizedFiles, value, force, memoryBudget, uncompress);
     }
 
     public ImageConvertOptions withForce(boolean value) {
-        return new ImageConvertOptions(layer, prioritizedFiles, platforms, value, memoryBudget);
+        return new ImageConvertOptions(layer, prioritizedFiles, platforms, value, memoryBudget, uncompress);
     }
 
     public ImageConvertOptions withMemoryBudget(long value) {
-        return new ImageConvertOptions(layer, prioritizedFiles, platforms, force, value);
+        return new ImageConvertOptions(layer, prioritizedFiles, platforms, force, value, uncompress);
+    }
+
+    public ImageConvertOptions withUncompress(boolean value) {
+        return new ImageConvertOptions(layer, prioritizedFiles, platforms, force, memoryBudget, value);
     }
 
     /**

@@ -10,6 +10,7 @@ import io.jstargz.estargz.LayerStreams;
 import io.jstargz.estargz.OpenOptions;
 import io.jstargz.image.LayerProgress.Phase;
 import io.jstargz.image.LayerReport.Outcome;
+import io.jstargz.remote.BlobContent;
 import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.Digest;
 import io.jstargz.remote.DigestVerifyingInputStream;
@@ -164,6 +165,9 @@ final class LayerWork {
                 return new LayerReport(source, withType(source, Manifests.toOci(source.mediaType())), null,
                         Outcome.KEPT, null, List.of(), List.of(), null);
             }
+            if (options.uncompress()) {
+                return uncompress();
+            }
             if (prioritized.isEmpty() && reusable()) {
                 return reuse();
             }
@@ -214,6 +218,40 @@ final class LayerWork {
             throw withName(e);
         } finally {
             Files.deleteIfExists(out);
+        }
+    }
+
+    /**
+     * The layer as its plain tar: kept when it is one already, else the staged tar (linked, not copied: other uses
+     * may still read it). Its digest is its diffID, which does not change.
+     */
+    private LayerReport uncompress() throws IOException {
+        if (Manifests.isUncompressedLayer(source.mediaType())) {
+            Descriptor target = withType(source, MediaTypes.OCI_LAYER);
+            phase(Phase.PUSHING);
+            PushOutcome push = sink.putBlob(target, src.content(source), src.repository());
+            phase(Phase.REUSED);
+            return new LayerReport(source, target, null, Outcome.REUSED, push, List.of(), List.of(), null);
+        }
+        stage();
+        phase(Phase.CONVERTING);
+        Path link = sink.workDir().resolve("uncompressed-" + source.digest().hex() + ".tar");
+        Files.deleteIfExists(link);
+        Files.createLink(link, staged);
+        try {
+            BlobContent tar = BlobContent.of(link);
+            Map<String, String> annotations = new TreeMap<>(source.annotations());
+            annotations.keySet().removeAll(List.of(TOC_DIGEST, UNCOMPRESSED_SIZE));
+            annotations.keySet().removeIf(k -> k.startsWith("io.containers.zstd-chunked."));
+            Descriptor target = new Descriptor(MediaTypes.OCI_LAYER, tar.digest(), tar.size(), List.of(),
+                    annotations, null);
+            progress.addOut(tar.size());
+            phase(Phase.PUSHING);
+            PushOutcome push = sink.adoptBlob(target, link);
+            phase(Phase.CONVERTED);
+            return new LayerReport(source, target, null, Outcome.CONVERTED, push, List.of(), List.of(), null);
+        } finally {
+            Files.deleteIfExists(link);
         }
     }
 

@@ -68,6 +68,11 @@ final class Manifests {
                 || DOCKER_LAYER.equals(mediaType);
     }
 
+    /** Whether a layer of this type is a plain (uncompressed) tar. */
+    static boolean isUncompressedLayer(String mediaType) {
+        return MediaTypes.OCI_LAYER.equals(mediaType) || DOCKER_LAYER.equals(mediaType);
+    }
+
     /** The OCI media type of a layer blob of {@code format}. */
     static String layerMediaType(BlobFormat format) {
         return format == BlobFormat.ZSTD_CHUNKED ? MediaTypes.OCI_LAYER_ZSTD : MediaTypes.OCI_LAYER_GZIP;

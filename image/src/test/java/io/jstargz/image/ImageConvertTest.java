@@ -127,6 +127,26 @@ class ImageConvertTest {
     }
 
     @Test
+    void uncompressWritesEachLayerAsItsPlainTar(@TempDir Path tmp) throws Exception {
+        ConvertReport report = convert("oci:" + layered + ":layered", "oci:" + tmp + ":plain",
+                ImageConvertOptions.defaults().withUncompress(true));
+        assertEquals(3, report.count(Outcome.CONVERTED));
+        LayoutImage original = ImageChecks.image(layered, "layered");
+        LayoutImage plain = ImageChecks.image(tmp, "plain");
+        assertEquals(original.diffIds(), plain.diffIds(), "the diffIDs do not change");
+        for (int i = 0; i < 3; i++) {
+            Descriptor layer = plain.manifest().layers().get(i);
+            assertEquals(MediaTypes.OCI_LAYER, layer.mediaType());
+            assertEquals(plain.diffIds().get(i), layer.digest().toString(), "a plain tar's digest is its diffID");
+        }
+        ImageChecks.assertSameFiles(original, plain);
+        ConvertReport again = convert("oci:" + tmp + ":plain", "oci:" + tmp + ":again",
+                ImageConvertOptions.defaults().withUncompress(true));
+        assertEquals(3, again.count(Outcome.REUSED));
+        assertEquals(plain.digest(), again.digest());
+    }
+
+    @Test
     void externalTocsGoToATocImageBesideTheImage(@TempDir Path tmp) throws Exception {
         ImageConvertOptions external = ImageConvertOptions.defaults().withFormat(BlobFormat.ESTARGZ_EXTERNAL_TOC);
         ConvertReport report = convert("oci:" + layered + ":layered", reg("ext/app:1"), external);

@@ -39,6 +39,10 @@ final class ImageOptions {
                     + "Default: all.")
     List<String> platforms = new ArrayList<>();
 
+    @Option(names = "--uncompress", description = "Write each layer as its plain tar instead (ctr-remote "
+            + "--uncompress): tar.gz and tar.zst layers are decompressed, tar layers kept.")
+    boolean uncompress;
+
     @Option(names = "--force", description = "Convert layers that are already in the target format too.")
     boolean force;
 
@@ -64,6 +68,7 @@ final class ImageOptions {
             ImageConvertOptions defaults = ImageConvertOptions.defaults();
             return defaults.withLayer(format.apply(defaults.layer()).withParallelism(threads))
                     .withPrioritizedFiles(files).withForce(force).withMemoryBudget(memoryBudget)
+                    .withUncompress(uncompress)
                     .withPlatforms(platforms.stream().map(Platform::parse).toList());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
