@@ -9,15 +9,15 @@ import java.util.Map;
  * hold file contents are compressed. Everything else (the TOC's entries, the index, verification, fetching) is the
  * same for all of them, so the rest of the project asks the blob's format and never assumes gzip.
  *
- * <p>The formats are the three instances here; a blob's format is found from its footer ({@link Footer#parse}), and
- * an opened layer knows its own ({@link LayerIndex#format()}).
+ * <p>The formats are the instances here, one class each; a blob's format is found from its footer
+ * ({@link Footer#parse}), and an opened layer knows its own ({@link LayerIndex#format()}). They are made here only, so
+ * that no subclass is initialised before this class.
  */
 public abstract class BlobFormat {
     /** eStargz: gzip members, the TOC as a tar entry in the last member, the 51-byte RFC 1952 footer. */
     public static final BlobFormat ESTARGZ = new EstargzFormat();
     /** The original (CRFS) stargz: as eStargz, with a 47-byte footer and usually no chunk digests. */
     public static final BlobFormat LEGACY_STARGZ = new LegacyStargzFormat();
-
     /** eStargz whose TOC is a layer of a separate image ({@code <tag>-esgztoc}): a 46-byte footer says so. */
     public static final BlobFormat ESTARGZ_EXTERNAL_TOC = new ExternalTocFormat();
     /** zstd:chunked: zstd frames, the TOC JSON in a skippable frame, a 40-byte footer in another. */
@@ -39,7 +39,7 @@ public abstract class BlobFormat {
         return ALL.stream().mapToInt(BlobFormat::footerSize).min().orElseThrow();
     }
 
-    /** Its name, as users know it ({@code estargz}, {@code stargz}, {@code zstd:chunked}). */
+    /** Its name, as users know it ({@code estargz}, {@code zstd:chunked}, {@code legacy stargz}, ...). */
     public abstract String name();
 
     /** Bytes its footer takes at the end of a blob. */

@@ -12,8 +12,8 @@ import java.util.function.IntFunction;
 /**
  * The chunk rows of a TOC as they are read (a regular file's entry, then its {@code chunk} entries), then checked
  * and turned into a {@link ChunkTable}. Each row's span end is the offset of the next entry that starts a
- * compressed member, so it is set when that entry arrives (or at the payload's end for the last ones): one pass, no second look at the
- * TOC. The checks are the ones a hostile TOC needs: each file's chunks tile it, lie in blob order inside the payload,
+ * compressed member, so it is set when that entry arrives (or at the payload's end for the last ones): one pass, no
+ * second look at the TOC. The checks are the ones a hostile TOC needs: each file's chunks tile it, lie in blob order inside the payload,
  * have a digest, are not larger than the limit, and could come out of their compressed span. A file of several
  * chunks without chunk digests (legacy stargz) is verified by its whole-file digest instead: its members become one
  * span, decoded and verified together.
@@ -101,8 +101,9 @@ final class ChunkRows {
 
     /**
      * Checks every file's rows and builds the table: the last inode is {@code inodes}; {@code footer} says where the
-     * payload ends and how far its format can expand a span; {@code path} names a file in messages. Whole-file digests that are not their only chunk's go to
-     * {@code attributes}; the others are flagged there as {@link Inodes#DIGEST_OF_CHUNK}.
+     * payload ends and how far its format can expand a span; {@code path} names a file in messages. Whole-file
+     * digests that are not their only chunk's go to {@code attributes}; the others are flagged there as
+     * {@link Inodes#DIGEST_OF_CHUNK}.
      */
     ChunkTable finish(Inodes attributes, Footer footer, long maxChunkSize, IntFunction<String> path, String layer)
             throws InvalidBlobException {

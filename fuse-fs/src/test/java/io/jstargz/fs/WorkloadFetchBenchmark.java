@@ -50,8 +50,8 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>Options: {@code --layout DIR}, {@code --image TAG} (python), {@code --zstdchunked} and
  * {@code --min-chunk-size BYTES} (convert as {@code jstargz image convert} does with those options),
- * {@code --budgets KIB,...} (0,32,64,128,256,512), {@code --runs N} (3), {@code --rtt-ms} (20) and {@code --mbit} (200) for the estimate, {@code --files} (list the
- * files each layer served), {@code --dir DIR} (bench/.cache/workload-fetch), then {@code -- COMMAND...} (default:
+ * {@code --budgets KIB,...} (0,32,64,128,256,512), {@code --runs N} (3), {@code --rtt-ms} (20) and
+ * {@code --mbit} (200) for the estimate, {@code --files} (list the files each layer served), {@code --dir DIR} (bench/.cache/workload-fetch), then {@code -- COMMAND...} (default:
  * the bench's python workload). Needs root, FUSE, overlayfs and docker-registry. Run by {@code bench/workload-fetch}.
  */
 public final class WorkloadFetchBenchmark {
