@@ -43,6 +43,8 @@ public final class ChunkDecoder {
                 out[g - first] = read(in, g, at);
                 at = t.innerOffset(g) + out[g - first].length;
             }
+        } catch (ChunkVerificationException e) {
+            throw e;
         } catch (IOException e) {
             throw fail(g, "cannot be decompressed from blob range [" + t.spanStart(s) + ", " + t.spanEnd(s) + "): "
                     + e.getMessage(), e);
@@ -56,27 +58,6 @@ public final class ChunkDecoder {
                 verify(g, out[g - first]);
             }
         }
-        return out;
-    }
-
-    /**
-     * Decodes chunk {@code g} from {@code buf[off, off + len)}, which starts at its span and holds at least that
-     * span.
-     */
-    public byte[] decode(int g, byte[] buf, int off, int len) throws ChunkVerificationException {
-        ChunkTable t = index.chunks();
-        int s = t.spanOf(g);
-        if (t.verifiedWhole(s)) {
-            return decodeSpan(s, buf, off, len)[g - t.spanFirstChunk(s)];
-        }
-        byte[] out;
-        try (DecodeStream in = format.openSpan(buf, off, len)) {
-            out = read(in, g, 0);
-        } catch (IOException e) {
-            throw fail(g, "cannot be decompressed from blob range [" + t.spanStart(s) + ", " + t.spanEnd(s) + "): "
-                    + e.getMessage(), e);
-        }
-        verify(g, out);
         return out;
     }
 

@@ -105,11 +105,6 @@ final class GzipMember {
         }
     }
 
-    /** Bytes inflated so far. */
-    long produced() {
-        return produced;
-    }
-
     /**
      * Inflates the rest of the member (at most {@code limit} more bytes) and checks its CRC32 and ISIZE trailer;
      * returns the offset in the buffer just past the member.

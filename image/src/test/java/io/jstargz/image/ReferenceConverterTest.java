@@ -1,6 +1,7 @@
 package io.jstargz.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.cache.ChunkCache;
@@ -73,8 +74,8 @@ class ReferenceConverterTest {
         }
     }
 
-    /** Converts the layered image with ctr-remote ({@code flag} is its format option) into an OCI layout. */
-    private static Path ctrRemoteConvert(String flag, String tag) throws IOException {
+    /** Imports the layered image into containerd (once), as {@code docker.io/jstargz/ref:layered}. */
+    private static synchronized void importLayered() throws IOException {
         Path tar = tmp.resolve("layered.tar");
         if (!Files.exists(tar)) {
             Processes.run(List.of("tar", "-C", layered.toString(), "-cf", tar.toString(), "."),
@@ -82,6 +83,11 @@ class ReferenceConverterTest {
             containerd.ctr(NS, "images", "import", "--base-name", "docker.io/jstargz/ref", tar.toString())
                     .orThrow();
         }
+    }
+
+    /** Converts the layered image with ctr-remote ({@code flag} is its format option) into an OCI layout. */
+    private static Path ctrRemoteConvert(String flag, String tag) throws IOException {
+        importLayered();
         Processes.run(List.of(CTR_REMOTE.toString(), "--address", containerd.address().toString(), "--namespace",
                 NS, "image", "convert", "--oci", flag, "docker.io/jstargz/ref:layered",
                 "docker.io/jstargz/ref:" + tag), Duration.ofSeconds(120)).orThrow();
@@ -158,6 +164,34 @@ class ReferenceConverterTest {
             }
             assertTrue(read > 0, "read the files of " + blob);
             assertEquals(0, m.progress().failedReads());
+        }
+    }
+
+    @Test
+    void anImageInContainerdsContentStoreConvertsAsFromItsLayout() throws Exception {
+        importLayered();
+        ImageLocation inContainerd = new ImageLocation.Containerd(containerd.address(), NS,
+                "docker.io/jstargz/ref:layered");
+        ConvertReport fromContainerd;
+        try (ImageSource src = inContainerd.openSource(client);
+             ImageSink sink = ImageLocation.parse("oci:" + tmp.resolve("from-containerd") + ":x").openSink(client,
+                     null)) {
+            fromContainerd = new ImageConverter(ImageConvertOptions.defaults(), ConvertListener.NONE)
+                    .convert(src, sink);
+        }
+        ConvertReport fromLayout;
+        try (ImageSource src = ImageLocation.parse("oci:" + layered + ":layered").openSource(client);
+             ImageSink sink = ImageLocation.parse("oci:" + tmp.resolve("from-layout") + ":x").openSink(client,
+                     null)) {
+            fromLayout = new ImageConverter(ImageConvertOptions.defaults(), ConvertListener.NONE).convert(src, sink);
+        }
+        assertEquals(fromLayout.digest(), fromContainerd.digest(), "the same image, converted the same");
+        ImageChecks.checkEstargz(ImageChecks.image(tmp.resolve("from-containerd"), "x"));
+
+        ImageLocation missing = new ImageLocation.Containerd(containerd.address(), NS, "docker.io/jstargz/nope:1");
+        try (ImageSource src = missing.openSource(client)) {
+            java.nio.file.NoSuchFileException e = assertThrows(java.nio.file.NoSuchFileException.class, src::root);
+            assertTrue(e.getMessage().contains("docker.io/jstargz/nope:1"), e.getMessage());
         }
     }
 

@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
 final class ImageOptions {
 
     @Parameters(index = "0", paramLabel = "SRC", description = {"The image to convert: oci:DIR[:TAG], "
-            + "docker-archive:FILE[:REF], docker://HOST/REPO:TAG or HOST/REPO:TAG."})
+            + "docker-archive:FILE[:REF], containerd:NAME (an image in containerd's content store), "
+            + "docker://HOST/REPO:TAG or HOST/REPO:TAG."})
     String source;
 
     @Parameters(index = "1", paramLabel = "DST", description = "Where to write it: oci:DIR[:TAG] or a registry.")
@@ -53,6 +54,15 @@ final class ImageOptions {
     @Option(names = "--threads", paramLabel = "N", description = "Threads compressing each layer. Default: all cores.")
     int threads = Runtime.getRuntime().availableProcessors();
 
+    @Option(names = "--containerd-address", paramLabel = "SOCKET",
+            description = "containerd's socket, for containerd:NAME. Default: /run/containerd/containerd.sock.")
+    Path containerdAddress = ImageLocation.Containerd.DEFAULT_SOCKET;
+
+    @Option(names = "--containerd-namespace", paramLabel = "NS",
+            description = "containerd's namespace, for containerd:NAME. Default: $CONTAINERD_NAMESPACE, else default.")
+    String containerdNamespace = System.getenv().getOrDefault("CONTAINERD_NAMESPACE",
+            ImageLocation.Containerd.DEFAULT_NAMESPACE);
+
     @Option(names = "--hosts-dir", paramLabel = "DIR", description = "containerd-style hosts.toml directory for "
             + "registry mirrors, TLS and headers. Default: /etc/containerd/certs.d.")
     Path hostsDir = RegistryConfig.DEFAULT_HOSTS_DIR;
@@ -77,7 +87,9 @@ final class ImageOptions {
 
     ImageLocation location(CommandLine cmd, String location) {
         try {
-            return ImageLocation.parse(location);
+            ImageLocation parsed = ImageLocation.parse(location);
+            return parsed instanceof ImageLocation.Containerd c ? c.at(containerdAddress, containerdNamespace)
+                    : parsed;
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }
