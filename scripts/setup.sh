@@ -77,8 +77,65 @@ if [ ! -c /dev/fuse ]; then
   fi
 fi
 
+# The kernel FUSE binding (FFM API) is compiled, and the fuse-fs tests run, with a JDK 25 that Maven's toolchains
+# plugin finds (in /usr/lib/jvm, or named by JAVA_HOME or JAVA25_HOME); Debian 12 packages none, so it is not installed
+# here.
+jdk25_present() {
+  local j v
+  for j in /usr/lib/jvm/*/bin/javac ${JAVA_HOME:+$JAVA_HOME/bin/javac} ${JAVA25_HOME:+$JAVA25_HOME/bin/javac}; do
+    [ -x "$j" ] || continue
+    v=$("$j" -version 2>&1 | sed -E 's/^javac ([0-9]+).*/\1/')
+    [ "${v:-0}" -ge 25 ] 2>/dev/null && return 0
+  done
+  return 1
+}
+if ! jdk25_present; then
+  echo "jstargz setup: the build needs a JDK 25 or later (e.g. Temurin 25 in /usr/lib/jvm) for the kernel FUSE binding" >&2
+  exit 1
+fi
+
 # overlayfs is what containerd stacks the layers with.
 if ! grep -qw overlay /proc/filesystems; then
   modprobe overlay 2>/dev/null || true
   grep -qw overlay /proc/filesystems || { echo "jstargz setup: the kernel has no overlay filesystem" >&2; exit 1; }
+fi
+
+# containerd 2.x for the end-to-end tests and the benchmark, beside the system's containerd (never over it): Debian
+# sid's package, fetched with apt through a sources list of its own and unpacked into a private directory. Its
+# binaries need only libc and runc. CONTAINERD2_VERSION pins the version; when sid has moved past it, the newest
+# 2.1.x sid has is taken.
+CONTAINERD2_VERSION=${CONTAINERD2_VERSION:-2.1.9+ds1-5}
+CONTAINERD2_DIR=${CONTAINERD2_DIR:-/opt/jstargz-test/containerd-2.1}
+fetch_containerd2() {
+  local work apt version
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' RETURN
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main" \
+    > "$work/sid.list"
+  apt=(-o "Dir::Etc::sourcelist=$work/sid.list" -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$work/lists"
+       -o "Dir::Cache=$work/cache" -o APT::Sandbox::User=root)
+  apt-get "${apt[@]}" update -q >/dev/null
+  version=$CONTAINERD2_VERSION
+  if ! apt-cache "${apt[@]}" madison containerd | awk '{print $3}' | grep -qxF "$version"; then
+    version=$(apt-cache "${apt[@]}" madison containerd | awk '$3 ~ /^2\.1\./ {print $3; exit}')
+    if [ -z "$version" ]; then
+      echo "jstargz setup: Debian sid has neither containerd $CONTAINERD2_VERSION nor another 2.1.x" >&2
+      return 1
+    fi
+    echo "jstargz setup: containerd $CONTAINERD2_VERSION is gone from sid; taking $version"
+  fi
+  (cd "$work" && apt-get "${apt[@]}" download -q "containerd=$version" >/dev/null)
+  rm -rf "$CONTAINERD2_DIR"
+  mkdir -p "$CONTAINERD2_DIR"
+  dpkg-deb -x "$work"/containerd_*.deb "$CONTAINERD2_DIR"
+  echo "$version" > "$CONTAINERD2_DIR/VERSION"
+  echo "jstargz setup: containerd $version in $CONTAINERD2_DIR"
+}
+if [ ! -x "$CONTAINERD2_DIR/usr/bin/containerd" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "jstargz setup: containerd 2.1 for the tests is missing and fetching it needs root: run 'make' as root" >&2
+    exit 1
+  fi
+  fetch_containerd2
 fi

@@ -26,29 +26,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The first mirror of this release's main suite in apt's sources (deb822 .sources or one-line .list files).
+# The Debian mirror apt already uses for suite $1.
 debian_mirror() {
-  if [ -n "${BENCH_MIRROR:-}" ]; then echo "$BENCH_MIRROR"; return; fi
-  local suite="$1" f
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    awk -v s="$suite" '$1 == "deb" && $0 !~ /security/ {
-        for (i = 2; i <= NF; i++) if ($i == s) { print $(i - 1); exit }
-      }' "$f" | grep -m1 . && return
-  done
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    awk -v s="$suite" 'BEGIN { RS = ""; FS = "\n" } {
-        uri = ""; ok = 0
-        for (i = 1; i <= NF; i++) {
-          if ($i ~ /^URIs:/) { split($i, u, " "); uri = u[2] }
-          if ($i ~ /^Suites:/) { n = split($i, w, " "); for (j = 2; j <= n; j++) if (w[j] == s) ok = 1 }
-        }
-        if (ok && uri !~ /security/) { print uri; exit }
-      }' "$f" | grep -m1 . && return
-  done
-  echo "build.sh: no Debian mirror for $suite in /etc/apt/sources.list*; set BENCH_MIRROR" >&2
-  return 1
+  local here
+  here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+  DEBIAN_MIRROR="${BENCH_MIRROR:-}" "$here/../../scripts/debian-mirror.sh" "$1"
 }
 
 # Removes what Debian's own container images leave out: package lists, caches, logs, device nodes.

@@ -30,7 +30,7 @@ final class Environment {
         env.put("machine", machine());
         env.put("load average at start", loadAverage());
         env.put("commit", first(repo, "git", "describe", "--always", "--dirty"));
-        env.put("containerd", first(repo, "/usr/bin/containerd", "--version"));
+        env.put("containerd", first(repo, o.containerd().containerd().toString(), "--version"));
         env.put("runc", first(repo, "/usr/sbin/runc", "--version"));
         if (modes.stream().anyMatch(m -> m.snapshotter == Mode.Snapshotter.JSTARGZ)) {
             String java = Cmd.run(List.of(repo.resolve("bin/jstargz").toString()), Duration.ofMinutes(1), null,

@@ -33,12 +33,17 @@ public final class Main {
             System.out.print(LinkCheck.run(Net.LINK.oneWayDelayMillis, Net.LINK.bitsPerSecond));
             return;
         }
+        if (o.containerd().missing() != null) {
+            System.err.println("bench/run: containerd " + o.containerd().id + ": " + o.containerd().missing());
+            System.exit(2);
+            return;
+        }
         Path cache = repo.resolve("bench/.cache");
         Path storage = cache.resolve("registry");
         Daemons daemons = new Daemons(repo, cache.resolve("refsnapshotter"));
         Path workdir = o.workdir() != null ? Files.createDirectories(o.workdir())
                 : Files.createTempDirectory(Path.of("/var/tmp"), "jstargz-bench-");
-        Sandbox sandbox = Sandbox.open(workdir, storage, daemons);
+        Sandbox sandbox = Sandbox.open(workdir, storage, daemons, o.containerd());
         Thread cleanup = new Thread(sandbox::closeQuietly, "bench-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {

@@ -21,10 +21,11 @@ import java.util.function.Function;
  * @param out             where results are written
  * @param checkLink       only measure the link proxy
  * @param prepareOnly     only build and push the images
+ * @param containerd      the containerd release the node runs
  */
 record Options(List<BenchImage> images, List<Mode> modes, List<Net> nets, int runs, Duration quiet,
                Duration settleMax, Mode.ImagesBy imagesBy, Path workdir, Path out, boolean checkLink,
-               boolean prepareOnly) {
+               boolean prepareOnly, ContainerdRelease containerd) {
     static final String USAGE = """
             usage: bench/run [options]
               --images LIST        busybox,python,jdk,app,python+app (default: all; python+app: app measured on a
@@ -39,6 +40,8 @@ record Options(List<BenchImage> images, List<Mode> modes, List<Net> nets, int ru
                                    ctr-remote's), ctr-remote or jstargz (all lazy modes on that converter's)
               --workdir DIR        temporary root (default: a new directory under /var/tmp)
               --out DIR            results directory (default bench/results)
+              --containerd R       the node's containerd: 1.6 (default, Debian 12's) or 2.1 (fetched from Debian
+                                   sid by scripts/setup.sh)
               --prepare-only       build the images and put them in the registry, run nothing
               --check-link         measure the 20 ms / 200 Mbit/s link proxy and exit
             """;
@@ -55,6 +58,7 @@ record Options(List<BenchImage> images, List<Mode> modes, List<Net> nets, int ru
         Path out = repo.resolve("bench/results");
         boolean checkLink = false;
         boolean prepareOnly = false;
+        ContainerdRelease containerd = ContainerdRelease.V1_6;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -69,12 +73,13 @@ record Options(List<BenchImage> images, List<Mode> modes, List<Net> nets, int ru
                 case "--out" -> out = Path.of(value(args, ++i, a)).toAbsolutePath();
                 case "--check-link" -> checkLink = true;
                 case "--prepare-only" -> prepareOnly = true;
+                case "--containerd" -> containerd = ContainerdRelease.byId(value(args, ++i, a));
                 case "-h", "--help" -> throw new IllegalArgumentException("");
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
         return new Options(images, modes, nets, runs, Duration.ofSeconds(quiet), Duration.ofSeconds(settleMax),
-                imagesBy, workdir, out, checkLink, prepareOnly);
+                imagesBy, workdir, out, checkLink, prepareOnly, containerd);
     }
 
     private static Mode.ImagesBy imagesBy(String v) {

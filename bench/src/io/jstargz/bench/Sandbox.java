@@ -23,11 +23,14 @@ final class Sandbox implements AutoCloseable {
     private final Registry registry;
     private final Map<Net, LinkProxy> links;
     private final Daemons daemons;
+    private final ContainerdRelease release;
     private ContainerdService containerd;
     private Daemons.Running snapshotter;
     private boolean closed;
 
-    private Sandbox(Path dir, Path hostsDir, Registry registry, Map<Net, LinkProxy> links, Daemons daemons) {
+    private Sandbox(Path dir, Path hostsDir, Registry registry, Map<Net, LinkProxy> links, Daemons daemons,
+                    ContainerdRelease release) {
+        this.release = release;
         this.dir = dir;
         this.hostsDir = hostsDir;
         this.registry = registry;
@@ -36,7 +39,8 @@ final class Sandbox implements AutoCloseable {
     }
 
     /** Starts the registry on {@code registryStorage} and the link proxies in front of it. */
-    static Sandbox open(Path dir, Path registryStorage, Daemons daemons) throws IOException {
+    static Sandbox open(Path dir, Path registryStorage, Daemons daemons, ContainerdRelease release)
+            throws IOException {
         Files.createDirectories(dir);
         Registry registry = Registry.start(registryStorage, dir.resolve("registry"));
         Map<Net, LinkProxy> links = new EnumMap<>(Net.class);
@@ -57,7 +61,7 @@ final class Sandbox implements AutoCloseable {
                         "  skip_verify = true",
                         ""));
             }
-            return new Sandbox(dir, hosts, registry, links, daemons);
+            return new Sandbox(dir, hosts, registry, links, daemons, release);
         } catch (IOException | RuntimeException e) {
             for (LinkProxy l : links.values()) {
                 l.close();
@@ -122,7 +126,7 @@ final class Sandbox implements AutoCloseable {
             snapshotter = daemons.start(kind, d, hostsDir);
             sockets.put(kind, snapshotter.socket());
         }
-        containerd = ContainerdService.start(dir.resolve("containerd"), hostsDir, sockets);
+        containerd = ContainerdService.start(release, dir.resolve("containerd"), hostsDir, sockets);
     }
 
     /** A containerd with the overlayfs snapshotter only, for converting images. */

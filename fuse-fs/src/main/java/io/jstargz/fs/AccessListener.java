@@ -11,7 +11,8 @@ public interface AccessListener {
     /**
      * A regular file was opened for the first time since the layer was mounted.
      *
-     * @param path the path in the layer, without a leading slash (for a hardlinked file, the name it was opened by)
+     * @param path the path in the layer, without a leading slash (for a hardlinked file, the path of the entry that
+     *             holds its content, whichever name it was opened by)
      */
     void firstOpened(String path);
 }

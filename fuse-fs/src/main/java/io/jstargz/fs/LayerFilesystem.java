@@ -3,15 +3,17 @@ package io.jstargz.fs;
 import io.jstargz.estargz.DirEntry;
 import io.jstargz.estargz.Entry;
 import io.jstargz.estargz.EntryType;
+import io.jstargz.estargz.Landmarks;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.fs.binding.DirectoryEntry;
 import io.jstargz.fs.binding.Errno;
-import io.jstargz.fs.binding.FilesystemOps;
 import io.jstargz.fs.binding.FilesystemStatistics;
 import io.jstargz.fs.binding.FsException;
+import io.jstargz.fs.binding.InodeOps;
 import io.jstargz.fs.binding.NodeAttributes;
 import io.jstargz.fs.binding.ReadTarget;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -25,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * {@code user.overlay.opaque} = {@code y}); the markers and the landmark files hidden. Inode numbers are the index's,
  * stable for the life of the mount. File contents come from a {@link ChunkFetcher}.
  */
-public final class LayerFilesystem implements FilesystemOps {
+public final class LayerFilesystem implements InodeOps {
     private static final Logger log = LoggerFactory.getLogger(LayerFilesystem.class);
     static final List<String> OPAQUE_XATTRS = List.of("trusted.overlay.opaque", "user.overlay.opaque");
     private static final byte[] OPAQUE_VALUE = {'y'};
@@ -40,12 +42,16 @@ public final class LayerFilesystem implements FilesystemOps {
     private final AccessListener listener;
     private final AtomicLongArray opened;
     private final FilesystemStatistics statistics;
+    private final FileCopies copies;
 
-    LayerFilesystem(LayerIndex index, ChunkFetcher fetcher, FetchCounters counters, AccessListener listener) {
+    /** {@code copies}: local copies of whole files for passthrough, or null for none. */
+    LayerFilesystem(LayerIndex index, ChunkFetcher fetcher, FetchCounters counters, AccessListener listener,
+                    FileCopies copies) {
         this.index = index;
         this.fetcher = fetcher;
         this.counters = counters;
         this.listener = listener;
+        this.copies = copies;
         this.opened = new AtomicLongArray(index.entryCount() / 64 + 2);
         long bytes = 0;
         for (int ino = 1; ino <= index.entryCount(); ino++) {
@@ -56,15 +62,28 @@ public final class LayerFilesystem implements FilesystemOps {
     }
 
     @Override
-    public NodeAttributes getattr(String path) throws FsException {
-        return attributes(resolve(path));
+    public NodeAttributes lookup(long parent, String name) throws FsException {
+        Entry dir = entry(parent);
+        if (!dir.isDirectory()) {
+            throw new FsException(Errno.ENOTDIR, "inode " + parent + " (\"" + dir.path() + "\") is not a directory");
+        }
+        DirEntry d = index.overlayLookup(dir, name);
+        if (d == null) {
+            throw FsException.ENOENT;
+        }
+        return attributes(d);
     }
 
     @Override
-    public List<DirectoryEntry> readdir(String path) throws FsException {
-        DirEntry d = resolve(path);
+    public NodeAttributes getattr(long inode) throws FsException {
+        return attributes(node(inode));
+    }
+
+    @Override
+    public List<DirectoryEntry> readdir(long inode) throws FsException {
+        DirEntry d = node(inode);
         if (d.whiteout() || !d.entry().isDirectory()) {
-            throw new FsException(Errno.ENOTDIR, path);
+            throw new FsException(Errno.ENOTDIR, d.entry().path());
         }
         List<DirEntry> children = index.overlayChildren(d.entry());
         List<DirectoryEntry> out = new ArrayList<>(children.size());
@@ -75,35 +94,35 @@ public final class LayerFilesystem implements FilesystemOps {
     }
 
     @Override
-    public String readlink(String path) throws FsException {
-        DirEntry d = resolve(path);
+    public String readlink(long inode) throws FsException {
+        DirEntry d = node(inode);
         if (d.whiteout() || d.entry().type() != EntryType.SYMLINK) {
-            throw new FsException(Errno.EINVAL, path + " is not a symlink");
+            throw new FsException(Errno.EINVAL, d.entry().path() + " is not a symlink");
         }
         return d.entry().linkName();
     }
 
     @Override
-    public long open(String path, int flags) throws FsException {
-        DirEntry d = resolve(path);
+    public long open(long inode, int flags) throws FsException {
+        DirEntry d = node(inode);
         Entry e = d.entry();
         if (d.whiteout()) {
             throw FsException.ENOENT;
         }
         if (e.isDirectory()) {
-            throw new FsException(Errno.EISDIR, path);
+            throw new FsException(Errno.EISDIR, e.path());
         }
         if ((flags & O_ACCMODE) != 0) {
-            throw new FsException(Errno.EROFS, path);
+            throw new FsException(Errno.EROFS, e.path());
         }
         if (!e.isRegular()) {
-            throw new FsException(Errno.EINVAL, path + " is not a regular file");
+            throw new FsException(Errno.EINVAL, e.path() + " is not a regular file");
         }
         if (listener != null && firstOpen(e.inode())) {
             try {
-                listener.firstOpened(path.substring(1));
+                listener.firstOpened(e.path());
             } catch (RuntimeException ex) {
-                log.warn("layer {}: the access listener failed on \"{}\"", index.layerName(), path, ex);
+                log.warn("layer {}: the access listener failed on \"{}\"", index.layerName(), e.path(), ex);
             }
         }
         return e.inode();
@@ -132,8 +151,14 @@ public final class LayerFilesystem implements FilesystemOps {
     }
 
     @Override
-    public byte[] getxattr(String path, String name) throws FsException {
-        DirEntry d = resolve(path);
+    public Path backingFile(long inode) {
+        Entry e = index.entry(inode);
+        return copies == null || e == null || !e.isRegular() ? null : copies.ready(e);
+    }
+
+    @Override
+    public byte[] getxattr(long inode, String name) throws FsException {
+        DirEntry d = node(inode);
         if (d.whiteout()) {
             throw FsException.ENODATA;
         }
@@ -148,8 +173,8 @@ public final class LayerFilesystem implements FilesystemOps {
     }
 
     @Override
-    public List<String> listxattr(String path) throws FsException {
-        DirEntry d = resolve(path);
+    public List<String> listxattr(long inode) throws FsException {
+        DirEntry d = node(inode);
         if (d.whiteout()) {
             return List.of();
         }
@@ -166,29 +191,23 @@ public final class LayerFilesystem implements FilesystemOps {
         return statistics;
     }
 
-    /** The overlay view's entry at an absolute path ({@code /} or {@code /a/b}). */
-    private DirEntry resolve(String path) throws FsException {
-        if (path.equals("/")) {
-            return new DirEntry("", index.root(), false);
+    private Entry entry(long inode) throws FsException {
+        Entry e = index.entry(inode);
+        if (e == null) {
+            throw new FsException(Errno.ENOENT, "layer " + index.layerName() + " has no inode " + inode);
         }
-        int slash = path.lastIndexOf('/');
-        Entry dir;
-        if (slash <= 0) {
-            dir = index.root();
-        } else {
-            dir = index.lookup(path.substring(1, slash)).orElse(null);
-            if (dir == null) {
-                throw FsException.ENOENT;
-            }
-            if (!dir.isDirectory()) {
-                throw new FsException(Errno.ENOTDIR, path);
-            }
-        }
-        DirEntry d = index.overlayLookup(dir, path.substring(slash + 1));
-        if (d == null) {
-            throw FsException.ENOENT;
-        }
-        return d;
+        return e;
+    }
+
+    /**
+     * A node as the overlay view shows it: an entry {@code .wh.NAME} is only ever handed out as the whiteout NAME
+     * ({@link LayerIndex#overlayLookup} hides it otherwise).
+     */
+    private DirEntry node(long inode) throws FsException {
+        Entry e = entry(inode);
+        String name = e.name();
+        boolean whiteout = name.startsWith(Landmarks.WHITEOUT_PREFIX) && !name.equals(Landmarks.OPAQUE_MARKER);
+        return new DirEntry(name, e, whiteout);
     }
 
     static NodeAttributes attributes(DirEntry d) {

@@ -3,15 +3,18 @@ package io.jstargz.fs;
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.estargz.BlobSource;
 import io.jstargz.estargz.ChunkVerificationException;
+import io.jstargz.estargz.Entry;
 import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.InvalidBlobException;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
 import io.jstargz.fs.LayerProgress.Phase;
 import io.jstargz.fs.binding.FilesystemOps;
+import io.jstargz.fs.binding.InodeOps;
 import io.jstargz.fs.binding.MountHandle;
 import io.jstargz.fs.binding.OperationStats;
-import io.jstargz.fs.binding.TracingFilesystemOps;
+import io.jstargz.fs.binding.PathAddressedOps;
+import io.jstargz.fs.binding.TracingInodeOps;
 import io.jstargz.remote.RegistryBlobSource;
 import java.io.Closeable;
 import java.io.IOException;
@@ -57,6 +60,7 @@ public final class LayerMount implements Closeable {
     private final ThreadPoolExecutor fetchPool;
     private final ExecutorService taskPool;
     private final LayerFilesystem filesystem;
+    private final FileCopies copies;
     private final BackgroundFetcher background;
     private final CompletableFuture<Void> prefetchDone = new CompletableFuture<>();
     private final CompletableFuture<Void> backgroundDone = new CompletableFuture<>();
@@ -80,7 +84,9 @@ public final class LayerMount implements Closeable {
         this.taskPool = Executors.newCachedThreadPool(threads("jstargz-fill"));
         ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, ranges, fetchPool, options.readTimeout(),
                 options.neighbourBytes(), gate, counters);
-        this.filesystem = new LayerFilesystem(index, fetcher, counters, options.accessListener());
+        this.copies = options.passthroughDir() == null ? null
+                : new FileCopies(options.passthroughDir(), identity.shortName(), fetcher, store, taskPool);
+        this.filesystem = new LayerFilesystem(index, fetcher, counters, options.accessListener(), copies);
         this.background = new BackgroundFetcher(name, store, ranges, gate, options.backgroundGate(), counters);
         counters.prefetch = options.prefetch() ? Phase.PENDING : Phase.DISABLED;
         counters.backgroundFetch = options.backgroundFetch() ? Phase.PENDING : Phase.DISABLED;
@@ -133,9 +139,9 @@ public final class LayerMount implements Closeable {
         return index;
     }
 
-    /** The filesystem operations, without FUSE (tests, tools). */
+    /** The filesystem operations by path, without FUSE (tests, tools). */
     public FilesystemOps filesystem() {
-        return filesystem;
+        return new PathAddressedOps(filesystem);
     }
 
     /**
@@ -148,7 +154,7 @@ public final class LayerMount implements Closeable {
         if (closed || handle != null) {
             throw new IllegalStateException("layer " + identity.name() + " is " + (closed ? "closed" : "mounted"));
         }
-        FilesystemOps ops = options.debug() ? new TracingFilesystemOps(filesystem, identity.name()) : filesystem;
+        InodeOps ops = options.debug() ? new TracingInodeOps(filesystem, identity.name()) : filesystem;
         MountHandle h = options.binding().mount(mountPoint, ops, options.mountOptions(identity.fsName()));
         h.awaitMounted(options.mountTimeout());
         handle = h;
@@ -182,6 +188,19 @@ public final class LayerMount implements Closeable {
     }
 
     private record Fetched(long offset, byte[] bytes) {
+    }
+
+    /**
+     * The local copy of the regular file at {@code path} that opens pass through to (made now if it is not yet);
+     * fails if passthrough is off or some chunk of the file is not local. For tests and benchmarks.
+     */
+    public CompletableFuture<Path> passthroughCopy(String path) {
+        Entry e = index.lookup(path).orElse(null);
+        if (copies == null || e == null || !e.isRegular()) {
+            return CompletableFuture.failedFuture(new IOException("layer " + identity.name() + ": no local copy of \""
+                    + path + "\"" + (copies == null ? " (passthrough is off)" : " (not a regular file)")));
+        }
+        return copies.copy(e);
     }
 
     /** Where the layer is mounted, or null before {@link #mount}. */
@@ -282,6 +301,9 @@ public final class LayerMount implements Closeable {
         }
         taskPool.shutdownNow();
         fetchPool.shutdownNow();
+        if (copies != null) {
+            copies.close();
+        }
         markStopped();
         try {
             blob.close();

@@ -1,8 +1,9 @@
 package io.jstargz.fs;
 
 import io.jstargz.fs.binding.FuseBinding;
+import io.jstargz.fs.binding.FuseBindings;
 import io.jstargz.fs.binding.MountOptions;
-import io.jstargz.fs.binding.jnr.JnrFuseBinding;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -28,13 +29,16 @@ import java.util.Objects;
  * @param backgroundGate       asked before each background request (a snapshotter holds them back while containers
  *                             start)
  * @param debug                log every filesystem operation with its latency
- * @param binding              the FUSE binding
+ * @param binding              the FUSE binding (default: {@link FuseBindings#byDefault()})
+ * @param passthroughDir       where whole local copies of fully fetched files are kept for FUSE passthrough (the
+ *                             kernel then reads them without asking the daemon, where the binding and the kernel
+ *                             can); null: no passthrough
  */
 public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, boolean backgroundFetch,
                                 int backgroundWorkers, int fetchThreads, long neighbourBytes, Duration readTimeout,
                                 Duration mountTimeout, Duration cacheTimeout, int readAheadKib,
                                 String expectedTocDigest, AccessListener accessListener,
-                                BackgroundGate backgroundGate, boolean debug, FuseBinding binding) {
+                                BackgroundGate backgroundGate, boolean debug, FuseBinding binding, Path passthroughDir) {
 
     /** Neighbour bytes fetched with a miss by default; chosen by measurement, see docs/benchmarks.md. */
     public static final long DEFAULT_NEIGHBOUR_BYTES = 32 * 1024;
@@ -86,6 +90,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         b.backgroundGate = backgroundGate;
         b.debug = debug;
         b.binding = binding;
+        b.passthroughDir = passthroughDir;
         return b;
     }
 
@@ -106,6 +111,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         private BackgroundGate backgroundGate = BackgroundGate.OPEN;
         private boolean debug;
         private FuseBinding binding;
+        private Path passthroughDir;
 
         private Builder() {
         }
@@ -125,18 +131,20 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         public Builder backgroundGate(BackgroundGate v) { backgroundGate = v; return this; }
         public Builder debug(boolean v) { debug = v; return this; }
         public Builder binding(FuseBinding v) { binding = v; return this; }
+        public Builder passthroughDir(Path v) { passthroughDir = v; return this; }
 
         public LayerMountOptions build() {
             return new LayerMountOptions(prefetch, prefetchSizeDefault, backgroundFetch, backgroundWorkers,
                     fetchThreads, neighbourBytes, readTimeout, mountTimeout, cacheTimeout, readAheadKib,
                     expectedTocDigest, accessListener, backgroundGate, debug,
-                    binding == null ? new JnrFuseBinding() : binding);
+                    binding == null ? FuseBindings.byDefault() : binding, passthroughDir);
         }
     }
 
     /** The FUSE mount options for a layer named {@code fsName}. */
     MountOptions mountOptions(String fsName) {
         return MountOptions.forLayer(fsName).withMountTimeout(mountTimeout)
-                .withTimeouts(cacheTimeout, cacheTimeout, cacheTimeout).withReadAheadKib(readAheadKib);
+                .withTimeouts(cacheTimeout, cacheTimeout, cacheTimeout).withReadAheadKib(readAheadKib)
+                .withPassthrough(passthroughDir != null);
     }
 }

@@ -6,6 +6,8 @@ import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
 import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.estargz.LayerConverter;
+import io.jstargz.fs.binding.FuseBinding;
+import io.jstargz.fs.binding.FuseBindings;
 import io.jstargz.remote.BlobContent;
 import io.jstargz.remote.ImageReference;
 import io.jstargz.remote.RegistryClient;
@@ -30,13 +32,13 @@ import java.util.stream.Stream;
  * on one large file of a mounted layer, cold (every chunk fetched from a registry on 127.0.0.1), warm (chunks in the
  * disk cache, a fresh mount and memory tier), page-cached (the same mount read once before), next to the same file
  * on local disk (page-cached, and with O_DIRECT). Cold and warm random reads use O_DIRECT so that each one goes
- * through FUSE rather than the page cache the earlier reads filled. Prints a markdown table. Run by
- * {@code bench/fuse}.
+ * through FUSE rather than the page cache the earlier reads filled. The jstargz rows are measured for each FUSE
+ * binding in turn, in the same run. Prints a markdown table. Run by {@code bench/fuse}.
  *
  * <p>Options: {@code --file-mib N} (default 512), {@code --chunk-mib N} (4, the reference default),
  * {@code --runtime S} seconds per random-read run (10), {@code --cold-ios N} random reads per cold run (64, so most
  * of them miss), {@code --memory-mib N} memory tier of the chunk cache (its default, 256), {@code --dir DIR}
- * (bench/.cache/fuse).
+ * (bench/.cache/fuse), {@code --bindings LIST} (kernel,jnr; the kernel binding needs JDK 22+).
  */
 public final class FuseReadBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,12 +50,16 @@ public final class FuseReadBenchmark {
     private final int coldIos;
     private final long memoryBytes;
     private final Path data;
+    private final List<FuseBinding> bindings;
+    private FuseBinding binding;
     private RegistryClient client;
     private ImageReference repo;
     private BlobContent blob;
 
-    private FuseReadBenchmark(Path dir, int fileMib, int runtime, int coldIos, long memoryBytes) {
+    private FuseReadBenchmark(Path dir, int fileMib, int runtime, int coldIos, long memoryBytes,
+                              List<FuseBinding> bindings) {
         this.dir = dir;
+        this.bindings = bindings;
         this.fileMib = fileMib;
         this.runtime = runtime;
         this.coldIos = coldIos;
@@ -68,6 +74,7 @@ public final class FuseReadBenchmark {
         int runtime = 10;
         int coldIos = 64;
         long memoryMib = ChunkCacheConfig.DEFAULT_MEMORY_BYTES >> 20;
+        String bindings = "kernel,jnr";
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(args[i + 1]);
@@ -76,10 +83,14 @@ public final class FuseReadBenchmark {
                 case "--runtime" -> runtime = Integer.parseInt(args[i + 1]);
                 case "--cold-ios" -> coldIos = Integer.parseInt(args[i + 1]);
                 case "--memory-mib" -> memoryMib = Long.parseLong(args[i + 1]);
+                case "--bindings" -> bindings = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        new FuseReadBenchmark(dir.toAbsolutePath(), fileMib, runtime, coldIos, memoryMib << 20).run(chunkMib);
+        List<FuseBinding> chosen = Stream.of(bindings.split(","))
+                .map(b -> FuseBindings.create(FuseBindings.Choice.of(b))).toList();
+        new FuseReadBenchmark(dir.toAbsolutePath(), fileMib, runtime, coldIos, memoryMib << 20, chosen)
+                .run(chunkMib);
     }
 
     private void run(int chunkMib) throws Exception {
@@ -97,9 +108,15 @@ public final class FuseReadBenchmark {
                     + " | 4 KiB rand IOPS, 4 jobs | fetched by FUSE (MiB, requests) |");
             System.out.println("|---|---:|---:|---:|---:|---|");
             localDisk();
-            cold();
-            warm();
-            pageCached();
+            for (FuseBinding b : bindings) {
+                binding = b;
+                cold();
+                warm();
+                pageCached();
+                if (b.name().equals("kernel")) {
+                    passthrough();
+                }
+            }
             client.close();
         }
     }
@@ -154,7 +171,7 @@ public final class FuseReadBenchmark {
             }
             deleteTree(cacheDir);
         }
-        print("jstargz cold (registry on 127.0.0.1)", cells, bytes, requests);
+        print("jstargz " + binding.name() + ", cold (registry on 127.0.0.1)", cells, bytes, requests);
     }
 
     /** Chunks in the disk cache; every run on a fresh mount and a fresh memory tier. */
@@ -174,7 +191,7 @@ public final class FuseReadBenchmark {
                 requests += m.progress().requests();
             }
         }
-        print("jstargz warm (disk cache)", cells, bytes, requests);
+        print("jstargz " + binding.name() + ", warm (disk cache)", cells, bytes, requests);
     }
 
     /** One mount, the file read once: the kernel serves it from the page cache. */
@@ -184,11 +201,39 @@ public final class FuseReadBenchmark {
             Path file = m.mountPoint().resolve("big.bin");
             readAll(file);
             long before = m.progress().requests();
-            row("jstargz page cache", file, m, List.of("--invalidate=0"), false);
+            row("jstargz " + binding.name() + ", page cache", file, m, List.of("--invalidate=0"), false);
             if (m.progress().requests() != before) {
                 throw new IllegalStateException("page-cached runs fetched from the registry");
             }
         }
+        deleteTree(cacheDir);
+    }
+
+    /**
+     * Chunks in the disk cache and a local copy of the file, which the kernel reads directly (FUSE passthrough):
+     * every run on a fresh mount (a new copy) and the page cache of the copy dropped, random reads with O_DIRECT.
+     */
+    private void passthrough() throws Exception {
+        Path cacheDir = dir.resolve("warm-cache");
+        deleteTree(cacheDir);
+        try (ChunkCache cache = openCache(cacheDir); LayerMount m = mount(cache, null)) {
+            readAll(m.mountPoint().resolve("big.bin"));
+        }
+        List<String> cells = new ArrayList<>();
+        long bytes = 0;
+        long requests = 0;
+        for (int k = 0; k < 4; k++) {
+            try (ChunkCache cache = openCache(cacheDir); LayerMount m = mount(cache, dir.resolve("copies"))) {
+                Path copy = m.passthroughCopy("big.bin").get(10, TimeUnit.MINUTES);
+                // drop the copy's pages from the page cache: reads come from the disk, as from the chunk cache's
+                exec(List.of("dd", "of=" + copy, "oflag=nocache", "conv=notrunc,fdatasync", "count=0",
+                        "status=none"));
+                cells.add(measure(k, m.mountPoint().resolve("big.bin"), List.of(), false));
+                bytes += m.progress().onDemandBytes();
+                requests += m.progress().requests();
+            }
+        }
+        print("jstargz " + binding.name() + ", warm, passthrough (local copy)", cells, bytes, requests);
         deleteTree(cacheDir);
     }
 
@@ -197,9 +242,17 @@ public final class FuseReadBenchmark {
                 ChunkCacheConfig.DEFAULT_SHARD_WIDTH));
     }
 
-    /** A fresh mount of the layer from the registry, without prefetch or background fetch; its directory goes at close. */
     private LayerMount mount(ChunkCache cache) throws IOException {
-        LayerMountOptions options = LayerMountOptions.builder().prefetch(false).backgroundFetch(false).build();
+        return mount(cache, null);
+    }
+
+    /**
+     * A fresh mount of the layer from the registry, without prefetch or background fetch, with local copies for
+     * passthrough under {@code copies} unless it is null.
+     */
+    private LayerMount mount(ChunkCache cache, Path copies) throws IOException {
+        LayerMountOptions options = LayerMountOptions.builder().prefetch(false).backgroundFetch(false)
+                .binding(binding).passthroughDir(copies).build();
         LayerMount m = LayerMount.open(new LayerIdentity(repo.toString(), blob.digest().toString()),
                 client.openBlob(repo, blob.digest(), blob.size()), cache, options);
         Path mp = Files.createDirectories(dir.resolve("mnt"));
@@ -264,7 +317,7 @@ public final class FuseReadBenchmark {
         return new String(out, StandardCharsets.UTF_8);
     }
 
-    private static void deleteTree(Path d) throws IOException {
+    static void deleteTree(Path d) throws IOException {
         if (!Files.exists(d)) {
             return;
         }

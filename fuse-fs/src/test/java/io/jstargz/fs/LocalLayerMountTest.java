@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -163,6 +164,37 @@ class LocalLayerMountTest {
     }
 
     @Test
+    void aFullyFetchedFileGetsALocalCopyForPassthroughThatGoesWithTheMount() throws Exception {
+        Path copies = tmp.resolve("copies");
+        LayerMountOptions options = LayerMountOptions.builder().passthroughDir(copies).build();
+        Path copy;
+        try (LayerMount m = mount(DEFAULT, options)) {
+            m.backgroundFetchDone().get(60, TimeUnit.SECONDS);
+            Path file = m.mountPoint().resolve("usr/lib/big.bin");
+            String expected = ListingCheck.sha256(file);
+            copy = m.passthroughCopy("usr/lib/big.bin").get(30, TimeUnit.SECONDS);
+            assertTrue(copy.startsWith(copies), copy.toString());
+            assertEquals(expected, ListingCheck.sha256(copy));
+            assertEquals(expected, ListingCheck.sha256(file), "read again, through the copy on the kernel binding");
+            assertEquals(copy, m.passthroughCopy("usr/lib/big-link.bin").get(30, TimeUnit.SECONDS),
+                    "hardlinks share one copy");
+        }
+        assertFalse(Files.exists(copy), "the copies go with the mount");
+    }
+
+    @Test
+    void aFileNotAllLocalGetsNoCopy() throws Exception {
+        LayerMountOptions off = LayerMountOptions.builder().prefetch(false).backgroundFetch(false)
+                .passthroughDir(tmp.resolve("copies")).build();
+        try (LayerMount m = mount(DEFAULT, off)) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> m.passthroughCopy("usr/lib/big.bin").get(30, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("not all local"), e.getCause().getMessage());
+            assertEquals(0, m.progress().requests(), "asking for a copy fetches nothing");
+        }
+    }
+
+    @Test
     void withBothOffNothingIsFetchedUntilRead() throws Exception {
         LayerMountOptions off = LayerMountOptions.builder().prefetch(false).backgroundFetch(false).build();
         try (LayerMount m = mount(PRIO, off)) {
@@ -209,8 +241,10 @@ class LocalLayerMountTest {
             assertTrue(count(after, "read") >= count(before, "read") + 2, after::toString);
             assertTrue(after.get("read").nanos() > 0, "a cold read takes time: " + after);
             assertEquals(1, count(after, "opendir") - count(before, "opendir"), after::toString);
-            assertTrue(count(after, "readdir") > count(before, "readdir"), after::toString);
-            assertTrue(count(after, "getattr") > 0, after::toString);
+            // the kernel binding lists with readdirplus and answers stats from lookups; libfuse 2 has neither
+            assertTrue(count(after, "readdir") + count(after, "readdirplus")
+                    > count(before, "readdir") + count(before, "readdirplus"), after::toString);
+            assertTrue(count(after, "getattr") + count(after, "lookup") > 0, after::toString);
         }
         assertTrue(count(m.operations(), "read") >= 2, "the totals outlive the mount");
     }

@@ -24,6 +24,7 @@ import io.jstargz.testing.RegistryServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,12 +141,17 @@ class NeighbourFetchTest {
         return m;
     }
 
-    /** Reads a file through the mount, checks its content, and returns the registry requests the read caused. */
+    /**
+     * Reads a file through the mount, checks its content, and returns the registry requests the read caused: as many
+     * as the mount says it made, once the registry has logged them, and any more the registry logged by then.
+     */
     private int readAndCount(LayerMount m, String path) throws IOException {
+        long made = m.progress().requests();
         int mark = registry.accessLogMark();
         assertArrayEquals(layer.contents().get(path), Files.readAllBytes(m.mountPoint().resolve(path)), path);
         registry.syncAccessLog();
-        return registry.accessLog().since(mark).size();
+        return registry.accessLog().awaitSince(mark, (int) (m.progress().requests() - made), Duration.ofSeconds(30))
+                .size();
     }
 
     @Test

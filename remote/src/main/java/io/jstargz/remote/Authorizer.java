@@ -7,6 +7,8 @@ import io.jstargz.remote.hosts.RegistryHost;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,8 +27,12 @@ import okhttp3.OkHttpClient;
  * request again. While the first request to a host is in flight, other requests to it wait for what it learns
  * instead of all collecting a 401.
  *
- * <p>Bearer tokens are cached per realm, service, scopes and account until they expire; concurrent requests for the
- * same scopes share one token request. A token the registry rejects is replaced once.
+ * <p>Credentials are asked for per host and image reference ({@link Access#reference()}): two images of one
+ * registry may come with different secrets (a CRI keychain records them per pull). Bearer tokens are cached per
+ * realm, service, scopes and credential key until they expire; concurrent requests for the same scopes share one
+ * token request, and since a scope names one repository, images of different repositories never share a token. A
+ * token the registry rejects is replaced once. Basic headers are kept per host and reference, so credential helpers
+ * do not run on every request.
  */
 final class Authorizer {
 
@@ -38,15 +44,23 @@ final class Authorizer {
         final CountDownLatch firstContact = new CountDownLatch(1);
         final AtomicBoolean probing = new AtomicBoolean();
         volatile HostChallenge challenge;
-        /** The Basic header last built, so credential helpers do not run on every request. */
-        volatile String basicHeader;
     }
+
+    /** Basic headers built, by host and reference; bounded, the least recently used go first. */
+    private static final int MAX_BASIC_HEADERS = 1024;
 
     private final CredentialStore credentials;
     private final TokenFetcher tokens;
     private final RegistryConfig config;
     private final Map<String, HostState> hosts = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<BearerToken>> tokenCache = new ConcurrentHashMap<>();
+    private final Map<String, String> basicHeaders = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                    return size() > MAX_BASIC_HEADERS;
+                }
+            });
 
     Authorizer(CredentialStore credentials, TokenFetcher tokens, RegistryConfig config) {
         this.credentials = credentials;
@@ -55,10 +69,10 @@ final class Authorizer {
     }
 
     /**
-     * The {@code Authorization} header for a request to {@code host} needing {@code scopes}, or {@code null} to send
-     * it without one (nothing known yet, or no credentials for a Basic host).
+     * The {@code Authorization} header for a request to {@code host} for {@code access}, or {@code null} to send it
+     * without one (nothing known yet, or no credentials for a Basic host).
      */
-    String authorization(RegistryHost host, OkHttpClient client, List<String> scopes) throws IOException {
+    String authorization(RegistryHost host, OkHttpClient client, Access access) throws IOException {
         HostState state = hosts.computeIfAbsent(hostKey(host), k -> new HostState());
         if (state.firstContact.getCount() > 0 && !state.probing.compareAndSet(false, true)) {
             awaitFirstContact(state);
@@ -68,9 +82,9 @@ final class Authorizer {
             return null;
         }
         if (challenge.scheme.equals("basic")) {
-            return state.basicHeader;
+            return basicHeaders.get(basicKey(host, access));
         }
-        return "Bearer " + token(host, client, challenge, scopes, scopes, null).token();
+        return "Bearer " + token(host, client, challenge, access, access.scopes(), null).token();
     }
 
     /** Records that a request to {@code host} got an answer (or failed): requests waiting for it proceed. */
@@ -88,7 +102,7 @@ final class Authorizer {
      * @param rejected the header the 401 answered, or {@code null}
      * @throws UnauthorizedException when there is nothing better to send
      */
-    String reauthorize(RegistryHost host, OkHttpClient client, List<String> scopes, List<Challenge> challenges,
+    String reauthorize(RegistryHost host, OkHttpClient client, Access access, List<Challenge> challenges,
                        String rejected) throws IOException {
         HostState state = hosts.computeIfAbsent(hostKey(host), k -> new HostState());
         Challenge bearer = find(challenges, "bearer");
@@ -97,52 +111,54 @@ final class Authorizer {
             HostChallenge learned = new HostChallenge("bearer", bearer.authParams().get("realm"),
                     bearer.authParams().get("service"));
             state.challenge = learned;
-            TreeSet<String> wanted = new TreeSet<>(scopes);
+            TreeSet<String> wanted = new TreeSet<>(access.scopes());
             String challengeScope = bearer.authParams().get("scope");
             if (challengeScope != null && !challengeScope.isBlank()) {
                 wanted.addAll(List.of(challengeScope.trim().split("\\s+")));
             }
             String rejectedToken = rejected != null && rejected.startsWith("Bearer ") ? rejected.substring(7) : null;
-            return "Bearer " + token(host, client, learned, scopes, List.copyOf(wanted), rejectedToken).token();
+            return "Bearer " + token(host, client, learned, access, List.copyOf(wanted), rejectedToken).token();
         }
         if (basic != null) {
             state.challenge = new HostChallenge("basic", basic.authParams().get("realm"), null);
             // looked up again: the credentials may have been rotated since the header was built
-            Credentials creds = credentials.credentials(credentialKey(host));
+            Credentials creds = lookup(host, access);
             if (creds == null) {
                 throw new UnauthorizedException(host + " requires a user name and password and "
-                        + credentials.describe() + " has none for " + credentialKey(host), 401);
+                        + credentials.describe() + " has none for " + credentialKey(host) + " (image "
+                        + access.reference() + ")", 401);
             }
             String header = basic(creds);
             if (header.equals(rejected)) {
                 throw new UnauthorizedException(host + " rejected the credentials of " + creds.username()
                         + " from " + credentials.describe(), 401);
             }
-            state.basicHeader = header;
+            basicHeaders.put(basicKey(host, access), header);
             return header;
         }
         throw new UnauthorizedException(host + " answered 401 without a Basic or Bearer challenge", 401);
     }
 
     /** The error for a request still refused after {@link #reauthorize}: what was sent, never the secret. */
-    UnauthorizedException refused(RegistryHost host, List<String> scopes, String sentHeader, String detail)
+    UnauthorizedException refused(RegistryHost host, Access access, String sentHeader, String detail)
             throws IOException {
-        Credentials creds = credentials.credentials(credentialKey(host));
+        Credentials creds = lookup(host, access);
         String who = creds == null ? "anonymous access" : "the credentials of " + creds.username() + " from "
                 + credentials.describe();
         if (sentHeader != null && sentHeader.startsWith("Basic ")) {
             return new UnauthorizedException(host + " rejected " + who + detail, 401);
         }
-        return new UnauthorizedException(host + " refused a fresh token for " + scopes + " (" + who + ")" + detail,
-                401);
+        return new UnauthorizedException(host + " refused a fresh token for " + access.scopes() + " (" + who + ")"
+                + detail, 401);
     }
 
     /**
-     * A valid token for {@code scopes}, from the cache or fetched with {@code requestScopes}; credentials are only
-     * looked up when a token is fetched (a credential helper is a process).
+     * A valid token for {@code access}'s scopes, from the cache or fetched with {@code requestScopes}; credentials
+     * are only looked up when a token is fetched (a credential helper is a process).
      */
-    private BearerToken token(RegistryHost host, OkHttpClient client, HostChallenge challenge, List<String> scopes,
+    private BearerToken token(RegistryHost host, OkHttpClient client, HostChallenge challenge, Access access,
                               List<String> requestScopes, String rejectedToken) throws IOException {
+        List<String> scopes = access.scopes();
         String key = challenge.realm + "|" + challenge.service + "|" + new TreeSet<>(scopes) + "|"
                 + credentialKey(host);
         while (true) {
@@ -164,7 +180,7 @@ final class Authorizer {
             }
             try {
                 BearerToken t = tokens.fetch(client, challenge.realm, challenge.service, requestScopes,
-                        credentials.credentials(credentialKey(host)), host.registry());
+                        lookup(host, access), host.registry());
                 mine.complete(t);
                 return t;
             } catch (IOException | RuntimeException e) {
@@ -199,6 +215,14 @@ final class Authorizer {
                 StandardCharsets.UTF_8);
     }
 
+    private Credentials lookup(RegistryHost host, Access access) throws IOException {
+        return credentials.credentials(credentialKey(host), access.reference());
+    }
+
+    private static String basicKey(RegistryHost host, Access access) {
+        return hostKey(host) + "|" + access.reference();
+    }
+
     private static String hostKey(RegistryHost host) {
         return host.scheme() + "://" + host.authority();
     }
@@ -206,15 +230,5 @@ final class Authorizer {
     /** Credentials are filed under the registry's name for its own server, under the mirror's host for a mirror. */
     private static String credentialKey(RegistryHost host) {
         return host.mirror() ? host.authority() : host.registry();
-    }
-
-    /** The scope to pull from {@code repository}. */
-    static String pullScope(String repository) {
-        return "repository:" + repository + ":pull";
-    }
-
-    /** The scope to push to {@code repository}. */
-    static String pushScope(String repository) {
-        return "repository:" + repository + ":pull,push";
     }
 }

@@ -33,7 +33,7 @@ final class BlobLocator {
     private final List<RegistryHost> hosts;
     private final ImageReference repository;
     private final Digest digest;
-    private final List<String> scopes;
+    private final Access access;
     private volatile RegistryHost preferred;
     private volatile Redirect redirect;
 
@@ -44,7 +44,7 @@ final class BlobLocator {
         this.hosts = List.copyOf(hosts);
         this.repository = repository;
         this.digest = digest;
-        this.scopes = List.of(Authorizer.pullScope(repository.repository()));
+        this.access = Access.pull(repository);
     }
 
     Digest digest() {
@@ -114,7 +114,7 @@ final class BlobLocator {
             redirect = null;
         }
         HttpUrl url = HttpUrl.get(host.baseUrl() + "/" + repository.repository() + "/blobs/" + digest);
-        Exchange ex = transport.send(host, scopes, request(url, method, headers), buffered);
+        Exchange ex = transport.send(host, access, request(url, method, headers), buffered);
         HttpUrl answered = ex.url();
         if (isSuccess(ex.code()) && !(answered.host().equals(url.host()) && answered.port() == url.port())) {
             redirect = new Redirect(host, answered);

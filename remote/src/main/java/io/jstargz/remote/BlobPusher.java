@@ -4,8 +4,6 @@ import io.jstargz.remote.hosts.Capability;
 import io.jstargz.remote.hosts.RegistryHost;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.List;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -34,7 +32,7 @@ final class BlobPusher {
 
     boolean exists(ImageReference repo, Digest digest) throws IOException {
         return fallback.run(hosts.hosts(repo.registry(), Capability.PUSH), "check for blob " + digest,
-                host -> exists(host, repo, digest, scopes(repo, null)));
+                host -> exists(host, repo, digest, Access.push(repo, null)));
     }
 
     PushOutcome push(ImageReference repo, BlobContent content, ImageReference mountFrom) throws IOException {
@@ -42,11 +40,11 @@ final class BlobPusher {
             mountFrom = null;
         }
         ImageReference from = mountFrom;
-        List<String> scopes = scopes(repo, from);
+        Access access = Access.push(repo, from);
         String what = "push of blob " + content.digest() + " (" + content.size() + " bytes) to "
                 + repo.repositoryName();
         return fallback.run(hosts.hosts(repo.registry(), Capability.PUSH), what, host -> {
-            if (exists(host, repo, content.digest(), scopes)) {
+            if (exists(host, repo, content.digest(), access)) {
                 return PushOutcome.ALREADY_EXISTS;
             }
             HttpUrl.Builder start = HttpUrl.get(host.baseUrl() + "/" + repo.repository() + "/blobs/uploads/")
@@ -56,7 +54,7 @@ final class BlobPusher {
                         .addQueryParameter("from", from.repository());
             }
             HttpUrl location;
-            try (Exchange ex = transport.send(host, scopes,
+            try (Exchange ex = transport.send(host, access,
                     new Request.Builder().url(start.build()).post(RequestBody.EMPTY).build(), true)) {
                 if (ex.code() == 201 && from != null) {
                     checkDigestHeader(ex, content.digest(), what);
@@ -67,12 +65,12 @@ final class BlobPusher {
                 }
                 location = location(ex, what);
             }
-            upload(host, scopes, location, content, what);
+            upload(host, access, location, content, what);
             return PushOutcome.UPLOADED;
         });
     }
 
-    private void upload(RegistryHost host, List<String> scopes, HttpUrl location, BlobContent content, String what)
+    private void upload(RegistryHost host, Access access, HttpUrl location, BlobContent content, String what)
             throws IOException {
         long chunk = transport.config().uploadChunkSize();
         RequestBody finalBody = RequestBody.EMPTY;
@@ -85,7 +83,7 @@ final class BlobPusher {
                         .patch(new ContentBody(content, offset, length))
                         .header("Content-Range", offset + "-" + (offset + length - 1))
                         .build();
-                try (Exchange ex = send(host, scopes, patch)) {
+                try (Exchange ex = send(host, access, patch)) {
                     if (ex.code() != 202) {
                         throw HttpTransport.failure(ex.response(), what + " at offset " + offset);
                     }
@@ -94,7 +92,7 @@ final class BlobPusher {
             }
         }
         HttpUrl done = location.newBuilder().addQueryParameter("digest", content.digest().toString()).build();
-        try (Exchange ex = send(host, scopes, new Request.Builder().url(done).put(finalBody).build())) {
+        try (Exchange ex = send(host, access, new Request.Builder().url(done).put(finalBody).build())) {
             if (ex.code() != 201) {
                 throw HttpTransport.failure(ex.response(), what);
             }
@@ -111,13 +109,13 @@ final class BlobPusher {
         }
         String target = ref.tag() != null ? ref.tag() : digest.toString();
         String what = "push of manifest " + ref.repositoryName() + (ref.tag() != null ? ":" : "@") + target;
-        List<String> scopes = scopes(ref, null);
+        Access access = Access.push(ref, null);
         return fallback.run(hosts.hosts(ref.registry(), Capability.PUSH), what, host -> {
             Request put = new Request.Builder()
                     .url(host.baseUrl() + "/" + ref.repository() + "/manifests/" + target)
                     .put(RequestBody.create(manifest, MediaType.get(mediaType)))
                     .build();
-            try (Exchange ex = transport.send(host, scopes, put, true)) {
+            try (Exchange ex = transport.send(host, access, put, true)) {
                 if (ex.code() != 201) {
                     throw HttpTransport.failure(ex.response(), what);
                 }
@@ -127,11 +125,11 @@ final class BlobPusher {
         });
     }
 
-    private boolean exists(RegistryHost host, ImageReference repo, Digest digest, List<String> scopes)
+    private boolean exists(RegistryHost host, ImageReference repo, Digest digest, Access access)
             throws IOException {
         Request head = new Request.Builder()
                 .url(host.baseUrl() + "/" + repo.repository() + "/blobs/" + digest).head().build();
-        try (Exchange ex = transport.send(host, scopes, head, true)) {
+        try (Exchange ex = transport.send(host, access, head, true)) {
             if (ex.code() == 200) {
                 return true;
             }
@@ -143,10 +141,10 @@ final class BlobPusher {
     }
 
     /** Upload URLs come from the registry; credentials only go along while they point at the registry itself. */
-    private Exchange send(RegistryHost host, List<String> scopes, Request request) throws IOException {
+    private Exchange send(RegistryHost host, Access access, Request request) throws IOException {
         HttpUrl base = HttpUrl.get(host.baseUrl());
         boolean sameHost = request.url().host().equals(base.host()) && request.url().port() == base.port();
-        return sameHost ? transport.send(host, scopes, request, false) : transport.sendDirect(host, request, false);
+        return sameHost ? transport.send(host, access, request, false) : transport.sendDirect(host, request, false);
     }
 
     private static HttpUrl location(Exchange ex, String what) throws RegistryException {
@@ -163,15 +161,6 @@ final class BlobPusher {
         if (header != null && !header.trim().equals(expected.toString())) {
             throw new DigestMismatchException(what + ": the registry stored", expected, header.trim());
         }
-    }
-
-    private static List<String> scopes(ImageReference repo, ImageReference mountFrom) {
-        List<String> scopes = new ArrayList<>();
-        scopes.add(Authorizer.pushScope(repo.repository()));
-        if (mountFrom != null) {
-            scopes.add(Authorizer.pullScope(mountFrom.repository()));
-        }
-        return scopes;
     }
 
     /** Streams {@code length} bytes of the content from {@code offset}; replayable, for an auth retry. */

@@ -94,28 +94,28 @@ final class HttpTransport implements Closeable {
 
     /**
      * Sends {@code request} (addressed to {@code host}) with the host's headers and an authorization for
-     * {@code scopes}; a 401 is answered once with fresh authorization; redirects are followed. The caller closes
+     * {@code access}; a 401 is answered once with fresh authorization; redirects are followed. The caller closes
      * the exchange. Any status may come back except 401.
      *
      * @param buffered whether the caller reads the body into memory (then the request timeout covers it)
      */
-    Exchange send(RegistryHost host, List<String> scopes, Request request, boolean buffered) throws IOException {
+    Exchange send(RegistryHost host, Access access, Request request, boolean buffered) throws IOException {
         Semaphore permit = acquire(host.authority());
         try {
             OkHttpClient client = client(host);
             Response response;
             try {
-                String auth = authorizer.authorization(host, client, scopes);
+                String auth = authorizer.authorization(host, client, access);
                 response = execute(client, forHost(request, host, auth), buffered);
                 if (response.code() == 401) {
                     var challenges = response.challenges();
                     response.close();
-                    auth = authorizer.reauthorize(host, client, scopes, challenges, auth);
+                    auth = authorizer.reauthorize(host, client, access, challenges, auth);
                     response = execute(client, forHost(request, host, auth), buffered);
                     if (response.code() == 401) {
                         String detail = errorSummary(response);
                         response.close();
-                        throw authorizer.refused(host, scopes, auth, detail);
+                        throw authorizer.refused(host, access, auth, detail);
                     }
                 }
             } finally {

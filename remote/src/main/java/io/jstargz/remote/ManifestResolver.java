@@ -91,14 +91,14 @@ final class ManifestResolver {
         boolean byDigest = reference.contains(":");
         Digest expected = byDigest ? Digest.parse(reference) : null;
         String what = "manifest " + ref.repositoryName() + (byDigest ? "@" : ":") + reference;
-        List<String> scopes = List.of(Authorizer.pullScope(ref.repository()));
+        Access access = Access.pull(ref);
         return fallback.run(hosts.hosts(ref.registry(), byDigest ? Capability.PULL : Capability.RESOLVE), what,
                 host -> {
                     Request request = new Request.Builder()
                             .url(host.baseUrl() + "/" + ref.repository() + "/manifests/" + reference)
                             .header("Accept", MediaTypes.MANIFEST_ACCEPT)
                             .build();
-                    try (Exchange ex = transport.send(host, scopes, request, true)) {
+                    try (Exchange ex = transport.send(host, access, request, true)) {
                         if (ex.code() != 200) {
                             throw HttpTransport.failure(ex.response(), what);
                         }

@@ -53,8 +53,12 @@ public final class RegistryClient implements Closeable {
 
     /** A client with credentials from {@link RegistryConfig#dockerConfig()}. */
     public static RegistryClient create(RegistryConfig config) {
-        return new RegistryClient(config,
-                new DockerConfigCredentials(config.dockerConfig(), config.credentialHelperDirs()));
+        return new RegistryClient(config, dockerConfigCredentials(config));
+    }
+
+    /** The credentials of {@code config}'s docker config.json and credential helpers. */
+    public static CredentialStore dockerConfigCredentials(RegistryConfig config) {
+        return new DockerConfigCredentials(config.dockerConfig(), config.credentialHelperDirs());
     }
 
     /** A client with its own credential source. */

@@ -392,7 +392,7 @@ class FaultInjectionTest {
     private static CredentialStore store(Credentials credentials) {
         return new CredentialStore() {
             @Override
-            public Credentials credentials(String registry) {
+            public Credentials credentials(String registry, String reference) {
                 return credentials;
             }
 

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 /** The client against a real registry (docker-registry 2.8 on 127.0.0.1): resolve, read, push. */
 class RegistryClientTest {
 
-    private static final Platform AMD64 = Platform.parse("linux/amd64");
+    static final Platform AMD64 = Platform.parse("linux/amd64");
     private static final Platform ARM64 = Platform.parse("linux/arm64/v8");
     private static RegistryServer registry;
     private static RegistryClient client;

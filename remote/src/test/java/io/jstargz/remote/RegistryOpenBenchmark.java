@@ -61,7 +61,7 @@ public final class RegistryOpenBenchmark {
              RegistryServer token = RegistryServer.builder().tokenAuth(tokens).start()) {
             CredentialStore creds = new CredentialStore() {
                 @Override
-                public Credentials credentials(String registry) {
+                public Credentials credentials(String registry, String reference) {
                     return Credentials.basic("bench", "bench-pw");
                 }
 

@@ -1,23 +1,30 @@
 package io.jstargz.snapshotter;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import io.grpc.BindableService;
 import io.jstargz.snapshotter.config.Config;
+import io.jstargz.snapshotter.config.MemoryBudget;
 import io.jstargz.snapshotter.core.Snapshotter;
 import io.jstargz.snapshotter.grpc.GrpcWarmup;
 import io.jstargz.snapshotter.grpc.IntrospectionService;
 import io.jstargz.snapshotter.grpc.SnapshotsService;
 import io.jstargz.snapshotter.grpc.UnixSocketServer;
+import io.jstargz.snapshotter.keychain.CriKeychain;
+import io.jstargz.snapshotter.keychain.CriKeychainServer;
 import io.jstargz.snapshotter.lazy.FuseRemoteLayers;
 import io.jstargz.snapshotter.metrics.MetricsServer;
 import io.jstargz.snapshotter.remotelayer.RemoteLayerService;
 import io.jstargz.snapshotter.sys.SdNotify;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class Daemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     private static final long SHUTDOWN_WAIT_SECONDS = 120;
+    /** Under the root: the CRI keychain's credentials, kept for restarts (mode 0600). */
+    private static final String KEYCHAIN_FILE = "cri-keychain.json";
 
     private final Config config;
     private final FileChannel lockFile;
@@ -46,6 +55,7 @@ public final class Daemon implements AutoCloseable {
     private final UnixSocketServer server;
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile MetricsServer metrics;
+    private volatile CriKeychainServer keychain;
     private boolean closing;
 
     private Daemon(Config config, FileChannel lockFile, Snapshotter snapshotter, UnixSocketServer server) {
@@ -55,10 +65,25 @@ public final class Daemon implements AutoCloseable {
         this.server = server;
     }
 
-    /** Starts serving, with layers mounted lazily as {@code config} says, and metrics if it asks for them. */
+    /**
+     * Starts serving, with layers mounted lazily as {@code config} says, metrics and the CRI keychain if it asks for
+     * them.
+     */
     public static Daemon start(Config config) throws IOException {
-        FuseRemoteLayers layers = FuseRemoteLayers.create(config);
+        CriKeychain keychain = config.criKeychain().enable() ? CriKeychain.open(
+                config.root().resolve(KEYCHAIN_FILE), Duration.ofSeconds(config.criKeychain().credentialTtlSeconds()),
+                Clock.systemUTC()) : null;
+        FuseRemoteLayers layers = FuseRemoteLayers.create(config, keychain == null ? List.of() : List.of(keychain));
         Daemon d = start(config, layers);
+        if (keychain != null) {
+            try {
+                d.keychain = CriKeychainServer.start(config.criKeychain(), keychain, d.snapshotter);
+            } catch (IOException | RuntimeException e) {
+                d.close();
+                throw new IOException("cannot serve the CRI keychain on " + config.criKeychain().listenPath() + ": "
+                        + e.getMessage(), e);
+            }
+        }
         if (!config.metricsAddress().isEmpty()) {
             try {
                 d.metrics = MetricsServer.start(config.metricsAddress(), layers::stats, d.snapshotter);
@@ -83,12 +108,13 @@ public final class Daemon implements AutoCloseable {
             }
             snapshotter = Snapshotter.open(config.root(), remote);
             List<BindableService> services = List.of(new SnapshotsService(snapshotter),
-                    new IntrospectionService(snapshotter));
+                    new IntrospectionService(snapshotter, remote.fuseBinding()));
             UnixSocketServer server = UnixSocketServer.start(config.address(), services);
             if (config.warmUp()) {
                 GrpcWarmup.run(config.address());
             }
-            LOG.info("jstargz snapshotter ready: root {}, socket {}", config.root(), config.address());
+            LOG.info("jstargz snapshotter ready: root {}, socket {}, FUSE binding {}", config.root(), config.address(),
+                    remote.fuseBinding());
             return new Daemon(config, lock, snapshotter, server);
         } catch (IOException | RuntimeException e) {
             if (snapshotter != null) {
@@ -137,6 +163,7 @@ public final class Daemon implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }, "jstargz-shutdown"));
+        logMemory(MemoryBudget.of(config));
         Daemon daemon;
         try {
             daemon = start(config);
@@ -147,6 +174,20 @@ public final class Daemon implements AutoCloseable {
         started.complete(daemon);
         SdNotify.notify("READY=1");
         daemon.awaitClose();
+    }
+
+    /**
+     * Says what the heap is sized for, and warns when the JVM was given less (started without bin/jstargz, or with a
+     * smaller -Xmx in JAVA_OPTS): the memory tier and the indexes may then not fit.
+     */
+    private static void logMemory(MemoryBudget budget) {
+        long jvmMax = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption("MaxHeapSize")
+                .getValue().transform(Long::parseLong);
+        if (jvmMax < budget.maxHeapBytes()) {
+            LOG.warn("memory: the JVM's heap is bounded at {} MiB, below the {}", jvmMax >> 20, budget.describe());
+        } else {
+            LOG.info("memory: {}", budget.describe());
+        }
     }
 
     public Config config() {
@@ -181,6 +222,9 @@ public final class Daemon implements AutoCloseable {
         try {
             if (metrics != null) {
                 metrics.close();
+            }
+            if (keychain != null) {
+                keychain.close();
             }
             server.close();
             snapshotter.close();

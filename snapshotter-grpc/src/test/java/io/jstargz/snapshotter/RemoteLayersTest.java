@@ -365,6 +365,26 @@ class RemoteLayersTest {
     }
 
     @Test
+    void layersBeyondTheIndexBudgetStillMountAndAreWarnedAbout() throws Exception {
+        // l1 and l2 hold more than 3 index entries together (root, directories, files)
+        Config config = config("root", "[memory]\nindex_entries = 3");
+        try (LogWatch log = new LogWatch(); Daemon d = Daemon.start(config);
+             GrpcClient c = new GrpcClient(config.address())) {
+            Rpc rpc = new Rpc(c.snapshots("default"));
+            unpack(rpc, "default");
+            String warning = log.await(DEADLINE, "memory: the mounted layers hold");
+            assertTrue(warning.contains("more than the 3 the heap is sized for"), warning);
+            Path rootfs = mount(rpc.prepare("default/3/ctr", "sha256:c2").get(0));
+            try {
+                assertEquals("from l1\n", Files.readString(rootfs.resolve("etc/l1.txt")));
+                assertEquals("from l2\n", Files.readString(rootfs.resolve("l2.txt")));
+            } finally {
+                unmount(rootfs);
+            }
+        }
+    }
+
+    @Test
     void aRestartMountsLayersAgainFromTheirKeptTocWithoutTheRegistry() throws Exception {
         Config config = config("root", "");
         Map<String, String> labels = labels(proxy.host(), "sha256:c1", big);

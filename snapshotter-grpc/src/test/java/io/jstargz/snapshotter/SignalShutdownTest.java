@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.snapshotter.proto.snapshots.Kind;
-import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.FileSystems;
+import java.io.BufferedReader;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +27,7 @@ class SignalShutdownTest {
                 "root = \"" + root + "\"\naddress = \"" + socket + "\"\nwarm_up = false\n");
         Process daemon = start(config);
         try {
-            awaitFile(socket, daemon);
+            awaitReady(daemon);
             try (GrpcClient c = new GrpcClient(socket)) {
                 new Rpc(c.snapshots("default")).layer("default/1/a", "");
             }
@@ -44,7 +42,7 @@ class SignalShutdownTest {
 
         Process again = start(config);
         try {
-            awaitFile(socket, again);
+            awaitReady(again);
             try (GrpcClient c = new GrpcClient(socket)) {
                 assertEquals(Kind.COMMITTED, new Rpc(c.snapshots("default")).stat("default/1/a").getKind());
             }
@@ -57,36 +55,30 @@ class SignalShutdownTest {
     private static Process start(Path config) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         return new ProcessBuilder(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
-                DaemonMain.class.getName(), config.toString())).inheritIO().start();
+                DaemonMain.class.getName(), config.toString())).redirectErrorStream(true).start();
     }
 
-    /** Waits for {@code file} to appear (inotify via WatchService), failing if the process dies first. */
-    @SuppressWarnings("try") // the watch service is closed early when the process dies, to wake the wait
-    private static void awaitFile(Path file, Process process) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        try (WatchService watch = FileSystems.getDefault().newWatchService()) {
-            file.getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE);
-            process.onExit().thenRun(() -> {
-                try {
-                    watch.close();
-                } catch (java.io.IOException ignored) {
-                    // the waiting loop reports the exit
+    /**
+     * Waits for the daemon's "ready" line (its socket file appears when bound, a moment before it accepts),
+     * copying its output to the test's, and failing if the process ends first.
+     */
+    private static void awaitReady(Process process) throws Exception {
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        Thread pump = new Thread(() -> {
+            try (BufferedReader r = process.inputReader()) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    System.out.println(line);
+                    if (line.contains("jstargz snapshotter ready")) {
+                        ready.complete(null);
+                    }
                 }
-            });
-            while (!Files.exists(file)) {
-                long left = deadline - System.nanoTime();
-                WatchKey key;
-                try {
-                    key = left > 0 ? watch.poll(left, TimeUnit.NANOSECONDS) : null;
-                } catch (ClosedWatchServiceException e) {
-                    throw new AssertionError("daemon exited with " + process.exitValue() + " before " + file);
-                }
-                if (key == null) {
-                    throw new AssertionError(file + " did not appear within 60 s");
-                }
-                key.pollEvents();
-                key.reset();
+            } catch (IOException e) {
+                ready.completeExceptionally(e);
             }
-        }
+            ready.completeExceptionally(new AssertionError("the daemon exited before it was ready"));
+        }, "daemon-output");
+        pump.setDaemon(true);
+        pump.start();
+        ready.get(60, TimeUnit.SECONDS);
     }
 }

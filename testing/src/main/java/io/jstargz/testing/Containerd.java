@@ -17,16 +17,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A real containerd ({@code /usr/bin/containerd}) for tests, isolated in its own directory: own root, state,
- * sockets and config, with jstargz as proxy snapshotter plugin {@code jstargz}. {@link #ctr} runs {@code ctr}
- * against it. {@link #close()} stops it, kills the shims it started and unmounts what it left mounted.
+ * A real containerd for tests ({@link ContainerdRelease}: the system's 1.6, or 2.1 from a private directory),
+ * isolated in its own directory: own root, state, sockets and config, with jstargz as proxy snapshotter plugin
+ * {@code jstargz}. {@link #ctr} runs that release's {@code ctr} against it. {@link #close()} stops it, kills the
+ * shims it started and unmounts what it left mounted.
  */
 public final class Containerd implements AutoCloseable {
-    public static final Path CONTAINERD = Path.of("/usr/bin/containerd");
-    public static final Path CTR = Path.of("/usr/bin/ctr");
     /** stargz-snapshotter's ctr: {@code image rpull} labels each layer for a remote snapshotter. */
     public static final Path CTR_REMOTE = Path.of("/usr/bin/ctr-remote");
-    public static final Path SHIM = Path.of("/usr/bin/containerd-shim-runc-v2");
     public static final Path RUNC = Path.of("/usr/sbin/runc");
     /** The name the proxy snapshotter is registered under ({@code --snapshotter jstargz}). */
     public static final String SNAPSHOTTER = "jstargz";
@@ -40,8 +38,14 @@ public final class Containerd implements AutoCloseable {
      * @param snapshotterSocket the jstargz socket for {@code [proxy_plugins.jstargz]}
      * @param snapshotterRoot  the jstargz root, exported to CRI as {@code exports.root}
      * @param cri              enable the CRI plugin with jstargz as its snapshotter
+     * @param release          which containerd
      */
-    public record Options(Path dir, Path snapshotterSocket, Path snapshotterRoot, boolean cri) {
+    public record Options(Path dir, Path snapshotterSocket, Path snapshotterRoot, boolean cri,
+                          ContainerdRelease release) {
+        /** Options for the release under test ({@link ContainerdRelease#underTest()}). */
+        public Options(Path dir, Path snapshotterSocket, Path snapshotterRoot, boolean cri) {
+            this(dir, snapshotterSocket, snapshotterRoot, cri, ContainerdRelease.underTest());
+        }
     }
 
     private final Options options;
@@ -58,18 +62,20 @@ public final class Containerd implements AutoCloseable {
 
     /** Starts containerd and returns once it has booted (it logs so), or fails with its log. */
     public static Containerd start(Options options) throws IOException {
-        for (Path bin : List.of(CONTAINERD, CTR, SHIM, RUNC)) {
-            if (!Files.isExecutable(bin)) {
-                throw new IllegalStateException(bin + " is missing: install containerd and runc (scripts/setup.sh)");
-            }
+        options.release().requireInstalled();
+        if (!Files.isExecutable(RUNC)) {
+            throw new IllegalStateException(RUNC + " is missing: install runc (scripts/setup.sh)");
         }
         Path dir = Files.createDirectories(options.dir());
         Path address = dir.resolve("containerd.sock");
         Path config = dir.resolve("config.toml");
         Files.writeString(config, ContainerdConfig.render(options, address));
         Path log = dir.resolve("containerd.log");
-        Process p = new ProcessBuilder(CONTAINERD.toString(), "--config", config.toString(), "--log-level", "debug")
-                .redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(options.release().containerd().toString(), "--config",
+                config.toString(), "--log-level", "debug").redirectErrorStream(true);
+        // containerd finds its shim on PATH: this release's, not the system's
+        pb.environment().merge("PATH", options.release().binDir().toString(), (old, bin) -> bin + ":" + old);
+        Process p = pb.start();
         CompletableFuture<Void> booted = new CompletableFuture<>();
         Thread pump = new Thread(() -> pumpLog(p, log, booted), "containerd-log");
         pump.setDaemon(true);
@@ -103,6 +109,10 @@ public final class Containerd implements AutoCloseable {
         }
     }
 
+    public ContainerdRelease release() {
+        return options.release();
+    }
+
     /** containerd's gRPC socket. */
     public Path address() {
         return address;
@@ -119,7 +129,7 @@ public final class Containerd implements AutoCloseable {
 
     /** Runs {@code ctr --address <sock> --namespace <namespace> args...} and waits for it (with a deadline). */
     public CommandResult ctr(String namespace, String... args) throws IOException {
-        return run(CTR, namespace, args);
+        return run(options.release().ctr(), namespace, args);
     }
 
     /** Runs {@code ctr-remote} like {@link #ctr}, e.g. {@code image rpull --snapshotter jstargz REF}. */
@@ -148,7 +158,7 @@ public final class Containerd implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Processes.killAll(cmdline -> cmdline.contains(SHIM.getFileName().toString())
+        Processes.killAll(cmdline -> cmdline.contains(options.release().shim().getFileName().toString())
                 && cmdline.contains(address.toString()));
         Processes.unmountAllUnder(options.dir());
     }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -19,7 +20,15 @@ public final class Processes {
 
     /** Runs {@code command}, collecting its output; kills it and fails at the deadline. */
     public static CommandResult run(List<String> command, Duration deadline) throws IOException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        return run(command, Map.of(), deadline);
+    }
+
+    /** Runs {@code command} with {@code env} added to this process's environment, as {@link #run(List, Duration)}. */
+    public static CommandResult run(List<String> command, Map<String, String> env, Duration deadline)
+            throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         p.getOutputStream().close();
         CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
             try {

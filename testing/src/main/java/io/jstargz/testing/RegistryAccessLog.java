@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -81,11 +82,25 @@ public final class RegistryAccessLog {
     }
 
     synchronized void awaitUri(String uri, Duration timeout) throws IOException {
+        awaitUntil(() -> entries.stream().anyMatch(e -> e.uri().equals(uri)), timeout, "a request for " + uri);
+    }
+
+    /**
+     * Entries logged after {@code mark}, once there are at least {@code count}: the registry logs a request when it
+     * has answered it, and two requests answered one after the other may be logged the other way round, so a client
+     * that knows how many requests it made waits for them.
+     */
+    public synchronized List<Entry> awaitSince(int mark, int count, Duration timeout) throws IOException {
+        awaitUntil(() -> since(mark).size() >= count, timeout, count + " requests after mark " + mark);
+        return since(mark);
+    }
+
+    private synchronized void awaitUntil(BooleanSupplier done, Duration timeout, String what) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (entries.stream().noneMatch(e -> e.uri().equals(uri))) {
+        while (!done.getAsBoolean()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new IOException("registry did not log a request for " + uri + " within " + timeout);
+                throw new IOException("registry did not log " + what + " within " + timeout);
             }
             try {
                 wait(Math.max(1, left / 1_000_000));

@@ -30,8 +30,9 @@ import okhttp3.tls.HeldCertificate;
  * {@code refresh_token} grants) with ES256-signed JWTs that {@code docker-registry}'s {@code auth.token} accepts
  * (the signing certificate travels in the {@code x5c} header and is the registry's root bundle).
  *
- * <p>Policy: a known user gets every action asked for; an anonymous client gets {@code pull} when anonymous pull
- * is allowed and nothing else. Every request is recorded for assertions ({@link #requests()}).
+ * <p>Policy: a known user gets every action asked for, on the repositories it is limited to if it is
+ * ({@link Builder#user(String, String, String...)}); an anonymous client gets {@code pull} when anonymous pull is
+ * allowed and nothing else. Every request is recorded for assertions ({@link #requests()}).
  */
 public final class TokenServer implements AutoCloseable {
 
@@ -46,6 +47,7 @@ public final class TokenServer implements AutoCloseable {
     private final HttpServer server;
     private final HeldCertificate signer;
     private final Map<String, String> users;
+    private final Map<String, List<String>> repositories;
     private final Map<String, String> refreshTokens;
     private final boolean anonymousPull;
     private final Duration tokenLifetime;
@@ -54,6 +56,7 @@ public final class TokenServer implements AutoCloseable {
     private TokenServer(Builder b) throws IOException {
         this.signer = new HeldCertificate.Builder().ecdsa256().commonName("jstargz test token issuer").build();
         this.users = Map.copyOf(b.users);
+        this.repositories = Map.copyOf(b.repositories);
         this.refreshTokens = Map.copyOf(b.refreshTokens);
         this.anonymousPull = b.anonymousPull;
         this.tokenLifetime = b.tokenLifetime;
@@ -137,7 +140,8 @@ public final class TokenServer implements AutoCloseable {
                 answer(exchange, account, params, 400, "{\"details\":\"unknown service\"}");
                 return;
             }
-            String token = sign(account, grantedAccess(params.getOrDefault("scope", List.of()), authenticated));
+            String token = sign(account, grantedAccess(params.getOrDefault("scope", List.of()),
+                    authenticated ? account : null));
             ObjectNode body = JSON.createObjectNode();
             body.put("token", token);
             body.put("access_token", token);
@@ -150,7 +154,8 @@ public final class TokenServer implements AutoCloseable {
         }
     }
 
-    private ArrayNode grantedAccess(List<String> scopes, boolean authenticated) {
+    /** The access granted for {@code scopes} to {@code account} ({@code null}: anonymous). */
+    private ArrayNode grantedAccess(List<String> scopes, String account) {
         ArrayNode access = JSON.createArrayNode();
         for (String scope : scopes) {
             int first = scope.indexOf(':');
@@ -159,14 +164,17 @@ public final class TokenServer implements AutoCloseable {
                 continue;
             }
             ArrayNode actions = JSON.createArrayNode();
+            String name = scope.substring(first + 1, last);
+            boolean allowed = account != null && (!repositories.containsKey(account)
+                    || repositories.get(account).contains(name));
             for (String action : scope.substring(last + 1).split(",")) {
-                if (authenticated || (anonymousPull && action.equals("pull"))) {
+                if (allowed || (anonymousPull && action.equals("pull"))) {
                     actions.add(action);
                 }
             }
             ObjectNode entry = access.addObject();
             entry.put("type", scope.substring(0, first));
-            entry.put("name", scope.substring(first + 1, last));
+            entry.put("name", name);
             entry.set("actions", actions);
         }
         return access;
@@ -235,6 +243,7 @@ public final class TokenServer implements AutoCloseable {
     public static final class Builder {
         private final Map<String, String> users = new LinkedHashMap<>();
         private final Map<String, String> refreshTokens = new LinkedHashMap<>();
+        private final Map<String, List<String>> repositories = new LinkedHashMap<>();
         private boolean anonymousPull;
         private Duration tokenLifetime = Duration.ofMinutes(5);
 
@@ -244,6 +253,12 @@ public final class TokenServer implements AutoCloseable {
         public Builder user(String name, String password) {
             users.put(name, password);
             return this;
+        }
+
+        /** A user who gets access to these repositories only (e.g. {@code team-a/app}). */
+        public Builder user(String name, String password, String... repositories) {
+            this.repositories.put(name, List.of(repositories));
+            return user(name, password);
         }
 
         /** Accepts {@code token} as an OAuth2 refresh token (a docker {@code identitytoken}) for {@code account}. */

@@ -7,6 +7,7 @@ import io.jstargz.estargz.FileBlobSource;
 import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
 import io.jstargz.fs.LayerMountOptions;
+import io.jstargz.fs.binding.FuseBindings;
 import io.jstargz.fs.LayerProgress;
 import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.Digest;
@@ -63,6 +64,11 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--no-background-fetch", description = "Do not fetch the rest of the layer in the background.")
     boolean noBackgroundFetch;
 
+    @Option(names = "--fuse-binding", paramLabel = "auto|kernel|jnr", defaultValue = "auto",
+            description = "How to serve FUSE: the kernel protocol on /dev/fuse (JDK 22+, root), jnr-fuse, or auto"
+                    + " (the first where it can run). Default: ${DEFAULT-VALUE}.")
+    String fuseBinding;
+
     @Option(names = "--neighbour-bytes", paramLabel = "BYTES",
             description = "A read that misses a small file also fetches the small files stored after it in its"
                     + " directory, up to BYTES compressed, in the same request; 0 turns it off"
@@ -81,7 +87,7 @@ final class MountCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         LayerMountOptions options = LayerMountOptions.builder().prefetch(!noPrefetch)
                 .backgroundFetch(!noBackgroundFetch).neighbourBytes(neighbourBytes).expectedTocDigest(tocDigest)
-                .debug(main.debug).build();
+                .debug(main.debug).binding(FuseBindings.create(FuseBindings.Choice.of(fuseBinding))).build();
         try (RegistryClient client = target.image == null ? null : RegistryClient.create(RegistryConfig.defaults());
              ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(cacheDir))) {
             LayerMount mount = open(target, client, cache, options);
@@ -93,8 +99,9 @@ final class MountCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(unmountOnExit);
             try (mount) {
                 mount.mount(target.dir);
-                out.printf("mounted %s at %s (%d entries, %d bytes); Ctrl-C unmounts%n", mount.identity().name(),
-                        mount.mountPoint(), mount.index().entryCount(), mount.index().blobSize());
+                out.printf("mounted %s at %s (%d entries, %d bytes, FUSE binding %s); Ctrl-C unmounts%n",
+                        mount.identity().name(), mount.mountPoint(), mount.index().entryCount(),
+                        mount.index().blobSize(), options.binding().name());
                 out.flush();
                 mount.unmounted().get();
                 LayerProgress p = mount.progress();

@@ -3,8 +3,10 @@ package io.jstargz.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.jstargz.snapshotter.Daemon;
+import io.jstargz.snapshotter.Training;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.config.ConfigLoader;
+import io.jstargz.snapshotter.config.MemoryBudget;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
@@ -34,6 +36,14 @@ final class ServeCommand implements Callable<Integer> {
             description = "trace, debug, info, warn or error (default: info).")
     String logLevel;
 
+    @Option(names = "--jvm-options", hidden = true,
+            description = "Print the JVM options the configuration asks for (one a line) and exit; for bin/jstargz.")
+    boolean jvmOptions;
+
+    @Option(names = "--train", hidden = true,
+            description = "Run the AOT training: the daemon in a temporary root, a lazy pull over its socket, a stop.")
+    boolean train;
+
     @ParentCommand
     Main main;
 
@@ -58,9 +68,17 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        if (jvmOptions) {
+            MemoryBudget.of(c).jvmOptions().forEach(spec.commandLine().getOut()::println);
+            return 0;
+        }
         Logger rootLogger = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         rootLogger.setLevel(Level.toLevel(c.logLevel()));
-        Daemon.run(c);
+        if (train) {
+            Training.run(c);
+        } else {
+            Daemon.run(c);
+        }
         return 0;
     }
 }

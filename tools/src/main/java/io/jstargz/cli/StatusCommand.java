@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.jstargz.snapshotter.config.ConfigLoader;
 import io.jstargz.snapshotter.grpc.IntrospectionClient;
 import io.jstargz.snapshotter.proto.introspection.Layer;
+import io.jstargz.snapshotter.proto.introspection.ListLayersResponse;
 import io.jstargz.snapshotter.proto.introspection.RemoteLayer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -46,12 +47,17 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path socket = address != null ? address : ConfigLoader.load(config).address();
-        List<Layer> layers = IntrospectionClient.listLayers(socket, namespace);
+        ListLayersResponse status = IntrospectionClient.listLayers(socket, namespace);
+        List<Layer> layers = status.getLayersList();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(Map.of("snapshots", layers.stream().map(StatusCommand::toMap).toList())));
+            Map<String, Object> all = new LinkedHashMap<>();
+            all.put("fuseBinding", status.getFuseBinding());
+            all.put("snapshots", layers.stream().map(StatusCommand::toMap).toList());
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
         } else {
+            out.println("FUSE binding: " + dash(status.getFuseBinding()));
+            out.println();
             printTables(out, layers);
         }
         return 0;

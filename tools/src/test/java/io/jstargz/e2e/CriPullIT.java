@@ -4,13 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jstargz.e2e.cri.ImageServiceGrpc;
-import io.jstargz.e2e.cri.ImageSpec;
-import io.jstargz.e2e.cri.PullImageRequest;
-import io.jstargz.e2e.cri.PullImageResponse;
 import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;
 import io.jstargz.remote.auth.CredentialStore;
+import io.jstargz.snapshotter.grpc.UnixChannel;
+import io.jstargz.snapshotter.proto.cri.ImageServiceGrpc;
+import io.jstargz.snapshotter.proto.cri.ImageSpec;
+import io.jstargz.snapshotter.proto.cri.PullImageRequest;
+import io.jstargz.snapshotter.proto.cri.PullImageResponse;
 import io.jstargz.snapshotter.proto.snapshots.Info;
 import io.jstargz.snapshotter.proto.snapshots.ListSnapshotsRequest;
 import io.jstargz.snapshotter.proto.snapshots.SnapshotsGrpc;
@@ -26,8 +27,9 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Kubernetes path: containerd's CRI plugin configured with {@code snapshotter = "jstargz"} and
- * {@code disable_snapshot_annotations = false}, asked to pull an eStargz image over CRI's {@code PullImage} as
+ * The Kubernetes path: containerd's CRI plugin configured with {@code snapshotter = "jstargz"} and the snapshot
+ * annotations on (containerd 1.6: {@code disable_snapshot_annotations = false}; 2.x: the proxy plugin's
+ * {@code enable_remote_snapshot_annotations} export), asked to pull an eStargz image over CRI's {@code PullImage} as
  * kubelet asks; the layers are mounted lazily from the {@code cri.*} labels CRI passes.
  */
 class CriPullIT {
@@ -37,7 +39,8 @@ class CriPullIT {
     void criPullImageMountsTheLayersLazily(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path tmp) throws Exception {
         Path socket = tmp.resolve("run/jstargz.sock");
         Path config = Files.writeString(tmp.resolve("config.toml"), "root = \"" + tmp.resolve("root") + "\"\n"
-                + "address = \"" + socket + "\"\n[registry]\nhosts_dir = \"" + tmp.resolve("certs.d") + "\"\n");
+                + "address = \"" + socket + "\"\n[registry]\nhosts_dir = \"" + tmp.resolve("certs.d") + "\"\n"
+                + DaemonProcess.fuseConfig());
         try (RegistryServer registry = RegistryServer.start();
              RegistryClient client = RegistryClient.create(RegistryConfig.builder()
                      .hostsDir(Path.of("/nonexistent")).build(), CredentialStore.ANONYMOUS);
@@ -48,7 +51,7 @@ class CriPullIT {
             int mark = registry.accessLogMark();
             PullImageResponse pulled;
             try (UnixChannel cri = new UnixChannel(containerd.address())) {
-                pulled = UnixChannel.inNamespace(ImageServiceGrpc.newBlockingStub(cri.channel), "k8s.io")
+                pulled = CriCalls.inNamespace(ImageServiceGrpc.newBlockingStub(cri.channel()), "k8s.io")
                         .pullImage(PullImageRequest.newBuilder()
                                 .setImage(ImageSpec.newBuilder().setImage(image.ref())).build());
             }
@@ -56,7 +59,7 @@ class CriPullIT {
 
             List<Info> snapshots = new ArrayList<>();
             try (UnixChannel jstargz = new UnixChannel(socket)) {
-                SnapshotsGrpc.newBlockingStub(jstargz.channel).list(ListSnapshotsRequest.newBuilder()
+                SnapshotsGrpc.newBlockingStub(jstargz.channel()).list(ListSnapshotsRequest.newBuilder()
                         .setSnapshotter(Containerd.SNAPSHOTTER).build()).forEachRemaining(r ->
                         snapshots.addAll(r.getInfoList()));
             }

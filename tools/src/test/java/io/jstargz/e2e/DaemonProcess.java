@@ -2,6 +2,7 @@ package io.jstargz.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jstargz.testing.Containerd;
 import io.jstargz.testing.Processes;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -27,6 +28,8 @@ import java.util.function.Predicate;
 final class DaemonProcess implements AutoCloseable {
     static final Path REPO = Paths.get(System.getProperty("jstargz.repo", "..")).toAbsolutePath();
     static final Path CLI = REPO.resolve("bin/jstargz");
+    /** The FUSE binding the daemon is configured with: the build runs the end-to-end tests on each. */
+    static final String FUSE_BINDING = System.getProperty("jstargz.fuse.binding", "auto");
     private static final Duration START_DEADLINE = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -46,10 +49,46 @@ final class DaemonProcess implements AutoCloseable {
         pump.start();
     }
 
+    /** The {@code [fuse]} table of a test's config: the binding this run tests. */
+    static String fuseConfig() {
+        return "[fuse]\nbinding = \"" + FUSE_BINDING + "\"\n";
+    }
+
+    /**
+     * The binding the daemon must say it uses: {@link #FUSE_BINDING}, where auto means the kernel binding (the
+     * launcher runs the newest JDK, 22 or later on every machine that builds jstargz, and tests run as root).
+     */
+    static String expectedFuseBinding() {
+        return FUSE_BINDING.equals("auto") ? "kernel" : FUSE_BINDING;
+    }
+
     /** Starts {@code jstargz serve --config config} and waits until it serves on {@code socket}. */
     static DaemonProcess start(Path config, Path socket, Path log) throws Exception {
-        Process p = new ProcessBuilder(CLI.toString(), "serve", "--config", config.toString())
-                .redirectErrorStream(true).start();
+        return start(config, socket, log, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, Path, Path)}, with {@code env} added to the launcher's environment. No AOT training starts
+     * beside a test's daemon: the jar a test runs was just built, and the tests that train do so themselves.
+     */
+    static DaemonProcess start(Path config, Path socket, Path log, Map<String, String> env) throws Exception {
+        return start(List.of(CLI.toString(), "serve", "--config", config.toString()), socket, log, env);
+    }
+
+    /**
+     * Starts the daemon with {@code command} (e.g. {@code ctr run} of its image, which passes signals on) and waits
+     * until it serves on {@code socket}.
+     */
+    static DaemonProcess start(List<String> command, Path socket, Path log) throws Exception {
+        return start(command, socket, log, Map.of());
+    }
+
+    private static DaemonProcess start(List<String> command, Path socket, Path log, Map<String, String> env)
+            throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("JSTARGZ_NO_TRAINING", "1");
+        pb.environment().putAll(env);
+        Process p = pb.start();
         p.getOutputStream().close();
         DaemonProcess d = new DaemonProcess(p, socket, log);
         try {
@@ -106,6 +145,11 @@ final class DaemonProcess implements AutoCloseable {
         return found.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** The daemon's JVM (the launcher replaces itself with it). */
+    long pid() {
+        return process.pid();
+    }
+
     /** Every log line so far containing {@code part}. */
     synchronized List<String> logLines(String part) {
         return lines.stream().filter(l -> l.contains(part)).toList();
@@ -126,6 +170,22 @@ final class DaemonProcess implements AutoCloseable {
     String statusTable() throws IOException {
         return Processes.run(List.of(CLI.toString(), "status", "--address", socket.toString()),
                 Duration.ofSeconds(60)).orThrow();
+    }
+
+    /**
+     * Waits until containerd is connected to this daemon, when containerd ran before it (a restarted daemon, or one
+     * containerd runs). Calls containerd made while nothing served the socket leave its client failing calls as
+     * unavailable until it dials again after a backoff of up to 3 s; containerd 1.6 dials on its own, 2.x's idle
+     * client only on its next call. So: one call that reaches the snapshotter (a Prepare and Remove of a snapshot of
+     * its own; listing is answered from containerd's metadata), which may fail, then the connection's log line,
+     * logged at debug level. (The daemon connects to itself once to warm up before it is ready: the second connection
+     * on its socket is containerd's.)
+     */
+    void awaitContainerdConnected(Containerd containerd, String namespace) throws Exception {
+        String probe = "jstargz-e2e-probe-" + process.pid();
+        containerd.ctr(namespace, "snapshot", "--snapshotter", Containerd.SNAPSHOTTER, "prepare", probe);
+        containerd.ctr(namespace, "snapshot", "--snapshotter", Containerd.SNAPSHOTTER, "rm", probe);
+        awaitNthLog(START_DEADLINE, 2, "client connected on " + socket);
     }
 
     /** SIGTERM, and waits for the daemon to unmount its layers and exit. */

@@ -67,7 +67,7 @@ class LazyPullIT {
         socket = tmp.resolve("run/jstargz.sock");
         config = Files.writeString(tmp.resolve("config.toml"), "root = \"" + tmp.resolve("root") + "\"\n"
                 + "address = \"" + socket + "\"\nlog_level = \"debug\"\n"
-                + "[registry]\nhosts_dir = \"" + tmp.resolve("certs.d") + "\"\n");
+                + "[registry]\nhosts_dir = \"" + tmp.resolve("certs.d") + "\"\n" + DaemonProcess.fuseConfig());
         daemon = DaemonProcess.start(config, socket, tmp.resolve("jstargz.log"));
         containerd = Containerd.start(new Containerd.Options(tmp.resolve("containerd"), socket, tmp.resolve("root"),
                 false));
@@ -99,15 +99,6 @@ class LazyPullIT {
                     .orElseThrow(() -> new AssertionError("no remote record of " + digest + " in " + status)));
         }
         return out;
-    }
-
-    /**
-     * containerd's connection to the proxy plugin broke with the old daemon; it dials again on its own, after a
-     * backoff of up to 3 s, and until then fails calls as unavailable. (The daemon connects to itself once to warm
-     * up before it is ready: the second connection is containerd's.)
-     */
-    private void awaitContainerdReconnected() throws Exception {
-        daemon.awaitNthLog(DEADLINE, 2, "client connected");
     }
 
     @Test
@@ -142,6 +133,10 @@ class LazyPullIT {
         }
         String table = daemon.statusTable();
         assertTrue(table.contains("MOUNTED") && table.contains(estargz.ref()), table);
+        String binding = DaemonProcess.expectedFuseBinding();
+        assertTrue(table.contains("FUSE binding: " + binding), table);
+        assertEquals(1, daemon.logLines("jstargz snapshotter ready").stream()
+                .filter(l -> l.contains("FUSE binding " + binding)).count(), "the start-up log names the binding");
     }
 
     @Test
@@ -170,7 +165,7 @@ class LazyPullIT {
         for (String digest : estargz.layerDigests()) {
             daemon.awaitLog(DEADLINE, digest, "mounted lazily", "(restored");
         }
-        awaitContainerdReconnected();
+        daemon.awaitContainerdConnected(containerd, NS);
         assertEquals(TestImage.OUTPUT, run(estargz, "lazy-2"));
         assertEquals(TestImage.OUTPUT, run(gzip, "fallback-2"));
         for (JsonNode r : remoteLayers(estargz)) {
@@ -188,7 +183,7 @@ class LazyPullIT {
         try {
             daemon.kill();
             daemon = DaemonProcess.start(config, socket, tmp.resolve("jstargz.log"));
-            awaitContainerdReconnected();
+            daemon.awaitContainerdConnected(containerd, NS);
             assertEquals(TestImage.OUTPUT, run(estargz, "lazy-3"));
             for (JsonNode r : remoteLayers(estargz)) {
                 assertEquals("MOUNTED", r.get("state").asText(), r.toString());

@@ -3,8 +3,11 @@ package io.jstargz.fs.binding;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** A way to serve a {@link FilesystemOps} through the kernel's FUSE device (jnr-fuse today; others may follow). */
+/** A way to serve an {@link InodeOps} through the kernel's FUSE device; {@link FuseBindings} chooses one. */
 public interface FuseBinding {
+
+    /** The binding's name, as configured and as logs and status show it ({@code kernel}, {@code jnr}). */
+    String name();
 
     /**
      * Starts mounting {@code ops} at {@code mountPoint}, an existing directory. A stale FUSE mount left there by a
@@ -12,5 +15,5 @@ public interface FuseBinding {
      *
      * @throws IOException if the mount point is unusable or the mount cannot be started
      */
-    MountHandle mount(Path mountPoint, FilesystemOps ops, MountOptions options) throws IOException;
+    MountHandle mount(Path mountPoint, InodeOps ops, MountOptions options) throws IOException;
 }

@@ -14,18 +14,21 @@ import java.util.Objects;
  * @param entryTimeout       how long the kernel caches name lookups
  * @param attrTimeout        how long the kernel caches attributes
  * @param negativeTimeout    how long the kernel caches "no such name"
- * @param maxRead            largest read request, in bytes
+ * @param maxRead            largest read request, in bytes (a binding may negotiate less)
  * @param readAheadKib       kernel readahead for the mount, in KiB (0 keeps the kernel's default)
  * @param multithreaded      serve requests on many threads
  * @param mountTimeout       how long {@link MountHandle#awaitMounted} waits for the kernel's INIT by default
+ * @param passthrough        let the kernel read files that have a local copy ({@link InodeOps#backingFile}) directly
+ *                           (FUSE passthrough), where the binding and the kernel can
  */
 public record MountOptions(String fsName, String subtype, boolean allowOther, boolean defaultPermissions,
                            boolean kernelCache, Duration entryTimeout, Duration attrTimeout, Duration negativeTimeout,
-                           int maxRead, int readAheadKib, boolean multithreaded, Duration mountTimeout) {
+                           int maxRead, int readAheadKib, boolean multithreaded, Duration mountTimeout,
+                           boolean passthrough) {
 
-    /** The largest read request libfuse 2 negotiates with the kernel (32 pages). */
-    public static final int MAX_READ = 128 * 1024;
-    /** Readahead for sequential reads of large files: 1 MiB, so several 128 KiB reads are in flight. */
+    /** The largest read request a binding may ask the kernel for: 1 MiB, the kernel's default page limit. */
+    public static final int MAX_READ = 1024 * 1024;
+    /** Readahead for sequential reads of large files: 1 MiB. */
     public static final int DEFAULT_READ_AHEAD_KIB = 1024;
     /** Cache timeouts for immutable layers. */
     public static final Duration LONG_TIMEOUT = Duration.ofHours(1);
@@ -47,25 +50,33 @@ public record MountOptions(String fsName, String subtype, boolean allowOther, bo
         }
     }
 
-    /** Defaults for an immutable layer: read-only, allow_other, default_permissions, kernel cache, 1 h timeouts. */
+    /**
+     * Defaults for an immutable layer: read-only, allow_other, default_permissions, kernel cache, 1 h timeouts, no
+     * passthrough.
+     */
     public static MountOptions forLayer(String fsName) {
         return new MountOptions(fsName, "jstargz", true, true, true, LONG_TIMEOUT, LONG_TIMEOUT, LONG_TIMEOUT,
-                MAX_READ, DEFAULT_READ_AHEAD_KIB, true, Duration.ofSeconds(30));
+                MAX_READ, DEFAULT_READ_AHEAD_KIB, true, Duration.ofSeconds(30), false);
     }
 
     public MountOptions withMountTimeout(Duration value) {
         return new MountOptions(fsName, subtype, allowOther, defaultPermissions, kernelCache, entryTimeout,
-                attrTimeout, negativeTimeout, maxRead, readAheadKib, multithreaded, value);
+                attrTimeout, negativeTimeout, maxRead, readAheadKib, multithreaded, value, passthrough);
     }
 
     public MountOptions withTimeouts(Duration entry, Duration attr, Duration negative) {
         return new MountOptions(fsName, subtype, allowOther, defaultPermissions, kernelCache, entry, attr, negative,
-                maxRead, readAheadKib, multithreaded, mountTimeout);
+                maxRead, readAheadKib, multithreaded, mountTimeout, passthrough);
     }
 
     public MountOptions withReadAheadKib(int value) {
         return new MountOptions(fsName, subtype, allowOther, defaultPermissions, kernelCache, entryTimeout,
-                attrTimeout, negativeTimeout, maxRead, value, multithreaded, mountTimeout);
+                attrTimeout, negativeTimeout, maxRead, value, multithreaded, mountTimeout, passthrough);
+    }
+
+    public MountOptions withPassthrough(boolean value) {
+        return new MountOptions(fsName, subtype, allowOther, defaultPermissions, kernelCache, entryTimeout,
+                attrTimeout, negativeTimeout, maxRead, readAheadKib, multithreaded, mountTimeout, value);
     }
 
     /** Mount option values are comma-separated lists: a comma or a control character would change their meaning. */

@@ -47,8 +47,9 @@ public final class DockerConfigCredentials implements CredentialStore {
         return "docker config " + file;
     }
 
+    /** The config's credentials for {@code registry}, whatever the image: a docker config knows only hosts. */
     @Override
-    public Credentials credentials(String registry) throws IOException {
+    public Credentials credentials(String registry, String reference) throws IOException {
         JsonNode root = load();
         if (root == null) {
             return null;

@@ -38,18 +38,20 @@ class DockerConfigCredentialsTest {
                 + "\"https://index.docker.io/v1/\":{\"auth\":\"" + b64("hubuser:hub:pass") + "\"},"
                 + "\"http://reg.example:5000/v2/\":{\"username\":\"u\",\"password\":\"p\"},"
                 + "\"oauth.example\":{\"auth\":\"" + b64("x:") + "\",\"identitytoken\":\"refresh\"}}}");
-        Credentials hub = store.credentials("docker.io");
+        Credentials hub = store.credentials("docker.io", "docker.io/any/image:1");
         assertEquals("hubuser", hub.username());
         assertEquals("hub:pass", hub.secret());
-        assertEquals(Credentials.basic("u", "p"), store.credentials("reg.example:5000"));
-        assertTrue(store.credentials("oauth.example").hasIdentityToken());
-        assertNull(store.credentials("reg.example"));
+        assertEquals(Credentials.basic("u", "p"),
+                store.credentials("reg.example:5000", "reg.example:5000/any/image:1"));
+        assertTrue(store.credentials("oauth.example", "oauth.example/any/image:1").hasIdentityToken());
+        assertNull(store.credentials("reg.example", "reg.example/any/image:1"));
         assertFalse(hub.toString().contains("hub:pass"), hub.toString());
     }
 
     @Test
     void missingFileMeansAnonymous() throws IOException {
-        assertNull(new DockerConfigCredentials(dir.resolve("nope.json"), List.of()).credentials("docker.io"));
+        assertNull(new DockerConfigCredentials(dir.resolve("nope.json"), List.of())
+                .credentials("docker.io", "docker.io/library/busybox:latest"));
     }
 
     @Test
@@ -69,27 +71,28 @@ class DockerConfigCredentialsTest {
         DockerConfigCredentials store = store("{\"credsStore\":\"fake\",\"credHelpers\":{\"helped.example\":\"fake\"},"
                 + "\"auths\":{\"helped.example\":{\"auth\":\"" + b64("file:secret") + "\"},"
                 + "\"other.example\":{\"auth\":\"" + b64("o:p") + "\"}}}");
-        assertEquals(Credentials.basic("helper-user", "helper-secret"), store.credentials("helped.example"));
-        Credentials hub = store.credentials("docker.io");
+        assertEquals(Credentials.basic("helper-user", "helper-secret"),
+                store.credentials("helped.example", "helped.example/any/image:1"));
+        Credentials hub = store.credentials("docker.io", "docker.io/any/image:1");
         assertEquals("idtok", hub.identityToken());
         // the store has nothing for it: the auths entry is used
-        assertEquals(Credentials.basic("o", "p"), store.credentials("other.example"));
+        assertEquals(Credentials.basic("o", "p"), store.credentials("other.example", "other.example/any/image:1"));
     }
 
     @Test
     void brokenHelpersAndFilesAreClearErrorsWithoutSecrets() throws IOException {
         IOException missing = assertThrows(IOException.class,
-                () -> store("{\"credsStore\":\"absent\"}").credentials("x.example"));
+                () -> store("{\"credsStore\":\"absent\"}").credentials("x.example", "x.example/a:1"));
         assertTrue(missing.getMessage().contains("docker-credential-absent not found"), missing.getMessage());
 
         IOException malformed = assertThrows(IOException.class,
-                () -> store("{\"auths\":{\"x\":{\"auth\":\"c2VjcmV0LXZhbHVl\" oops}}}").credentials("x"));
+                () -> store("{\"auths\":{\"x\":{\"auth\":\"c2VjcmV0LXZhbHVl\" oops}}}").credentials("x", "x/a:1"));
         assertTrue(malformed.getMessage().contains("config.json") && malformed.getMessage().contains("line 1"),
                 malformed.getMessage());
         assertFalse(malformed.getMessage().contains("c2VjcmV0LXZhbHVl"), malformed.getMessage());
 
         IOException badBase64 = assertThrows(IOException.class,
-                () -> store("{\"auths\":{\"x\":{\"auth\":\"%%%\"}}}").credentials("x"));
+                () -> store("{\"auths\":{\"x\":{\"auth\":\"%%%\"}}}").credentials("x", "x/a:1"));
         assertTrue(badBase64.getMessage().contains("not valid base64"), badBase64.getMessage());
     }
 }

@@ -15,6 +15,6 @@ public record CacheConfig(String dir, long maxDiskBytes, long maxMemoryBytes) {
     }
 
     static CacheConfig defaults() {
-        return new CacheConfig("", 10L << 30, 64L << 20);
+        return new CacheConfig("", 10L << 30, 16L << 20);
     }
 }

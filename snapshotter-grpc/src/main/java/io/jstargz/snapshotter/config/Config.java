@@ -14,9 +14,12 @@ import java.util.Set;
  * @param allowNoVerification  honour the {@code stargz.skipverify} label (layers without TOC digest checks)
  * @param warmUp               before serving, run the lazy-pull path once on a tiny local layer, so the first pull
  *                             after a start runs compiled code
+ * @param memory               what the daemon's heap is sized for ({@link MemoryBudget})
+ * @param criKeychain          {@code [cri_keychain]}: the kubelet's pull secrets, through a CRI ImageService proxy
  */
 public record Config(Path root, Path address, String logLevel, String metricsAddress, boolean allowNoVerification,
-                     boolean warmUp, CacheConfig cache, RegistryConfig registry, FuseConfig fuse, FetchConfig fetch) {
+                     boolean warmUp, CacheConfig cache, RegistryConfig registry, FuseConfig fuse, FetchConfig fetch,
+                     MemoryConfig memory, CriKeychainConfig criKeychain) {
     /** Where {@code jstargz serve} looks for its configuration when no file is named. */
     public static final Path DEFAULT_FILE = Path.of("/etc/jstargz/config.toml");
     private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
@@ -30,27 +33,33 @@ public record Config(Path root, Path address, String logLevel, String metricsAdd
     /** The configuration used when no file exists. */
     public static Config defaults() {
         return new Config(Path.of("/var/lib/jstargz"), Path.of("/run/jstargz/jstargz.sock"), "info", "", false, true,
-                CacheConfig.defaults(), RegistryConfig.defaults(), FuseConfig.defaults(), FetchConfig.defaults());
+                CacheConfig.defaults(), RegistryConfig.defaults(), FuseConfig.defaults(), FetchConfig.defaults(),
+                MemoryConfig.defaults(), CriKeychainConfig.defaults());
     }
 
     public Config withRoot(Path newRoot) {
         return new Config(newRoot, address, logLevel, metricsAddress, allowNoVerification, warmUp, cache, registry,
-                fuse, fetch);
+                fuse, fetch, memory, criKeychain);
     }
 
     public Config withAddress(Path newAddress) {
         return new Config(root, newAddress, logLevel, metricsAddress, allowNoVerification, warmUp, cache, registry,
-                fuse, fetch);
+                fuse, fetch, memory, criKeychain);
     }
 
     public Config withLogLevel(String newLogLevel) {
         return new Config(root, address, newLogLevel, metricsAddress, allowNoVerification, warmUp, cache, registry,
-                fuse, fetch);
+                fuse, fetch, memory, criKeychain);
+    }
+
+    public Config withMetricsAddress(String newMetricsAddress) {
+        return new Config(root, address, logLevel, newMetricsAddress, allowNoVerification, warmUp, cache, registry,
+                fuse, fetch, memory, criKeychain);
     }
 
     public Config withWarmUp(boolean newWarmUp) {
         return new Config(root, address, logLevel, metricsAddress, allowNoVerification, newWarmUp, cache, registry,
-                fuse, fetch);
+                fuse, fetch, memory, criKeychain);
     }
 
     /** The chunk cache directory: {@code cache.dir}, or {@code <root>/cache} when that is empty. */

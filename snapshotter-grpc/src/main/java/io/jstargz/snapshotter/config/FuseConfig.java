@@ -1,21 +1,30 @@
 package io.jstargz.snapshotter.config;
 
+import java.util.List;
+
 /**
  * {@code [fuse]}: the lazily mounted layer filesystems.
  *
+ * @param binding              {@code auto}, {@code kernel} or {@code jnr}: how layers are served through FUSE (auto:
+ *                             the kernel binding on JDK 22+ as root, else jnr-fuse)
+ * @param passthrough          keep whole local copies of fully fetched files under {@code <root>/passthrough} and let
+ *                             the kernel read them directly (FUSE passthrough; kernel binding and Linux 6.9+ only)
  * @param mountTimeoutSeconds  how long Prepare waits for a layer to be opened and mounted before falling back to a
  *                             normal pull
  * @param cacheTimeoutSeconds  how long the kernel caches names and attributes (layers are immutable)
  * @param checkIntervalSeconds how long a successful registry connectivity check stays valid
  */
-public record FuseConfig(int mountTimeoutSeconds, int cacheTimeoutSeconds, int checkIntervalSeconds) {
+public record FuseConfig(String binding, boolean passthrough, int mountTimeoutSeconds, int cacheTimeoutSeconds,
+                         int checkIntervalSeconds) {
     public FuseConfig {
+        ConfigChecks.require(binding != null && List.of("auto", "kernel", "jnr").contains(binding), "fuse.binding",
+                "must be \"auto\", \"kernel\" or \"jnr\", not \"" + binding + "\"");
         ConfigChecks.require(mountTimeoutSeconds > 0, "fuse.mount_timeout_seconds", "must be > 0");
         ConfigChecks.require(cacheTimeoutSeconds >= 0, "fuse.cache_timeout_seconds", "must be >= 0");
         ConfigChecks.require(checkIntervalSeconds >= 0, "fuse.check_interval_seconds", "must be >= 0");
     }
 
     static FuseConfig defaults() {
-        return new FuseConfig(30, 3600, 60);
+        return new FuseConfig("auto", true, 30, 3600, 60);
     }
 }

@@ -15,6 +15,7 @@ import io.jstargz.snapshotter.remotelayer.RemoteLayerState;
 import io.jstargz.snapshotter.remotelayer.SnapshotRef;
 import io.jstargz.snapshotter.store.SnapshotStore;
 import io.jstargz.snapshotter.store.StoredSnapshot;
+import io.jstargz.snapshotter.sys.ThreadPools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,11 +46,7 @@ final class RemoteLayers implements AutoCloseable {
     private final RemoteLayerService service;
     private final Clock clock;
     private final Map<Long, Object> restoreLocks = new ConcurrentHashMap<>();
-    private final ExecutorService checks = Executors.newFixedThreadPool(PARALLELISM, r -> {
-        Thread t = new Thread(r, "jstargz-layer-check");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService checks = ThreadPools.bounded("jstargz-layer-check", PARALLELISM);
 
     RemoteLayers(SnapshotStore store, SnapshotDirectories dirs, RemoteLayerService service, Clock clock) {
         this.store = store;

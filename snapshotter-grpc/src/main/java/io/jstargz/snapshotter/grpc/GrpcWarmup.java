@@ -1,6 +1,7 @@
 package io.jstargz.snapshotter.grpc;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -13,9 +14,15 @@ import io.jstargz.snapshotter.proto.introspection.ListLayersRequest;
 import io.jstargz.snapshotter.proto.snapshots.ListSnapshotsRequest;
 import io.jstargz.snapshotter.proto.snapshots.MountsRequest;
 import io.jstargz.snapshotter.proto.snapshots.PrepareSnapshotRequest;
+import io.jstargz.snapshotter.proto.snapshots.RemoveSnapshotRequest;
 import io.jstargz.snapshotter.proto.snapshots.SnapshotsGrpc;
 import io.jstargz.snapshotter.proto.snapshots.StatSnapshotRequest;
+import io.jstargz.snapshotter.proto.types.Mount;
+import io.jstargz.snapshotter.remotelayer.LayerSource;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -38,8 +45,7 @@ public final class GrpcWarmup {
     public static void run(Path socket) {
         long start = System.nanoTime();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
+        ManagedChannel channel = channel(socket, group);
         try {
             for (int i = 0; i < ROUNDS; i++) {
                 SnapshotsGrpc.SnapshotsBlockingStub s = SnapshotsGrpc.newBlockingStub(channel)
@@ -62,6 +68,71 @@ public final class GrpcWarmup {
             channel.shutdownNow();
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * Pulls a layer lazily through the daemon's socket and reads it, as containerd's unpacker and then a container
+     * do: a Prepare with the labels of a pull (answered ALREADY_EXISTS once the layer is mounted), a Prepare of a
+     * container's snapshot on it, its Mounts, reads of {@code files} through the overlay's lower directory (the
+     * layer's FUSE mount), then Remove of both snapshots. For the AOT training run, whose root is its own: unlike
+     * {@link #run}, this changes the snapshot store.
+     *
+     * @throws IOException a call or a read failed, naming it
+     */
+    public static void pull(Path socket, String imageRef, String layerDigest, String tocDigest, List<String> files)
+            throws IOException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        ManagedChannel channel = channel(socket, group);
+        String chain = "sha256:" + "0".repeat(64);
+        String container = "jstargz-training/container";
+        try {
+            SnapshotsGrpc.SnapshotsBlockingStub s = SnapshotsGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(60, TimeUnit.SECONDS);
+            try {
+                s.prepare(PrepareSnapshotRequest.newBuilder().setSnapshotter("jstargz")
+                        .setKey("jstargz-training/extract " + chain).putAllLabels(Map.of(
+                                "containerd.io/snapshot.ref", chain,
+                                LayerSource.CRI_IMAGE_REF, imageRef,
+                                LayerSource.CRI_LAYER_DIGEST, layerDigest,
+                                LayerSource.CRI_IMAGE_LAYERS, layerDigest,
+                                LayerSource.TOC_DIGEST, tocDigest)).build());
+                throw new IOException("layer " + layerDigest + " of " + imageRef + " was not mounted lazily");
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
+                    throw new IOException("Prepare of layer " + layerDigest + " of " + imageRef + ": " + e, e);
+                }
+            }
+            s.prepare(PrepareSnapshotRequest.newBuilder().setSnapshotter("jstargz").setKey(container).setParent(chain)
+                    .build());
+            Path lower = lowerDir(s.mounts(MountsRequest.newBuilder().setKey(container).build()).getMountsList());
+            for (String f : files) {
+                Files.readAllBytes(lower.resolve(f));
+            }
+            s.remove(RemoveSnapshotRequest.newBuilder().setKey(container).build());
+            s.remove(RemoveSnapshotRequest.newBuilder().setKey(chain).build());
+        } catch (StatusRuntimeException e) {
+            throw new IOException("pulling layer " + layerDigest + " of " + imageRef + " over " + socket + ": " + e, e);
+        } finally {
+            channel.shutdownNow();
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The one lower directory of an overlay mount on a single layer. */
+    private static Path lowerDir(List<Mount> mounts) throws IOException {
+        for (Mount m : mounts) {
+            for (String o : m.getOptionsList()) {
+                if (o.startsWith("lowerdir=")) {
+                    return Path.of(o.substring("lowerdir=".length()));
+                }
+            }
+        }
+        throw new IOException("the mounts of a container on a lazily mounted layer have no lowerdir: " + mounts);
+    }
+
+    private static ManagedChannel channel(Path socket, EventLoopGroup group) {
+        return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .eventLoopGroup(group).channelType(EpollDomainSocketChannel.class).usePlaintext().build();
     }
 
     private static void expectFailure(Runnable call) {

@@ -1,20 +1,12 @@
 package io.jstargz.snapshotter.grpc;
 
-import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.jstargz.snapshotter.proto.introspection.IntrospectionGrpc;
-import io.jstargz.snapshotter.proto.introspection.Layer;
 import io.jstargz.snapshotter.proto.introspection.ListLayersRequest;
+import io.jstargz.snapshotter.proto.introspection.ListLayersResponse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Asks a running daemon what it holds ({@code jstargz status}), over its unix socket. */
@@ -25,29 +17,22 @@ public final class IntrospectionClient {
     }
 
     /**
-     * Every snapshot of {@code namespace} (all when empty) with its remote-layer record.
+     * Every snapshot of {@code namespace} (all when empty) with its remote-layer record, and the daemon's FUSE
+     * binding.
      *
      * @throws IOException if no daemon answers on {@code socket}
      */
-    public static List<Layer> listLayers(Path socket, String namespace) throws IOException {
+    public static ListLayersResponse listLayers(Path socket, String namespace) throws IOException {
         if (!Files.exists(socket)) {
             throw new IOException("no jstargz daemon: " + socket + " does not exist");
         }
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                .eventLoopGroup(group)
-                .channelType(EpollDomainSocketChannel.class)
-                .usePlaintext()
-                .build();
-        try {
-            return IntrospectionGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-                    .listLayers(ListLayersRequest.newBuilder().setNamespace(namespace).build()).getLayersList();
+        try (UnixChannel channel = new UnixChannel(socket)) {
+            return IntrospectionGrpc.newBlockingStub(channel.channel())
+                    .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+                    .listLayers(ListLayersRequest.newBuilder().setNamespace(namespace).build());
         } catch (StatusRuntimeException e) {
             throw new IOException("jstargz daemon at " + socket + ": " + e.getStatus().getCode() + " "
                     + e.getStatus().getDescription(), e);
-        } finally {
-            channel.shutdownNow();
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 }

@@ -14,14 +14,17 @@ import io.jstargz.snapshotter.store.StoredSnapshot;
 /** {@code jstargz.v1.Introspection}: what {@code jstargz status} shows. */
 public final class IntrospectionService extends IntrospectionGrpc.IntrospectionImplBase {
     private final Snapshotter snapshotter;
+    private final String fuseBinding;
 
-    public IntrospectionService(Snapshotter snapshotter) {
+    /** {@code fuseBinding}: the name of the FUSE binding serving the remote layers. */
+    public IntrospectionService(Snapshotter snapshotter, String fuseBinding) {
         this.snapshotter = snapshotter;
+        this.fuseBinding = fuseBinding;
     }
 
     @Override
     public void listLayers(ListLayersRequest request, StreamObserver<ListLayersResponse> out) {
-        ListLayersResponse.Builder response = ListLayersResponse.newBuilder();
+        ListLayersResponse.Builder response = ListLayersResponse.newBuilder().setFuseBinding(fuseBinding);
         try {
             for (LayerStatus status : snapshotter.status()) {
                 StoredSnapshot s = status.snapshot();

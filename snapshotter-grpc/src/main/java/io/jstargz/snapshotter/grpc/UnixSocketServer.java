@@ -12,6 +12,7 @@ import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.jstargz.snapshotter.sys.ThreadPools;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
@@ -24,9 +25,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.ThreadFactory;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class UnixSocketServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UnixSocketServer.class);
-    private static final int HANDLER_THREADS = 32;
+    /** Calls served at once; a Prepare may wait up to the mount timeout for its layer. */
+    private static final int HANDLER_THREADS = 16;
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
@@ -60,9 +60,7 @@ public final class UnixSocketServer implements AutoCloseable {
         claim(socket);
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2,
                 (ThreadFactory) r -> daemonThread(r, "jstargz-grpc-io"), EpollIoHandler.newFactory());
-        AtomicInteger n = new AtomicInteger();
-        ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS,
-                r -> daemonThread(r, "jstargz-grpc-" + n.incrementAndGet()));
+        ExecutorService handlers = ThreadPools.bounded("jstargz-grpc", HANDLER_THREADS);
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(loops)

@@ -6,11 +6,15 @@ import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
 import io.jstargz.fs.LayerMountOptions;
 import io.jstargz.fs.LayerProgress;
+import io.jstargz.fs.binding.linux.FileTrees;
 import io.jstargz.fs.binding.linux.Unmounter;
 import io.jstargz.remote.Digest;
 import io.jstargz.remote.ImageReference;
 import io.jstargz.remote.RegistryClient;
+import io.jstargz.remote.RegistryConfig;
+import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.snapshotter.config.Config;
+import io.jstargz.snapshotter.config.MemoryBudget;
 import io.jstargz.snapshotter.remotelayer.FetchProgress;
 import io.jstargz.snapshotter.remotelayer.LayerSource;
 import io.jstargz.snapshotter.remotelayer.LayerUnavailableException;
@@ -18,12 +22,14 @@ import io.jstargz.snapshotter.remotelayer.PrepareOutcome;
 import io.jstargz.snapshotter.remotelayer.RemoteLayerRecord;
 import io.jstargz.snapshotter.remotelayer.RemoteLayerService;
 import io.jstargz.snapshotter.remotelayer.SnapshotRef;
+import io.jstargz.snapshotter.sys.ThreadPools;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,7 +38,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -70,21 +75,21 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     private final Verification verification;
     private final Duration mountTimeout;
     private final Duration prefetchWait;
+    /** Index entries the heap is sized for ({@code memory.index_entries}). */
+    private final long indexEntries;
+    private final AtomicBoolean overBudget = new AtomicBoolean();
     private final Map<Path, Mounted> mounts = new ConcurrentHashMap<>();
     private final FetchTotals totals = new FetchTotals();
-    private final ExecutorService mountPool = Executors.newFixedThreadPool(MOUNT_THREADS, r -> {
-        Thread t = new Thread(r, "jstargz-mount");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService mountPool = ThreadPools.bounded("jstargz-mount", MOUNT_THREADS);
 
     FuseRemoteLayers(RegistryClient client, ChunkCache cache, LayerTails tails, LayerMountOptions mountOptions,
                      Verification verification, Duration mountTimeout, Duration prefetchWait,
-                     Duration backgroundQuiet) {
+                     Duration backgroundQuiet, long indexEntries) {
         this.client = client;
         this.cache = cache;
         this.tails = tails;
-        this.opener = new LayerOpener(client, tails);
+        this.opener = new LayerOpener(client, tails, indexEntries);
+        this.indexEntries = indexEntries;
         this.quiet = new QuietPeriod(backgroundQuiet);
         this.mountOptions = mountOptions.toBuilder().backgroundGate(quiet).build();
         this.verification = verification;
@@ -92,22 +97,35 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         this.prefetchWait = prefetchWait;
     }
 
-    /** The service {@code config} describes: its registry settings, chunk cache and fetch policy. */
-    public static FuseRemoteLayers create(Config config) throws IOException {
+    /**
+     * The service {@code config} describes: its registry settings, chunk cache and fetch policy. Credentials come
+     * from {@code credentials} first (e.g. the CRI keychain), in order, then from the docker config.
+     */
+    public static FuseRemoteLayers create(Config config, List<CredentialStore> credentials) throws IOException {
         ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(config.cacheDir(), config.cache().maxMemoryBytes(),
-                config.cache().maxDiskBytes(), ChunkCacheConfig.DEFAULT_SHARD_WIDTH));
-        RegistryClient client = RegistryClient.create(Settings.registry(config));
+                config.cache().maxDiskBytes(), ChunkCacheConfig.DEFAULT_SHARD_WIDTH, MemoryBudget.WRITE_QUEUE_BYTES));
+        RegistryConfig registry = Settings.registry(config);
+        List<CredentialStore> stores = new ArrayList<>(credentials);
+        stores.add(RegistryClient.dockerConfigCredentials(registry));
+        RegistryClient client = RegistryClient.create(registry, CredentialStore.firstOf(stores));
         try {
+            // copies a previous run left: each mount makes its own again
+            FileTrees.removeTree(Settings.passthroughDir(config));
             return new FuseRemoteLayers(client, cache, new LayerTails(config.root().resolve("layers")),
                     Settings.mountOptions(config), new Verification(config.allowNoVerification()),
                     Duration.ofSeconds(config.fuse().mountTimeoutSeconds()),
                     Duration.ofSeconds(config.fetch().prefetchWaitSeconds()),
-                    Duration.ofSeconds(config.fetch().backgroundQuietSeconds()));
+                    Duration.ofSeconds(config.fetch().backgroundQuietSeconds()), config.memory().indexEntries());
         } catch (IOException | RuntimeException e) {
             client.close();
             cache.close();
             throw e;
         }
+    }
+
+    @Override
+    public String fuseBinding() {
+        return mountOptions.binding().name();
     }
 
     @Override
@@ -289,9 +307,25 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             throw new LayerUnavailableException("cannot mount it: " + e.getMessage(), e);
         }
         storeTail(digest, opened);
+        checkBudget(mount.index().entryCount());
         LayerMount m = mount;
         m.backgroundFetchDone().thenRun(() -> persisted(m));
         return m;
+    }
+
+    /**
+     * Warns once when the mounted layers hold more index entries than the heap is sized for: more mounts may then
+     * run the daemon out of memory.
+     */
+    private void checkBudget(long justMounted) {
+        long held = justMounted + mounts.values().stream().map(Mounted::now).filter(Objects::nonNull)
+                .mapToLong(m -> m.index().entryCount()).sum();
+        if (held <= indexEntries) {
+            overBudget.set(false);
+        } else if (overBudget.compareAndSet(false, true)) {
+            LOG.warn("memory: the mounted layers hold {} index entries, more than the {} the heap is sized for: raise "
+                    + "memory.index_entries (docs/configuration.md) before mounting more", held, indexEntries);
+        }
     }
 
     /** A mount object for the opened layer (not mounted yet), caching what opening it fetched. */

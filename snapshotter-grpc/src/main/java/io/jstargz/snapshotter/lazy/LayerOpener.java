@@ -39,7 +39,6 @@ final class LayerOpener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LayerOpener.class);
     private static final int THREADS = 16;
     private static final int QUEUE = 4096;
-    private static final long MAX_INDEX_ENTRIES = 1_000_000;
     private static final Duration KEEP_UNUSED = Duration.ofMinutes(10);
 
     /** An opened layer index, and what opening it cost. */
@@ -148,7 +147,11 @@ final class LayerOpener implements AutoCloseable {
     private final ThreadPoolExecutor executor;
     private final AsyncCache<Key, Opened> opened;
 
-    LayerOpener(RegistryClient client, LayerTails tails) {
+    /**
+     * @param maxIndexEntries what the opened layers may hold, in index entries (fetched bytes count one per 64): the
+     *                        daemon's heap is sized for it
+     */
+    LayerOpener(RegistryClient client, LayerTails tails, long maxIndexEntries) {
         this.client = client;
         this.tails = tails;
         AtomicInteger n = new AtomicInteger();
@@ -160,7 +163,7 @@ final class LayerOpener implements AutoCloseable {
                 });
         this.executor.allowCoreThreadTimeOut(true);
         this.opened = Caffeine.newBuilder()
-                .maximumWeight(MAX_INDEX_ENTRIES)
+                .maximumWeight(maxIndexEntries)
                 .weigher((Key k, Opened o) -> o.weight())
                 .expireAfterAccess(KEEP_UNUSED)
                 .removalListener((Key k, Opened o, RemovalCause cause) -> {
@@ -224,7 +227,8 @@ final class LayerOpener implements AutoCloseable {
 
     @Override
     public void close() {
-        executor.shutdownNow();
+        // the removal listener discards what each layer holds, on the executor: it must still take tasks
         opened.synchronous().invalidateAll();
+        executor.shutdown();
     }
 }

@@ -1,6 +1,7 @@
 package io.jstargz.snapshotter.lazy;
 
 import io.jstargz.fs.LayerMountOptions;
+import io.jstargz.fs.binding.FuseBindings;
 import io.jstargz.remote.RegistryConfig;
 import io.jstargz.snapshotter.config.Config;
 import java.nio.file.Path;
@@ -30,8 +31,15 @@ final class Settings {
         return b.build();
     }
 
+    /**
+     * The layer mount options of {@code config}.
+     *
+     * @throws IllegalStateException if the configured FUSE binding cannot run here (the message says why)
+     */
     static LayerMountOptions mountOptions(Config config) {
         return LayerMountOptions.builder()
+                .binding(FuseBindings.create(FuseBindings.Choice.of(config.fuse().binding())))
+                .passthroughDir(config.fuse().passthrough() ? passthroughDir(config) : null)
                 .prefetch(config.fetch().prefetch())
                 .backgroundFetch(config.fetch().backgroundFetch())
                 .neighbourBytes(config.fetch().neighbourBytes())
@@ -39,6 +47,11 @@ final class Settings {
                 .cacheTimeout(Duration.ofSeconds(config.fuse().cacheTimeoutSeconds()))
                 .debug("trace".equals(config.logLevel()))
                 .build();
+    }
+
+    /** Where the layers' local copies for passthrough go: the daemon's own, emptied at start. */
+    static Path passthroughDir(Config config) {
+        return config.root().resolve("passthrough");
     }
 
     /** {@code base} with what the Prepare labels ask for this layer. */

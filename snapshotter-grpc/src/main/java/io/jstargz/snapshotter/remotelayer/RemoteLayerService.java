@@ -62,6 +62,9 @@ public interface RemoteLayerService extends AutoCloseable {
     default void warmUp(Path dir) {
     }
 
+    /** The FUSE binding serving the layers ({@code kernel}, {@code jnr}), for the log and {@code jstargz status}. */
+    String fuseBinding();
+
     /** Cache fill of the layer mounted at {@code mountPoint}, for {@code jstargz status}. */
     default FetchProgress progress(Path mountPoint) {
         return FetchProgress.UNKNOWN;

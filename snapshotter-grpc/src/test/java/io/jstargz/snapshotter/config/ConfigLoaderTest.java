@@ -22,10 +22,15 @@ class ConfigLoaderTest {
                 log_level = "debug"
                 [cache]
                 max_disk_bytes = 1073741824
+                [fuse]
+                binding = "jnr"
                 [fetch]
                 background_fetch = false
                 neighbour_bytes = 0
+                [memory]
+                index_entries = 250000
                 """, "t.toml");
+        assertEquals("jnr", c.fuse().binding());
         assertEquals(Path.of("/srv/jstargz"), c.root());
         assertEquals(Path.of("/srv/jstargz/cache"), c.cacheDir());
         assertEquals("debug", c.logLevel());
@@ -37,6 +42,23 @@ class ConfigLoaderTest {
         assertEquals(32768, Config.defaults().fetch().neighbourBytes());
         assertEquals(Config.defaults().address(), c.address());
         assertEquals(Config.defaults().registry(), c.registry());
+        assertEquals(250_000, c.memory().indexEntries());
+    }
+
+    @Test
+    void theCriKeychainIsOffUntilEnabled() throws Exception {
+        assertEquals(false, Config.defaults().criKeychain().enable());
+        CriKeychainConfig k = ConfigLoader.parse("""
+                [cri_keychain]
+                enable = true
+                listen_path = "/run/jstargz/keychain.sock"
+                image_service_path = "/run/k3s/containerd/containerd.sock"
+                """, "t.toml").criKeychain();
+        assertEquals(new CriKeychainConfig(true, Path.of("/run/jstargz/keychain.sock"),
+                Path.of("/run/k3s/containerd/containerd.sock"), 86400), k);
+        assertEquals("config t.toml: key 'cri_keychain.listen_path' must differ from image_service_path (it would"
+                + " forward to itself)", assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                "[cri_keychain]\nlisten_path = \"/run/containerd/containerd.sock\"\n", "t.toml")).getMessage());
     }
 
     @Test
@@ -64,6 +86,11 @@ class ConfigLoaderTest {
                 .getMessage().startsWith("config t.toml is not valid TOML"));
         assertEquals(true, assertThrows(ConfigException.class, () -> ConfigLoader.parse("log_level = \"loud\"",
                 "t.toml")).getMessage().contains("'log_level' must be one of"));
+        assertEquals("config t.toml: key 'fuse.binding' must be \"auto\", \"kernel\" or \"jnr\", not \"libfuse\"",
+                assertThrows(ConfigException.class, () -> ConfigLoader.parse("[fuse]\nbinding = \"libfuse\"\n",
+                        "t.toml")).getMessage());
+        assertEquals("config t.toml: key 'memory.index_entries' must be > 0", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("[memory]\nindex_entries = 0\n", "t.toml")).getMessage());
     }
 
     @Test

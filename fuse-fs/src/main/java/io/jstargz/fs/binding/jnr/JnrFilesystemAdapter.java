@@ -11,7 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -38,7 +37,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     private final FilesystemOps ops;
     private final String name;
-    private final CompletableFuture<Void> initialised = new CompletableFuture<>();
+    private volatile Runnable onInit = () -> { };
     private final OperationStats operations = new OperationStats();
     private final OperationStats.Counter getattrs = operations.counter("getattr");
     private final OperationStats.Counter readlinks = operations.counter("readlink");
@@ -57,9 +56,9 @@ final class JnrFilesystemAdapter extends FuseStubFS {
         this.name = name;
     }
 
-    /** Completes when the kernel's INIT request has been handled: the mount then serves requests. */
-    CompletableFuture<Void> initialised() {
-        return initialised;
+    /** Runs {@code action} when the kernel's INIT request has been handled: the mount then serves requests. */
+    void onInit(Runnable action) {
+        onInit = action;
     }
 
     OperationStats operations() {
@@ -73,7 +72,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     @Override
     public Pointer init(Pointer conn) {
-        initialised.complete(null);
+        onInit.run();
         return null;
     }
 

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jstargz.fs.binding.jnr.JnrFuseBinding;
 import io.jstargz.fs.binding.linux.MountTable;
+import io.jstargz.fs.binding.linux.Unmounter;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,13 +28,26 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Real FUSE mounts through jnr-fuse: serving, unmounting, and no dead mount after the mounting JVM is killed. */
-class JnrFuseBindingTest {
+/**
+ * Real FUSE mounts through the binding this run chooses ({@link FuseBindings#byDefault()}: the build runs this class
+ * once on the kernel binding and once on jnr-fuse): serving, unmounting, an aborted connection, and no dead mount
+ * after the mounting JVM is killed.
+ */
+class FuseBindingTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final FuseBinding BINDING = new JnrFuseBinding();
+    private static final FuseBinding BINDING = FuseBindings.byDefault();
+    private static final int MIB = 1024 * 1024;
 
     @TempDir
     Path tmp;
+
+    @Test
+    void usesTheBindingThisRunAsksFor() {
+        String asked = System.getProperty(FuseBindings.PROPERTY, "auto");
+        // tests run as root: auto means the kernel binding wherever the JDK has the FFM API
+        String auto = Runtime.version().feature() >= 22 ? "kernel" : "jnr";
+        assertEquals(asked.equals("auto") ? auto : asked, BINDING.name());
+    }
 
     @Test
     void servesTheTreeThroughTheKernelAndUnmounts() throws Exception {
@@ -57,7 +71,7 @@ class JnrFuseBindingTest {
             assertEquals(041777, Files.getAttribute(mp.resolve("dir"), "unix:mode"));
             assertEquals(Path.of("hello.txt"), Files.readSymbolicLink(mp.resolve("link")));
             try (Stream<Path> s = Files.list(mp)) {
-                assertEquals(List.of("dir", "hello.txt", "link"),
+                assertEquals(List.of("big.bin", "dir", "hello.txt", "link"),
                         s.map(p -> p.getFileName().toString()).sorted().toList());
             }
             UserDefinedFileAttributeView xattrs = Files.getFileAttributeView(mp.resolve("hello.txt"),
@@ -77,6 +91,78 @@ class JnrFuseBindingTest {
     }
 
     @Test
+    void readsALargeFileWholeAndAsksForReadsAsLargeAsTheBindingAllows() throws Exception {
+        Path mp = Files.createDirectory(tmp.resolve("large"));
+        MemoryTree tree = new MemoryTree();
+        try (MountHandle h = BINDING.mount(mp, tree, MountOptions.forLayer("large-tree"))) {
+            h.awaitMounted(WAIT);
+            byte[] got = Files.readAllBytes(mp.resolve("big.bin"));
+            assertEquals(MemoryTree.BIG_SIZE, got.length);
+            for (int i = 0; i < got.length; i++) {
+                if (got[i] != MemoryTree.bigByte(i)) {
+                    throw new AssertionError("byte " + i + " of big.bin is " + got[i]);
+                }
+            }
+            // a direct read of 1 MiB reaches the filesystem as one request where the binding allows it
+            Process dd = new ProcessBuilder("dd", "if=" + mp.resolve("big.bin"), "of=/dev/null", "bs=1M", "count=1",
+                    "skip=1", "iflag=direct").redirectErrorStream(true).start();
+            String out = new String(dd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(dd.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS) && dd.exitValue() == 0, out);
+            int expected = BINDING.name().equals("kernel") ? MIB : 128 * 1024;
+            assertEquals(expected, tree.largestRead(), "largest read request");
+        }
+    }
+
+    @Test
+    void aFileWithALocalCopyIsReadByTheKernelWithoutAskingTheFilesystem() throws Exception {
+        Path mp = Files.createDirectory(tmp.resolve("passthrough"));
+        MemoryTree tree = new MemoryTree(MemoryTree.writeBig(tmp.resolve("big-copy")));
+        MountOptions passthrough = MountOptions.forLayer("passthrough-tree").withPassthrough(true);
+        try (MountHandle h = BINDING.mount(mp, tree, passthrough)) {
+            h.awaitMounted(WAIT);
+            Path big = mp.resolve("big.bin");
+            try (InputStream first = Files.newInputStream(big); InputStream second = Files.newInputStream(big)) {
+                // two files open at once share the backing file
+                assertEquals(MemoryTree.bigByte(0), (byte) first.read());
+                second.skipNBytes(1000);
+                assertEquals(MemoryTree.bigByte(1000), (byte) second.read());
+            }
+            byte[] got = Files.readAllBytes(big);
+            assertEquals(MemoryTree.BIG_SIZE, got.length);
+            for (int i = 0; i < got.length; i++) {
+                if (got[i] != MemoryTree.bigByte(i)) {
+                    throw new AssertionError("byte " + i + " of big.bin is " + got[i]);
+                }
+            }
+            if (BINDING.name().equals("kernel")) {
+                assertEquals(0, tree.reads(), "the kernel read the copy itself (FUSE passthrough)");
+            } else {
+                assertTrue(tree.reads() > 0, "jnr-fuse (libfuse 2) cannot pass through: the filesystem serves reads");
+            }
+            int before = tree.reads();
+            assertArrayEquals(MemoryTree.HELLO, Files.readAllBytes(mp.resolve("hello.txt")));
+            assertTrue(tree.reads() > before, "a file without a copy is served by the filesystem");
+        }
+    }
+
+    @Test
+    void abortedConnectionEndsTheMountAndLeavesNoDeadMount() throws Exception {
+        Path mp = Files.createDirectory(tmp.resolve("aborted"));
+        MountHandle h = BINDING.mount(mp, new MemoryTree(), MountOptions.forLayer("aborted-tree"));
+        h.awaitMounted(WAIT);
+        assertArrayEquals(MemoryTree.HELLO, Files.readAllBytes(mp.resolve("hello.txt")));
+        String device = MountTable.at(mp).orElseThrow().device();
+        assertTrue(Unmounter.abortConnection(device), "wrote 1 to /sys/fs/fuse/connections/N/abort");
+        h.unmounted().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertFalse(h.isMounted());
+        assertEquals(Optional.empty(), MountTable.at(mp), "the dead mount was detached");
+        try (Stream<Path> s = Files.list(mp)) {
+            assertEquals(0, s.count(), "the mount point is an empty directory again");
+        }
+        h.close(); // unmounting what is gone is harmless
+    }
+
+    @Test
     void busyMountIsDetachedAndItsConnectionAborted() throws Exception {
         Path mp = Files.createDirectory(tmp.resolve("busy"));
         MountHandle h = BINDING.mount(mp, new MemoryTree(), MountOptions.forLayer("busy-tree"));
@@ -85,8 +171,14 @@ class JnrFuseBindingTest {
         h.unmount(Duration.ofMillis(300));
         assertTrue(h.unmounted().isDone(), "the loop ended although a file was still open");
         assertEquals(Optional.empty(), MountTable.at(mp));
-        IOException closed = assertThrows(IOException.class, held::close, "the connection was aborted");
-        assertTrue(closed.getMessage().contains("not connected"), closed.getMessage());
+        IOException gone = assertThrows(IOException.class, held::read, "the connection was aborted");
+        assertTrue(gone.getMessage().contains("not connected"), gone.getMessage());
+        try {
+            held.close();
+        } catch (IOException e) {
+            // jnr-fuse flushes on close; the kernel binding opens files with FOPEN_NOFLUSH
+            assertTrue(e.getMessage().contains("not connected"), e.getMessage());
+        }
     }
 
     @Test
@@ -140,8 +232,14 @@ class JnrFuseBindingTest {
 
     private static Process startChild(Path mp) throws IOException {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        return new ProcessBuilder(java, "-Dfile.encoding=UTF-8", "-cp", System.getProperty("java.class.path"),
-                MountChild.class.getName(), mp.toString())
+        List<String> command = new ArrayList<>(List.of(java, "-Dfile.encoding=UTF-8",
+                "--enable-native-access=ALL-UNNAMED", "-D" + FuseBindings.PROPERTY + "=" + BINDING.name()));
+        if (Runtime.version().feature() >= 23) {
+            command.add("--sun-misc-unsafe-memory-access=allow"); // jnr-ffi
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), MountChild.class.getName(),
+                mp.toString()));
+        return new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
     }

@@ -1,11 +1,12 @@
 package io.jstargz.fs.binding;
 
+import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Logs every operation of a filesystem, its outcome and its latency (for {@code --debug}). */
-public final class TracingFilesystemOps implements FilesystemOps {
+public final class TracingInodeOps implements InodeOps {
     private static final Logger log = LoggerFactory.getLogger("io.jstargz.fs.ops");
 
     /** One operation, run under the trace. */
@@ -14,10 +15,10 @@ public final class TracingFilesystemOps implements FilesystemOps {
         T run() throws FsException;
     }
 
-    private final FilesystemOps ops;
+    private final InodeOps ops;
     private final String name;
 
-    public TracingFilesystemOps(FilesystemOps ops, String name) {
+    public TracingInodeOps(InodeOps ops, String name) {
         this.ops = ops;
         this.name = name;
     }
@@ -47,23 +48,28 @@ public final class TracingFilesystemOps implements FilesystemOps {
     }
 
     @Override
-    public NodeAttributes getattr(String path) throws FsException {
-        return trace("getattr", path, "", () -> ops.getattr(path));
+    public NodeAttributes lookup(long parent, String name) throws FsException {
+        return trace("lookup", parent, " " + name, () -> ops.lookup(parent, name));
     }
 
     @Override
-    public List<DirectoryEntry> readdir(String path) throws FsException {
-        return trace("readdir", path, "", () -> ops.readdir(path));
+    public NodeAttributes getattr(long inode) throws FsException {
+        return trace("getattr", inode, "", () -> ops.getattr(inode));
     }
 
     @Override
-    public String readlink(String path) throws FsException {
-        return trace("readlink", path, "", () -> ops.readlink(path));
+    public List<DirectoryEntry> readdir(long inode) throws FsException {
+        return trace("readdir", inode, "", () -> ops.readdir(inode));
     }
 
     @Override
-    public long open(String path, int flags) throws FsException {
-        return trace("open", path, " flags=0" + Integer.toOctalString(flags), () -> ops.open(path, flags));
+    public String readlink(long inode) throws FsException {
+        return trace("readlink", inode, "", () -> ops.readlink(inode));
+    }
+
+    @Override
+    public long open(long inode, int flags) throws FsException {
+        return trace("open", inode, " flags=0" + Integer.toOctalString(flags), () -> ops.open(inode, flags));
     }
 
     @Override
@@ -80,13 +86,20 @@ public final class TracingFilesystemOps implements FilesystemOps {
     }
 
     @Override
-    public byte[] getxattr(String path, String attribute) throws FsException {
-        return trace("getxattr", path, " " + attribute, () -> ops.getxattr(path, attribute));
+    public Path backingFile(long inode) {
+        Path p = ops.backingFile(inode);
+        log.info("{}: backingFile {} -> {}", name, inode, p);
+        return p;
     }
 
     @Override
-    public List<String> listxattr(String path) throws FsException {
-        return trace("listxattr", path, "", () -> ops.listxattr(path));
+    public byte[] getxattr(long inode, String attribute) throws FsException {
+        return trace("getxattr", inode, " " + attribute, () -> ops.getxattr(inode, attribute));
+    }
+
+    @Override
+    public List<String> listxattr(long inode) throws FsException {
+        return trace("listxattr", inode, "", () -> ops.listxattr(inode));
     }
 
     @Override

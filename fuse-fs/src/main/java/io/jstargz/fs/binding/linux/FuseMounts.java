@@ -1,0 +1,103 @@
+package io.jstargz.fs.binding.linux;
+
+import io.jstargz.fs.binding.MountOptions;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This process's FUSE mounts, whatever binding serves them. Mount points are checked and prepared the same way for
+ * every binding, and live mounts are unmounted by one JVM shutdown hook on a normal exit or SIGTERM/SIGINT; the
+ * {@link MountWatchdog} unmounts them when the JVM is killed, and a stale mount of our type found at a mount point
+ * is detached before mounting there again.
+ */
+public final class FuseMounts {
+    private static final Logger log = LoggerFactory.getLogger(FuseMounts.class);
+    private static final Duration SHUTDOWN_UNMOUNT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Set<FuseMountHandle> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(FuseMounts::unmountAll, "jstargz-fuse-unmount"));
+    }
+
+    private FuseMounts() {
+    }
+
+    /** The filesystem type the mount table shows for a mount with these options. */
+    public static String fsType(MountOptions options) {
+        return "fuse." + options.subtype();
+    }
+
+    /**
+     * Checks that {@code mountPoint} can take a mount (an empty directory; a stale mount of our type left by a
+     * process that died is detached) and has the watchdog watch it, before anything is mounted there.
+     *
+     * @return the mount point as the mount table will show it
+     */
+    public static Path prepare(Path mountPoint, MountOptions options) throws IOException {
+        Path dir = realPath(mountPoint);
+        String fsType = fsType(options);
+        clearStaleMount(dir, fsType);
+        if (!Files.isDirectory(dir)) {
+            throw new NotDirectoryException("mount point " + dir + " is not a directory");
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            if (entries.iterator().hasNext()) {
+                throw new IOException("mount point " + dir + " is not empty");
+            }
+        }
+        MountWatchdog.instance().watch(dir, fsType);
+        return dir;
+    }
+
+    static void register(FuseMountHandle handle) {
+        LIVE.add(handle);
+    }
+
+    static void ended(FuseMountHandle handle) {
+        LIVE.remove(handle);
+    }
+
+    /** The absolute path without symlinks, as the mount table shows it; the last name is kept (it may be stale). */
+    private static Path realPath(Path mountPoint) throws IOException {
+        Path abs = mountPoint.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        return parent == null ? abs : parent.toRealPath().resolve(abs.getFileName());
+    }
+
+    /** A mount of our type at the mount point is left over from a process that died: detach it. */
+    private static void clearStaleMount(Path dir, String fsType) throws IOException {
+        Optional<MountTable.Mount> existing = MountTable.at(dir);
+        if (existing.isEmpty()) {
+            return;
+        }
+        MountTable.Mount m = existing.get();
+        boolean ours = LIVE.stream().anyMatch(h -> h.mountPoint().equals(dir) && !h.unmounted().isDone());
+        if (ours || !m.fsType().equals(fsType)) {
+            throw new IOException("mount point " + dir + " is in use: " + m.fsType() + " " + m.source()
+                    + " is mounted there");
+        }
+        log.warn("detaching stale {} mount of {} at {} left by an earlier process", m.fsType(), m.source(), dir);
+        Unmounter.abortConnection(m.device());
+        Unmounter.detach(dir);
+    }
+
+    private static void unmountAll() {
+        for (FuseMountHandle h : List.copyOf(LIVE)) {
+            try {
+                h.unmount(SHUTDOWN_UNMOUNT_TIMEOUT);
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot unmount {} at exit: {}", h, e.getMessage());
+            }
+        }
+    }
+}

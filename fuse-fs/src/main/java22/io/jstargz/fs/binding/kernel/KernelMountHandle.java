@@ -1,0 +1,108 @@
+package io.jstargz.fs.binding.kernel;
+
+import io.jstargz.fs.binding.InodeOps;
+import io.jstargz.fs.binding.MountOptions;
+import io.jstargz.fs.binding.OperationStats;
+import io.jstargz.fs.binding.linux.FuseMountHandle;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A mount this process serves on {@code /dev/fuse} itself. A fixed pool of platform threads serves it: each blocks in
+ * read(2) on its own clone of the device, answers the request it got with the {@link RequestDispatcher}, and reuses
+ * its buffers for the next. The kernel ends every read with ENODEV once the mount is gone (unmounted, or its
+ * connection aborted); when the last worker has seen that, the device is closed and the mount has ended.
+ */
+final class KernelMountHandle extends FuseMountHandle implements RequestDispatcher.InitListener {
+    private static final Logger log = LoggerFactory.getLogger(KernelMountHandle.class);
+    /** Room for any request but a write (a read-only mount gets none): names, xattr names, forget batches. */
+    private static final int REQUEST_BUFFER = 4 * FuseProtocol.MIN_READ_BUFFER;
+
+    private final FuseDevice device;
+    private final RequestDispatcher dispatcher;
+    private final int workers;
+    private final AtomicInteger running = new AtomicInteger();
+
+    KernelMountHandle(Path mountPoint, InodeOps ops, MountOptions options, FuseDevice device, int workers) {
+        super(mountPoint, options);
+        this.device = device;
+        this.workers = workers;
+        this.dispatcher = new RequestDispatcher(ops, options, device, this);
+    }
+
+    /**
+     * Starts the workers once mount(2) has attached the device, and learns the mount's device number (so that a
+     * connection aborted before anyone awaited the mount still has its dead mount detached).
+     */
+    void start() {
+        starting();
+        running.set(workers);
+        for (int i = 0; i < workers; i++) {
+            Thread t = new Thread(this::work, "jstargz-fuse-" + options().fsName() + "-" + i);
+            t.setDaemon(true);
+            t.start();
+        }
+        try {
+            learnDevice();
+        } catch (IOException e) {
+            log.warn("{}: cannot read the mount table after mounting at {}: {}", options().fsName(), mountPoint(),
+                    e.getMessage());
+        }
+    }
+
+    /** Mounting failed before any worker started: the device is closed and the mount point forgotten. */
+    void abandon(IOException why) {
+        device.close();
+        failed(why);
+        served();
+    }
+
+    private void work() {
+        try (Arena arena = Arena.ofConfined(); FuseChannel channel = device.newChannel(arena)) {
+            MemorySegment request = arena.allocate(REQUEST_BUFFER, 4096);
+            ReplyWriter reply = new ReplyWriter(channel, arena);
+            for (int n; (n = channel.read(request)) >= 0; ) {
+                try {
+                    dispatcher.serve(request, n, reply);
+                } finally {
+                    reply.release();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            log.error("{}: a FUSE worker at {} stopped", options().fsName(), mountPoint(), e);
+        } finally {
+            if (running.decrementAndGet() == 0) {
+                ended();
+            }
+        }
+    }
+
+    private void ended() {
+        device.close();
+        log.debug("{}: FUSE server at {} stopped", options().fsName(), mountPoint());
+        served();
+    }
+
+    @Override
+    public OperationStats operations() {
+        return dispatcher.operations();
+    }
+
+    @Override
+    public void initialised(RequestDispatcher.Negotiated n) {
+        log.debug("{}: FUSE 7.{} initialised at {}, flags 0x{}", options().fsName(), n.minor(), mountPoint(),
+                Long.toHexString(n.flags()));
+        initialised();
+    }
+
+    @Override
+    public void refused(IOException why) {
+        log.error("{}: cannot serve the mount at {}: {}", options().fsName(), mountPoint(), why.getMessage());
+        failed(why);
+    }
+}

@@ -1,0 +1,84 @@
+package io.jstargz.snapshotter.config;
+
+import java.util.List;
+
+/**
+ * The daemon's memory, set from its configuration before its JVM starts ({@code jstargz serve --jvm-options} prints
+ * the options, the launcher passes them on): a heap bounded by what the work holds, and bounds on what grows outside
+ * it.
+ *
+ * <p>The heap holds the memory tier of the chunk cache, the chunks queued for the disk writer, the indexes of open
+ * layers (bytes per entry measured on the python base layer), and the daemon's own objects with room for a TOC being
+ * parsed. The bound is a ceiling, not a reservation: the serial collector commits the old generation as it fills and
+ * gives back what is free after a full collection. The young generation is fixed, with survivor spaces of a quarter
+ * of it each, so that what one Prepare or one fetched batch holds for a moment (a TOC and its parse, a few chunks)
+ * dies there instead of being promoted and growing the old generation until the next full collection.
+ *
+ * <p>Outside the heap: metaspace and the code cache are bounded well above what the daemon uses (7 MiB and 20 MiB
+ * measured), NIO's per-thread temporary buffers are not kept beyond 256 KiB (a disk-tier read of a 4 MiB chunk would
+ * otherwise keep 4 MiB per thread that ever read one), and grpc-netty's buffer pool gets one small arena: containerd's
+ * calls are a few KiB.
+ *
+ * @param memoryTierBytes the chunk cache's memory tier ({@code cache.max_memory_bytes})
+ * @param indexEntries    index entries of open layers ({@code memory.index_entries})
+ */
+public record MemoryBudget(long memoryTierBytes, long indexEntries) {
+    /** Chunks waiting for the disk writer; beyond it, the thread that fetched a chunk writes it. */
+    public static final long WRITE_QUEUE_BYTES = 8L << 20;
+    /**
+     * Heap per index entry of the compact index: 125 B measured on the 6,650-entry python base layer, 149 B on a
+     * generated 100,000-entry layer (docs/benchmarks.md, "Layer index").
+     */
+    static final long INDEX_BYTES_PER_ENTRY = 150;
+    /** The daemon's own heap after its warm-up (21 MiB live), and a large TOC being parsed. */
+    static final long BASE_BYTES = 48L << 20;
+    static final long YOUNG_BYTES = 16L << 20;
+    private static final long MIB = 1L << 20;
+    private static final long HEAP_ALIGNMENT = 2 * MIB;
+
+    public static MemoryBudget of(Config config) {
+        return new MemoryBudget(config.cache().maxMemoryBytes(), config.memory().indexEntries());
+    }
+
+    public long indexBytes() {
+        return indexEntries * INDEX_BYTES_PER_ENTRY;
+    }
+
+    /** The heap bound, {@code -Xmx}: in steps of 2 MiB, the JVM's heap alignment, so it is the bound the JVM runs with. */
+    public long maxHeapBytes() {
+        long sum = BASE_BYTES + memoryTierBytes + WRITE_QUEUE_BYTES + indexBytes();
+        return (sum + HEAP_ALIGNMENT - 1) / HEAP_ALIGNMENT * HEAP_ALIGNMENT;
+    }
+
+    /** The options {@code jstargz serve} runs with: heap, young generation, and the bounds outside the heap. */
+    public List<String> jvmOptions() {
+        String netty = "-Dio.grpc.netty.shaded.io.netty.allocator.";
+        return List.of(
+                "-Xms" + mib(YOUNG_BYTES + 8 * MIB) + "m",
+                "-Xmx" + mib(maxHeapBytes()) + "m",
+                "-Xmn" + mib(YOUNG_BYTES) + "m",
+                "-XX:SurvivorRatio=2",
+                "-XX:-ShrinkHeapInSteps",
+                "-XX:MinHeapFreeRatio=10",
+                "-XX:MaxHeapFreeRatio=30",
+                "-XX:MaxMetaspaceSize=128m",
+                "-XX:ReservedCodeCacheSize=64m",
+                "-Djdk.nio.maxCachedBufferSize=262144",
+                netty + "numDirectArenas=1",
+                netty + "numHeapArenas=1",
+                netty + "maxOrder=7",
+                netty + "useCacheForAllThreads=false");
+    }
+
+    /** What the bound is made of, for the daemon's log. */
+    public String describe() {
+        return mib(maxHeapBytes()) + " MiB heap: " + mib(memoryTierBytes) + " MiB memory tier, "
+                + mib(WRITE_QUEUE_BYTES) + " MiB disk write queue, " + mib(indexBytes()) + " MiB for "
+                + indexEntries + " index entries, " + mib(BASE_BYTES) + " MiB for the daemon";
+    }
+
+    /** Whole MiB, rounded up. */
+    private static long mib(long bytes) {
+        return (bytes + MIB - 1) / MIB;
+    }
+}
