@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.jstargz.estargz.EstargzReader;
+import io.jstargz.estargz.ExternalTocSource;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
 import io.jstargz.fs.LayerMount;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * by index entries, expiring when unused) so later Prepares find their layer ready.
  *
  * <p>A layer opens from its stored {@link LayerTail} when there is one (no request at all), else from the registry
- * with one suffix-range request that brings the blob's size with its tail: no manifest, no HEAD.
+ * with one suffix-range request that brings the blob's size with its tail: no manifest, no HEAD. A layer whose TOC
+ * is external also fetches it from its TOC image ({@link TocImages}), then and on each later open.
  */
 final class LayerOpener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LayerOpener.class);
@@ -196,10 +198,12 @@ final class LayerOpener implements AutoCloseable {
         long start = System.nanoTime();
         String name = digest.toString();
         Optional<LayerTail> local = tails.load(digest);
+        ExternalTocSource externalToc = TocImages.of(client, image, digest);
         try {
             if (local.isPresent()) {
                 try {
-                    LayerIndex index = EstargzReader.open(local.get().source(name), local.get().openOptions(name));
+                    LayerIndex index = EstargzReader.open(local.get().source(name),
+                            local.get().openOptions(name).withExternalToc(externalToc));
                     return new Opened(index, local.get(), null, null, millisSince(start));
                 } catch (IOException e) {
                     LOG.warn("layer {}: its stored TOC does not open ({}); fetching it again", name, e.getMessage());
@@ -208,7 +212,7 @@ final class LayerOpener implements AutoCloseable {
             }
             RegistryBlobSource blob = client.openBlob(image, digest, -1);
             TailCapture capture = new TailCapture(blob);
-            LayerIndex index = EstargzReader.open(capture, OpenOptions.defaults(name));
+            LayerIndex index = EstargzReader.open(capture, OpenOptions.defaults(name).withExternalToc(externalToc));
             LayerTail fetched = capture.all();
             return new Opened(index, fetched.tocOnly(index), fetched, blob, millisSince(start));
         } catch (IOException e) {

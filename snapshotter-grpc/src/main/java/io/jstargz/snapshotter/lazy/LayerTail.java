@@ -24,9 +24,13 @@ record LayerTail(long blobSize, long offset, byte[] bytes) {
         }
     }
 
-    /** The part of this tail that a later open needs: from the TOC (or the largest footer) to the end. */
+    /**
+     * The part of this tail that a later open needs: from the TOC (or the largest footer) to the end; only the footer
+     * for a layer whose TOC is external (a later open fetches it again).
+     */
     LayerTail tocOnly(LayerIndex index) {
-        long from = Math.max(offset, Math.min(index.tocOffset(), blobSize - Footer.MAX_SIZE));
+        long toc = index.tocOffset() == Footer.EXTERNAL ? blobSize - index.format().footerSize() : index.tocOffset();
+        long from = Math.max(offset, Math.min(toc, blobSize - Footer.MAX_SIZE));
         return new LayerTail(blobSize, from, Arrays.copyOfRange(bytes, (int) (from - offset), bytes.length));
     }
 
