@@ -5,6 +5,11 @@
 //	                                  with the reference verifier, print the TOC digest, then one JSON line per entry
 //	refcheck build TAR OUT CHUNK_SIZE LEVEL [PRIORITIZED...]
 //	                                  build an eStargz blob with estargz.Build and print its digests as JSON
+//	refcheck build-zstd TAR OUT CHUNK_SIZE LEVEL [PRIORITIZED...]
+//	                                  the same as zstd:chunked, as ctr-remote --zstdchunked builds it (LEVEL is a
+//	                                  zstd level), printing its zstd:chunked annotations too
+//
+// Blobs are opened with the gzip decompressors and the zstd:chunked one, as the reference snapshotter opens them.
 package main
 
 import (
@@ -19,6 +24,8 @@ import (
 	"strconv"
 
 	"github.com/containerd/stargz-snapshotter/estargz"
+	"github.com/containerd/stargz-snapshotter/estargz/zstdchunked"
+	"github.com/klauspost/compress/zstd"
 	digest "github.com/opencontainers/go-digest"
 )
 
@@ -40,14 +47,16 @@ type listing struct {
 
 func main() {
 	if len(os.Args) < 3 {
-		fail(fmt.Errorf("usage: refcheck list BLOB [TOC_DIGEST] | refcheck build TAR OUT CHUNK_SIZE LEVEL [PRIORITIZED...]"))
+		fail(fmt.Errorf("usage: refcheck list BLOB [TOC_DIGEST] | refcheck build|build-zstd TAR OUT CHUNK_SIZE LEVEL [PRIORITIZED...]"))
 	}
 	var err error
 	switch os.Args[1] {
 	case "list":
 		err = list(os.Args[2:])
 	case "build":
-		err = build(os.Args[2:])
+		err = build(os.Args[2:], false)
+	case "build-zstd":
+		err = build(os.Args[2:], true)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -71,7 +80,7 @@ func list(args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := estargz.Open(io.NewSectionReader(f, 0, st.Size()))
+	r, err := estargz.Open(io.NewSectionReader(f, 0, st.Size()), estargz.WithDecompressors(new(zstdchunked.Decompressor)))
 	if err != nil {
 		return err
 	}
@@ -162,7 +171,12 @@ func readVerified(r *estargz.Reader, v estargz.TOCEntryVerifier, name string, si
 	return hex.EncodeToString(whole.Sum(nil)), chunks, nil
 }
 
-func build(args []string) error {
+type zstdCompression struct {
+	*zstdchunked.Decompressor
+	*zstdchunked.Compressor
+}
+
+func build(args []string, zstdChunked bool) error {
 	if len(args) < 4 {
 		return fmt.Errorf("build needs TAR OUT CHUNK_SIZE LEVEL [PRIORITIZED...]")
 	}
@@ -189,6 +203,11 @@ func build(args []string) error {
 	if len(args) > 4 {
 		opts = append(opts, estargz.WithPrioritizedFiles(args[4:]))
 	}
+	metadata := make(map[string]string)
+	if zstdChunked {
+		opts = append(opts, estargz.WithCompression(&zstdCompression{new(zstdchunked.Decompressor),
+			&zstdchunked.Compressor{CompressionLevel: zstd.EncoderLevelFromZstd(level), Metadata: metadata}}))
+	}
 	blob, err := estargz.Build(io.NewSectionReader(in, 0, st.Size()), opts...)
 	if err != nil {
 		return err
@@ -210,5 +229,6 @@ func build(args []string) error {
 		"blobDigest": "sha256:" + hex.EncodeToString(h.Sum(nil)),
 		"size":       n,
 		"missed":     missed,
+		"annotations": metadata,
 	})
 }

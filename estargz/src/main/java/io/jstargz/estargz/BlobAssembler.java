@@ -14,16 +14,22 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Writes the ordered entries of a layer as an eStargz blob, as the reference's {@code Writer.AppendTar} and
- * {@code Close} do: tar headers go on inside the current gzip member, a new member starts at each chunk of a
- * non-empty regular file, the TOC is the last member, the footer follows.
+ * Writes the ordered entries of a layer as a blob of the options' {@link BlobFormat}, as the reference's
+ * {@code Writer.AppendTar} and {@code Close} do: tar headers go on inside the current compressed member, a new member
+ * starts at each chunk of a non-empty regular file (or, with a min chunk size, once the open member holds enough),
+ * then the format writes the TOC and the footer.
  */
 final class BlobAssembler {
     private static final String XATTR_PREFIX = "SCHILY.xattr.";
 
     private final SpooledTar tar;
-    private final ParallelGzipWriter gz;
+    private final BlobFormat format;
+    private final ParallelMemberWriter gz;
     private final int chunkSize;
+    private final int minChunkSize;
+    /** With a min chunk size: where the open member starts, compressed and uncompressed. */
+    private long memberStart;
+    private long memberStartUncompressed;
     private final List<TocEntry.Builder> toc = new ArrayList<>();
     private final Map<Long, String> lastUserName = new HashMap<>();
     private final Map<Long, String> lastGroupName = new HashMap<>();
@@ -32,20 +38,23 @@ final class BlobAssembler {
     BlobAssembler(SpooledTar tar, OutputStream out, ConvertOptions options) {
         this.tar = tar;
         this.chunkSize = options.chunkSize();
-        this.gz = new ParallelGzipWriter(out, options.compressionLevel(), options.parallelism());
+        this.minChunkSize = options.minChunkSize();
+        this.format = options.format();
+        // a min chunk size flushes and waits at every chunk: members are compressed as streams, on one thread
+        this.gz = new ParallelMemberWriter(out, format.codec(options.compressionLevel(), minChunkSize > 0),
+                options.parallelism());
         this.buffer = new byte[(int) Math.min(options.chunkSize(), 1 << 20)];
     }
 
     /** Writes everything and returns the digests; {@code missed} is passed through to the result. */
     ConvertResult write(List<SpooledTar.Item> entries, List<String> missed) throws IOException {
-        try (ParallelGzipWriter w = gz) {
+        try (ParallelMemberWriter w = gz) {
             for (SpooledTar.Item item : entries) {
                 if (!item.cleanName().equals(Landmarks.TOC_TAR_NAME)) {
                     append(item);
                 }
             }
             w.flush();
-            long tocOffset = w.compressedSize();
             // entries are built one at a time while writing, so the TOC is not held twice
             byte[] json = TocJsonWriter.write(new AbstractList<>() {
                 @Override
@@ -58,14 +67,10 @@ final class BlobAssembler {
                     return toc.size();
                 }
             });
-            w.newMember(null);
-            w.write(GoTarWriter.encode(TarHeader.regular(Landmarks.TOC_TAR_NAME, json.length)));
-            w.write(json);
-            w.write(new byte[(-json.length & (TarReader.BLOCK - 1)) + 2 * TarReader.BLOCK]);
-            w.flush();
-            w.writeRaw(Footer.estargz(tocOffset));
+            BlobFormat.TocWritten toc = format.writeToc(w, json);
             return new ConvertResult(Digests.of(json), Digests.format(w.uncompressedSha256()),
-                    Digests.format(w.compressedSha256()), w.compressedSize(), w.uncompressedSize(), missed);
+                    Digests.format(w.compressedSha256()), w.compressedSize(), w.uncompressedSize(), missed,
+                    toc.annotations(), toc.externalToc());
         }
     }
 
@@ -107,8 +112,7 @@ final class BlobAssembler {
             } else {
                 current.chunkSize = size;
             }
-            TocEntry.Builder target = current;
-            gz.newMember(offset -> target.offset = offset);
+            place(current, name);
             current.chunkOffset = written;
             boolean single = written == 0 && size == h.size;
             MessageDigest chunk = single ? whole : Digests.sha256();
@@ -128,6 +132,28 @@ final class BlobAssembler {
             e.digest = Digests.format(whole.digest());
         }
         gz.write(new byte[(int) (-h.size & (TarReader.BLOCK - 1))]);
+    }
+
+    /**
+     * Starts the member of a chunk, or (with a min chunk size) packs the chunk into the open member at its inner
+     * offset when that member holds fewer compressed bytes than the minimum so far. As the reference decides it: the
+     * member is flushed to know its size, and a landmark always starts a member of its own.
+     */
+    private void place(TocEntry.Builder chunk, String name) throws IOException {
+        if (minChunkSize == 0) {
+            gz.newMember(offset -> chunk.offset = offset);
+            return;
+        }
+        boolean landmark = name.equals(Landmarks.PREFETCH) || name.equals(Landmarks.NO_PREFETCH);
+        if (landmark || gz.syncFlush() - memberStart >= minChunkSize) {
+            gz.newMember(null);
+            memberStart = gz.syncFlush();
+            memberStartUncompressed = gz.uncompressedSize();
+            chunk.offset = memberStart;
+        } else {
+            chunk.offset = memberStart;
+            chunk.innerOffset = gz.uncompressedSize() - memberStartUncompressed;
+        }
     }
 
     private void copy(SpooledTar.Item item, long from, long size, MessageDigest a, MessageDigest b)

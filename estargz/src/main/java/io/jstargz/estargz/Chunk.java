@@ -3,14 +3,15 @@ package io.jstargz.estargz;
 /**
  * One verifiable piece of a regular file and where its compressed bytes are.
  *
- * <p>To read it: fetch the blob range {@code [blobOffset, blobEnd)}, gunzip, skip {@code innerOffset} bytes, take
- * {@code size} bytes and check them against {@code digest} ({@link ChunkDecoder} does all of this). Chunks packed into
- * one gzip member share {@code blobOffset} and {@code blobEnd} and differ in {@code innerOffset}.
+ * <p>To read it: fetch the blob range {@code [blobOffset, blobEnd)}, decompress it with the layer's
+ * {@link BlobFormat}, skip {@code innerOffset} bytes, take {@code size} bytes and check them against {@code digest}
+ * ({@link ChunkDecoder} does all of this). Chunks packed into one compressed member share {@code blobOffset} and
+ * {@code blobEnd} and differ in {@code innerOffset}.
  *
  * @param fileOffset  offset of the chunk in the file
  * @param size        uncompressed size
- * @param blobOffset  compressed offset of the gzip member holding the chunk
- * @param blobEnd     where the next gzip member starts (the TOC offset for the last one)
+ * @param blobOffset  compressed offset of the member holding the chunk
+ * @param blobEnd     where the next member starts (the payload's end for the last one)
  * @param innerOffset uncompressed offset of the chunk inside its member
  * @param digest      {@code sha256:<hex>} of the uncompressed chunk, also its content address in caches
  */

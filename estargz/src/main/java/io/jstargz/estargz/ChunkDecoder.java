@@ -2,91 +2,115 @@ package io.jstargz.estargz;
 
 import java.io.IOException;
 import java.security.MessageDigest;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.zip.Inflater;
 
 /**
- * Turns the compressed bytes of a chunk's span into the chunk's verified bytes: gunzip, skip {@code innerOffset},
- * read exactly {@code size} bytes, check their SHA-256 against the chunk digest. Anything else is a
- * {@link ChunkVerificationException}; unverified bytes never leave this class. Thread-safe; it keeps a few
- * {@link Inflater}s for reuse.
+ * Turns the compressed bytes of a span into its chunks' verified bytes: decompress with the layer's
+ * {@link BlobFormat}, take each chunk at its {@code innerOffset}, check its SHA-256 against the chunk digest (or, for
+ * a file without chunk digests, check all its chunks together against the file's digest). Anything else is a
+ * {@link ChunkVerificationException}; unverified bytes never leave this class. Thread-safe.
  */
 public final class ChunkDecoder {
-    private static final int POOLED_INFLATERS = 16;
-
     private final LayerIndex index;
-    private final BlockingQueue<Inflater> inflaters = new ArrayBlockingQueue<>(POOLED_INFLATERS);
+    private final BlobFormat format;
 
     /** A decoder of {@code index}'s chunks. */
     ChunkDecoder(LayerIndex index) {
         this.index = index;
-    }
-
-    /** Decodes a chunk from {@code span}, which holds exactly its blob range {@code [blobOffset, blobEnd)}. */
-    public byte[] decode(Entry file, Chunk chunk, byte[] span) throws ChunkVerificationException {
-        return decode(file, chunk, span, 0, span.length);
+        this.format = index.format();
     }
 
     /**
-     * Decodes a chunk from {@code buf[off, off + len)}, which starts at the chunk's {@code blobOffset} and holds at
-     * least its gzip member (e.g. a larger prefetched range sliced at the chunk).
+     * Decodes every chunk of span {@code s} from {@code buf[off, off + len)}, which starts at the span and holds at
+     * least all of it (e.g. a larger prefetched range sliced at the span): one pass over the span however many
+     * chunks it packs. Element {@code i} is the span's {@code i}-th chunk, global number
+     * {@code spanFirstChunk(s) + i}.
      */
-    public byte[] decode(Entry file, Chunk chunk, byte[] buf, int off, int len) throws ChunkVerificationException {
-        byte[] expected = Digests.parseSha256(chunk.digest());
-        if (expected == null) {
-            throw fail((int) file.inode(), chunk.fileOffset(), chunk.size(), "has no valid sha256 digest ("
-                    + chunk.digest() + ")", null);
-        }
-        return decode((int) file.inode(), chunk.fileOffset(), chunk.size(), chunk.innerOffset(), chunk.blobOffset(),
-                chunk.blobEnd(), expected, buf, off, len);
-    }
-
-    /**
-     * Decodes chunk {@code g} of the index's {@link ChunkTable} from {@code buf[off, off + len)}, which starts at its
-     * span and holds at least that span.
-     */
-    public byte[] decode(int g, byte[] buf, int off, int len) throws ChunkVerificationException {
+    public byte[][] decodeSpan(int s, byte[] buf, int off, int len) throws ChunkVerificationException {
         ChunkTable t = index.chunks();
-        int s = t.spanOf(g);
-        return decode(t.file(g), t.fileOffset(g), t.size(g), t.innerOffset(g), t.spanStart(s), t.spanEnd(s),
-                t.digestBytes(g), buf, off, len);
-    }
-
-    private byte[] decode(int inode, long fileOffset, long size, long innerOffset, long blobOffset, long blobEnd,
-                          byte[] expected, byte[] buf, int off, int len) throws ChunkVerificationException {
-        if (size > Integer.MAX_VALUE - 16) {
-            throw fail(inode, fileOffset, size, "is too large to decode (" + size + " bytes)", null);
-        }
-        Inflater inflater = inflaters.poll();
-        if (inflater == null) {
-            inflater = new Inflater(true);
-        }
-        byte[] out = new byte[(int) size];
+        int first = t.spanFirstChunk(s);
+        byte[][] out = new byte[t.spanChunkCount(s)][];
+        long at = 0;
+        int g = first;
+        DecodeStream in = null;
         try {
-            GzipMember member = new GzipMember(buf, off, len, inflater);
-            member.skipFully(innerOffset);
-            member.readFully(out, 0, out.length);
-        } catch (IOException e) {
-            throw fail(inode, fileOffset, size, "cannot be decompressed from blob range [" + blobOffset + ", "
-                    + blobEnd + "): " + e.getMessage(), e);
-        } finally {
-            if (!inflaters.offer(inflater)) {
-                inflater.end();
+            for (; g < first + out.length; g++) {
+                if (in == null || t.innerOffset(g) < at) {
+                    // chunks may overlap in a hostile TOC: start the span again rather than read backwards
+                    close(in);
+                    in = format.openSpan(buf, off, len);
+                    at = 0;
+                }
+                out[g - first] = read(in, g, at);
+                at = t.innerOffset(g) + out[g - first].length;
             }
+        } catch (ChunkVerificationException e) {
+            throw e;
+        } catch (IOException e) {
+            throw fail(g, "cannot be decompressed from blob range [" + t.spanStart(s) + ", " + t.spanEnd(s) + "): "
+                    + e.getMessage(), e);
+        } finally {
+            close(in);
         }
-        MessageDigest sha = Digests.sha256();
-        byte[] actual = sha.digest(out);
-        if (!MessageDigest.isEqual(expected, actual)) {
-            throw fail(inode, fileOffset, size, "does not match its digest: TOC says " + Digests.format(expected)
-                    + ", content is " + Digests.format(actual), null);
+        if (t.verifiedWhole(s)) {
+            verifyWhole(first, out);
+        } else {
+            for (g = first; g < first + out.length; g++) {
+                verify(g, out[g - first]);
+            }
         }
         return out;
     }
 
-    private ChunkVerificationException fail(int inode, long fileOffset, long size, String problem, Throwable cause) {
-        String what = "chunk of " + size + " bytes " + problem;
-        String path = index.directories().path(inode);
+    private static void close(DecodeStream in) {
+        if (in != null) {
+            in.close();
+        }
+    }
+
+    /** Reads chunk {@code g} from {@code in}, which has given {@code at} bytes of its span so far. */
+    private byte[] read(DecodeStream in, int g, long at) throws IOException, ChunkVerificationException {
+        ChunkTable t = index.chunks();
+        long size = t.size(g);
+        if (size > Integer.MAX_VALUE - 16) {
+            throw fail(g, "is too large to decode", null);
+        }
+        in.skipFully(t.innerOffset(g) - at);
+        byte[] out = new byte[(int) size];
+        in.readFully(out, 0, out.length);
+        return out;
+    }
+
+    private void verify(int g, byte[] data) throws ChunkVerificationException {
+        byte[] expected = index.chunks().digestBytes(g);
+        byte[] actual = Digests.sha256().digest(data);
+        if (!MessageDigest.isEqual(expected, actual)) {
+            throw fail(g, "does not match its digest: TOC says " + Digests.format(expected) + ", content is "
+                    + Digests.format(actual), null);
+        }
+    }
+
+    /** Checks the chunks of a file verified whole, {@code first} the first, against the file's digest. */
+    private void verifyWhole(int first, byte[][] chunks) throws ChunkVerificationException {
+        int file = index.chunks().file(first);
+        byte[] expected = index.inodes().digests.get(file);
+        MessageDigest sha = Digests.sha256();
+        for (byte[] c : chunks) {
+            sha.update(c);
+        }
+        byte[] actual = sha.digest();
+        if (!MessageDigest.isEqual(expected, actual)) {
+            throw new ChunkVerificationException(index.layerName(), index.directories().path(file), 0,
+                    "the file has no chunk digests, and its " + chunks.length + " chunks together do not match its"
+                            + " digest: TOC says " + Digests.format(expected) + ", content is "
+                            + Digests.format(actual));
+        }
+    }
+
+    private ChunkVerificationException fail(int g, String problem, Throwable cause) {
+        ChunkTable t = index.chunks();
+        String what = "chunk of " + t.size(g) + " bytes " + problem;
+        String path = index.directories().path(t.file(g));
+        long fileOffset = t.fileOffset(g);
         return cause == null ? new ChunkVerificationException(index.layerName(), path, fileOffset, what)
                 : new ChunkVerificationException(index.layerName(), path, fileOffset, what, cause);
     }

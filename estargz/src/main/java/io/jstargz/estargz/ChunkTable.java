@@ -1,16 +1,18 @@
 package io.jstargz.estargz;
 
 import java.util.Arrays;
+import java.util.BitSet;
 
 /**
  * Every chunk of a layer and the compressed spans that hold them, in primitive arrays.
  *
  * <p>Chunks have a global number {@code g}: in TOC order, which the index has checked is blob order (by blob offset,
- * then inner offset); a file's chunks are consecutive, from {@link #firstChunk(long)}. A <em>span</em> is one gzip
- * member, {@code [start, end)}: the unit of fetching. It usually holds one chunk; with {@code innerOffset} packing it
- * holds several small files' chunks, which are then consecutive too. Spans are numbered in blob order, so the span
- * after span {@code s} in the blob is {@code s + 1}. Immutable; the numbering is fixed by the TOC, so every mount of
- * the layer shares it.
+ * then inner offset); a file's chunks are consecutive, from {@link #firstChunk(long)}. A <em>span</em> is one
+ * compressed member (a gzip member, a zstd frame), {@code [start, end)}: the unit of fetching and of verification.
+ * It usually holds one chunk; with {@code innerOffset} packing it holds several small files' chunks, which are then
+ * consecutive too; a legacy file without chunk digests is one span over all its members. Spans are numbered in blob
+ * order, so the span after span {@code s} in the blob is {@code s + 1}. Immutable; the numbering is fixed by the
+ * TOC, so every mount of the layer shares it.
  */
 public final class ChunkTable {
     private static final int DIGEST = 32;
@@ -23,6 +25,7 @@ public final class ChunkTable {
     private final long[] spanStart;
     private final long[] spanEnd;
     private final int[] spanFirstChunk;
+    private final BitSet wholeFileSpans;
     private final long spanBytes;
 
     /**
@@ -35,9 +38,10 @@ public final class ChunkTable {
      * @param spanStart      by span: its blob offset
      * @param spanEnd        by span: where it ends (the next member, or the TOC)
      * @param spanFirstChunk by span ({@code spans + 1} long): its first chunk
+     * @param wholeFileSpans the spans that hold one file verified whole (see {@link #verifiedWhole(int)})
      */
     ChunkTable(int[] firstChunk, long[] fileSize, long[] fileOffset, long[] innerOffset, byte[] digests,
-               long[] spanStart, long[] spanEnd, int[] spanFirstChunk) {
+               long[] spanStart, long[] spanEnd, int[] spanFirstChunk, BitSet wholeFileSpans) {
         this.firstChunk = firstChunk;
         this.fileSize = fileSize;
         this.fileOffset = fileOffset;
@@ -46,6 +50,7 @@ public final class ChunkTable {
         this.spanStart = spanStart;
         this.spanEnd = spanEnd;
         this.spanFirstChunk = spanFirstChunk;
+        this.wholeFileSpans = wholeFileSpans;
         long total = 0;
         for (int s = 0; s < spanStart.length; s++) {
             total += spanEnd[s] - spanStart[s];
@@ -104,7 +109,10 @@ public final class ChunkTable {
         return innerOffset[g];
     }
 
-    /** {@code sha256:<hex>} of chunk {@code g}'s bytes, also its content address in caches. */
+    /**
+     * {@code sha256:<hex>} of chunk {@code g}'s bytes, also its content address in caches; for a chunk of a span
+     * {@link #verifiedWhole verified whole}, a key derived from its file's digest and its place in the file.
+     */
     public String digest(int g) {
         return Digests.format(digestBytes(g));
     }
@@ -122,6 +130,15 @@ public final class ChunkTable {
             return i;
         }
         return -i - 2;
+    }
+
+    /**
+     * Whether span {@code s} holds all the chunks of one file that has no chunk digests (legacy stargz): its chunks
+     * are verified together, by the file's digest, and its members are read one after the other (a chunk's
+     * {@link #innerOffset} is then its offset in the file).
+     */
+    public boolean verifiedWhole(int s) {
+        return wholeFileSpans.get(s);
     }
 
     public int spanCount() {

@@ -105,34 +105,6 @@ final class GzipMember {
         }
     }
 
-    /** Reads exactly {@code len} bytes, or throws EOFException naming how many there were. */
-    void readFully(byte[] out, int off, int len) throws IOException {
-        int done = 0;
-        while (done < len) {
-            int n = read(out, off + done, len - done);
-            if (n < 0) {
-                throw new EOFException("gzip member ended after " + (produced) + " bytes, "
-                        + (len - done) + " bytes short");
-            }
-            done += n;
-        }
-    }
-
-    /** Skips exactly {@code n} inflated bytes. */
-    void skipFully(long n) throws IOException {
-        byte[] scratch = new byte[(int) Math.min(n, 64 * 1024)];
-        while (n > 0) {
-            int r = (int) Math.min(n, scratch.length);
-            readFully(scratch, 0, r);
-            n -= r;
-        }
-    }
-
-    /** Bytes inflated so far. */
-    long produced() {
-        return produced;
-    }
-
     /**
      * Inflates the rest of the member (at most {@code limit} more bytes) and checks its CRC32 and ISIZE trailer;
      * returns the offset in the buffer just past the member.

@@ -35,7 +35,7 @@ final class IndexBuilder implements TocJsonParser.Sink {
     }
 
     /** Facts about the blob the TOC came from. */
-    record Meta(String layer, FooterKind footerKind, long blobSize, long tocOffset, long tocSize, String tocDigest) {
+    record Meta(String layer, Footer footer, long blobSize, String tocDigest) {
     }
 
     private record Owner(String user, String group) {
@@ -103,7 +103,7 @@ final class IndexBuilder implements TocJsonParser.Sink {
             }
         }
         inodes.trim(ownerNames.toArray(new String[0]));
-        ChunkTable chunks = rows.finish(inodes, meta.tocOffset(), maxChunkSize, directories::path, layer);
+        ChunkTable chunks = rows.finish(inodes, meta.footer(), maxChunkSize, directories::path, layer);
         inodes.digests.freeze();
         return new LayerIndex(meta, inodes, directories, chunks);
     }

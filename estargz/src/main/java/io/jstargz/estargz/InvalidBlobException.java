@@ -13,9 +13,11 @@ public final class InvalidBlobException extends EstargzException {
         BAD_FOOTER,
         /** The footer points outside the blob. */
         TOC_OUT_OF_RANGE,
+        /** The footer says the TOC is external (in the layer's TOC image), and it could not be had. */
+        MISSING_TOC,
         /** The TOC (compressed or decompressed) is larger than the configured limit. */
         TOC_TOO_LARGE,
-        /** The TOC gzip member or its tar entry is broken. */
+        /** The compressed TOC (or, for gzip formats, its tar entry) is broken. */
         BAD_TOC,
         /** The TOC JSON does not parse or has values of the wrong type. */
         BAD_TOC_JSON,

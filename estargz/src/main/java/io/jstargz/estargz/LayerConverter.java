@@ -1,6 +1,5 @@
 package io.jstargz.estargz;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,11 +7,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
- * Converts a layer (tar or tar.gz) into an eStargz blob laid out exactly as the reference converter lays it out
- * (same entry order, tar headers, chunking, TOC and footer), compressing gzip members in parallel.
+ * Converts a layer (tar, tar.gz or tar.zst) into a blob of the options' {@link BlobFormat} laid out exactly as the
+ * reference converter lays it out (same entry order, tar headers, chunking, TOC and footer), compressing members in
+ * parallel.
  *
  * <p>Memory stays bounded by the chunk/batch size times the parallelism, whatever the layer size: headers are kept,
  * data is not. Input that is not an uncompressed tar file is decompressed into a temporary file first (the reference
@@ -25,14 +24,14 @@ public final class LayerConverter {
         this.options = options;
     }
 
-    /** Converts a tar or tar.gz file; an uncompressed tar is read in place. The caller closes {@code out}. */
+    /** Converts a tar, tar.gz or tar.zst file; an uncompressed tar is read in place. The caller closes {@code out}. */
     public ConvertResult convert(Path layer, OutputStream out) throws IOException {
         try (SpooledTar tar = SpooledTar.read(layer, options.tempDir())) {
             return convert(tar, out);
         }
     }
 
-    /** Converts a tar or tar.gz stream (detected by its magic). The caller closes both streams. */
+    /** Converts a tar, tar.gz or tar.zst stream (detected by its magic). The caller closes both streams. */
     public ConvertResult convert(InputStream layer, OutputStream out) throws IOException {
         try (SpooledTar tar = SpooledTar.read(layer, options.tempDir())) {
             return convert(tar, out);
@@ -66,13 +65,11 @@ public final class LayerConverter {
     }
 
     /**
-     * The normalised paths of a layer's entries (tar or tar.gz), as a TOC of it would name them: without landmarks
-     * or an old TOC, later duplicates replacing earlier ones. Reads headers only; nothing is spooled.
+     * The normalised paths of a layer's entries (tar, tar.gz or tar.zst), as a TOC of it would name them: without
+     * landmarks or an old TOC, later duplicates replacing earlier ones. Reads headers only; nothing is spooled.
      */
     public static List<String> listPaths(InputStream layer) throws IOException {
-        InputStream in = layer.markSupported() ? layer : new BufferedInputStream(layer, 1 << 16);
-        InputStream tar = SpooledTar.isGzip(in) ? new GzipCompressorInputStream(in, true) : in;
-        LinkedHashMap<String, SpooledTar.Item> items = SpooledTar.index(new TarReader(tar));
+        LinkedHashMap<String, SpooledTar.Item> items = SpooledTar.index(new TarReader(LayerStreams.plainTar(layer)));
         List<String> paths = new ArrayList<>(items.size());
         for (SpooledTar.Item item : items.values()) {
             if (!item.cleanName().equals(Landmarks.TOC_TAR_NAME)) {

@@ -78,22 +78,28 @@ public final class LayerIndex {
         return meta.layer();
     }
 
-    public FooterKind footerKind() {
-        return meta.footerKind();
+    /** The blob's format, known from its footer. */
+    public BlobFormat format() {
+        return meta.footer().format();
     }
 
     public long blobSize() {
         return meta.blobSize();
     }
 
-    /** Compressed offset of the TOC's gzip member; also the end of the payload. */
+    /** Blob offset where the TOC starts (its compressed bytes, with any frame header the format puts first). */
     public long tocOffset() {
-        return meta.tocOffset();
+        return meta.footer().tocOffset();
     }
 
-    /** Compressed size of the TOC's gzip member. */
+    /** Compressed size of the TOC, from {@link #tocOffset()}. */
     public long tocSize() {
-        return meta.tocSize();
+        return meta.footer().tocSize();
+    }
+
+    /** Blob offset where the compressed file contents end: the last span ends here. */
+    public long payloadEnd() {
+        return meta.footer().payloadEnd();
     }
 
     /** {@code sha256:<hex>} of the TOC JSON, to compare with the {@code containerd.io/snapshot/stargz/toc.digest}. */

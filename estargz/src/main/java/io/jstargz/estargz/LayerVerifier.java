@@ -70,8 +70,8 @@ public final class LayerVerifier {
             return known;
         }
         MessageDigest whole = Digests.sha256();
-        for (Chunk c : file.chunks()) {
-            byte[] data = reader.readChunk(file, c);
+        for (int i = 0; i < file.chunkCount(); i++) {
+            byte[] data = reader.readChunk(file, i);
             whole.update(data);
             bytes += data.length;
         }

@@ -10,9 +10,10 @@ package io.jstargz.estargz;
  * @param maxTocJsonSize    largest uncompressed TOC JSON accepted
  * @param maxChunkSize      largest uncompressed chunk accepted (a chunk is decoded in memory)
  * @param expectedTocDigest if not null, the TOC digest must equal it ({@code sha256:<hex>})
+ * @param externalToc       where the TOC comes from when the blob's footer says it is external; null if nowhere
  */
 public record OpenOptions(String layerName, int tailSize, long maxTocSize, long maxTocJsonSize, long maxChunkSize,
-                          String expectedTocDigest) {
+                          String expectedTocDigest, ExternalTocSource externalToc) {
 
     public static final int DEFAULT_TAIL_SIZE = 512 * 1024;
     public static final long DEFAULT_MAX_TOC_SIZE = 64L << 20;
@@ -37,18 +38,25 @@ public record OpenOptions(String layerName, int tailSize, long maxTocSize, long 
     /** Defaults: 512 KiB tail, TOC at most 64 MiB compressed and 256 MiB as JSON, chunks at most 64 MiB. */
     public static OpenOptions defaults(String layerName) {
         return new OpenOptions(layerName, DEFAULT_TAIL_SIZE, DEFAULT_MAX_TOC_SIZE, DEFAULT_MAX_TOC_JSON_SIZE,
-                DEFAULT_MAX_CHUNK_SIZE, null);
+                DEFAULT_MAX_CHUNK_SIZE, null, null);
     }
 
     public OpenOptions withTailSize(int value) {
-        return new OpenOptions(layerName, value, maxTocSize, maxTocJsonSize, maxChunkSize, expectedTocDigest);
+        return new OpenOptions(layerName, value, maxTocSize, maxTocJsonSize, maxChunkSize, expectedTocDigest,
+                externalToc);
     }
 
     public OpenOptions withExpectedTocDigest(String value) {
-        return new OpenOptions(layerName, tailSize, maxTocSize, maxTocJsonSize, maxChunkSize, value);
+        return new OpenOptions(layerName, tailSize, maxTocSize, maxTocJsonSize, maxChunkSize, value, externalToc);
     }
 
     public OpenOptions withLimits(long tocSize, long tocJsonSize, long chunkSize) {
-        return new OpenOptions(layerName, tailSize, tocSize, tocJsonSize, chunkSize, expectedTocDigest);
+        return new OpenOptions(layerName, tailSize, tocSize, tocJsonSize, chunkSize, expectedTocDigest,
+                externalToc);
+    }
+
+    public OpenOptions withExternalToc(ExternalTocSource value) {
+        return new OpenOptions(layerName, tailSize, maxTocSize, maxTocJsonSize, maxChunkSize, expectedTocDigest,
+                value);
     }
 }

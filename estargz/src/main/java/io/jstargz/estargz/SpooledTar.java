@@ -13,13 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * A layer tar read once for its headers, with random access to entry data afterwards. An uncompressed tar file is
- * used in place; anything else (a stream, a tar.gz) is decompressed into a temporary file while the headers are read,
- * because the reference order (prioritized files first, later duplicates replacing earlier ones) needs the whole
- * archive before the first byte can be written. Memory holds headers only.
+ * used in place; anything else (a stream, a tar.gz, a tar.zst) is decompressed into a temporary file while the
+ * headers are read, because the reference order (prioritized files first, later duplicates replacing earlier ones)
+ * needs the whole archive before the first byte can be written. Memory holds headers only.
  */
 final class SpooledTar implements AutoCloseable {
 
@@ -44,10 +43,10 @@ final class SpooledTar implements AutoCloseable {
         this.tempFile = tempFile;
     }
 
-    /** Reads a tar or tar.gz file; an uncompressed tar is read in place. */
+    /** Reads a tar, tar.gz or tar.zst file; an uncompressed tar is read in place. */
     static SpooledTar read(Path file, Path tempDir) throws IOException {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            if (!isGzip(raw)) {
+            if (LayerStreams.kind(raw) == LayerStreams.Kind.TAR) {
                 LinkedHashMap<String, Item> items = index(new TarReader(raw));
                 return new SpooledTar(items, FileChannel.open(file, StandardOpenOption.READ), null);
             }
@@ -55,7 +54,7 @@ final class SpooledTar implements AutoCloseable {
         }
     }
 
-    /** Reads a tar or tar.gz stream into a temporary spool file. */
+    /** Reads a tar, tar.gz or tar.zst stream into a temporary spool file. */
     static SpooledTar read(InputStream in, Path tempDir) throws IOException {
         return spool(in.markSupported() ? in : new BufferedInputStream(in, 1 << 16), tempDir);
     }
@@ -64,7 +63,7 @@ final class SpooledTar implements AutoCloseable {
         Path tmp = tempDir == null ? Files.createTempFile("jstargz-", ".tar")
                 : Files.createTempFile(tempDir, "jstargz-", ".tar");
         try {
-            InputStream tar = isGzip(in) ? new GzipCompressorInputStream(in, true) : in;
+            InputStream tar = LayerStreams.plainTar(in);
             LinkedHashMap<String, Item> items;
             try (OutputStream spool = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 items = index(new TarReader(new Tee(tar, spool)));
@@ -74,13 +73,6 @@ final class SpooledTar implements AutoCloseable {
             Files.deleteIfExists(tmp);
             throw e;
         }
-    }
-
-    static boolean isGzip(InputStream in) throws IOException {
-        in.mark(3);
-        byte[] magic = in.readNBytes(3);
-        in.reset();
-        return magic.length == 3 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b && magic[2] == 8;
     }
 
     /**

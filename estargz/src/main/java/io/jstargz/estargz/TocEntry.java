@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * @param gid         owner group id
  * @param userName    owner user name (written only where it changes)
  * @param groupName   owner group name (written only where it changes)
- * @param offset      compressed offset of the gzip member holding this payload (reg, chunk)
+ * @param offset      compressed offset of the member holding this payload (reg, chunk)
  * @param innerOffset uncompressed offset of this payload inside that member
  * @param devMajor    device major (char, block)
  * @param devMinor    device minor (char, block)

@@ -4,66 +4,42 @@ import io.jstargz.estargz.InvalidBlobException.Reason;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.zip.Inflater;
 
 /**
- * The TOC's gzip member, read as it inflates: the tar header of {@code stargz.index.json} is checked, then the JSON
- * is handed out as a stream, its SHA-256 taken on the way, so the index is built while the member inflates and the
- * whole JSON is never held. {@link #finish()} reads what the parser left, checks the gzip trailer and gives the TOC
- * digest. Read errors of the member itself are plain {@link IOException}s (the caller calls them a broken TOC).
+ * The TOC JSON as it decompresses, its SHA-256 taken on the way, so the index is built while the TOC inflates and
+ * the whole JSON is never held. The blob's {@link BlobFormat} opens it at the JSON's first byte; {@link #finish()}
+ * reads what the parser left, lets the format check what follows the JSON (a gzip trailer, a zstd checksum) and gives
+ * the TOC digest. Read errors of the compressed TOC itself are plain {@link IOException}s (the caller calls them a
+ * broken TOC).
  */
 final class TocStream extends InputStream {
-    /** Bytes the TOC member may inflate to after the JSON: tar padding and end-of-archive blocks. */
-    private static final long MAX_TOC_TRAILER = 1 << 20;
-    /** Bytes of tar headers (PAX records included) the TOC member may hold before the JSON. */
-    private static final long MAX_TOC_HEADERS = 4 << 20;
-
-    private final Inflater inflater;
-    private final GzipMember member;
+    private final DecodeStream source;
     private final MessageDigest sha = Digests.sha256();
     private final String layer;
     private final long size;
+    private final long trailerLimit;
     private long left;
 
-    private TocStream(Inflater inflater, GzipMember member, String layer, long size) {
-        this.inflater = inflater;
-        this.member = member;
+    private TocStream(DecodeStream source, String layer, long size, long trailerLimit) {
+        this.source = source;
         this.layer = layer;
         this.size = size;
         this.left = size;
+        this.trailerLimit = trailerLimit;
     }
 
-    /** Opens the TOC member at {@code buf[off, off + len)} and reads up to the JSON. */
-    static TocStream open(byte[] buf, int off, int len, OpenOptions options) throws InvalidBlobException {
-        String layer = options.layerName();
-        Inflater inflater = new Inflater(true);
-        try {
-            GzipMember member = new GzipMember(buf, off, len, inflater);
-            TarReader tar = new TarReader(new HeaderStream(member));
-            TarHeader h = tar.next();
-            if (h == null) {
-                throw new InvalidBlobException(Reason.BAD_TOC, "layer " + layer
-                        + ": the TOC member holds no tar entry");
-            }
-            String name = new String(h.name, StandardCharsets.ISO_8859_1);
-            if (!name.equals(Landmarks.TOC_TAR_NAME)) {
-                throw new InvalidBlobException(Reason.BAD_TOC, "layer " + layer + ": the TOC tar entry is named "
-                        + GoStrings.quote(h.displayName()) + ", not " + Landmarks.TOC_TAR_NAME);
-            }
-            if (h.size > options.maxTocJsonSize()) {
-                throw new InvalidBlobException(Reason.TOC_TOO_LARGE, "layer " + layer + ": the TOC JSON is " + h.size
-                        + " bytes, over the limit of " + options.maxTocJsonSize());
-            }
-            return new TocStream(inflater, member, layer, h.size);
-        } catch (InvalidBlobException e) {
-            inflater.end();
-            throw e;
-        } catch (IOException e) {
-            inflater.end();
-            throw broken(layer, e);
+    /**
+     * The TOC JSON of {@code size} bytes that {@code source} gives next, followed by at most {@code trailerLimit}
+     * decompressed bytes; the size is checked against the options' limit.
+     */
+    static TocStream of(DecodeStream source, long size, long trailerLimit, OpenOptions options)
+            throws InvalidBlobException {
+        if (size > options.maxTocJsonSize()) {
+            throw new InvalidBlobException(Reason.TOC_TOO_LARGE, "layer " + options.layerName() + ": the TOC JSON is "
+                    + size + " bytes, over the limit of " + options.maxTocJsonSize());
         }
+        return new TocStream(source, options.layerName(), size, trailerLimit);
     }
 
     /** The TOC is broken: {@code e} says how. */
@@ -72,7 +48,7 @@ final class TocStream extends InputStream {
                 + e.getMessage(), e);
     }
 
-    /** Bytes of TOC JSON, as its tar header says. */
+    /** Bytes of TOC JSON. */
     long jsonSize() {
         return size;
     }
@@ -88,17 +64,17 @@ final class TocStream extends InputStream {
         if (left == 0) {
             return -1;
         }
-        int n = member.read(b, off, (int) Math.min(len, left));
+        int n = source.read(b, off, (int) Math.min(len, left));
         if (n < 0) {
-            throw new EOFException("gzip member ended after " + member.produced() + " bytes, " + left
-                    + " bytes of TOC JSON short");
+            throw new EOFException("the compressed TOC ended " + left + " bytes short of its " + size
+                    + " bytes of JSON");
         }
         sha.update(b, off, n);
         left -= n;
         return n;
     }
 
-    /** Reads the rest of the JSON and of the member, checks its trailer, and returns the JSON's digest. */
+    /** Reads the rest of the JSON and of the compressed TOC, checks its end, and returns the JSON's digest. */
     String finish() throws InvalidBlobException {
         try {
             byte[] scratch = new byte[8192];
@@ -106,7 +82,7 @@ final class TocStream extends InputStream {
             do {
                 n = read(scratch, 0, scratch.length); // digested, nothing else to do with it
             } while (n >= 0);
-            member.finish(MAX_TOC_TRAILER);
+            source.finish(trailerLimit);
         } catch (IOException e) {
             throw broken(layer, e);
         }
@@ -115,32 +91,6 @@ final class TocStream extends InputStream {
 
     @Override
     public void close() {
-        inflater.end();
-    }
-
-    /** The member as the tar reader sees it: it may read at most {@link #MAX_TOC_HEADERS} bytes of headers. */
-    private static final class HeaderStream extends InputStream {
-        private final GzipMember member;
-        private long limit = MAX_TOC_HEADERS;
-
-        HeaderStream(GzipMember member) {
-            this.member = member;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] b = new byte[1];
-            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (limit <= 0) {
-                throw new IOException("more than " + MAX_TOC_HEADERS + " bytes of tar headers before the TOC JSON");
-            }
-            int n = member.read(b, off, (int) Math.min(len, limit));
-            limit -= Math.max(n, 0);
-            return n;
-        }
+        source.close();
     }
 }

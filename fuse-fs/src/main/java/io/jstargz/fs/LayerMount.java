@@ -374,7 +374,7 @@ public final class LayerMount implements Closeable {
         long end = switch (index.landmark()) {
             case PREFETCH -> index.prefetchEnd().orElse(0);
             case NO_PREFETCH -> 0;
-            case NONE -> Math.min(options.prefetchSizeDefault(), index.tocOffset());
+            case NONE -> Math.min(options.prefetchSizeDefault(), index.payloadEnd());
         };
         counters.prefetchSize = end;
         if (!options.prefetch() || end == 0) {

@@ -11,8 +11,8 @@ package io.jstargz.fs;
  * @param prefetch          state of the prefetch
  * @param backgroundFetch   state of the background fetch
  * @param onDemandBytes     compressed bytes fetched for reads that missed the cache
- * @param neighbourBytes    compressed bytes fetched along with those reads: the gzip members after a missed file's
- *                          end, up to {@link LayerMountOptions#neighbourBytes()} per request
+ * @param neighbourBytes    compressed bytes fetched along with those reads: the compressed members after a missed
+ *                          file's end, up to {@link LayerMountOptions#neighbourBytes()} per request
  * @param prefetchedBytes   compressed bytes fetched by the prefetch
  * @param backgroundBytes   compressed bytes fetched by the background fetch
  * @param requests          fetch requests sent

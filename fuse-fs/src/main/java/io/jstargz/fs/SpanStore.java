@@ -110,13 +110,8 @@ final class SpanStore {
     }
 
     private byte[][] decode(int s, byte[] buf, int off, int len) throws ChunkVerificationException {
-        int n = table.chunksIn(s);
-        byte[][] out = new byte[n][];
-        for (int i = 0; i < n; i++) {
-            int g = table.chunkOf(s, i);
-            out[i] = decoder.decode(g, buf, off, len);
-        }
-        for (int i = 0; i < n; i++) {
+        byte[][] out = decoder.decodeSpan(s, buf, off, len);
+        for (int i = 0; i < out.length; i++) {
             cache.put(table.key(table.chunkOf(s, i)), out[i]);
         }
         markCovered(s);

@@ -10,10 +10,11 @@ import io.jstargz.estargz.LayerIndex;
  * (built once with the index, shared by every mount of the layer; nothing is copied per mount), with the chunk cache's
  * keys.
  *
- * <p>A <em>span</em> is one gzip member, {@code [start, end)}: the unit of fetching. It usually holds one chunk; with
- * {@code innerOffset} packing it holds several small files. Spans are numbered in blob order: the span after
- * {@code s} in the blob is {@code s + 1}. Chunks have a global number: a file's chunks are numbered consecutively in
- * file order, from {@link #firstChunk(Entry)}; a span's chunks are consecutive too.
+ * <p>A <em>span</em> is one compressed member (a gzip member, a zstd frame), {@code [start, end)}: the unit of
+ * fetching and verifying. It usually holds one chunk; with {@code innerOffset} packing it holds several small files,
+ * and a legacy file without chunk digests is one span over all its members. Spans are numbered in blob order: the
+ * span after {@code s} in the blob is {@code s + 1}. Chunks have a global number: a file's chunks are numbered
+ * consecutively in file order, from {@link #firstChunk(Entry)}; a span's chunks are consecutive too.
  */
 final class SpanTable {
     private final LayerIndex index;

@@ -9,12 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jstargz.cache.CacheKey;
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.estargz.BlobFormat;
+import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.estargz.FileBlobSource;
 import io.jstargz.estargz.InvalidBlobException;
+import io.jstargz.estargz.LayerConverter;
 import io.jstargz.fs.LayerProgress.Phase;
 import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.mount.MountTable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every test vector mounted from a local file through real FUSE, compared with the reference reader's view. */
@@ -64,7 +69,7 @@ class LocalLayerMountTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {PRIO, DEFAULT, "small1-default-legacyfooter.stargz"})
+    @ValueSource(strings = {PRIO, DEFAULT, "small1-default-legacyfooter.stargz", "small1-chunk64k-crfs.stargz"})
     void everyEntryMatchesTheReferenceListing(String vector) throws Exception {
         List<ReferenceListing.Item> listing = ReferenceListing.of(vector);
         try (LayerMount m = mount(vector, LayerMountOptions.defaults())) {
@@ -74,6 +79,25 @@ class LocalLayerMountTest {
             assertTrue(compared > 50, "compared " + compared + " paths");
             assertEquals(0, m.progress().failedReads());
             m.check();
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"estargz, 16384", "zstd:chunked, 0", "zstd:chunked, 16384"})
+    void zstdChunkedAndPackedLayersMountWithTheReferenceListing(String format, int minChunkSize) throws Exception {
+        Path blob = tmp.resolve("small1-" + format.replace(':', '-') + "-" + minChunkSize);
+        ConvertOptions options = ConvertOptions.defaults().withFormat(format.equals("estargz") ? BlobFormat.ESTARGZ
+                : BlobFormat.ZSTD_CHUNKED).withMinChunkSize(minChunkSize);
+        try (OutputStream out = Files.newOutputStream(blob)) {
+            new LayerConverter(options).convert(ReferenceListing.TESTDATA.resolve("small1.tar"), out);
+        }
+        try (LayerMount m = LayerMount.open(LayerIdentity.ofFile(blob), FileBlobSource.open(blob), cache,
+                LayerMountOptions.defaults())) {
+            m.mount(Files.createDirectories(tmp.resolve("mnt-" + blob.getFileName())));
+            assertEquals(format, m.index().format().name());
+            int compared = ListingCheck.assertMatches(m.mountPoint(), m.filesystem(), ReferenceListing.of(DEFAULT));
+            assertTrue(compared > 50, "compared " + compared + " paths");
+            assertEquals(0, m.progress().failedReads());
         }
     }
 

@@ -66,6 +66,34 @@ class ReadFaultsTest {
     }
 
     @Test
+    void aLegacyFileWithoutChunkDigestsIsVerifiedWholeSoACorruptLaterChunkFailsAnEarlyRead() throws Exception {
+        Path path = ReferenceListing.TESTDATA.resolve("small1-chunk64k-crfs.stargz");
+        LayerMountOptions onDemand = LayerMountOptions.builder().prefetch(false).backgroundFetch(false).build();
+        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")));
+             FileBlobSource file = FileBlobSource.open(path);
+             LayerMount probe = LayerMount.open(LayerIdentity.ofFile(path), FileBlobSource.open(path), cache,
+                     onDemand)) {
+            Chunk first = probe.index().lookup("usr/lib/big.bin").orElseThrow().chunks().get(0);
+            long middle = first.blobOffset() + first.spanLength() / 2; // in the third of its five members
+            try (LayerMount m = LayerMount.open(LayerIdentity.ofFile(path),
+                    new CorruptingBlobSource(file, middle, middle + 16), cache, onDemand)) {
+                m.mount(Files.createDirectories(tmp.resolve("mnt")));
+                Path big = m.mountPoint().resolve("usr/lib/big.bin");
+                try (var channel = Files.newByteChannel(big)) {
+                    IOException e = assertThrows(IOException.class,
+                            () -> channel.read(java.nio.ByteBuffer.allocate(100)));
+                    assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
+                }
+                assertFalse(cache.contains(CacheKey.ofDigest(first.digest())), "unverified bytes are never cached");
+                assertEquals(ReferenceListing.of("small1-chunk64k-crfs.stargz").stream()
+                        .filter(i -> i.name().equals("etc/passwd")).findFirst().orElseThrow().sha256(),
+                        ListingCheck.sha256(m.mountPoint().resolve("etc/passwd")));
+                m.check();
+            }
+        }
+    }
+
+    @Test
     void manyParallelReadersOverManyFilesGetCorrectContent() throws Exception {
         TestLayers.Layer layer = TestLayers.random(tmp.resolve("layer"), 240, 300_000, 32 * 1024, 42);
         LayerMountOptions onDemand = LayerMountOptions.builder().prefetch(false).backgroundFetch(false)

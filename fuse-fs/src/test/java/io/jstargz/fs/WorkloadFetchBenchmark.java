@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.estargz.BlobFormat;
 import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.estargz.LayerConverter;
 import io.jstargz.fs.binding.OperationStats;
@@ -48,9 +49,10 @@ import java.util.function.ToDoubleFunction;
  * the mounts served and the time their handlers took; what remains of the difference to the local copy is the
  * kernel's and the binding's share.
  *
- * <p>Options: {@code --layout DIR}, {@code --image TAG} (python), {@code --budgets KIB,...} (0,32,64,128,256,512),
- * {@code --runs N} (3), {@code --rtt-ms} (20) and {@code --mbit} (200) for the estimate, {@code --files} (list the
- * files each layer served), {@code --dir DIR} (bench/.cache/workload-fetch), then {@code -- COMMAND...} (default:
+ * <p>Options: {@code --layout DIR}, {@code --image TAG} (python), {@code --zstdchunked} and
+ * {@code --min-chunk-size BYTES} (convert as {@code jstargz image convert} does with those options),
+ * {@code --budgets KIB,...} (0,32,64,128,256,512), {@code --runs N} (3), {@code --rtt-ms} (20) and
+ * {@code --mbit} (200) for the estimate, {@code --files} (list the files each layer served), {@code --dir DIR} (bench/.cache/workload-fetch), then {@code -- COMMAND...} (default:
  * the bench's python workload). Needs root, FUSE, overlayfs and docker-registry. Run by {@code bench/workload-fetch}.
  */
 public final class WorkloadFetchBenchmark {
@@ -87,6 +89,7 @@ public final class WorkloadFetchBenchmark {
     private final int runs;
     private final double rttMs;
     private final double mbit;
+    private final ConvertOptions conversion;
     private RegistryClient client;
     private ImageReference repo;
     private List<BlobContent> layers;
@@ -94,7 +97,7 @@ public final class WorkloadFetchBenchmark {
     private String workDir = "/";
 
     private WorkloadFetchBenchmark(Path dir, Path layout, String image, List<String> command, int runs, double rttMs,
-                                   double mbit) {
+                                   double mbit, ConvertOptions conversion) {
         this.dir = dir;
         this.layout = layout;
         this.image = image;
@@ -102,6 +105,7 @@ public final class WorkloadFetchBenchmark {
         this.runs = runs;
         this.rttMs = rttMs;
         this.mbit = mbit;
+        this.conversion = conversion;
     }
 
     public static void main(String[] args) throws Exception {
@@ -113,6 +117,8 @@ public final class WorkloadFetchBenchmark {
         double rtt = 20;
         double mbit = 200;
         boolean files = false;
+        ConvertOptions conversion = ConvertOptions.defaults();
+        int minChunkSize = 0;
         List<String> command = List.of("python3", "-c", "import json, sqlite3; print(1)");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -124,6 +130,8 @@ public final class WorkloadFetchBenchmark {
                 case "--rtt-ms" -> rtt = Double.parseDouble(args[++i]);
                 case "--mbit" -> mbit = Double.parseDouble(args[++i]);
                 case "--files" -> files = true;
+                case "--zstdchunked" -> conversion = conversion.withFormat(BlobFormat.ZSTD_CHUNKED);
+                case "--min-chunk-size" -> minChunkSize = Integer.parseInt(args[++i]);
                 case "--" -> {
                     command = List.of(Arrays.copyOfRange(args, i + 1, args.length));
                     i = args.length;
@@ -132,7 +140,8 @@ public final class WorkloadFetchBenchmark {
             }
         }
         WorkloadFetchBenchmark b = new WorkloadFetchBenchmark(dir.toAbsolutePath(),
-                layout != null ? layout : benchLayout(), image, command, runs, rtt, mbit);
+                layout != null ? layout : benchLayout(), image, command, runs, rtt, mbit,
+                conversion.withMinChunkSize(minChunkSize));
         b.run(budgets, files);
     }
 
@@ -165,10 +174,10 @@ public final class WorkloadFetchBenchmark {
             for (BlobContent l : layers) {
                 client.pushBlob(repo, l, null);
             }
-            System.out.printf(Locale.ROOT, "image %s from %s: %d layers, %.2f MiB as eStargz; workload: %s (in %s)."
-                    + " %d runs per row; medians.%n%n", image, layout, layers.size(),
-                    layers.stream().mapToLong(BlobContent::size).sum() / 1048576.0, String.join(" ", command),
-                    workDir, runs);
+            System.out.printf(Locale.ROOT, "image %s from %s: %d layers, %.2f MiB as %s (min chunk size %d);"
+                    + " workload: %s (in %s). %d runs per row; medians.%n%n", image, layout, layers.size(),
+                    layers.stream().mapToLong(BlobContent::size).sum() / 1048576.0, conversion.format(),
+                    conversion.minChunkSize(), String.join(" ", command), workDir, runs);
             budgetTable(budgets);
             Run cold = costTable();
             if (listFiles) {
@@ -254,7 +263,10 @@ public final class WorkloadFetchBenchmark {
                 run.handlerSeconds() * 1000, run.handlerSeconds() * 1e6 / Math.max(1, run.fuseRequests()));
     }
 
-    /** The image's layers as eStargz blobs, converted once with the defaults of {@code jstargz image convert}. */
+    /**
+     * The image's layers converted once, as {@code jstargz image convert} converts them with the options given (by
+     * default eStargz).
+     */
     private List<BlobContent> convert() throws IOException {
         JsonNode manifest = null;
         for (JsonNode m : JSON.readTree(layout.resolve("index.json").toFile()).get("manifests")) {
@@ -273,20 +285,21 @@ public final class WorkloadFetchBenchmark {
         }
         env = Map.copyOf(environment);
         workDir = config.path("WorkingDir").asText("").isEmpty() ? "/" : config.path("WorkingDir").asText();
-        Path converted = Files.createDirectories(dir.resolve("esgz"));
+        Path converted = Files.createDirectories(dir.resolve(conversion.format().name().replace(':', '-')
+                + (conversion.minChunkSize() > 0 ? "-min" + conversion.minChunkSize() : "")));
         List<BlobContent> out = new ArrayList<>();
         for (JsonNode l : manifest.get("layers")) {
             String digest = l.get("digest").asText();
-            Path esgz = converted.resolve(digest.substring("sha256:".length()) + ".esgz");
-            if (!Files.exists(esgz)) {
+            Path layerBlob = converted.resolve(digest.substring("sha256:".length()) + ".blob");
+            if (!Files.exists(layerBlob)) {
                 System.err.println("converting layer " + digest);
                 Path tmp = converted.resolve("layer.tmp");
                 try (OutputStream o = Files.newOutputStream(tmp)) {
-                    new LayerConverter(ConvertOptions.defaults().withTempDir(converted)).convert(blob(digest), o);
+                    new LayerConverter(conversion.withTempDir(converted)).convert(blob(digest), o);
                 }
-                Files.move(tmp, esgz);
+                Files.move(tmp, layerBlob);
             }
-            out.add(BlobContent.of(esgz));
+            out.add(BlobContent.of(layerBlob));
         }
         return out;
     }

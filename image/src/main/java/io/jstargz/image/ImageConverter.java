@@ -2,6 +2,7 @@ package io.jstargz.image;
 
 import io.jstargz.concurrent.Futures;
 import io.jstargz.concurrent.Threads;
+import io.jstargz.estargz.ExternalTocSource;
 import io.jstargz.image.ImageTree.Image;
 import io.jstargz.image.ImageTree.Index;
 import io.jstargz.image.ImageTree.Node;
@@ -26,8 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Converts a whole image to eStargz: every layer of every selected platform, in parallel within the memory budget;
- * then configs, manifests and the index, written to the destination after the blobs they point to.
+ * Converts a whole image to eStargz (or zstd:chunked): every layer of every selected platform, in parallel within the
+ * memory budget; then configs, manifests and the index, written to the destination after the blobs they point to
+ * (and, for external TOCs, after the TOC image beside it).
  *
  * <p>Each distinct layer is fetched once into an uncompressed tar in the destination's work directory, streamed
  * (never held in memory). Layers already eStargz are kept unless forced. With prioritized files, every layer of an
@@ -60,6 +62,7 @@ public final class ImageConverter {
         ExecutorService pool = pool(options.parallelLayers());
         try {
             Converted layers = convertLayers(images, works, pool);
+            writeTocImage(layers, sink);
             List<ImageReport> reports = new ArrayList<>();
             Written top = write(root, src, sink, layers, reports, true);
             return new ConvertReport(src.toString(), sink.toString(), top.descriptor().digest(),
@@ -124,6 +127,26 @@ public final class ImageConverter {
             out.put(image, reports);
         }
         return new Converted(out, unassigned);
+    }
+
+    /**
+     * Writes the TOC image of the layers converted with an external TOC, if any: before the image, so that its tag
+     * never names an image whose TOCs cannot be found.
+     */
+    private void writeTocImage(Converted layers, ImageSink sink) throws IOException {
+        Map<Digest, byte[]> tocs = new LinkedHashMap<>();
+        for (List<LayerReport> reports : layers.layers().values()) {
+            for (LayerReport r : reports) {
+                if (r.externalToc() != null) {
+                    tocs.put(r.target().digest(), r.externalToc());
+                }
+            }
+        }
+        if (!tocs.isEmpty()) {
+            Digest digest = TocImage.write(sink, tocs);
+            note("TOC image " + digest + " (" + tocs.size() + " TOC(s)), its tag ending with "
+                    + ExternalTocSource.TOC_IMAGE_TAG_SUFFIX);
+        }
     }
 
     /** Writes config and manifest of each image, then the indexes above them; returns the top document. */

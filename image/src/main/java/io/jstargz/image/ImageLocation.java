@@ -7,8 +7,9 @@ import java.nio.file.Path;
 
 /**
  * Where an image is, as users name it (the transports of skopeo and containers/image): an OCI image layout directory
- * {@code oci:DIR[:TAG]}, a {@code docker save} archive {@code docker-archive:FILE[:REF]}, or a registry
- * {@code docker://HOST/REPO:TAG} (the {@code docker://} prefix may be left out).
+ * {@code oci:DIR[:TAG]}, a {@code docker save} archive {@code docker-archive:FILE[:REF]}, an image in containerd's
+ * content store {@code containerd:NAME} (as {@code ctr image ls} names it), or a registry {@code docker://HOST/REPO:TAG}
+ * (the {@code docker://} prefix may be left out).
  */
 public sealed interface ImageLocation {
 
@@ -19,6 +20,9 @@ public sealed interface ImageLocation {
         }
         if (this instanceof DockerArchive a) {
             return DockerArchiveSource.open(a.file(), a.ref());
+        }
+        if (this instanceof Containerd c) {
+            return new ContainerdSource(c);
         }
         return new RegistrySource(registry, ((Registry) this).reference());
     }
@@ -31,9 +35,8 @@ public sealed interface ImageLocation {
         if (this instanceof OciLayout l) {
             return new OciLayoutSink(l.dir(), l.tag());
         }
-        if (this instanceof DockerArchive) {
-            throw new IllegalArgumentException("docker-archive: is a source only; write to oci:DIR[:TAG] or a "
-                    + "registry");
+        if (this instanceof DockerArchive || this instanceof Containerd) {
+            throw new IllegalArgumentException(this + " is a source only; write to oci:DIR[:TAG] or a registry");
         }
         return new RegistrySink(registry, ((Registry) this).reference(), tempBase);
     }
@@ -62,6 +65,30 @@ public sealed interface ImageLocation {
         }
     }
 
+    /**
+     * An image in containerd's content store (a source only).
+     *
+     * @param socket    containerd's socket
+     * @param namespace containerd's namespace the image is in
+     * @param name      the image's name, as {@code ctr image ls} shows it
+     */
+    record Containerd(Path socket, String namespace, String name) implements ImageLocation {
+        /** containerd's default socket. */
+        public static final Path DEFAULT_SOCKET = Path.of("/run/containerd/containerd.sock");
+        /** containerd's default namespace (ctr's, and ctr-remote's). */
+        public static final String DEFAULT_NAMESPACE = "default";
+
+        /** This image reached through another socket and namespace. */
+        public Containerd at(Path otherSocket, String otherNamespace) {
+            return new Containerd(otherSocket, otherNamespace, name);
+        }
+
+        @Override
+        public String toString() {
+            return "containerd:" + name + " (namespace " + namespace + ", " + socket + ")";
+        }
+    }
+
     /** An image in a registry. */
     record Registry(ImageReference reference) implements ImageLocation {
         @Override
@@ -84,11 +111,18 @@ public sealed interface ImageLocation {
             String[] pathAndRef = splitPath(location, "docker-archive:");
             return new DockerArchive(Path.of(pathAndRef[0]), pathAndRef[1]);
         }
+        if (location.startsWith("containerd:")) {
+            String name = location.substring("containerd:".length());
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("image location '" + location + "' names no image");
+            }
+            return new Containerd(Containerd.DEFAULT_SOCKET, Containerd.DEFAULT_NAMESPACE, name);
+        }
         String ref = location.startsWith("docker://") ? location.substring("docker://".length()) : location;
         if (ref.contains("://") || ref.startsWith("oci-archive:") || ref.startsWith("dir:")
                 || ref.startsWith("containers-storage:") || ref.startsWith("docker-daemon:")) {
             throw new IllegalArgumentException("unsupported image location '" + location
-                    + "': use oci:DIR[:TAG], docker-archive:FILE or docker://HOST/REPO:TAG");
+                    + "': use oci:DIR[:TAG], docker-archive:FILE, containerd:NAME or docker://HOST/REPO:TAG");
         }
         return new Registry(ImageReference.parse(ref));
     }

@@ -2,6 +2,7 @@ package io.jstargz.image;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.estargz.BlobFormat;
 import io.jstargz.estargz.FileBlobSource;
 import io.jstargz.fs.LayerIdentity;
 import io.jstargz.image.ImageTree.Image;
@@ -86,8 +87,9 @@ public final class ImageOptimizer {
             listener.note("preparing " + image.manifest().layers().size() + " layer(s) of " + image.platform()
                     + " to run the workload");
             PrepSink prep = new PrepSink(work.resolve("prep"));
-            ImageConvertOptions quick = options.convert().withCompressionLevel(0).withPrioritizedFiles(List.of())
-                    .withPlatforms(List.of(here)).withForce(false);
+            // any format mounts for the run: eStargz, stored (level 0), is the quickest to make
+            ImageConvertOptions quick = options.convert().withFormat(BlobFormat.ESTARGZ).withCompressionLevel(0)
+                    .withPrioritizedFiles(List.of()).withPlatforms(List.of(here)).withForce(false);
             ConvertReport prepared = new ImageConverter(quick, ConvertListener.NONE).convert(src, prep);
             List<Workload.Layer> layers = layers(src, prep, prepared.images().get(0));
             AccessRecorder recorder = new AccessRecorder();

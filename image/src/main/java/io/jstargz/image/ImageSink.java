@@ -29,4 +29,12 @@ public interface ImageSink extends Closeable {
 
     /** Stores the top-level manifest or index under the destination's tag; returns its digest. */
     Digest commit(Descriptor descriptor, byte[] bytes) throws IOException;
+
+    /**
+     * Stores a manifest under the destination's tag followed by {@code suffix} (an image beside the image, as the
+     * TOC image of external TOCs); returns its digest.
+     *
+     * @throws IllegalArgumentException if the destination has no tag
+     */
+    Digest commitBeside(String suffix, Descriptor descriptor, byte[] bytes) throws IOException;
 }

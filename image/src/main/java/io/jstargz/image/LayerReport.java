@@ -15,15 +15,16 @@ import java.util.List;
  * @param prioritized the files put ahead of the layer's {@code .prefetch.landmark}
  * @param missed      prioritized paths the layer has but could not put first (e.g. a parent directory without an
  *                    entry in the layer)
+ * @param externalToc the layer's TOC blob, for the TOC image, when converted with an external TOC; else null
  */
 public record LayerReport(Descriptor source, Descriptor target, String diffId, Outcome outcome, PushOutcome push,
-                          List<String> prioritized, List<String> missed) {
+                          List<String> prioritized, List<String> missed, byte[] externalToc) {
 
     /** What the converter did with a layer. */
     public enum Outcome {
-        /** Rewritten as eStargz. */
+        /** Rewritten in the target format. */
         CONVERTED,
-        /** Already eStargz (its TOC verifies against its annotation), kept as it was. */
+        /** Already in the target format (its TOC verifies against its annotation), kept as it was. */
         REUSED,
         /** A non-distributable (foreign) layer, kept as it was and not copied. */
         KEPT

@@ -6,15 +6,16 @@ import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.InvalidBlobException;
 import io.jstargz.estargz.LayerConverter;
 import io.jstargz.estargz.LayerIndex;
+import io.jstargz.estargz.LayerStreams;
 import io.jstargz.estargz.OpenOptions;
 import io.jstargz.image.LayerProgress.Phase;
 import io.jstargz.image.LayerReport.Outcome;
+import io.jstargz.remote.BlobContent;
 import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.Digest;
 import io.jstargz.remote.DigestVerifyingInputStream;
 import io.jstargz.remote.MediaTypes;
 import io.jstargz.remote.PushOutcome;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,12 +27,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The work on one source layer (one digest, however many manifests use it): decide whether it is already eStargz,
+ * The work on one source layer (one digest, however many manifests use it): decide whether it is already in the
+ * target format (eStargz, zstd:chunked),
  * fetch it into an uncompressed tar in the work directory (checking its digest) while listing its paths, convert
  * that tar with the files prioritized for it, and hand the blob to the destination. The staged tar is deleted after
  * the last conversion that needs it.
@@ -81,22 +82,28 @@ final class LayerWork {
         listener.layerPhase(progress);
     }
 
-    /** Whether the layer is eStargz already: its TOC verifies against its annotation (and not forced). */
+    /**
+     * Whether the layer is in the target format already: its media type is the format's, and its TOC verifies
+     * against its annotation (and not forced).
+     */
     synchronized boolean reusable() throws IOException {
         if (reusable == null) {
             reusable = false;
             String toc = source.annotation(TOC_DIGEST);
-            boolean gzip = MediaTypes.OCI_LAYER_GZIP.equals(source.mediaType())
-                    || MediaTypes.DOCKER_LAYER_GZIP.equals(source.mediaType());
-            if (!options.force() && gzip && toc != null) {
+            String type = Manifests.toOci(source.mediaType());
+            if (!options.force() && Manifests.layerMediaType(options.format()).equals(type) && toc != null) {
                 phase(Phase.CHECKING);
                 try (BlobSource blob = src.randomAccess(source)) {
                     LayerIndex index = EstargzReader.open(blob, OpenOptions.defaults(name).withExpectedTocDigest(toc));
-                    tocPaths = new HashSet<>(index.paths());
-                    reusable = true;
+                    if (index.format() == options.format()) {
+                        tocPaths = new HashSet<>(index.paths());
+                        reusable = true;
+                    } else {
+                        LOG.info("{} is {}, converting it to {}", name, index.format(), options.format());
+                    }
                 } catch (InvalidBlobException e) {
-                    LOG.info("{} carries a TOC digest but is not valid eStargz, converting it: {}", name,
-                            e.getMessage());
+                    LOG.info("{} carries a TOC digest but is not a valid {} blob, converting it: {}", name,
+                            options.format(), e.getMessage());
                 }
             }
         }
@@ -122,8 +129,7 @@ final class LayerWork {
         try (InputStream raw = src.openBlob(source)) {
             DigestVerifyingInputStream verified = new DigestVerifyingInputStream(raw, source.digest(), source.size(),
                     name, progress::addIn);
-            InputStream in = new BufferedInputStream(verified, 1 << 16);
-            InputStream plain = Streams.isGzip(in) ? new GzipCompressorInputStream(in, true) : in;
+            InputStream plain = LayerStreams.plainTar(verified);
             List<String> paths;
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tar), 1 << 20)) {
                 InputStream tee = Streams.tee(plain, out);
@@ -157,7 +163,10 @@ final class LayerWork {
                 // not ours to copy: registries serve it from its urls
                 phase(Phase.KEPT);
                 return new LayerReport(source, withType(source, Manifests.toOci(source.mediaType())), null,
-                        Outcome.KEPT, null, List.of(), List.of());
+                        Outcome.KEPT, null, List.of(), List.of(), null);
+            }
+            if (options.uncompress()) {
+                return uncompress();
             }
             if (prioritized.isEmpty() && reusable()) {
                 return reuse();
@@ -172,7 +181,7 @@ final class LayerWork {
     }
 
     private LayerReport reuse() throws IOException {
-        Descriptor target = withType(source, MediaTypes.OCI_LAYER_GZIP);
+        Descriptor target = withType(source, Manifests.layerMediaType(options.format()));
         if (source.annotation(UNCOMPRESSED_SIZE) == null) {
             target = withAnnotations(target, Map.of(UNCOMPRESSED_SIZE, Long.toString(uncompressedSize())));
         }
@@ -180,7 +189,7 @@ final class LayerWork {
         PushOutcome push = sink.putBlob(target, src.content(source), src.repository());
         progress.setOut(source.size());
         phase(Phase.REUSED);
-        return new LayerReport(source, target, null, Outcome.REUSED, push, List.of(), List.of());
+        return new LayerReport(source, target, null, Outcome.REUSED, push, List.of(), List.of(), null);
     }
 
     private LayerReport convert(List<String> prioritized) throws IOException {
@@ -191,22 +200,58 @@ final class LayerWork {
             ConvertResult result;
             try (OutputStream os = Streams.counting(new BufferedOutputStream(Files.newOutputStream(out), 1 << 20),
                     progress::addOut)) {
-                result = new LayerConverter(options.layerOptions().withPrioritizedFiles(prioritized)
+                result = new LayerConverter(options.layer().withPrioritizedFiles(prioritized)
                         .withTempDir(sink.workDir())).convert(staged, os);
             }
-            Descriptor target = withAnnotations(new Descriptor(MediaTypes.OCI_LAYER_GZIP,
+            Map<String, String> annotations = new TreeMap<>(result.formatAnnotations());
+            annotations.put(TOC_DIGEST, result.tocDigest());
+            annotations.put(UNCOMPRESSED_SIZE, Long.toString(result.uncompressedSize()));
+            Descriptor target = withAnnotations(new Descriptor(Manifests.layerMediaType(options.format()),
                     Digest.parse(result.blobDigest()), result.size(), List.of(), source.annotations(), null),
-                    Map.of(TOC_DIGEST, result.tocDigest(),
-                            UNCOMPRESSED_SIZE, Long.toString(result.uncompressedSize())));
+                    annotations);
             phase(Phase.PUSHING);
             PushOutcome push = sink.adoptBlob(target, out);
             phase(Phase.CONVERTED);
             return new LayerReport(source, target, result.diffId(), Outcome.CONVERTED, push, prioritized,
-                    result.missedPrioritizedFiles());
+                    result.missedPrioritizedFiles(), result.externalToc());
         } catch (IOException e) {
             throw withName(e);
         } finally {
             Files.deleteIfExists(out);
+        }
+    }
+
+    /**
+     * The layer as its plain tar: kept when it is one already, else the staged tar (linked, not copied: other uses
+     * may still read it). Its digest is its diffID, which does not change.
+     */
+    private LayerReport uncompress() throws IOException {
+        if (Manifests.isUncompressedLayer(source.mediaType())) {
+            Descriptor target = withType(source, MediaTypes.OCI_LAYER);
+            phase(Phase.PUSHING);
+            PushOutcome push = sink.putBlob(target, src.content(source), src.repository());
+            phase(Phase.REUSED);
+            return new LayerReport(source, target, null, Outcome.REUSED, push, List.of(), List.of(), null);
+        }
+        stage();
+        phase(Phase.CONVERTING);
+        Path link = sink.workDir().resolve("uncompressed-" + source.digest().hex() + ".tar");
+        Files.deleteIfExists(link);
+        Files.createLink(link, staged);
+        try {
+            BlobContent tar = BlobContent.of(link);
+            Map<String, String> annotations = new TreeMap<>(source.annotations());
+            annotations.keySet().removeAll(List.of(TOC_DIGEST, UNCOMPRESSED_SIZE));
+            annotations.keySet().removeIf(k -> k.startsWith("io.containers.zstd-chunked."));
+            Descriptor target = new Descriptor(MediaTypes.OCI_LAYER, tar.digest(), tar.size(), List.of(),
+                    annotations, null);
+            progress.addOut(tar.size());
+            phase(Phase.PUSHING);
+            PushOutcome push = sink.adoptBlob(target, link);
+            phase(Phase.CONVERTED);
+            return new LayerReport(source, target, null, Outcome.CONVERTED, push, List.of(), List.of(), null);
+        } finally {
+            Files.deleteIfExists(link);
         }
     }
 
@@ -220,8 +265,7 @@ final class LayerWork {
 
     private long uncompressedSize() throws IOException {
         phase(Phase.FETCHING);
-        try (InputStream raw = src.openBlob(source);
-             InputStream in = new GzipCompressorInputStream(new BufferedInputStream(raw, 1 << 16), true)) {
+        try (InputStream raw = src.openBlob(source); InputStream in = LayerStreams.plainTar(raw)) {
             return in.transferTo(OutputStream.nullOutputStream());
         }
     }

@@ -1,6 +1,7 @@
 package io.jstargz.image;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jstargz.estargz.BlobFormat;
 import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.ManifestContent;
 import io.jstargz.remote.MediaTypes;
@@ -60,10 +61,21 @@ final class Manifests {
         };
     }
 
-    /** Whether a layer of this type is converted: plain or gzip tar layers, OCI or Docker. */
+    /** Whether a layer of this type is converted: plain, gzip or zstd tar layers, OCI or Docker. */
     static boolean isConvertibleLayer(String mediaType) {
         return MediaTypes.OCI_LAYER.equals(mediaType) || MediaTypes.OCI_LAYER_GZIP.equals(mediaType)
-                || MediaTypes.DOCKER_LAYER_GZIP.equals(mediaType) || DOCKER_LAYER.equals(mediaType);
+                || MediaTypes.OCI_LAYER_ZSTD.equals(mediaType) || MediaTypes.DOCKER_LAYER_GZIP.equals(mediaType)
+                || DOCKER_LAYER.equals(mediaType);
+    }
+
+    /** Whether a layer of this type is a plain (uncompressed) tar. */
+    static boolean isUncompressedLayer(String mediaType) {
+        return MediaTypes.OCI_LAYER.equals(mediaType) || DOCKER_LAYER.equals(mediaType);
+    }
+
+    /** The OCI media type of a layer blob of {@code format}. */
+    static String layerMediaType(BlobFormat format) {
+        return format == BlobFormat.ZSTD_CHUNKED ? MediaTypes.OCI_LAYER_ZSTD : MediaTypes.OCI_LAYER_GZIP;
     }
 
     /** Whether the layer is non-distributable (foreign): fetched from its urls, never pushed. */

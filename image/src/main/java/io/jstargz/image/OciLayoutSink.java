@@ -97,6 +97,17 @@ final class OciLayoutSink implements ImageSink {
     }
 
     @Override
+    public Digest commitBeside(String suffix, Descriptor descriptor, byte[] bytes) throws IOException {
+        if (tag == null) {
+            throw new IllegalArgumentException("the destination " + this + " needs a tag for the image beside it ("
+                    + "TAG" + suffix + ")");
+        }
+        putManifest(descriptor, bytes);
+        layout.tag(descriptor, tag + suffix);
+        return descriptor.digest();
+    }
+
+    @Override
     public synchronized void close() throws IOException {
         if (workDir != null) {
             FileTrees.removeTree(workDir);

@@ -62,6 +62,12 @@ final class RegistrySink implements ImageSink {
     }
 
     @Override
+    public Digest commitBeside(String suffix, Descriptor descriptor, byte[] bytes) throws IOException {
+        return client.putManifest(new ImageReference(ref.registry(), ref.repository(), ref.tag() + suffix, null),
+                descriptor.mediaType(), bytes);
+    }
+
+    @Override
     public synchronized void close() throws IOException {
         if (workDir != null) {
             FileTrees.removeTree(workDir);

@@ -12,15 +12,6 @@ final class Streams {
     private Streams() {
     }
 
-    /** Whether a mark-supporting stream starts with the gzip magic. */
-    static boolean isGzip(InputStream in) throws IOException {
-        in.mark(2);
-        int a = in.read();
-        int b = in.read();
-        in.reset();
-        return a == 0x1f && b == 0x8b;
-    }
-
     /** Copies everything read (and skipped) into {@code copy}. */
     static InputStream tee(InputStream in, OutputStream copy) {
         return new FilterInputStream(in) {

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jstargz.estargz.BlobFormat;
 import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.FileBlobSource;
 import io.jstargz.estargz.LayerIndex;
+import io.jstargz.estargz.LayerStreams;
 import io.jstargz.estargz.LayerVerifier;
 import io.jstargz.estargz.OpenOptions;
 import io.jstargz.estargz.TocEntry;
@@ -17,13 +19,17 @@ import io.jstargz.remote.Digest;
 import io.jstargz.remote.ImageManifest;
 import io.jstargz.remote.MediaTypes;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -78,19 +84,25 @@ final class ImageChecks {
      * verifies, the config's diffIDs are the layers' uncompressed digests; returns each layer's TOC index.
      */
     static List<LayerIndex> checkEstargz(LayoutImage image) throws IOException {
+        return checkLayers(image, BlobFormat.ESTARGZ);
+    }
+
+    /** {@link #checkEstargz} for an image whose layers are all of {@code format}. */
+    static List<LayerIndex> checkLayers(LayoutImage image, BlobFormat format) throws IOException {
         assertEquals(MediaTypes.OCI_CONFIG, image.manifest().config().mediaType());
         List<LayerIndex> out = new ArrayList<>();
         List<String> diffIds = image.diffIds();
         assertEquals(image.manifest().layers().size(), diffIds.size());
         for (int i = 0; i < image.manifest().layers().size(); i++) {
             Descriptor layer = image.manifest().layers().get(i);
-            assertEquals(MediaTypes.OCI_LAYER_GZIP, layer.mediaType());
+            assertEquals(Manifests.layerMediaType(format), layer.mediaType());
             String toc = layer.annotation(LayerWork.TOC_DIGEST);
             assertNotNull(toc, "layer " + i + " has a TOC digest annotation");
             try (FileBlobSource blob = FileBlobSource.open(image.blob(layer))) {
                 assertEquals(layer.size(), blob.size());
                 LayerIndex index = EstargzReader.open(blob, OpenOptions.defaults("layer " + i)
                         .withExpectedTocDigest(toc));
+                assertEquals(format, index.format());
                 LayerVerifier.verify(blob, index, null);
                 out.add(index);
             }
@@ -101,25 +113,20 @@ final class ImageChecks {
         return out;
     }
 
-    /** sha256 of the gunzipped blob; its length goes into {@code size[0]}. */
-    static String uncompressedDigest(Path gz, long[] size) throws IOException {
+    /** sha256 of the decompressed blob; its length goes into {@code size[0]}. */
+    static String uncompressedDigest(Path blob, long[] size) throws IOException {
         MessageDigest sha = Digest.newSha256();
-        try (InputStream in = new DigestInputStream(new GzipCompressorInputStream(
-                new BufferedInputStream(Files.newInputStream(gz)), true), sha)) {
+        try (InputStream in = new DigestInputStream(LayerStreams.plainTar(Files.newInputStream(blob)), sha)) {
             size[0] = in.transferTo(java.io.OutputStream.nullOutputStream());
         }
         return "sha256:" + HexFormat.of().formatHex(sha.digest());
     }
 
-    /** The entries of a layer blob (tar or tar.gz) by normalised path, landmarks and TOC left out. */
+    /** The entries of a layer blob (tar, tar.gz or tar.zst) by normalised path, landmarks and TOC left out. */
     static Map<String, FileSummary> files(Path blob) throws IOException {
         Map<String, FileSummary> out = new TreeMap<>();
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(blob), 1 << 16)) {
-            raw.mark(2);
-            boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
-            raw.reset();
-            TarArchiveInputStream tar = new TarArchiveInputStream(gzip ? new GzipCompressorInputStream(raw, true)
-                    : raw);
+        try (InputStream raw = Files.newInputStream(blob)) {
+            TarArchiveInputStream tar = new TarArchiveInputStream(LayerStreams.plainTar(raw));
             for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
                 String name = PrioritizedFiles.clean(e.getName());
                 if (name.isEmpty() || name.equals(".prefetch.landmark") || name.equals(".no.prefetch.landmark")
@@ -153,8 +160,18 @@ final class ImageChecks {
         }
     }
 
-    /** The raw TOC entries of an eStargz blob. */
+    /** The raw TOC entries of an eStargz or zstd:chunked blob. */
     static List<TocEntry> toc(Path blob) throws IOException {
+        byte[] bytes = Files.readAllBytes(blob);
+        ByteBuffer footer = ByteBuffer.wrap(bytes, bytes.length - 40, 40).order(ByteOrder.LITTLE_ENDIAN);
+        if (Arrays.equals(Arrays.copyOfRange(bytes, bytes.length - 8, bytes.length), "GnUlInUx".getBytes())) {
+            // zstd:chunked: the TOC JSON is a zstd frame at the footer's offset
+            int offset = (int) footer.getLong();
+            int length = (int) footer.getLong();
+            try (InputStream json = LayerStreams.plainTar(new ByteArrayInputStream(bytes, offset, length))) {
+                return TocJsonParser.parse(json.readAllBytes(), blob.toString());
+            }
+        }
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(blob), 1 << 16)) {
             TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(raw, true));
             for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {

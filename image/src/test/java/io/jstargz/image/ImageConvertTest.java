@@ -8,15 +8,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jstargz.estargz.BlobFormat;
+import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.LayerIndex;
+import io.jstargz.estargz.LayerVerifier;
+import io.jstargz.estargz.OpenOptions;
 import io.jstargz.image.ImageChecks.LayoutImage;
 import io.jstargz.image.LayerReport.Outcome;
+import io.jstargz.remote.Descriptor;
 import io.jstargz.remote.Digest;
+import io.jstargz.remote.ImageReference;
 import io.jstargz.remote.MediaTypes;
 import io.jstargz.remote.Platform;
 import io.jstargz.remote.PushOutcome;
 import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;
+import io.jstargz.remote.ResolvedImage;
 import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.testing.RegistryAccessLog;
 import io.jstargz.testing.RegistryServer;
@@ -90,6 +97,85 @@ class ImageConvertTest {
             assertEquals(List.of("blobs", "index.json", "oci-layout"),
                     files.map(p -> p.getFileName().toString()).sorted().toList(), "no work files left behind");
         }
+    }
+
+    @Test
+    void zstdChunkedImagesAreWrittenKeptAndConvertedBack(@TempDir Path tmp) throws Exception {
+        ImageConvertOptions zstd = ImageConvertOptions.defaults().withFormat(BlobFormat.ZSTD_CHUNKED);
+        ConvertReport first = convert("oci:" + layered + ":layered", "oci:" + tmp + ":zstd", zstd);
+        assertEquals(3, first.count(Outcome.CONVERTED));
+        LayoutImage original = ImageChecks.image(layered, "layered");
+        LayoutImage chunked = ImageChecks.image(tmp, "zstd");
+        ImageChecks.checkLayers(chunked, BlobFormat.ZSTD_CHUNKED);
+        ImageChecks.assertSameFiles(original, chunked);
+        for (Descriptor layer : chunked.manifest().layers()) {
+            assertTrue(layer.annotation("io.containers.zstd-chunked.manifest-checksum").startsWith("sha256:"),
+                    layer.toString());
+            assertEquals(4, layer.annotation("io.containers.zstd-chunked.manifest-position").split(":").length);
+        }
+
+        ConvertReport again = convert("oci:" + tmp + ":zstd", "oci:" + tmp + ":zstd2", zstd);
+        assertEquals(3, again.count(Outcome.REUSED), "zstd:chunked layers are kept as they are");
+        assertEquals(chunked.digest(), again.digest());
+
+        // the tar+zstd layers are read (decompressed) to convert them to eStargz
+        ConvertReport back = convert("oci:" + tmp + ":zstd", "oci:" + tmp + ":esgz", ImageConvertOptions.defaults());
+        assertEquals(3, back.count(Outcome.CONVERTED));
+        LayoutImage esgz = ImageChecks.image(tmp, "esgz");
+        ImageChecks.checkEstargz(esgz);
+        ImageChecks.assertSameFiles(original, esgz);
+    }
+
+    @Test
+    void uncompressWritesEachLayerAsItsPlainTar(@TempDir Path tmp) throws Exception {
+        ConvertReport report = convert("oci:" + layered + ":layered", "oci:" + tmp + ":plain",
+                ImageConvertOptions.defaults().withUncompress(true));
+        assertEquals(3, report.count(Outcome.CONVERTED));
+        LayoutImage original = ImageChecks.image(layered, "layered");
+        LayoutImage plain = ImageChecks.image(tmp, "plain");
+        assertEquals(original.diffIds(), plain.diffIds(), "the diffIDs do not change");
+        for (int i = 0; i < 3; i++) {
+            Descriptor layer = plain.manifest().layers().get(i);
+            assertEquals(MediaTypes.OCI_LAYER, layer.mediaType());
+            assertEquals(plain.diffIds().get(i), layer.digest().toString(), "a plain tar's digest is its diffID");
+        }
+        ImageChecks.assertSameFiles(original, plain);
+        ConvertReport again = convert("oci:" + tmp + ":plain", "oci:" + tmp + ":again",
+                ImageConvertOptions.defaults().withUncompress(true));
+        assertEquals(3, again.count(Outcome.REUSED));
+        assertEquals(plain.digest(), again.digest());
+    }
+
+    @Test
+    void externalTocsGoToATocImageBesideTheImage(@TempDir Path tmp) throws Exception {
+        ImageConvertOptions external = ImageConvertOptions.defaults().withFormat(BlobFormat.ESTARGZ_EXTERNAL_TOC);
+        ConvertReport report = convert("oci:" + layered + ":layered", reg("ext/app:1"), external);
+        assertEquals(3, report.count(Outcome.CONVERTED));
+        ImageReference image = ImageReference.parse(registry.host() + "/ext/app:1");
+        ResolvedImage converted = client.resolve(image);
+        ResolvedImage tocImage = client.resolve(ImageReference.parse(registry.host() + "/ext/app:1-esgztoc"));
+        assertEquals(3, tocImage.manifest().layers().size());
+        List<String> tocDigests = tocImage.manifest().layers().stream().map(d -> d.digest().toString()).toList();
+        assertEquals(tocDigests.stream().sorted().toList(), tocDigests, "TOC layers sorted by digest");
+        for (Descriptor layer : converted.manifest().layers()) {
+            Descriptor toc = tocImage.manifest().layers().stream().filter(d -> layer.digest().toString().equals(
+                    d.annotation("containerd.io/snapshot/stargz/layer.digest"))).findFirst().orElseThrow();
+            assertEquals(MediaTypes.OCI_LAYER_GZIP, toc.mediaType());
+            byte[] tocBlob;
+            try (var in = client.fetchBlob(image, toc.digest(), toc.size())) {
+                tocBlob = in.readAllBytes();
+            }
+            try (var blob = client.openBlob(image, layer)) {
+                LayerIndex index = EstargzReader.open(blob, OpenOptions.defaults(layer.digest().toString())
+                        .withExpectedTocDigest(layer.annotation("containerd.io/snapshot/stargz/toc.digest"))
+                        .withExternalToc(max -> tocBlob));
+                assertEquals(BlobFormat.ESTARGZ_EXTERNAL_TOC, index.format());
+                assertTrue(LayerVerifier.verify(blob, index, null).files() > 0);
+            }
+        }
+        IllegalArgumentException noTag = assertThrows(IllegalArgumentException.class,
+                () -> convert("oci:" + layered + ":layered", "oci:" + tmp.resolve("notag"), external));
+        assertTrue(noTag.getMessage().contains("needs a tag"), noTag.getMessage());
     }
 
     @Test
@@ -246,15 +332,16 @@ class ImageConvertTest {
         assertTrue(corrupt.getMessage().contains(image.manifest().layers().get(0).digest().toString()),
                 corrupt.getMessage());
 
-        Path zstd = tmp.resolve("zstd");
-        TestImages.busybox(zstd);
-        TestImages.edit(zstd, "bb", m -> ((ObjectNode) m.get("layers").get(0)).put("mediaType",
-                MediaTypes.OCI_LAYER_ZSTD), c -> { });
+        Path bzip2 = tmp.resolve("bzip2");
+        TestImages.busybox(bzip2);
+        String bzip2Type = "application/vnd.oci.image.layer.v1.tar+bzip2";
+        TestImages.edit(bzip2, "bb", m -> ((ObjectNode) m.get("layers").get(0)).put("mediaType", bzip2Type),
+                c -> { });
         IOException unsupported = assertThrows(IOException.class,
-                () -> convert("oci:" + zstd + ":bb", "oci:" + tmp.resolve("zout") + ":x",
+                () -> convert("oci:" + bzip2 + ":bb", "oci:" + tmp.resolve("bout") + ":x",
                         ImageConvertOptions.defaults()));
-        assertTrue(unsupported.getMessage().contains(MediaTypes.OCI_LAYER_ZSTD), unsupported.getMessage());
-        assertFalse(Files.exists(tmp.resolve("zout")));
+        assertTrue(unsupported.getMessage().contains(bzip2Type), unsupported.getMessage());
+        assertFalse(Files.exists(tmp.resolve("bout")));
 
         IllegalArgumentException archiveDst = assertThrows(IllegalArgumentException.class,
                 () -> convert("oci:" + busybox + ":bb", "docker-archive:" + tmp.resolve("x.tar"),

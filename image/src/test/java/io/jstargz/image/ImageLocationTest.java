@@ -25,11 +25,16 @@ class ImageLocationTest {
                 ImageLocation.parse("docker://127.0.0.1:5000/a/b:c"));
         assertEquals(new ImageLocation.Registry(ImageReference.parse("docker.io/library/busybox:latest")),
                 ImageLocation.parse("busybox"));
+        assertEquals(new ImageLocation.Containerd(Path.of("/run/containerd/containerd.sock"), "default",
+                "docker.io/library/busybox:latest"), ImageLocation.parse("containerd:docker.io/library/busybox:latest"));
+        IllegalArgumentException sourceOnly = assertThrows(IllegalArgumentException.class,
+                () -> ImageLocation.parse("containerd:x:1").openSink(null, null));
+        assertTrue(sourceOnly.getMessage().contains("is a source only"), sourceOnly.getMessage());
     }
 
     @Test
     void rejectsWhatItCannotRead() {
-        for (String bad : List.of("oci:", "containers-storage:x", "dir:/tmp/x", "https://example.com/x",
+        for (String bad : List.of("oci:", "containerd:", "containers-storage:x", "dir:/tmp/x", "https://example.com/x",
                 "docker://Upper/Case")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> ImageLocation.parse(bad), bad);

@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
+import io.jstargz.estargz.BlobFormat;
+import io.jstargz.estargz.ConvertOptions;
+import io.jstargz.estargz.ExternalTocSource;
 import io.jstargz.mount.MountTable;
+import io.jstargz.remote.Digest;
 import io.jstargz.remote.ImageReference;
 import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;
@@ -33,6 +37,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -262,6 +267,79 @@ class RemoteLayersTest {
                     .prepare("default/1/extract sha256:c5", "", skipVerify));
             assertEquals(RemoteLayer.State.MOUNTED, status(c).get("sha256:c5").getRemote().getState());
         }
+    }
+
+    @Test
+    void everyFormatOfTheStargzFamilyMountsLazilyAndAMissingTocImageFallsBack() throws Exception {
+        ImageReference image = ImageReference.parse(registry.host() + "/formats:1");
+        LayerBuilder files = new LayerBuilder().file("etc/fmt.txt", "format\n").file("data/big.bin", BIG, 0644);
+        PushedLayers.Converted external = PushedLayers.converted(client, image, files,
+                ConvertOptions.defaults().withFormat(BlobFormat.ESTARGZ_EXTERNAL_TOC));
+        PushedLayers.tocImage(client, image, external);
+        Map<String, Pushed> layers = Map.of(
+                "sha256:f1", PushedLayers.converted(client, image, files,
+                        ConvertOptions.defaults().withFormat(BlobFormat.ZSTD_CHUNKED)).pushed(),
+                "sha256:f2", PushedLayers.converted(client, image, files,
+                        ConvertOptions.defaults().withMinChunkSize(16 << 10)).pushed(),
+                "sha256:f3", external.pushed());
+        Path repo = Path.of(System.getProperty("jstargz.repo", ".."));
+        Pushed crfs = PushedLayers.file(client, image, repo.resolve("testdata/estargz/small1-chunk64k-crfs.stargz"),
+                null);
+        Config config = config("root", "allow_no_verification = true");
+        try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
+            Rpc rpc = new Rpc(c.snapshots("default"));
+            for (Map.Entry<String, Pushed> e : layers.entrySet()) {
+                String chain = e.getKey();
+                fails(Status.Code.ALREADY_EXISTS, () -> rpc.prepare("default/1/extract " + chain, "",
+                        formatLabels(image, chain, e.getValue())));
+                assertEquals(RemoteLayer.State.MOUNTED, status(c).get(chain).getRemote().getState(), chain);
+                Path rootfs = mount(rpc.prepare("default/2/ctr " + chain, chain).get(0));
+                try {
+                    assertEquals("format\n", Files.readString(rootfs.resolve("etc/fmt.txt")), chain);
+                    assertArrayEquals(BIG, Files.readAllBytes(rootfs.resolve("data/big.bin")), chain);
+                } finally {
+                    unmount(rootfs);
+                }
+            }
+
+            // legacy stargz (CRFS) has no TOC digest: mounted with skipverify, its files verified whole
+            Map<String, String> skipVerify = formatLabels(image, "sha256:f4", crfs);
+            skipVerify.put("containerd.io/snapshot/remote/stargz.skipverify", "true");
+            fails(Status.Code.ALREADY_EXISTS, () -> rpc.prepare("default/1/extract sha256:f4", "", skipVerify));
+            Path rootfs = mount(rpc.prepare("default/2/ctr sha256:f4", "sha256:f4").get(0));
+            try {
+                byte[] big = Files.readAllBytes(rootfs.resolve("usr/lib/big.bin"));
+                assertEquals(300_001, big.length);
+                assertTrue(Files.readAllLines(repo.resolve("testdata/estargz/small1-chunk64k-crfs.entries.jsonl"))
+                        .stream().anyMatch(l -> l.contains("\"usr/lib/big.bin\"") && l.contains(
+                                HexFormat.of().formatHex(Digest.newSha256().digest(big)))), "big.bin's content");
+            } finally {
+                unmount(rootfs);
+            }
+
+            // an external TOC whose TOC image is not there: a normal pull, saying why
+            ImageReference noTocImage = ImageReference.parse(registry.host() + "/orphan:2");
+            Pushed orphan = PushedLayers.converted(client, noTocImage, files,
+                    ConvertOptions.defaults().withFormat(BlobFormat.ESTARGZ_EXTERNAL_TOC)).pushed();
+            String key = "default/1/extract sha256:f5";
+            List<Mount> m = rpc.prepare(key, "", formatLabels(noTocImage, "sha256:f5", orphan));
+            assertEquals(List.of("rw", "rbind"), m.get(0).getOptionsList());
+            RemoteLayer r = status(c).get(key).getRemote();
+            assertEquals(RemoteLayer.State.FALLBACK, r.getState());
+            assertTrue(r.getReason().contains("its external TOC is missing") && r.getReason().contains("orphan:2"
+                    + ExternalTocSource.TOC_IMAGE_TAG_SUFFIX), r.getReason());
+        }
+    }
+
+    /** Prepare labels for {@code layer} of {@code image}, as containerd's CRI plugin sends them. */
+    private static Map<String, String> formatLabels(ImageReference image, String chain, Pushed layer) {
+        Map<String, String> m = new HashMap<>(Map.of(REF, chain,
+                "containerd.io/snapshot/cri.image-ref", image.toString(),
+                "containerd.io/snapshot/cri.layer-digest", layer.digest()));
+        if (layer.tocDigest() != null) {
+            m.put(TOC, layer.tocDigest());
+        }
+        return m;
     }
 
     @Test

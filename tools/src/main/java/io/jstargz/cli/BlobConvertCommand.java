@@ -19,25 +19,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code jstargz blob convert IN OUT}: a tar or tar.gz layer to an eStargz blob. */
+/** {@code jstargz blob convert IN OUT}: a tar, tar.gz or tar.zst layer to an eStargz or zstd:chunked blob. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert a layer (tar or tar.gz) into an eStargz blob, laid out as the reference converter "
-            + "does.", "Prints one JSON object: tocDigest, diffID, blobDigest, size, uncompressedSize."})
+        description = {"Convert a layer (tar, tar.gz or tar.zst) into an eStargz (or zstd:chunked) blob, laid out as "
+            + "the reference converter does.", "Prints one JSON object: tocDigest, diffID, blobDigest, size, "
+            + "uncompressedSize, and the format's layer annotations (zstd:chunked's)."})
 final class BlobConvertCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "IN", description = "Layer to convert: tar or tar.gz.")
+    @Parameters(index = "0", paramLabel = "IN", description = "Layer to convert: tar, tar.gz or tar.zst.")
     Path in;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "Where to write the eStargz blob.")
+    @Parameters(index = "1", paramLabel = "OUT", description = "Where to write the blob.")
     Path out;
 
-    @Option(names = "--chunk-size", paramLabel = "N", converter = Sizes.class,
-            description = "Largest chunk of a file in one gzip member, in bytes (suffixes K, M, G). Default: 4M.")
-    int chunkSize = ConvertOptions.DEFAULT_CHUNK_SIZE;
-
-    @Option(names = "--compression-level", paramLabel = "L",
-            description = "gzip level, -1 or 0..9. Default: 9.")
-    int compressionLevel = ConvertOptions.DEFAULT_COMPRESSION_LEVEL;
+    @CommandLine.Mixin
+    FormatOptions format;
 
     @Option(names = "--prioritize", paramLabel = "PATH",
             description = "A file to put first (prefetched); repeat for more, in order.")
@@ -66,8 +62,7 @@ final class BlobConvertCommand implements Callable<Integer> {
         }
         ConvertOptions options;
         try {
-            options = ConvertOptions.defaults().withChunkSize(chunkSize).withCompressionLevel(compressionLevel)
-                    .withPrioritizedFiles(paths).withParallelism(threads);
+            options = format.apply(ConvertOptions.defaults()).withPrioritizedFiles(paths).withParallelism(threads);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -77,6 +72,9 @@ final class BlobConvertCommand implements Callable<Integer> {
         try {
             try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 result = new LayerConverter(options.withTempDir(target.getParent())).convert(in, os);
+            }
+            if (result.externalToc() != null) {
+                Files.write(tocFile(target), result.externalToc());
             }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
@@ -92,11 +90,22 @@ final class BlobConvertCommand implements Callable<Integer> {
         json.put("blobDigest", result.blobDigest());
         json.put("size", result.size());
         json.put("uncompressedSize", result.uncompressedSize());
+        if (result.externalToc() != null) {
+            json.put("externalToc", tocFile(target).toString());
+        }
+        if (!result.formatAnnotations().isEmpty()) {
+            json.put("annotations", new java.util.TreeMap<>(result.formatAnnotations()));
+        }
         spec.commandLine().getOut().println(new ObjectMapper().writeValueAsString(json));
         return 0;
     }
 
-    /** Parses sizes like {@code 65536}, {@code 64K}, {@code 4M}, {@code 1G} (binary units). */
+    /** Where an external TOC is written: beside the blob, {@code OUT.toc}. */
+    private static Path tocFile(Path blob) {
+        return blob.resolveSibling(blob.getFileName() + ".toc");
+    }
+
+    /** Parses sizes like {@code 0}, {@code 65536}, {@code 64K}, {@code 4M}, {@code 1G} (binary units). */
     static final class Sizes implements CommandLine.ITypeConverter<Integer> {
         @Override
         public Integer convert(String value) {
@@ -112,7 +121,7 @@ final class BlobConvertCommand implements Callable<Integer> {
             } catch (NumberFormatException e) {
                 throw new CommandLine.TypeConversionException("not a size: " + value);
             }
-            if (n <= 0 || n > Integer.MAX_VALUE) {
+            if (n < 0 || n > Integer.MAX_VALUE) {
                 throw new CommandLine.TypeConversionException("size out of range: " + value);
             }
             return (int) n;

@@ -28,6 +28,9 @@ final class BlobInspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "An eStargz or stargz blob.")
     Path file;
 
+    @CommandLine.Mixin
+    TocFileOption toc;
+
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
@@ -38,15 +41,14 @@ final class BlobInspectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LayerIndex index;
         try (FileBlobSource src = FileBlobSource.open(file)) {
-            index = EstargzReader.open(src, OpenOptions.defaults(file.toString()));
+            index = EstargzReader.open(src, toc.apply(OpenOptions.defaults(file.toString())));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(new ObjectMapper().writeValueAsString(describe(index)));
             return 0;
         }
-        out.printf("footer     %s (%d bytes)%n", index.footerKind().name().toLowerCase(Locale.ROOT),
-                index.footerKind().size());
+        out.printf("format     %s (%d-byte footer)%n", index.format().name(), index.format().footerSize());
         out.printf("blob       %d bytes%n", index.blobSize());
         out.printf("toc        offset %d, %d bytes compressed, %s%n", index.tocOffset(), index.tocSize(),
                 index.tocDigest());
@@ -75,7 +77,7 @@ final class BlobInspectCommand implements Callable<Integer> {
 
     private static Map<String, Object> describe(LayerIndex index) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("footer", index.footerKind().name().toLowerCase(Locale.ROOT));
+        m.put("format", index.format().name());
         m.put("size", index.blobSize());
         m.put("tocOffset", index.tocOffset());
         m.put("tocSize", index.tocSize());

@@ -26,6 +26,9 @@ final class BlobVerifyCommand implements Callable<Integer> {
     @Option(names = "--toc-digest", paramLabel = "D", description = "The TOC digest the blob must have.")
     String tocDigest;
 
+    @CommandLine.Mixin
+    TocFileOption toc;
+
     @Option(names = "--jsonl", description = "List every entry as a JSON line.")
     boolean jsonl;
 
@@ -37,7 +40,7 @@ final class BlobVerifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (FileBlobSource src = FileBlobSource.open(file)) {
             LayerIndex index = EstargzReader.open(src,
-                    OpenOptions.defaults(file.toString()).withExpectedTocDigest(tocDigest));
+                    toc.apply(OpenOptions.defaults(file.toString()).withExpectedTocDigest(tocDigest)));
             LayerVerifier.Summary summary = LayerVerifier.verify(src, index, jsonl ? out::println : null);
             if (!jsonl) {
                 out.printf("ok: %d paths, %d files, %d bytes verified; TOC %s%n", summary.paths(), summary.files(),

@@ -1,6 +1,5 @@
 package io.jstargz.cli;
 
-import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.image.ImageConvertOptions;
 import io.jstargz.image.ImageLocation;
 import io.jstargz.image.ProgressPrinter;
@@ -21,18 +20,15 @@ import picocli.CommandLine.Parameters;
 final class ImageOptions {
 
     @Parameters(index = "0", paramLabel = "SRC", description = {"The image to convert: oci:DIR[:TAG], "
-            + "docker-archive:FILE[:REF], docker://HOST/REPO:TAG or HOST/REPO:TAG."})
+            + "docker-archive:FILE[:REF], containerd:NAME (an image in containerd's content store), "
+            + "docker://HOST/REPO:TAG or HOST/REPO:TAG."})
     String source;
 
     @Parameters(index = "1", paramLabel = "DST", description = "Where to write it: oci:DIR[:TAG] or a registry.")
     String destination;
 
-    @Option(names = "--chunk-size", paramLabel = "N", converter = BlobConvertCommand.Sizes.class,
-            description = "Largest chunk of a file in one gzip member, in bytes (suffixes K, M, G). Default: 4M.")
-    int chunkSize = ConvertOptions.DEFAULT_CHUNK_SIZE;
-
-    @Option(names = "--compression-level", paramLabel = "L", description = "gzip level, -1 or 0..9. Default: 9.")
-    int compressionLevel = ConvertOptions.DEFAULT_COMPRESSION_LEVEL;
+    @CommandLine.Mixin
+    FormatOptions format;
 
     @Option(names = "--prioritize-list", paramLabel = "FILE", description = {"Files to prefetch, in order: paths "
             + "in the image's final filesystem, one per line, or a record file (--record-out, or ctr-remote's). Each "
@@ -44,7 +40,11 @@ final class ImageOptions {
                     + "Default: all.")
     List<String> platforms = new ArrayList<>();
 
-    @Option(names = "--force", description = "Convert layers that are already eStargz too.")
+    @Option(names = "--uncompress", description = "Write each layer as its plain tar instead (ctr-remote "
+            + "--uncompress): tar.gz and tar.zst layers are decompressed, tar layers kept.")
+    boolean uncompress;
+
+    @Option(names = "--force", description = "Convert layers that are already in the target format too.")
     boolean force;
 
     @Option(names = "--memory-budget", paramLabel = "N", converter = BlobConvertCommand.Sizes.class,
@@ -53,6 +53,15 @@ final class ImageOptions {
 
     @Option(names = "--threads", paramLabel = "N", description = "Threads compressing each layer. Default: all cores.")
     int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--containerd-address", paramLabel = "SOCKET",
+            description = "containerd's socket, for containerd:NAME. Default: /run/containerd/containerd.sock.")
+    Path containerdAddress = ImageLocation.Containerd.DEFAULT_SOCKET;
+
+    @Option(names = "--containerd-namespace", paramLabel = "NS",
+            description = "containerd's namespace, for containerd:NAME. Default: $CONTAINERD_NAMESPACE, else default.")
+    String containerdNamespace = System.getenv().getOrDefault("CONTAINERD_NAMESPACE",
+            ImageLocation.Containerd.DEFAULT_NAMESPACE);
 
     @Option(names = "--hosts-dir", paramLabel = "DIR", description = "containerd-style hosts.toml directory for "
             + "registry mirrors, TLS and headers. Default: /etc/containerd/certs.d.")
@@ -66,9 +75,11 @@ final class ImageOptions {
     ImageConvertOptions convertOptions(CommandLine cmd) throws IOException {
         List<String> files = prioritizeList == null ? List.of() : RecordFile.read(prioritizeList);
         try {
-            return ImageConvertOptions.defaults().withChunkSize(chunkSize).withCompressionLevel(compressionLevel)
+            ImageConvertOptions defaults = ImageConvertOptions.defaults();
+            return defaults.withLayer(format.apply(defaults.layer()).withParallelism(threads))
                     .withPrioritizedFiles(files).withForce(force).withMemoryBudget(memoryBudget)
-                    .withThreadsPerLayer(threads).withPlatforms(platforms.stream().map(Platform::parse).toList());
+                    .withUncompress(uncompress)
+                    .withPlatforms(platforms.stream().map(Platform::parse).toList());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }
@@ -76,7 +87,9 @@ final class ImageOptions {
 
     ImageLocation location(CommandLine cmd, String location) {
         try {
-            return ImageLocation.parse(location);
+            ImageLocation parsed = ImageLocation.parse(location);
+            return parsed instanceof ImageLocation.Containerd c ? c.at(containerdAddress, containerdNamespace)
+                    : parsed;
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }

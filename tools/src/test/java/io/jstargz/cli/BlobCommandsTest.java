@@ -39,6 +39,70 @@ class BlobCommandsTest {
     }
 
     @Test
+    void zstdChunkedConvertsVerifiesAndInspects() throws Exception {
+        Path blob = tmp.resolve("out.zst");
+        Run convert = jstargz("blob", "convert", "--zstdchunked", "--chunk-size", "64K",
+                vector("small1.tar").toString(), blob.toString());
+        assertEquals(0, convert.exit(), convert.err());
+        JsonNode result = JSON.readTree(convert.out());
+        assertTrue(result.get("annotations").get("io.containers.zstd-chunked.manifest-position").asText()
+                .endsWith(":1"), convert.out());
+        Run verify = jstargz("blob", "verify", "--toc-digest", result.get("tocDigest").asText(), blob.toString());
+        assertEquals(0, verify.exit(), verify.err());
+        assertTrue(verify.out().startsWith("ok: 64 paths, 34 files, 617672 bytes verified"), verify.out());
+        Run inspect = jstargz("blob", "inspect", blob.toString());
+        assertTrue(inspect.out().startsWith("format     zstd:chunked (48-byte footer)"), inspect.out());
+        Run badLevel = jstargz("blob", "convert", "--zstdchunked", "--compression-level", "30",
+                vector("small1.tar").toString(), tmp.resolve("bad.zst").toString());
+        assertEquals(2, badLevel.exit());
+        assertTrue(badLevel.err().contains("zstd compression level must be 1..22, got 30"), badLevel.err());
+    }
+
+    @Test
+    void anExternalTocIsWrittenBesideTheBlobAndReadWithToc() throws Exception {
+        Path blob = tmp.resolve("ext.esgz");
+        Run convert = jstargz("blob", "convert", "--external-toc", vector("small1.tar").toString(), blob.toString());
+        assertEquals(0, convert.exit(), convert.err());
+        JsonNode result = JSON.readTree(convert.out());
+        Path toc = tmp.resolve("ext.esgz.toc");
+        assertEquals(toc.toString(), result.get("externalToc").asText());
+        Run verify = jstargz("blob", "verify", "--toc", toc.toString(), "--toc-digest",
+                result.get("tocDigest").asText(), blob.toString());
+        assertEquals(0, verify.exit(), verify.err());
+        Run inspect = jstargz("blob", "inspect", "--toc", toc.toString(), blob.toString());
+        assertTrue(inspect.out().startsWith("format     estargz (external TOC) (46-byte footer)"), inspect.out());
+        Run noToc = jstargz("blob", "verify", blob.toString());
+        assertEquals(1, noToc.exit());
+        assertTrue(noToc.err().contains("its TOC is external"), noToc.err());
+        Run both = jstargz("blob", "convert", "--external-toc", "--zstdchunked", vector("small1.tar").toString(),
+                tmp.resolve("x").toString());
+        assertEquals(2, both.exit());
+        assertTrue(both.err().contains("--external-toc is for eStargz"), both.err());
+    }
+
+    @Test
+    void chunkSizeZeroIsTheDefaultAndMinChunkSizePacksSmallFiles() throws Exception {
+        Path plain = tmp.resolve("plain.esgz");
+        Path packed = tmp.resolve("packed.esgz");
+        Run convert = jstargz("blob", "convert", "--chunk-size", "0", vector("small1.tar").toString(),
+                plain.toString());
+        assertEquals(0, convert.exit(), convert.err());
+        Run pack = jstargz("blob", "convert", "--chunk-size", "0", "--min-chunk-size", "16K",
+                vector("small1.tar").toString(), packed.toString());
+        assertEquals(0, pack.exit(), pack.err());
+        assertTrue(Files.size(packed) < Files.size(plain), Files.size(packed) + " vs " + Files.size(plain));
+        Run verify = jstargz("blob", "verify", "--toc-digest", JSON.readTree(pack.out()).get("tocDigest").asText(),
+                packed.toString());
+        assertEquals(0, verify.exit(), verify.err());
+        JsonNode info = JSON.readTree(jstargz("blob", "inspect", "--json", plain.toString()).out());
+        for (JsonNode e : info.get("entries")) {
+            if (e.get("path").asText().equals("usr/lib/big.bin")) {
+                assertEquals(1, e.get("chunks").asInt(), "300001 bytes in one chunk of the default 4 MiB");
+            }
+        }
+    }
+
+    @Test
     void convertThenVerifyAndInspect() throws Exception {
         Path list = Files.writeString(tmp.resolve("prio.txt"), "etc/passwd\n\n/no/such/file\n");
         Path blob = tmp.resolve("out.esgz");
@@ -64,7 +128,7 @@ class BlobCommandsTest {
         Run inspect = jstargz("blob", "inspect", "--json", blob.toString());
         assertEquals(0, inspect.exit(), inspect.err());
         JsonNode info = JSON.readTree(inspect.out());
-        assertEquals("estargz", info.get("footer").asText());
+        assertEquals("estargz", info.get("format").asText());
         assertEquals("prefetch", info.get("landmark").asText());
         assertEquals(result.get("tocDigest").asText(), info.get("tocDigest").asText());
         assertEquals(64, info.get("entries").size());

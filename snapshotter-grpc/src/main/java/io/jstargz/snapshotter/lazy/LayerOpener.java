@@ -7,6 +7,7 @@ import io.jstargz.concurrent.ThreadPools;
 import io.jstargz.estargz.BlobTail;
 import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.Footer;
+import io.jstargz.estargz.ExternalTocSource;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
 import io.jstargz.estargz.TailCapture;
@@ -31,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * wants the layer and by the neighbour resolution that the first Prepare of an image starts, kept a while (bounded
  * by index entries, expiring when unused) so later Prepares find their layer ready.
  *
- * <p>A layer opens from its stored TOC ({@link LayerTails}) when there is one (no request at all), else from the registry
- * with one suffix-range request that brings the blob's size with its tail: no manifest, no HEAD.
+ * <p>A layer opens from its stored TOC ({@link LayerTails}) when there is one (no request at all), else from the
+ * registry with one suffix-range request that brings the blob's size with its tail: no manifest, no HEAD. A layer whose
+ * TOC is external also fetches it from its TOC image ({@link TocImages}), then and on each later open.
  */
 final class LayerOpener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LayerOpener.class);
@@ -190,11 +192,12 @@ final class LayerOpener implements AutoCloseable {
         long start = System.nanoTime();
         String name = digest.toString();
         Optional<BlobTail> local = tails.load(digest);
+        ExternalTocSource externalToc = TocImages.of(client, image, digest);
         try {
             if (local.isPresent()) {
                 try {
                     LayerIndex index = EstargzReader.open(local.get().source(name),
-                            LayerTails.openOptions(local.get(), name));
+                            LayerTails.openOptions(local.get(), name).withExternalToc(externalToc));
                     return new Opened(index, local.get(), null, null, millisSince(start));
                 } catch (IOException e) {
                     LOG.warn("layer {}: its stored TOC does not open ({}); fetching it again", name, e.getMessage());
@@ -204,7 +207,8 @@ final class LayerOpener implements AutoCloseable {
             RegistryBlobSource blob = client.openBlob(image, digest, -1);
             TailCapture capture = new TailCapture(blob, blob.readTail());
             LayerIndex index = EstargzReader.open(capture, OpenOptions.defaults(name)
-                    .withTailSize(Math.max(Footer.MAX_SIZE, client.config().tailFetchSize())));
+                    .withTailSize(Math.max(Footer.MAX_SIZE, client.config().tailFetchSize()))
+                    .withExternalToc(externalToc));
             BlobTail fetched = capture.fetched();
             return new Opened(index, LayerTails.tocOf(fetched, index), fetched, blob, millisSince(start));
         } catch (IOException e) {

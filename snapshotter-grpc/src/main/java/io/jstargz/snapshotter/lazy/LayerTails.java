@@ -71,10 +71,12 @@ final class LayerTails {
 
     /**
      * The part of what opening a layer fetched that a later open needs: from the TOC (or the largest footer) to the
-     * end.
+     * end; only the footer for a layer whose TOC is external (a later open fetches it again).
      */
     static BlobTail tocOf(BlobTail fetched, LayerIndex index) {
-        return fetched.from(Math.min(index.tocOffset(), fetched.blobSize() - Footer.MAX_SIZE));
+        long size = fetched.blobSize();
+        long toc = index.tocOffset() == Footer.EXTERNAL ? size - index.format().footerSize() : index.tocOffset();
+        return fetched.from(Math.min(toc, size - Footer.MAX_SIZE));
     }
 
     /** How to open the index from a stored tail: one read of exactly its bytes. */

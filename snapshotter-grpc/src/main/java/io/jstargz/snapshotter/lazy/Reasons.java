@@ -12,8 +12,11 @@ final class Reasons {
     static String of(Throwable t) {
         String msg = t.getMessage() == null ? t.toString() : t.getMessage();
         if (t instanceof InvalidBlobException e) {
-            return e.reason() == InvalidBlobException.Reason.BAD_FOOTER ? "it is not eStargz: " + msg
-                    : "it is not a valid eStargz layer: " + msg;
+            return switch (e.reason()) {
+                case BAD_FOOTER -> "it is not eStargz: " + msg;
+                case MISSING_TOC -> "its external TOC is missing: " + msg;
+                default -> "it is not a valid eStargz layer: " + msg;
+            };
         }
         if (t instanceof NotFoundException) {
             return "the registry does not have it: " + msg;

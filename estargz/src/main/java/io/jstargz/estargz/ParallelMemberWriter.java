@@ -17,18 +17,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.LongConsumer;
 import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 
 /**
- * Writes a sequence of independent gzip members, compressing on several threads while writing strictly in order.
+ * Writes a sequence of independent compressed members (gzip members, zstd frames: the {@link MemberCodec} says how),
+ * compressing on several threads while writing strictly in order.
  *
  * <p>Uncompressed bytes are collected into batches of about 1 MiB; each batch holds pieces of one or more members
- * and is compressed as one task. A member longer than a batch is split pigz-style: each piece is primed with the
- * previous 32 KiB as a preset dictionary and ended with a sync flush, so the pieces concatenate into one valid
- * deflate stream. At most {@code 2 * parallelism} batches are in flight, which bounds memory whatever the layer size.
- * The uncompressed and compressed SHA-256 (diffID and blob digest) are computed on the way.
+ * and is compressed as one task. A member longer than a batch is split into pieces the codec compresses one by one
+ * and that concatenate into one valid member (for gzip, pigz-style). At most {@code 2 * parallelism} batches are in
+ * flight, which bounds memory whatever the layer size. The uncompressed and compressed SHA-256 (diffID and blob
+ * digest) are computed on the way.
  */
-final class ParallelGzipWriter implements AutoCloseable {
+final class ParallelMemberWriter implements AutoCloseable {
     // sized so that a buffer plus its array header fits one 1 MiB G1 region: humongous objects of a little over
     // 1 MiB would take two regions each and waste half of them in small heaps
     static final int BATCH_SIZE = (1 << 20) - (32 << 10);
@@ -36,9 +36,9 @@ final class ParallelGzipWriter implements AutoCloseable {
     private static final int DICT_SIZE = 32 * 1024;
 
     private final OutputStream out;
-    private final int level;
+    private final MemberCodec codec;
     private final ExecutorService executor;
-    private final BlockingQueue<Deflater> deflaters;
+    private final BlockingQueue<MemberCodec.Compressor> compressors;
     private final ArrayDeque<Future<Batch>> inFlight = new ArrayDeque<>();
     private final int maxInFlight;
     // batch buffers are large (humongous for G1), so they are reused rather than left to the collector
@@ -94,18 +94,19 @@ final class ParallelGzipWriter implements AutoCloseable {
         }
     }
 
-    ParallelGzipWriter(OutputStream out, int level, int parallelism) {
+    ParallelMemberWriter(OutputStream out, MemberCodec codec, int parallelism) {
         this.out = out;
-        this.level = level;
-        this.maxInFlight = 2 * parallelism;
+        this.codec = codec;
+        this.maxInFlight = 2 * (codec.streaming() ? 1 : parallelism);
         this.freeInputs = new ArrayBlockingQueue<>(maxInFlight + 2);
         this.freeOutputs = new ArrayBlockingQueue<>(maxInFlight + 2);
-        this.deflaters = new ArrayBlockingQueue<>(parallelism);
-        for (int i = 0; i < parallelism; i++) {
-            deflaters.add(new Deflater(level, true));
+        int threads = codec.streaming() ? 1 : parallelism;
+        this.compressors = new ArrayBlockingQueue<>(threads);
+        for (int i = 0; i < threads; i++) {
+            compressors.add(codec.newCompressor());
         }
-        if (parallelism > 1) {
-            this.executor = Executors.newFixedThreadPool(parallelism, Threads.named("jstargz-gzip"));
+        if (threads > 1) {
+            this.executor = Executors.newFixedThreadPool(parallelism, Threads.named("jstargz-compress"));
         } else {
             this.executor = null;
         }
@@ -185,7 +186,7 @@ final class ParallelGzipWriter implements AutoCloseable {
     private void submit() throws IOException {
         if (open != null) {
             pieces.add(open);
-            nextDictionary = tail(open);
+            nextDictionary = codec.continuesWithDictionary() && !codec.streaming() ? tail(open) : null;
             open = null;
         }
         Batch batch = new Batch(buf, pieces);
@@ -217,46 +218,27 @@ final class ParallelGzipWriter implements AutoCloseable {
     }
 
     private Batch compress(Batch batch) throws IOException {
-        Deflater d;
+        MemberCodec.Compressor c;
         try {
-            d = deflaters.take();
+            c = compressors.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while compressing");
         }
         try {
             byte[] out = freeOutputs.poll();
-            batch.compressed = new ByteBuf(out != null ? out : new byte[OUTPUT_SIZE]);
+            ByteBuf compressed = new ByteBuf(out != null ? out : new byte[OUTPUT_SIZE]);
+            batch.compressed = compressed;
             for (Piece p : batch.pieces) {
-                deflate(d, batch.data, p, batch.compressed);
+                p.compressedOffset = compressed.size();
+                codec.compress(c, batch.data, p.off, p.len, p.dictionary, codec.streaming() && !p.memberStart,
+                        p.last, compressed);
+                p.compressedLength = compressed.size() - p.compressedOffset;
             }
             return batch;
         } finally {
-            deflaters.add(d);
+            compressors.add(c);
         }
-    }
-
-    private static void deflate(Deflater d, byte[] data, Piece p, ByteBuf out) {
-        d.reset();
-        if (p.dictionary != null) {
-            d.setDictionary(p.dictionary);
-        }
-        d.setInput(data, p.off, p.len);
-        p.compressedOffset = out.size();
-        if (p.last) {
-            d.finish();
-        }
-        while (true) {
-            out.ensure(4096);
-            int space = out.free();
-            int n = p.last ? d.deflate(out.array(), out.size(), space)
-                    : d.deflate(out.array(), out.size(), space, Deflater.SYNC_FLUSH);
-            out.advance(n);
-            if (p.last ? d.finished() : n < space && d.needsInput()) {
-                break;
-            }
-        }
-        p.compressedLength = out.size() - p.compressedOffset;
     }
 
     private static Batch await(Future<Batch> f) throws IOException {
@@ -269,14 +251,12 @@ final class ParallelGzipWriter implements AutoCloseable {
                 if (p.offsetSink != null) {
                     p.offsetSink.accept(compressedSize);
                 }
-                byte[] header = gzipHeader();
+                byte[] header = codec.header();
                 emit(header, 0, header.length);
             }
             emit(batch.compressed.array(), p.compressedOffset, p.compressedLength);
             if (p.last) {
-                byte[] trailer = new byte[8];
-                le32(trailer, 0, p.crc);
-                le32(trailer, 4, p.isize);
+                byte[] trailer = codec.trailer(p.crc, p.isize);
                 emit(trailer, 0, trailer.length);
             }
         }
@@ -284,19 +264,6 @@ final class ParallelGzipWriter implements AutoCloseable {
         if (batch.compressed.array().length == OUTPUT_SIZE) {
             freeOutputs.offer(batch.compressed.array());
         }
-    }
-
-    private byte[] gzipHeader() {
-        // Go's gzip.Writer: no flags, MTIME 0, XFL 2 for best compression and 4 for best speed, OS unknown (255)
-        int xfl = level == Deflater.BEST_COMPRESSION ? 2 : level == Deflater.BEST_SPEED ? 4 : 0;
-        return new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, (byte) xfl, (byte) 0xff};
-    }
-
-    private static void le32(byte[] b, int at, long v) {
-        b[at] = (byte) v;
-        b[at + 1] = (byte) (v >>> 8);
-        b[at + 2] = (byte) (v >>> 16);
-        b[at + 3] = (byte) (v >>> 24);
     }
 
     /** Writes bytes that are not part of any compressed member (the footer is its own ready-made member). */
@@ -314,14 +281,39 @@ final class ParallelGzipWriter implements AutoCloseable {
     /** Compresses and writes everything written so far; afterwards all offset sinks have been called. */
     void flush() throws IOException {
         closeMember();
-        if (!pieces.isEmpty()) {
+        syncFlush();
+        freeInputs.clear();
+        freeOutputs.clear();
+    }
+
+    /**
+     * Compresses and writes everything written so far but leaves the open member open: its piece ends with a sync
+     * flush, as Go's {@code gzip.Writer.Flush} does. Returns the compressed size, now exact.
+     */
+    long syncFlush() throws IOException {
+        if (open != null || !pieces.isEmpty()) {
             submit();
         }
         while (!inFlight.isEmpty()) {
             writeOut(await(inFlight.poll()));
         }
-        freeInputs.clear();
-        freeOutputs.clear();
+        return compressedSize;
+    }
+
+    /**
+     * {@code data} compressed as one member of its own, aside from the stream: it is not written, and counts in
+     * neither size nor digest (zstd:chunked's TOC, which its format writes in a skippable frame).
+     */
+    byte[] compressAside(byte[] data) {
+        ByteBuf out = new ByteBuf(data.length / 4 + 64);
+        out.append(codec.header());
+        try (MemberCodec.Compressor c = codec.newCompressor()) {
+            codec.compress(c, data, 0, data.length, null, false, true, out);
+        }
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        out.append(codec.trailer(crc.getValue(), data.length & 0xffffffffL));
+        return out.toByteArray();
     }
 
     /** Compressed bytes written so far (exact after {@link #flush()}). */
@@ -350,8 +342,8 @@ final class ParallelGzipWriter implements AutoCloseable {
         if (executor != null) {
             executor.shutdownNow();
         }
-        for (Deflater d : deflaters) {
-            d.end();
+        for (MemberCodec.Compressor c : compressors) {
+            c.close();
         }
     }
 }
