@@ -81,8 +81,8 @@ final class Images {
     private void push(BenchImage image, String dst) throws IOException {
         build(image);
         System.err.println("bench: pushing " + dst);
-        Command.of(List.of("skopeo", "copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false",
-                "oci:" + layout + ":" + image.id, "docker://" + dst)).run(BUILD_DEADLINE).orThrow();
+        Command.of("skopeo", "copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false",
+                "oci:" + layout + ":" + image.id, "docker://" + dst).run(BUILD_DEADLINE).orThrow();
     }
 
     private void build(BenchImage image) throws IOException {
@@ -99,8 +99,8 @@ final class Images {
         }
         removeOtherBuilds();
         System.err.println("bench: building image " + tag + " in " + layout + " (cached for later runs)");
-        Command.of(List.of(repo.resolve("bench/images/build.sh").toString(), tag, layout.toString(),
-                buildDir.resolve("work").toString())).run(BUILD_DEADLINE).orThrow();
+        Command.of(repo.resolve("bench/images/build.sh").toString(), tag, layout.toString(),
+                buildDir.resolve("work").toString()).run(BUILD_DEADLINE).orThrow();
         Files.writeString(done, key);
     }
 

@@ -218,7 +218,8 @@ public final class WorkloadFetchBenchmark {
         for (int r = 0; r < runs; r++) {
             cold.add(cold(budget));
         }
-        Run fill = once(budget, cache, merged -> Command.of(List.of("cp", "-a", merged + "/.", local.toString())).run(DEADLINE).orThrow());
+        Run fill = once(budget, cache, merged -> Command.of("cp", "-a", merged + "/.", local.toString()).run(DEADLINE)
+                .orThrow());
         List<Run> warm = new ArrayList<>();
         for (int r = 0; r < runs; r++) {
             warm.add(once(budget, cache, merged -> { }));
@@ -397,7 +398,7 @@ public final class WorkloadFetchBenchmark {
 
     private static void clean(Path d) throws IOException {
         FileTrees.detachAllUnder(d);
-        Command.of(List.of("rm", "-rf", d.toString())).run(DEADLINE).orThrow();
+        Command.of("rm", "-rf", d.toString()).run(DEADLINE).orThrow();
     }
 
     private static double median(List<Run> rs, ToDoubleFunction<Run> f) {

@@ -2,6 +2,7 @@ package io.jstargz.image;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.estargz.Annotations;
 import io.jstargz.estargz.BlobFormat;
 import io.jstargz.estargz.FileBlobSource;
 import io.jstargz.fs.LayerIdentity;
@@ -127,7 +128,7 @@ public final class ImageOptimizer {
         List<Workload.Layer> out = new ArrayList<>();
         for (LayerReport l : image.layers()) {
             LayerIdentity id = new LayerIdentity(src.toString(), l.source().digest().toString());
-            String toc = l.target().annotation(LayerWork.TOC_DIGEST);
+            String toc = l.target().annotation(Annotations.TOC_DIGEST);
             switch (l.outcome()) {
                 case CONVERTED -> out.add(new Workload.Layer(id, () -> FileBlobSource.open(prep.blob(
                         l.target().digest())), toc));

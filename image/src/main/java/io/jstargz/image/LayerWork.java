@@ -1,5 +1,6 @@
 package io.jstargz.image;
 
+import io.jstargz.estargz.Annotations;
 import io.jstargz.estargz.BlobSource;
 import io.jstargz.estargz.ConvertResult;
 import io.jstargz.estargz.EstargzReader;
@@ -38,8 +39,6 @@ import org.slf4j.LoggerFactory;
  * the last conversion that needs it.
  */
 final class LayerWork {
-    static final String TOC_DIGEST = "containerd.io/snapshot/stargz/toc.digest";
-    static final String UNCOMPRESSED_SIZE = "io.containers.estargz.uncompressed-size";
     private static final Logger LOG = LoggerFactory.getLogger(LayerWork.class);
 
     private final Descriptor source;
@@ -89,7 +88,7 @@ final class LayerWork {
     synchronized boolean reusable() throws IOException {
         if (reusable == null) {
             reusable = false;
-            String toc = source.annotation(TOC_DIGEST);
+            String toc = source.annotation(Annotations.TOC_DIGEST);
             String type = Manifests.toOci(source.mediaType());
             if (!options.force() && Manifests.layerMediaType(options.format()).equals(type) && toc != null) {
                 phase(Phase.CHECKING);
@@ -182,8 +181,9 @@ final class LayerWork {
 
     private LayerReport reuse() throws IOException {
         Descriptor target = withType(source, Manifests.layerMediaType(options.format()));
-        if (source.annotation(UNCOMPRESSED_SIZE) == null) {
-            target = withAnnotations(target, Map.of(UNCOMPRESSED_SIZE, Long.toString(uncompressedSize())));
+        if (source.annotation(Annotations.UNCOMPRESSED_SIZE) == null) {
+            target = withAnnotations(target, Map.of(Annotations.UNCOMPRESSED_SIZE,
+                    Long.toString(uncompressedSize())));
         }
         phase(Phase.PUSHING);
         PushOutcome push = sink.putBlob(target, src.content(source), src.repository());
@@ -204,8 +204,8 @@ final class LayerWork {
                         .withTempDir(sink.workDir())).convert(staged, os);
             }
             Map<String, String> annotations = new TreeMap<>(result.formatAnnotations());
-            annotations.put(TOC_DIGEST, result.tocDigest());
-            annotations.put(UNCOMPRESSED_SIZE, Long.toString(result.uncompressedSize()));
+            annotations.put(Annotations.TOC_DIGEST, result.tocDigest());
+            annotations.put(Annotations.UNCOMPRESSED_SIZE, Long.toString(result.uncompressedSize()));
             Descriptor target = withAnnotations(new Descriptor(Manifests.layerMediaType(options.format()),
                     Digest.parse(result.blobDigest()), result.size(), List.of(), source.annotations(), null),
                     annotations);
@@ -241,7 +241,7 @@ final class LayerWork {
         try {
             BlobContent tar = BlobContent.of(link);
             Map<String, String> annotations = new TreeMap<>(source.annotations());
-            annotations.keySet().removeAll(List.of(TOC_DIGEST, UNCOMPRESSED_SIZE));
+            annotations.keySet().removeAll(List.of(Annotations.TOC_DIGEST, Annotations.UNCOMPRESSED_SIZE));
             annotations.keySet().removeIf(k -> k.startsWith("io.containers.zstd-chunked."));
             Descriptor target = new Descriptor(MediaTypes.OCI_LAYER, tar.digest(), tar.size(), List.of(),
                     annotations, null);

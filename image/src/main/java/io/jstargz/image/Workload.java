@@ -103,9 +103,9 @@ final class Workload implements Closeable {
             Path work = Files.createDirectories(dir.resolve("overlay-work"));
             Path root = Files.createDirectories(dir.resolve("rootfs"));
             // a single lower directory needs an upper one above it anyway, for the workload's writes
-            Command.of(List.of("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + String.join(":", lowers)
+            Command.of("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + String.join(":", lowers)
                     + ",upperdir=" + upper.toAbsolutePath() + ",workdir=" + work.toAbsolutePath(),
-                    root.toAbsolutePath().toString())).run(COMMAND_DEADLINE).orThrow();
+                    root.toAbsolutePath().toString()).run(COMMAND_DEADLINE).orThrow();
             w.rootfs = root;
             return w;
         } catch (IOException | RuntimeException e) {
@@ -180,7 +180,8 @@ final class Workload implements Closeable {
 
     private static void kill(String runcRoot, String id) {
         try {
-            Command.of(List.of(RUNC.toString(), "--root", runcRoot, "kill", "--all", id, "KILL")).run(COMMAND_DEADLINE).orThrow();
+            Command.of(RUNC.toString(), "--root", runcRoot, "kill", "--all", id, "KILL").run(COMMAND_DEADLINE)
+                    .orThrow();
         } catch (IOException e) {
             // it may have exited just now; delete --force below removes whatever is left
             LOG.debug("runc kill {}: {}", id, e.getMessage());
@@ -189,7 +190,7 @@ final class Workload implements Closeable {
 
     private static void delete(String runcRoot, String id) {
         try {
-            Command.of(List.of(RUNC.toString(), "--root", runcRoot, "delete", "--force", id)).run(COMMAND_DEADLINE).orThrow();
+            Command.of(RUNC.toString(), "--root", runcRoot, "delete", "--force", id).run(COMMAND_DEADLINE).orThrow();
         } catch (IOException e) {
             if (!e.getMessage().contains("does not exist")) {
                 LOG.warn("removing container {}: {}", id, e.getMessage());
@@ -203,11 +204,11 @@ final class Workload implements Closeable {
         IOException failure = null;
         if (rootfs != null) {
             try {
-                Command.of(List.of("umount", rootfs.toAbsolutePath().toString())).run(COMMAND_DEADLINE).orThrow();
+                Command.of("umount", rootfs.toAbsolutePath().toString()).run(COMMAND_DEADLINE).orThrow();
             } catch (IOException e) {
                 LOG.warn("unmounting {} failed, detaching it instead: {}", rootfs, e.getMessage());
                 try {
-                    Command.of(List.of("umount", "-l", rootfs.toAbsolutePath().toString())).run(COMMAND_DEADLINE).orThrow();
+                    Command.of("umount", "-l", rootfs.toAbsolutePath().toString()).run(COMMAND_DEADLINE).orThrow();
                 } catch (IOException lazy) {
                     failure = lazy;
                 }

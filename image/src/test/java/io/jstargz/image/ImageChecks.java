@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jstargz.estargz.Annotations;
 import io.jstargz.estargz.BlobFormat;
 import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.FileBlobSource;
@@ -96,7 +97,7 @@ final class ImageChecks {
         for (int i = 0; i < image.manifest().layers().size(); i++) {
             Descriptor layer = image.manifest().layers().get(i);
             assertEquals(Manifests.layerMediaType(format), layer.mediaType());
-            String toc = layer.annotation(LayerWork.TOC_DIGEST);
+            String toc = layer.annotation(Annotations.TOC_DIGEST);
             assertNotNull(toc, "layer " + i + " has a TOC digest annotation");
             try (FileBlobSource blob = FileBlobSource.open(image.blob(layer))) {
                 assertEquals(layer.size(), blob.size());
@@ -108,7 +109,7 @@ final class ImageChecks {
             }
             long[] uncompressed = new long[1];
             assertEquals(diffIds.get(i), uncompressedDigest(image.blob(layer), uncompressed), "diffID of layer " + i);
-            assertEquals(Long.toString(uncompressed[0]), layer.annotation(LayerWork.UNCOMPRESSED_SIZE));
+            assertEquals(Long.toString(uncompressed[0]), layer.annotation(Annotations.UNCOMPRESSED_SIZE));
         }
         return out;
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jstargz.estargz.Annotations;
 import io.jstargz.estargz.BlobFormat;
 import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.LayerIndex;
@@ -167,7 +168,7 @@ class ImageConvertTest {
             }
             try (var blob = client.openBlob(image, layer)) {
                 LayerIndex index = EstargzReader.open(blob, OpenOptions.defaults(layer.digest().toString())
-                        .withExpectedTocDigest(layer.annotation("containerd.io/snapshot/stargz/toc.digest"))
+                        .withExpectedTocDigest(layer.annotation(Annotations.TOC_DIGEST))
                         .withExternalToc(max -> tocBlob));
                 assertEquals(BlobFormat.ESTARGZ_EXTERNAL_TOC, index.format());
                 assertTrue(LayerVerifier.verify(blob, index, null).files() > 0);

@@ -78,7 +78,8 @@ class ReferenceConverterTest {
     private static synchronized void importLayered() throws IOException {
         Path tar = tmp.resolve("layered.tar");
         if (!Files.exists(tar)) {
-            Command.of(List.of("tar", "-C", layered.toString(), "-cf", tar.toString(), ".")).run(Duration.ofSeconds(60)).orThrow();
+            Command.of("tar", "-C", layered.toString(), "-cf", tar.toString(), ".").run(Duration.ofSeconds(60))
+                    .orThrow();
             containerd.ctr(NS, "images", "import", "--base-name", "docker.io/jstargz/ref", tar.toString())
                     .orThrow();
         }
@@ -87,13 +88,14 @@ class ReferenceConverterTest {
     /** Converts the layered image with ctr-remote ({@code flag} is its format option) into an OCI layout. */
     private static Path ctrRemoteConvert(String flag, String tag) throws IOException {
         importLayered();
-        Command.of(List.of(CTR_REMOTE.toString(), "--address", containerd.address().toString(), "--namespace",
+        Command.of(CTR_REMOTE.toString(), "--address", containerd.address().toString(), "--namespace",
                 NS, "image", "convert", "--oci", flag, "docker.io/jstargz/ref:layered",
-                "docker.io/jstargz/ref:" + tag)).run(Duration.ofSeconds(120)).orThrow();
+                "docker.io/jstargz/ref:" + tag).run(Duration.ofSeconds(120)).orThrow();
         Path exported = tmp.resolve("reference-" + tag + ".tar");
         containerd.ctr(NS, "images", "export", exported.toString(), "docker.io/jstargz/ref:" + tag).orThrow();
         Path referenceDir = Files.createDirectories(tmp.resolve("reference-" + tag));
-        Command.of(List.of("tar", "-C", referenceDir.toString(), "-xf", exported.toString())).run(Duration.ofSeconds(60)).orThrow();
+        Command.of("tar", "-C", referenceDir.toString(), "-xf", exported.toString()).run(Duration.ofSeconds(60))
+                .orThrow();
         return referenceDir;
     }
 

@@ -56,7 +56,7 @@ final class TestImages {
             Files.writeString(root.resolve("etc/hostname"), "layered\n");
             umoci("repack", "--image", dir + ":layered", b2.toString());
         } finally {
-            Command.of(List.of("rm", "-rf", work.toString())).run(TOOL_DEADLINE);
+            Command.of("rm", "-rf", work.toString()).run(TOOL_DEADLINE);
         }
         return dir;
     }

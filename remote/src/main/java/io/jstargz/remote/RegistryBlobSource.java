@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import okhttp3.Headers;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.Response;
 import org.slf4j.Logger;
@@ -263,9 +264,10 @@ public final class RegistryBlobSource implements RemoteBlob {
     }
 
     private void noteIgnoredRange(Response ex) {
-        if (ex.code() == 200 && transport.firstTime("range " + ex.request().url().host() + ":" + ex.request().url().port())) {
+        HttpUrl url = ex.request().url();
+        if (ex.code() == 200 && transport.firstTime("range " + url.host() + ":" + url.port())) {
             LOG.warn("{}:{} ignores Range requests: whole blobs are streamed through to the bytes wanted",
-                    ex.request().url().host(), ex.request().url().port());
+                    url.host(), url.port());
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jstargz.estargz.Annotations;
 import io.jstargz.estargz.ByteRange;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
@@ -73,7 +74,7 @@ class RegistryClientTest {
         assertEquals(image.layers(), resolved.manifest().layers());
         assertEquals(TestImages.report("small1-default.esgz").get("tocDigest").asText(),
                 resolved.manifest().layer(TestImages.layer("small1-default.esgz").digest())
-                        .annotation(TestImages.TOC_DIGEST));
+                        .annotation(Annotations.TOC_DIGEST));
     }
 
     @Test

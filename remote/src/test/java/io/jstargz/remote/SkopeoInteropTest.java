@@ -3,6 +3,7 @@ package io.jstargz.remote;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.jstargz.estargz.Annotations;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
 import io.jstargz.process.Command;
@@ -101,9 +102,9 @@ class SkopeoInteropTest {
         ResolvedImage resolved = client.resolve(ref("interop/from-oci:v1"));
         Descriptor pulled = resolved.manifest().layers().get(0);
         assertEquals(layer.digest(), pulled.digest());
-        assertEquals(layer.annotation(TestImages.TOC_DIGEST), pulled.annotation(TestImages.TOC_DIGEST));
+        assertEquals(layer.annotation(Annotations.TOC_DIGEST), pulled.annotation(Annotations.TOC_DIGEST));
         LayerIndex index = TestImages.open(client.openBlob(ref("interop/from-oci:v1"), pulled), name,
                 OpenOptions.DEFAULT_TAIL_SIZE);
-        assertEquals(pulled.annotation(TestImages.TOC_DIGEST), index.tocDigest());
+        assertEquals(pulled.annotation(Annotations.TOC_DIGEST), index.tocDigest());
     }
 }

@@ -2,6 +2,7 @@ package io.jstargz.remote;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jstargz.estargz.Annotations;
 import io.jstargz.estargz.BlobSource;
 import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.LayerIndex;
@@ -16,7 +17,6 @@ import java.util.Map;
 /** Test images made of the reference eStargz blobs in {@code testdata/estargz}, pushed with the client. */
 final class TestImages {
 
-    static final String TOC_DIGEST = "containerd.io/snapshot/stargz/toc.digest";
     static final List<String> ESTARGZ_BLOBS = List.of("small1-chunk64k-prio.esgz", "small1-default.esgz",
             "small1-default-legacyfooter.stargz");
 
@@ -52,7 +52,7 @@ final class TestImages {
     static Descriptor layer(String blobName) throws IOException {
         byte[] bytes = Files.readAllBytes(blob(blobName));
         return new Descriptor(MediaTypes.OCI_LAYER_GZIP, Digest.sha256(bytes), bytes.length, List.of(),
-                Map.of(TOC_DIGEST, report(blobName).get("tocDigest").asText()), null);
+                Map.of(Annotations.TOC_DIGEST, report(blobName).get("tocDigest").asText()), null);
     }
 
     /** Pushes an OCI image with {@code layerBlobs} as layers and a config for {@code platform}. */

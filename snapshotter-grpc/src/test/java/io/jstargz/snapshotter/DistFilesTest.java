@@ -15,8 +15,8 @@ class DistFilesTest {
 
     private static String dump(ContainerdRelease release, String file) throws Exception {
         Path snippet = Path.of(System.getProperty("jstargz.repo"), "dist", file);
-        return Command.of(List.of(release.containerd().toString(), "--config", snippet.toString(), "config",
-                "dump")).run(Duration.ofSeconds(30)).orThrow();
+        return Command.of(release.containerd().toString(), "--config", snippet.toString(), "config",
+                "dump").run(Duration.ofSeconds(30)).orThrow();
     }
 
     @Test

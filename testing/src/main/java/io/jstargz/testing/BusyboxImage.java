@@ -62,6 +62,7 @@ public final class BusyboxImage {
     }
 
     private static List<String> applets() throws IOException {
-        return Command.of(BUSYBOX.toString(), "--list").run(Duration.ofSeconds(30)).orThrow().lines().map(String::trim).filter(s -> !s.isEmpty()).sorted().toList();
+        return Command.of(BUSYBOX.toString(), "--list").run(Duration.ofSeconds(30)).orThrow().lines()
+                .map(String::trim).filter(s -> !s.isEmpty()).sorted().toList();
     }
 }

@@ -20,7 +20,7 @@ final class Htpasswd {
             throw new IllegalStateException(BINARY + " is missing: install the Debian package apache2-utils"
                     + " (scripts/setup.sh does)");
         }
-        return Command.of(List.of(BINARY.toString(), "-Bbn", user, password)).run(Duration.ofSeconds(30))
+        return Command.of(BINARY.toString(), "-Bbn", user, password).run(Duration.ofSeconds(30))
                 .orThrow().strip() + "\n";
     }
 }

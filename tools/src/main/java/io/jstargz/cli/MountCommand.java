@@ -2,6 +2,7 @@ package io.jstargz.cli;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.estargz.Annotations;
 import io.jstargz.estargz.FileBlobSource;
 import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.fs.LayerIdentity;
@@ -36,7 +37,6 @@ import picocli.CommandLine.ParentCommand;
             "  jstargz mount IMAGE-REF --layer DIGEST|INDEX DIR",
             "Files are fetched when read; --debug logs every filesystem operation with its latency."})
 final class MountCommand implements Callable<Integer> {
-    static final String TOC_DIGEST_ANNOTATION = "containerd.io/snapshot/stargz/toc.digest";
 
     @Parameters(arity = "1..2", paramLabel = "[IMAGE-REF] DIR",
             description = "The image (unless --blob is given) and the empty directory to mount at.")
@@ -55,7 +55,7 @@ final class MountCommand implements Callable<Integer> {
 
     @Option(names = "--toc-digest", paramLabel = "DIGEST",
             description = "Refuse the layer unless its TOC has this digest (default for an image layer: its "
-                    + TOC_DIGEST_ANNOTATION + " annotation).")
+                    + Annotations.TOC_DIGEST + " annotation).")
     String tocDigest;
 
     @Option(names = "--no-prefetch", description = "Do not fetch the prioritized files at mount.")
@@ -144,7 +144,7 @@ final class MountCommand implements Callable<Integer> {
             ResolvedImage image = client.resolve(target.image);
             Descriptor layer = pick(image, target.layer);
             if (options.expectedTocDigest() == null) {
-                options = options.toBuilder().expectedTocDigest(layer.annotation(TOC_DIGEST_ANNOTATION)).build();
+                options = options.toBuilder().expectedTocDigest(layer.annotation(Annotations.TOC_DIGEST)).build();
             }
             identity = new LayerIdentity(image.reference().toString(), layer.digest().toString());
             source = client.openBlob(image.reference(), layer);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jstargz.estargz.Annotations;
 import io.jstargz.estargz.Digests;
 import io.jstargz.remote.BlobContent;
 import io.jstargz.remote.Descriptor;
@@ -150,7 +151,7 @@ class MountCommandIT {
             BlobContent content = BlobContent.of(blob);
             client.pushBlob(ref, content, null);
             layers.add(new Descriptor(MediaTypes.OCI_LAYER_GZIP, content.digest(), content.size(), List.of(),
-                    Map.of(MountCommand.TOC_DIGEST_ANNOTATION, report.get("tocDigest").asText()), null));
+                    Map.of(Annotations.TOC_DIGEST, report.get("tocDigest").asText()), null));
             diffIds.add(report.get("diffID").asText());
         }
         ObjectNode config = JSON.createObjectNode().put("architecture", "amd64").put("os", "linux");

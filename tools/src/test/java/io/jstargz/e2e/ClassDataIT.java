@@ -71,8 +71,8 @@ class ClassDataIT {
         // the jar rebuilt: the launcher does not pass the cache, and the JVM refuses it on its own
         Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 60_000));
         assertFalse(usesCache(config, env, aot), "a cache recorded for an older jar is not used");
-        CommandResult direct = Command.of(List.of(LauncherJvm.java().toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:AOTCache=" + aot, "-jar", jar.toString(), "--version")).run(Duration.ofSeconds(60));
+        CommandResult direct = Command.of(LauncherJvm.java().toString(), "--enable-native-access=ALL-UNNAMED",
+                "-XX:AOTCache=" + aot, "-jar", jar.toString(), "--version").run(Duration.ofSeconds(60));
         assertEquals(0, direct.exitCode(), direct.output());
         assertTrue(direct.output().contains("timestamp has changed"), direct.output());
     }

@@ -156,7 +156,8 @@ final class DaemonProcess implements AutoCloseable {
 
     /** {@code jstargz status --json}: the snapshots by name. */
     Map<String, JsonNode> status() throws IOException {
-        String out = Command.of(List.of(CLI.toString(), "status", "--json", "--address", socket.toString())).run(Duration.ofSeconds(60)).orThrow();
+        String out = Command.of(CLI.toString(), "status", "--json", "--address", socket.toString())
+                .run(Duration.ofSeconds(60)).orThrow();
         Map<String, JsonNode> byName = new HashMap<>();
         for (JsonNode s : JSON.readTree(out).get("snapshots")) {
             byName.put(s.get("name").asText(), s);
@@ -166,7 +167,8 @@ final class DaemonProcess implements AutoCloseable {
 
     /** {@code jstargz status} as people read it. */
     String statusTable() throws IOException {
-        return Command.of(List.of(CLI.toString(), "status", "--address", socket.toString())).run(Duration.ofSeconds(60)).orThrow();
+        return Command.of(CLI.toString(), "status", "--address", socket.toString()).run(Duration.ofSeconds(60))
+                .orThrow();
     }
 
     /**

@@ -75,7 +75,8 @@ class DaemonSetIT {
         PodSpec pod = PodSpec.read(DaemonProcess.REPO.resolve("dist/kubernetes/jstargz.yaml"));
         assertTrue(pod.privileged() && pod.hostNetwork(), "a privileged pod on the host's network: " + pod);
         Path layout = tmp.resolve("image");
-        Command.of(List.of(DaemonProcess.REPO.resolve("scripts/image.sh").toString(), layout.toString())).run(IMAGE_BUILD_DEADLINE).orThrow();
+        Command.of(DaemonProcess.REPO.resolve("scripts/image.sh").toString(), layout.toString())
+                .run(IMAGE_BUILD_DEADLINE).orThrow();
 
         // the node's paths the manifest mounts, each moved under tmp; /dev/fuse is the node's own
         Path node = tmp.resolve("node");
@@ -202,6 +203,6 @@ class DaemonSetIT {
     }
 
     private static void run(String... command) throws IOException {
-        Command.of(List.of(command)).run(DEADLINE).orThrow();
+        Command.of(command).run(DEADLINE).orThrow();
     }
 }

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,7 +18,8 @@ final class LauncherJvm {
 
     /** The java binary the launcher picks. */
     static Path java() throws IOException {
-        return Path.of(Command.of(List.of(DaemonProcess.CLI.toString())).withEnv(Map.of("JSTARGZ_WHICH_JAVA", "1")).run(DEADLINE).orThrow().strip());
+        return Path.of(Command.of(DaemonProcess.CLI.toString()).withEnv(Map.of("JSTARGZ_WHICH_JAVA", "1"))
+                .run(DEADLINE).orThrow().strip());
     }
 
     /** The feature release of the launcher's JDK: 25 for 25.0.3. */
@@ -34,8 +34,8 @@ final class LauncherJvm {
 
     /** The value of VM flag {@code name} in the running JVM {@code pid}, from {@code jcmd PID VM.flags -all}. */
     static String flag(long pid, String name) throws IOException {
-        String flags = Command.of(List.of(java().resolveSibling("jcmd").toString(), Long.toString(pid),
-                "VM.flags", "-all")).run(DEADLINE).orThrow();
+        String flags = Command.of(java().resolveSibling("jcmd").toString(), Long.toString(pid),
+                "VM.flags", "-all").run(DEADLINE).orThrow();
         Matcher m = Pattern.compile("(?m)^\\s*\\S+\\s+" + name + "\\s+= (\\S*)").matcher(flags);
         if (!m.find()) {
             throw new IOException("JVM " + pid + " has no flag " + name + ":\n" + flags);

@@ -2,6 +2,7 @@ package io.jstargz.e2e;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jstargz.estargz.Annotations;
 import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.estargz.ConvertResult;
 import io.jstargz.estargz.LayerConverter;
@@ -36,8 +37,6 @@ record TestImage(String ref, List<String> layerDigests) {
     static final String OUTPUT = "hello from layer 2\nhello.txt\nlayer 3\n";
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String TOC_DIGEST = "containerd.io/snapshot/stargz/toc.digest";
-    private static final String UNCOMPRESSED_SIZE = "io.containers.estargz.uncompressed-size";
 
     private static List<LayerBuilder> layers() throws IOException {
         return List.of(BusyboxImage.baseLayer(),
@@ -63,7 +62,8 @@ record TestImage(String ref, List<String> layerDigests) {
             BlobContent blob = BlobContent.of(out.toByteArray());
             client.pushBlob(r, blob, null);
             descriptors.add(new Descriptor(MediaTypes.OCI_LAYER_GZIP, blob.digest(), blob.size(), List.of(),
-                    Map.of(TOC_DIGEST, c.tocDigest(), UNCOMPRESSED_SIZE, Long.toString(c.uncompressedSize())), null));
+                    Map.of(Annotations.TOC_DIGEST, c.tocDigest(), Annotations.UNCOMPRESSED_SIZE,
+                            Long.toString(c.uncompressedSize())), null));
             diffIds.add(c.diffId());
         }
         return push(client, r, descriptors, diffIds);
