@@ -3,7 +3,7 @@ package io.jstargz.snapshotter;
 import io.jstargz.mount.FileTrees;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.grpc.GrpcWarmup;
-import io.jstargz.snapshotter.lazy.WarmupLayer;
+import io.jstargz.snapshotter.fs.WarmupLayer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -18,7 +18,7 @@ import io.jstargz.snapshotter.proto.snapshots.RemoveSnapshotRequest;
 import io.jstargz.snapshotter.proto.snapshots.SnapshotsGrpc;
 import io.jstargz.snapshotter.proto.snapshots.StatSnapshotRequest;
 import io.jstargz.snapshotter.proto.types.Mount;
-import io.jstargz.snapshotter.remotelayer.LayerSource;
+import io.jstargz.snapshotter.snapshot.LayerSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

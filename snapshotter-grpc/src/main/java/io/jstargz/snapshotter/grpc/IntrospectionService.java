@@ -1,14 +1,14 @@
 package io.jstargz.snapshotter.grpc;
 
 import io.grpc.stub.StreamObserver;
-import io.jstargz.snapshotter.core.LayerStatus;
-import io.jstargz.snapshotter.core.Snapshotter;
+import io.jstargz.snapshotter.snapshot.LayerStatus;
+import io.jstargz.snapshotter.snapshot.Snapshotter;
 import io.jstargz.snapshotter.proto.introspection.IntrospectionGrpc;
 import io.jstargz.snapshotter.proto.introspection.Layer;
 import io.jstargz.snapshotter.proto.introspection.ListLayersRequest;
 import io.jstargz.snapshotter.proto.introspection.ListLayersResponse;
 import io.jstargz.snapshotter.proto.introspection.RemoteLayer;
-import io.jstargz.snapshotter.remotelayer.RemoteLayerRecord;
+import io.jstargz.snapshotter.snapshot.RemoteLayerRecord;
 import io.jstargz.snapshotter.store.StoredSnapshot;
 
 /** {@code jstargz.v1.Introspection}: what {@code jstargz status} shows. */

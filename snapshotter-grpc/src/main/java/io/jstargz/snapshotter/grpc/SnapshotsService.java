@@ -2,7 +2,7 @@ package io.jstargz.snapshotter.grpc;
 
 import com.google.protobuf.Empty;
 import io.grpc.stub.StreamObserver;
-import io.jstargz.snapshotter.core.Snapshotter;
+import io.jstargz.snapshotter.snapshot.Snapshotter;
 import io.jstargz.snapshotter.model.SnapshotInfo;
 import io.jstargz.snapshotter.model.Usage;
 import io.jstargz.snapshotter.proto.snapshots.CleanupRequest;

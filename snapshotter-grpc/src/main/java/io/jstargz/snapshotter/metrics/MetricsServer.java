@@ -1,10 +1,10 @@
 package io.jstargz.snapshotter.metrics;
 
 import io.jstargz.cache.CacheStats;
-import io.jstargz.snapshotter.core.LayerStatus;
-import io.jstargz.snapshotter.core.Snapshotter;
-import io.jstargz.snapshotter.lazy.LayerStats;
-import io.jstargz.snapshotter.remotelayer.RemoteLayerState;
+import io.jstargz.snapshotter.snapshot.LayerStatus;
+import io.jstargz.snapshotter.snapshot.Snapshotter;
+import io.jstargz.snapshotter.fs.LayerStats;
+import io.jstargz.snapshotter.snapshot.RemoteLayerState;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.SummaryWithCallback;

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.remote.auth.Credentials;
-import io.jstargz.snapshotter.core.LayerStatus;
+import io.jstargz.snapshotter.snapshot.LayerStatus;
 import io.jstargz.snapshotter.proto.cri.AuthConfig;
-import io.jstargz.snapshotter.remotelayer.FetchProgress;
-import io.jstargz.snapshotter.remotelayer.RemoteLayerRecord;
-import io.jstargz.snapshotter.remotelayer.RemoteLayerState;
+import io.jstargz.snapshotter.snapshot.FetchProgress;
+import io.jstargz.snapshotter.snapshot.RemoteLayerRecord;
+import io.jstargz.snapshotter.snapshot.RemoteLayerState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,0 +1,230 @@
+package io.jstargz.snapshotter.fs;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.jstargz.concurrent.ThreadPools;
+import io.jstargz.estargz.BlobTail;
+import io.jstargz.estargz.EstargzReader;
+import io.jstargz.estargz.Footer;
+import io.jstargz.estargz.ExternalTocSource;
+import io.jstargz.estargz.LayerIndex;
+import io.jstargz.estargz.OpenOptions;
+import io.jstargz.estargz.TailCapture;
+import io.jstargz.fs.LayerMount;
+import io.jstargz.remote.Digest;
+import io.jstargz.remote.ImageReference;
+import io.jstargz.remote.RegistryBlobSource;
+import io.jstargz.remote.RegistryClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens layer indexes, at most once per layer: a future per repository and digest, shared by every Prepare that
+ * wants the layer and by the neighbour resolution that the first Prepare of an image starts, kept a while (bounded
+ * by index entries, expiring when unused) so later Prepares find their layer ready.
+ *
+ * <p>A layer opens from its stored TOC ({@link LayerTails}) when there is one (no request at all), else from the
+ * registry with one suffix-range request that brings the blob's size with its tail: no manifest, no HEAD. A layer whose
+ * TOC is external also fetches it from its TOC image ({@link TocImages}), then and on each later open.
+ */
+final class LayerOpener implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LayerOpener.class);
+    private static final int THREADS = 16;
+    private static final int QUEUE = 4096;
+    private static final Duration KEEP_UNUSED = Duration.ofMinutes(10);
+
+    /** An opened layer index, and what opening it cost. */
+    static final class Opened {
+        private final LayerIndex index;
+        private final BlobTail toc;
+        private final boolean fromRegistry;
+        private final long millis;
+        private final AtomicReference<RegistryBlobSource> source;
+        private final AtomicReference<BlobTail> fetched;
+        private LayerMount staged;
+        private boolean taken;
+
+        /**
+         * @param toc     the TOC bytes the index was opened from, to store for restarts
+         * @param fetched everything the open fetched (file data too), or null when nothing was fetched
+         * @param source  the registry blob that was read, or null when nothing was fetched
+         */
+        Opened(LayerIndex index, BlobTail toc, BlobTail fetched, RegistryBlobSource source, long millis) {
+            this.index = index;
+            this.toc = toc;
+            this.fromRegistry = source != null;
+            this.millis = millis;
+            this.source = new AtomicReference<>(source);
+            this.fetched = new AtomicReference<>(fetched);
+        }
+
+        LayerIndex index() {
+            return index;
+        }
+
+        BlobTail toc() {
+            return toc;
+        }
+
+        /** What opening the layer fetched, to the first caller only (its mount caches the file data in it). */
+        BlobTail takeFetched() {
+            return fetched.getAndSet(null);
+        }
+
+        /**
+         * The blob to read the layer's data from. The first caller gets the source that read the index (its recent
+         * success spares the first availability check a request); later callers get a fresh one (no request until
+         * their first read, the size being known).
+         */
+        RegistryBlobSource takeSource(RegistryClient client, ImageReference image, Digest digest) throws IOException {
+            RegistryBlobSource first = source.getAndSet(null);
+            return first != null ? first : client.openBlob(image, digest, index.blobSize());
+        }
+
+        /** Makes the layer's mount object; it owns what it was given, the caller closes it. */
+        @FunctionalInterface
+        interface MountFactory {
+            LayerMount make() throws IOException;
+        }
+
+        /**
+         * Makes the layer's mount object now, ahead of its Prepare, so its prefetch runs while containerd prepares the
+         * layers below (unless one was made or taken already).
+         */
+        synchronized void stage(MountFactory factory) throws IOException {
+            if (!taken && staged == null) {
+                staged = factory.make();
+            }
+        }
+
+        /** The staged mount object, or a new one: for the first mount of the layer, or the next ones. */
+        synchronized LayerMount take(MountFactory factory) throws IOException {
+            LayerMount m = staged;
+            staged = null;
+            taken = true;
+            return m != null ? m : factory.make();
+        }
+
+        /** Closes a staged mount object nobody took (the layer was refused, or the pull abandoned). */
+        synchronized void discard() {
+            LayerMount m = staged;
+            staged = null;
+            taken = true;
+            if (m != null) {
+                try {
+                    m.close();
+                } catch (IOException e) {
+                    LOG.debug("layer {}: {}", m.identity().name(), e.getMessage());
+                }
+            }
+        }
+
+        /** Weight in the cache of opened layers: index entries, and what is held of the fetched bytes. */
+        int weight() {
+            BlobTail f = fetched.get();
+            return index.entryCount() + 1 + (f == null ? 0 : f.bytes().length / 64);
+        }
+
+        /** For logs: how the index was obtained. */
+        String how() {
+            return (fromRegistry ? "fetched" : "read from its local copy") + " in " + millis + " ms";
+        }
+    }
+
+    private record Key(String registry, String repository, Digest digest) {
+    }
+
+    private final RegistryClient client;
+    private final LayerTails tails;
+    private final ThreadPoolExecutor executor;
+    private final AsyncCache<Key, Opened> opened;
+
+    /**
+     * @param maxIndexEntries what the opened layers may hold, in index entries (fetched bytes count one per 64): the
+     *                        daemon's heap is sized for it
+     */
+    LayerOpener(RegistryClient client, LayerTails tails, long maxIndexEntries) {
+        this.client = client;
+        this.tails = tails;
+        this.executor = ThreadPools.bounded("jstargz-open", THREADS, QUEUE);
+        this.opened = Caffeine.newBuilder()
+                .maximumWeight(maxIndexEntries)
+                .weigher((Key k, Opened o) -> o.weight())
+                .expireAfterAccess(KEEP_UNUSED)
+                .removalListener((Key k, Opened o, RemovalCause cause) -> {
+                    if (o != null) {
+                        o.discard();
+                    }
+                })
+                .executor(executor)
+                .buildAsync();
+    }
+
+    /**
+     * The index of layer {@code digest} of {@code image}'s repository: the one already opened or being opened, else
+     * a new open. A failed open is forgotten, so the next call tries again.
+     */
+    CompletableFuture<Opened> open(ImageReference image, Digest digest) {
+        Key key = new Key(image.registry(), image.repository(), digest);
+        try {
+            return opened.get(key, (k, ex) -> CompletableFuture.supplyAsync(() -> load(image, digest), executor));
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new IOException("too many layers are being opened at once ("
+                    + QUEUE + " waiting)", e));
+        }
+    }
+
+    /** Drops what was opened of the layer (the next {@link #open} opens it again). */
+    void forget(ImageReference image, Digest digest) {
+        opened.synchronous().invalidate(new Key(image.registry(), image.repository(), digest));
+    }
+
+    private Opened load(ImageReference image, Digest digest) {
+        long start = System.nanoTime();
+        String name = digest.toString();
+        Optional<BlobTail> local = tails.load(digest);
+        ExternalTocSource externalToc = TocImages.of(client, image, digest);
+        try {
+            if (local.isPresent()) {
+                try {
+                    LayerIndex index = EstargzReader.open(local.get().source(name),
+                            LayerTails.openOptions(local.get(), name).withExternalToc(externalToc));
+                    return new Opened(index, local.get(), null, null, millisSince(start));
+                } catch (IOException e) {
+                    LOG.warn("layer {}: its stored TOC does not open ({}); fetching it again", name, e.getMessage());
+                    tails.delete(digest);
+                }
+            }
+            RegistryBlobSource blob = client.openBlob(image, digest, -1);
+            TailCapture capture = new TailCapture(blob, blob.readTail());
+            LayerIndex index = EstargzReader.open(capture, OpenOptions.defaults(name)
+                    .withTailSize(Math.max(Footer.MAX_SIZE, client.config().tailFetchSize()))
+                    .withExternalToc(externalToc));
+            BlobTail fetched = capture.fetched();
+            return new Opened(index, LayerTails.tocOf(fetched, index), fetched, blob, millisSince(start));
+        } catch (IOException e) {
+            LOG.debug("layer {} of {} does not open: {}", name, image, e.getMessage());
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long millisSince(long start) {
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    @Override
+    public void close() {
+        // the removal listener discards what each layer holds, on the executor: it must still take tasks
+        opened.synchronous().invalidateAll();
+        executor.shutdown();
+    }
+}
