@@ -45,11 +45,13 @@ import org.slf4j.LoggerFactory;
 public final class LayerMount implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(LayerMount.class);
     private static final Duration UNMOUNT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(60);
 
     private final LayerIdentity identity;
     private final RemoteBlob blob;
     private final LayerIndex index;
     private final LayerMountOptions options;
+    private final ChunkCache cache;
     private final SpanStore store;
     private final FetchCounters counters = new FetchCounters();
     private final DemandGate gate = new DemandGate();
@@ -72,6 +74,7 @@ public final class LayerMount implements Closeable {
         this.index = index;
         this.options = options;
         String name = identity.name();
+        this.cache = cache;
         this.store = new SpanStore(new SpanTable(index), index.decoder(), cache);
         this.fetchPool = ThreadPools.bounded("jstargz-fetch-" + identity.shortName(), options.fetchThreads());
         this.taskPool = Executors.newCachedThreadPool(Threads.named("jstargz-fill-" + identity.shortName()));
@@ -86,37 +89,26 @@ public final class LayerMount implements Closeable {
     }
 
     /**
-     * Opens a layer: reads and checks its index. On success the mount owns {@code blob} and closes it in
-     * {@link #close}; on failure the caller still owns it.
+     * Opens a layer: reads its index. On success the mount owns {@code blob} and closes it in {@link #close}; on
+     * failure the caller still owns it.
      *
-     * @throws io.jstargz.estargz.InvalidBlobException if the blob is not eStargz, or its TOC digest is not the
-     *                                                 expected one
+     * @throws io.jstargz.estargz.InvalidBlobException if the blob is not eStargz
      * @throws IOException                             if the blob cannot be read
      */
     public static LayerMount open(LayerIdentity identity, RemoteBlob blob, ChunkCache cache,
                                   LayerMountOptions options) throws IOException {
-        OpenOptions open = OpenOptions.defaults(identity.name());
-        if (options.expectedTocDigest() != null) {
-            open = open.withExpectedTocDigest(options.expectedTocDigest());
-        }
-        LayerIndex index = EstargzReader.open(blob, open);
+        LayerIndex index = EstargzReader.open(blob, OpenOptions.defaults(identity.name()));
         return new LayerMount(identity, blob, index, cache, options);
     }
 
     /**
-     * A layer whose index was already read (from a copy of its TOC kept locally, or shared by several mounts of one
-     * layer): no request is made here. The mount owns {@code blob} and closes it in {@link #close}.
+     * A layer whose index was already read, and checked as the caller wanted (against the TOC digest its manifest
+     * gives, say): no request is made here. The mount owns {@code blob} and closes it in {@link #close}.
      *
-     * @throws InvalidBlobException     if the index's TOC digest is not the expected one
      * @throws IllegalArgumentException if {@code blob} is not the size the index says
      */
     public static LayerMount open(LayerIdentity identity, LayerIndex index, RemoteBlob blob, ChunkCache cache,
                                   LayerMountOptions options) throws IOException {
-        String expected = options.expectedTocDigest();
-        if (expected != null && !expected.equals(index.tocDigest())) {
-            throw new InvalidBlobException(InvalidBlobException.Reason.TOC_DIGEST_MISMATCH, "layer "
-                    + identity.name() + ": TOC digest is " + index.tocDigest() + ", expected " + expected);
-        }
         if (blob.size() != index.blobSize()) {
             throw new IllegalArgumentException("layer " + identity.name() + ": the blob is " + blob.size()
                     + " bytes, its index says " + index.blobSize());
@@ -347,7 +339,23 @@ public final class LayerMount implements Closeable {
                         e == null ? "done" : "failed", Math.round(progress().fetchedPercent()));
             }
             backgroundDone.complete(null);
+            persistIfAllFetched();
         });
+    }
+
+    /** Once the whole layer is fetched, puts its chunks on disk and says so: from now on it needs no registry. */
+    private void persistIfAllFetched() {
+        LayerProgress p = progress();
+        if (p.backgroundFetch() != Phase.DONE || p.fetchedBytes() < p.layerSize()) {
+            return; // stopped (unmounted) before it was all fetched
+        }
+        try {
+            if (cache.flush(FLUSH_TIMEOUT.toMillis())) {
+                log.info("layer {} is fully local: {} bytes fetched, on disk", identity.name(), p.layerSize());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void adoptFetched() {

@@ -23,8 +23,6 @@ import java.util.Objects;
  * @param mountTimeout         longest the mount waits for the kernel
  * @param cacheTimeout         how long the kernel caches entries and attributes (the layer is immutable)
  * @param readAheadKib         kernel readahead of the mount (0: the kernel's default)
- * @param expectedTocDigest    if not null, the TOC must have this digest (the layer's
- *                             {@code containerd.io/snapshot/stargz/toc.digest}), or the layer is not mounted
  * @param accessListener       told of each file's first open (null: nobody)
  * @param backgroundGate       asked before each background request (a snapshotter holds them back while containers
  *                             start)
@@ -37,8 +35,8 @@ import java.util.Objects;
 public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, boolean backgroundFetch,
                                 int backgroundWorkers, int fetchThreads, long neighbourBytes, Duration readTimeout,
                                 Duration mountTimeout, Duration cacheTimeout, int readAheadKib,
-                                String expectedTocDigest, AccessListener accessListener,
-                                BackgroundGate backgroundGate, boolean debug, FuseBinding binding, Path passthroughDir) {
+                                AccessListener accessListener, BackgroundGate backgroundGate, boolean debug,
+                                FuseBinding binding, Path passthroughDir) {
 
     /** Neighbour bytes fetched with a miss by default; chosen by measurement, see docs/benchmarks.md. */
     public static final long DEFAULT_NEIGHBOUR_BYTES = 32 * 1024;
@@ -85,7 +83,6 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         b.mountTimeout = mountTimeout;
         b.cacheTimeout = cacheTimeout;
         b.readAheadKib = readAheadKib;
-        b.expectedTocDigest = expectedTocDigest;
         b.accessListener = accessListener;
         b.backgroundGate = backgroundGate;
         b.debug = debug;
@@ -106,7 +103,6 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         private Duration mountTimeout = Duration.ofSeconds(30);
         private Duration cacheTimeout = MountOptions.LONG_TIMEOUT;
         private int readAheadKib = MountOptions.DEFAULT_READ_AHEAD_KIB;
-        private String expectedTocDigest;
         private AccessListener accessListener;
         private BackgroundGate backgroundGate = BackgroundGate.OPEN;
         private boolean debug;
@@ -126,7 +122,6 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         public Builder mountTimeout(Duration v) { mountTimeout = v; return this; }
         public Builder cacheTimeout(Duration v) { cacheTimeout = v; return this; }
         public Builder readAheadKib(int v) { readAheadKib = v; return this; }
-        public Builder expectedTocDigest(String v) { expectedTocDigest = v; return this; }
         public Builder accessListener(AccessListener v) { accessListener = v; return this; }
         public Builder backgroundGate(BackgroundGate v) { backgroundGate = v; return this; }
         public Builder debug(boolean v) { debug = v; return this; }
@@ -136,8 +131,8 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         public LayerMountOptions build() {
             return new LayerMountOptions(prefetch, prefetchSizeDefault, backgroundFetch, backgroundWorkers,
                     fetchThreads, neighbourBytes, readTimeout, mountTimeout, cacheTimeout, readAheadKib,
-                    expectedTocDigest, accessListener, backgroundGate, debug,
-                    binding == null ? FuseBindings.byDefault() : binding, passthroughDir);
+                    accessListener, backgroundGate, debug, binding == null ? FuseBindings.byDefault() : binding,
+                    passthroughDir);
         }
     }
 

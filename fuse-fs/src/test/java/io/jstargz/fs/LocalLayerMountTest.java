@@ -12,7 +12,6 @@ import io.jstargz.cache.ChunkCacheConfig;
 import io.jstargz.estargz.BlobFormat;
 import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.estargz.FileBlobSource;
-import io.jstargz.estargz.InvalidBlobException;
 import io.jstargz.estargz.LayerConverter;
 import io.jstargz.fs.LayerProgress.Phase;
 import io.jstargz.fs.binding.OperationStats;
@@ -252,23 +251,6 @@ class LocalLayerMountTest {
     private static long count(Map<String, OperationStats.Totals> operations, String op) {
         OperationStats.Totals t = operations.get(op);
         return t == null ? 0 : t.count();
-    }
-
-    @Test
-    void refusesALayerWhoseTocDigestIsNotTheExpectedOne() throws Exception {
-        Path blob = ReferenceListing.TESTDATA.resolve(DEFAULT);
-        String wrong = "sha256:" + "0".repeat(64);
-        try (FileBlobSource source = FileBlobSource.open(blob)) {
-            InvalidBlobException e = assertThrows(InvalidBlobException.class, () -> LayerMount.open(
-                    LayerIdentity.ofFile(blob), source, cache,
-                    LayerMountOptions.builder().expectedTocDigest(wrong).build()));
-            assertTrue(e.getMessage().contains(wrong), e.getMessage());
-        }
-        String right = ReferenceListing.meta(DEFAULT).get("tocDigest").asText();
-        try (LayerMount m = LayerMount.open(LayerIdentity.ofFile(blob), FileBlobSource.open(blob), cache,
-                LayerMountOptions.builder().expectedTocDigest(right).build())) {
-            assertEquals(right, m.index().tocDigest());
-        }
     }
 
     @Test

@@ -2,8 +2,10 @@ package io.jstargz.image;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.estargz.Entry;
+import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.LayerReader;
+import io.jstargz.estargz.OpenOptions;
 import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
@@ -84,11 +86,13 @@ final class Workload implements Closeable {
             for (int i = 0; i < layers.size(); i++) {
                 Layer l = layers.get(i);
                 LayerMountOptions options = LayerMountOptions.builder().prefetch(false).backgroundFetch(false)
-                        .expectedTocDigest(l.tocDigest()).accessListener(recorder.listener(i)).build();
+                        .accessListener(recorder.listener(i)).build();
                 RemoteBlob blob = l.blob().open();
                 LayerMount m;
                 try {
-                    m = LayerMount.open(l.identity(), blob, cache, options);
+                    LayerIndex index = EstargzReader.open(blob, OpenOptions.defaults(l.identity().name())
+                            .withExpectedTocDigest(l.tocDigest()));
+                    m = LayerMount.open(l.identity(), index, blob, cache, options);
                 } catch (IOException | RuntimeException e) {
                     blob.close();
                     throw e;

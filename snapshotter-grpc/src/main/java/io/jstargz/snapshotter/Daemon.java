@@ -104,7 +104,7 @@ public final class Daemon implements AutoCloseable {
             if (config.warmUp()) {
                 remote.warmUp(config.root().resolve("warmup"));
             }
-            snapshotter = Snapshotter.open(config.root(), remote);
+            snapshotter = Snapshotter.open(config.root(), remote, config.allowNoVerification());
             List<BindableService> services = List.of(new SnapshotsService(snapshotter),
                     new IntrospectionService(snapshotter, remote.fuseBinding()));
             UnixSocketServer server = UnixSocketServer.start(config.address(), services);

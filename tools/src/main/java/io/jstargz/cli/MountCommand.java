@@ -3,7 +3,10 @@ package io.jstargz.cli;
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
 import io.jstargz.estargz.Annotations;
+import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.FileBlobSource;
+import io.jstargz.estargz.LayerIndex;
+import io.jstargz.estargz.OpenOptions;
 import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
@@ -86,11 +89,11 @@ final class MountCommand implements Callable<Integer> {
         Target target = target();
         PrintWriter out = spec.commandLine().getOut();
         LayerMountOptions options = LayerMountOptions.builder().prefetch(!noPrefetch)
-                .backgroundFetch(!noBackgroundFetch).neighbourBytes(neighbourBytes).expectedTocDigest(tocDigest)
+                .backgroundFetch(!noBackgroundFetch).neighbourBytes(neighbourBytes)
                 .debug(main.debug).binding(FuseBindings.create(FuseBindings.Choice.of(fuseBinding))).build();
         try (RegistryClient client = target.image == null ? null : RegistryClient.create(RegistryConfig.defaults());
              ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(cacheDir))) {
-            LayerMount mount = open(target, client, cache, options);
+            LayerMount mount = open(target, tocDigest, client, cache, options);
             // Ctrl-C or SIGTERM: unmount, and finish the cache's disk writes, before the JVM halts
             Thread unmountOnExit = new Thread(() -> {
                 closeQuietly(mount);
@@ -133,24 +136,28 @@ final class MountCommand implements Callable<Integer> {
                 : new Target(dir, null, ImageReference.parse(arguments.get(0)), layer);
     }
 
-    private static LayerMount open(Target target, RegistryClient client, ChunkCache cache,
+    /** Opens the layer, checking its TOC against {@code tocDigest} or else its image's annotation, if any. */
+    private static LayerMount open(Target target, String tocDigest, RegistryClient client, ChunkCache cache,
                                    LayerMountOptions options) throws IOException {
         LayerIdentity identity;
         RemoteBlob source;
+        String expected = tocDigest;
         if (target.blob != null) {
             identity = LayerIdentity.ofFile(target.blob);
             source = FileBlobSource.open(target.blob);
         } else {
             ResolvedImage image = client.resolve(target.image);
             Descriptor layer = pick(image, target.layer);
-            if (options.expectedTocDigest() == null) {
-                options = options.toBuilder().expectedTocDigest(layer.annotation(Annotations.TOC_DIGEST)).build();
+            if (expected == null) {
+                expected = layer.annotation(Annotations.TOC_DIGEST);
             }
             identity = new LayerIdentity(image.reference().toString(), layer.digest().toString());
             source = client.openBlob(image.reference(), layer);
         }
         try {
-            return LayerMount.open(identity, source, cache, options);
+            LayerIndex index = EstargzReader.open(source, OpenOptions.defaults(identity.name())
+                    .withExpectedTocDigest(expected));
+            return LayerMount.open(identity, index, source, cache, options);
         } catch (IOException | RuntimeException e) {
             source.close();
             throw e;

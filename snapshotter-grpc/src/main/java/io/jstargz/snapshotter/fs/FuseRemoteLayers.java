@@ -2,8 +2,10 @@ package io.jstargz.snapshotter.fs;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.concurrent.Futures;
 import io.jstargz.concurrent.ThreadPools;
 import io.jstargz.estargz.BlobTail;
+import io.jstargz.estargz.LayerIndex;
 import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
 import io.jstargz.fs.LayerMountOptions;
@@ -18,14 +20,11 @@ import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.config.MemoryBudget;
 import io.jstargz.snapshotter.snapshot.FetchProgress;
-import io.jstargz.snapshotter.snapshot.LayerSource;
+import io.jstargz.snapshotter.snapshot.LayerRequest;
 import io.jstargz.snapshotter.snapshot.LayerUnavailableException;
 import io.jstargz.snapshotter.snapshot.PrepareOutcome;
-import io.jstargz.snapshotter.snapshot.RemoteLayerRecord;
 import io.jstargz.snapshotter.snapshot.RemoteLayerService;
-import io.jstargz.snapshotter.snapshot.SnapshotRef;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -37,24 +36,24 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Lazily pulled layers: each eStargz layer is opened (its TOC, one registry request, or none when a copy is stored)
- * and mounted with FUSE; its bytes are fetched when read. Built by the daemon from its configuration: one registry
- * client, one chunk cache, one {@link LayerOpener} shared by all layers.
+ * Lazily pulled layers, mounted and unmounted: each eStargz layer is opened ({@link LayerOpener}: its TOC, one
+ * registry request, or none when {@link TocStore} keeps a copy), checked against the TOC digest its request expects,
+ * and mounted with FUSE; its bytes are fetched when read. The image's other layers are started by
+ * {@link NeighbourPrefetch}. Prepare and the warm-up ({@link Warmup}) take the same path, {@link #prepare}.
+ *
+ * <p>Prepare answers once the index is checked, and the FUSE mount finishes on a pool of its own while containerd
+ * prepares the next layer: nothing reads a layer before containerd asks for the mounts of a snapshot on it, and
+ * {@link #check} waits for the mount.
  */
 public final class FuseRemoteLayers implements RemoteLayerService {
     private static final Logger LOG = LoggerFactory.getLogger(FuseRemoteLayers.class);
-    private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(60);
     private static final int MOUNT_THREADS = 4;
-    private static final Duration STAGED_TTL = Duration.ofSeconds(60);
 
     /**
      * A layer mounted, or being mounted, at a mount point. {@code waited} turns true at its first check, which may
@@ -69,11 +68,11 @@ public final class FuseRemoteLayers implements RemoteLayerService {
 
     private final RegistryClient client;
     private final ChunkCache cache;
-    private final LayerTails tails;
+    private final TocStore tocs;
     private final LayerOpener opener;
+    private final NeighbourPrefetch neighbours;
     private final LayerMountOptions mountOptions;
     private final QuietPeriod quiet;
-    private final Verification verification;
     private final Duration mountTimeout;
     private final Duration prefetchWait;
     /** Index entries the heap is sized for ({@code memory.index_entries}). */
@@ -83,17 +82,17 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     private final FetchTotals totals = new FetchTotals();
     private final ExecutorService mountPool = ThreadPools.bounded("jstargz-mount", MOUNT_THREADS);
 
-    FuseRemoteLayers(RegistryClient client, ChunkCache cache, LayerTails tails, LayerMountOptions mountOptions,
-                     Verification verification, Duration mountTimeout, Duration prefetchWait,
-                     Duration backgroundQuiet, long indexEntries) {
+    /** The layers' service over these parts, which it owns from here on (closing it closes them). */
+    FuseRemoteLayers(RegistryClient client, ChunkCache cache, TocStore tocs, LayerMountOptions mountOptions,
+                     Duration mountTimeout, Duration prefetchWait, Duration backgroundQuiet, long indexEntries) {
         this.client = client;
         this.cache = cache;
-        this.tails = tails;
-        this.opener = new LayerOpener(client, tails, indexEntries);
+        this.tocs = tocs;
+        this.opener = new LayerOpener(client, tocs, indexEntries);
+        this.neighbours = new NeighbourPrefetch(opener, this::mountObject, mountPool);
         this.indexEntries = indexEntries;
         this.quiet = new QuietPeriod(backgroundQuiet);
         this.mountOptions = mountOptions.toBuilder().backgroundGate(quiet).build();
-        this.verification = verification;
         this.mountTimeout = mountTimeout;
         this.prefetchWait = prefetchWait;
     }
@@ -112,9 +111,8 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         try {
             // copies a previous run left: each mount makes its own again
             FileTrees.removeTree(Settings.passthroughDir(config));
-            return new FuseRemoteLayers(client, cache, new LayerTails(config.root().resolve("layers")),
-                    Settings.mountOptions(config), new Verification(config.allowNoVerification()),
-                    Duration.ofSeconds(config.fuse().mountTimeoutSeconds()),
+            return new FuseRemoteLayers(client, cache, new TocStore(config.root().resolve("layers")),
+                    Settings.mountOptions(config), Duration.ofSeconds(config.fuse().mountTimeoutSeconds()),
                     Duration.ofSeconds(config.fetch().prefetchWaitSeconds()),
                     Duration.ofSeconds(config.fetch().backgroundQuietSeconds()), config.memory().indexEntries());
         } catch (IOException | RuntimeException e) {
@@ -130,84 +128,138 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     }
 
     @Override
-    public void prefetchNeighbours(LayerSource source, Map<String, String> labels) {
-        if (verification.refusal(labels) != null || source.neighbours().isEmpty()) {
-            return; // a layer that will not be mounted says nothing good about its neighbours
-        }
-        try {
-            ImageReference image = ImageReference.parse(source.imageRef());
-            for (String d : source.neighbours()) {
-                Digest digest = Digest.parse(d);
-                opener.open(image, digest).thenAcceptAsync(o -> stage(image, digest, o, labels), mountPool);
-            }
-        } catch (IllegalArgumentException e) {
-            LOG.debug("not resolving the neighbours of {}: {}", source.layerDigest(), e.getMessage());
-        }
-    }
-
-    /** Starts the prefetch of a layer whose Prepare will come: the reference snapshotter prefetches neighbours too. */
-    private void stage(ImageReference image, Digest digest, LayerOpener.Opened opened, Map<String, String> labels) {
-        try {
-            opened.stage(() -> {
-                LayerMount m = mountObject(image, digest, opened, labels);
-                m.startFetching();
-                return m;
-            });
-            // a staged layer whose Prepare never comes (a pull abandoned) must not go on fetching
-            CompletableFuture.delayedExecutor(STAGED_TTL.toSeconds(), TimeUnit.SECONDS, mountPool)
-                    .execute(opened::discard);
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("layer {}: not prefetched ahead of its Prepare: {}", digest, e.getMessage());
-        }
-    }
-
-    @Override
-    public PrepareOutcome prepare(SnapshotRef ref, Map<String, String> labels, Path mountPoint) {
+    public PrepareOutcome prepare(LayerRequest request, Path mountPoint) {
         quiet.begin();
         try {
-            return prepareLayer(ref, labels, mountPoint);
+            return prepareLayer(request, mountPoint);
         } finally {
             quiet.end();
         }
     }
 
-    private PrepareOutcome prepareLayer(SnapshotRef ref, Map<String, String> labels, Path mountPoint) {
-        String refusal = verification.refusal(labels);
-        if (refusal != null) {
-            return new PrepareOutcome.Fallback(refusal);
-        }
-        String expectedToc = labels.get(LayerSource.TOC_DIGEST);
-        LayerSource source = ref.source();
+    private PrepareOutcome prepareLayer(LayerRequest request, Path mountPoint) {
         long start = System.nanoTime();
         try {
-            ImageReference image = ImageReference.parse(source.imageRef());
-            Digest digest = Digest.parse(source.layerDigest());
-            LayerOpener.Opened opened = await(image, digest);
-            if (expectedToc != null && !expectedToc.equals(opened.index().tocDigest())) {
+            ImageReference image = ImageReference.parse(request.imageRef());
+            Digest digest = Digest.parse(request.layerDigest());
+            CompletableFuture<LayerOpener.Opened> opening = opener.open(image, digest);
+            neighbours.start(image, request);
+            LayerOpener.Opened opened = await(opening);
+            String mismatch = tocMismatch(opened.index(), request, "the image's manifest says");
+            if (mismatch != null) {
                 opened.discard();
-                return new PrepareOutcome.Fallback("its TOC digest is " + opened.index().tocDigest()
-                        + ", not the " + expectedToc + " the image's manifest says");
+                return new PrepareOutcome.Fallback(mismatch);
             }
             long indexReady = System.nanoTime();
-            // containerd reads nothing of the layer before it asks for mounts, which wait for this: mounting goes on
-            // while containerd prepares the next layer
             CompletableFuture<LayerMount> mounting = CompletableFuture.supplyAsync(() -> {
                 try {
-                    LayerMount m = mount(image, digest, opened, labels, mountPoint);
-                    totals.mounted(System.nanoTime() - start);
-                    return m;
-                } catch (LayerUnavailableException e) {
+                    return mount(image, digest, opened, request, mountPoint, start);
+                } catch (IOException e) {
                     throw new CompletionException(e);
                 }
             }, mountPool);
             mounts.put(mountPoint, new Mounted(mounting, digest, new AtomicBoolean()));
             return new PrepareOutcome.Mounted(opened.index().tocDigest(), opened.index().blobSize(),
-                    "index " + opened.how() + ", ready after " + millis(start, indexReady) + " ms",
+                    "index " + opened.how() + ", ready after " + (indexReady - start) / 1_000_000 + " ms",
                     mounting.thenApply(m -> null));
         } catch (IllegalArgumentException e) {
             return new PrepareOutcome.Fallback("the labels name no valid layer: " + e.getMessage());
         } catch (LayerUnavailableException e) {
             return new PrepareOutcome.Fallback(e.getMessage());
+        }
+    }
+
+    @Override
+    public void restore(LayerRequest request, Path mountPoint) throws LayerUnavailableException {
+        long start = System.nanoTime();
+        try {
+            ImageReference image = ImageReference.parse(request.imageRef());
+            Digest digest = Digest.parse(request.layerDigest());
+            LayerOpener.Opened opened = await(opener.open(image, digest));
+            String mismatch = tocMismatch(opened.index(), request, "it was mounted with");
+            if (mismatch != null) {
+                throw new LayerUnavailableException(mismatch);
+            }
+            LayerMount m = mount(image, digest, opened, request, mountPoint, start);
+            mounts.put(mountPoint, new Mounted(CompletableFuture.completedFuture(m), digest, new AtomicBoolean()));
+        } catch (IllegalArgumentException e) {
+            throw new LayerUnavailableException("its record names no valid layer: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new LayerUnavailableException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The one check of a layer's TOC: why the opened index does not have the TOC digest {@code request} expects
+     * (the expected one being what {@code expectedFrom} says), or null when it may be mounted.
+     */
+    private static String tocMismatch(LayerIndex index, LayerRequest request, String expectedFrom) {
+        return request.expectedTocDigest().filter(expected -> !expected.equals(index.tocDigest()))
+                .map(expected -> "its TOC digest is " + index.tocDigest() + ", not the " + expected + " "
+                        + expectedFrom)
+                .orElse(null);
+    }
+
+    private LayerOpener.Opened await(CompletableFuture<LayerOpener.Opened> opening)
+            throws LayerUnavailableException {
+        try {
+            return Futures.get(opening, mountTimeout, "opening it");
+        } catch (IOException e) {
+            throw new LayerUnavailableException(Reasons.of(e), e);
+        }
+    }
+
+    /**
+     * Mounts the opened layer at {@code mountPoint}, keeps its TOC for restarts, and counts it; the caller records it
+     * in {@link #mounts}. On failure nothing stays mounted.
+     *
+     * @param start when opening the layer began, for the mount time
+     */
+    private LayerMount mount(ImageReference image, Digest digest, LayerOpener.Opened opened, LayerRequest request,
+                             Path mountPoint, long start) throws IOException {
+        LayerMount mount = null;
+        try {
+            mount = opened.take(() -> mountObject(image, digest, opened, request));
+            mount.mount(mountPoint);
+            // the first request to a new FUSE mount costs milliseconds (threads start in the FUSE binding): pay it
+            // now, before a container's first lookups, and let the kernel cache the root's attributes
+            Files.readAttributes(mountPoint, BasicFileAttributes.class);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(mount);
+            throw new IOException("cannot mount it: " + e.getMessage(), e);
+        }
+        tocs.keep(digest, opened.toc());
+        checkBudget(mount.index().entryCount());
+        totals.mounted(System.nanoTime() - start);
+        return mount;
+    }
+
+    /** A mount object for the opened layer (not mounted yet), caching what opening it fetched. */
+    private LayerMount mountObject(ImageReference image, Digest digest, LayerOpener.Opened opened,
+                                   LayerRequest request) throws IOException {
+        LayerMountOptions options = request.prefetchSize().isEmpty() ? mountOptions
+                : mountOptions.toBuilder().prefetchSizeDefault(request.prefetchSize().getAsLong()).build();
+        LayerMount mount = LayerMount.open(new LayerIdentity(image.toString(), digest.toString()), opened.index(),
+                opened.takeSource(client, image, digest), cache, options);
+        BlobTail fetched = opened.takeFetched();
+        if (fetched != null) {
+            mount.adopt(fetched);
+        }
+        return mount;
+    }
+
+    /**
+     * Warns once when the mounted layers hold more index entries than the heap is sized for: more mounts may then
+     * run the daemon out of memory.
+     */
+    private void checkBudget(long justMounted) {
+        long held = justMounted + mounts.values().stream().map(Mounted::now).filter(Objects::nonNull)
+                .mapToLong(m -> m.index().entryCount()).sum();
+        if (held <= indexEntries) {
+            overBudget.set(false);
+        } else if (overBudget.compareAndSet(false, true)) {
+            LOG.warn("memory: the mounted layers hold {} index entries, more than the {} the heap is sized for: raise "
+                    + "memory.index_entries (docs/configuration.md) before mounting more", held, indexEntries);
         }
     }
 
@@ -217,11 +269,11 @@ public final class FuseRemoteLayers implements RemoteLayerService {
      */
     @Override
     public void warmUp(Path dir) {
-        Warmup.run(client.config(), mountOptions, mountTimeout, dir);
+        Warmup.run(client.config(), mountOptions, mountTimeout, prefetchWait, dir);
     }
 
     @Override
-    public void check(Path mountPoint, Map<String, String> labels) throws LayerUnavailableException {
+    public void check(Path mountPoint) throws LayerUnavailableException {
         quiet.begin();
         try {
             checkLayer(mountPoint);
@@ -242,129 +294,19 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             throw new LayerUnavailableException(e.getMessage(), e);
         }
         if (m.waited().compareAndSet(false, true) && !prefetchWait.isZero()) {
-            awaitQuietly(mount.prefetchDone(), prefetchWait);
+            try {
+                Futures.get(mount.prefetchDone(), prefetchWait, "the prefetch");
+            } catch (IOException e) {
+                // waited long enough: the prefetch goes on, and reads fetch what it has not brought yet
+            }
         }
     }
 
     private LayerMount awaitMount(Mounted m) throws LayerUnavailableException {
         try {
-            return m.mount().get(mountTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new LayerUnavailableException("mounting it took longer than " + mountTimeout.toSeconds() + " s");
-        } catch (ExecutionException e) {
-            throw new LayerUnavailableException(e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LayerUnavailableException("interrupted while it was being mounted", e);
-        }
-    }
-
-    @Override
-    public void restore(RemoteLayerRecord record, Map<String, String> labels) throws LayerUnavailableException {
-        long start = System.nanoTime();
-        try {
-            ImageReference image = ImageReference.parse(record.imageRef());
-            Digest digest = Digest.parse(record.layerDigest());
-            LayerOpener.Opened opened = await(image, digest);
-            if (!record.tocDigest().equals(opened.index().tocDigest())) {
-                throw new LayerUnavailableException("its TOC digest is now " + opened.index().tocDigest()
-                        + ", not the " + record.tocDigest() + " it was mounted with");
-            }
-            LayerMount m = mount(image, digest, opened, labels, record.mountPoint());
-            totals.mounted(System.nanoTime() - start);
-            mounts.put(record.mountPoint(), new Mounted(CompletableFuture.completedFuture(m), digest,
-                    new AtomicBoolean()));
-        } catch (IllegalArgumentException e) {
-            throw new LayerUnavailableException("its record names no valid layer: " + e.getMessage(), e);
-        }
-    }
-
-    private LayerOpener.Opened await(ImageReference image, Digest digest) throws LayerUnavailableException {
-        try {
-            return opener.open(image, digest).get(mountTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new LayerUnavailableException("opening it took longer than " + mountTimeout.toSeconds() + " s");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
-            throw new LayerUnavailableException(Reasons.of(cause), cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LayerUnavailableException("interrupted while opening it", e);
-        }
-    }
-
-    /** Mounts the opened layer at {@code mountPoint}; the caller records it in {@link #mounts}. */
-    private LayerMount mount(ImageReference image, Digest digest, LayerOpener.Opened opened,
-                             Map<String, String> labels, Path mountPoint) throws LayerUnavailableException {
-        LayerMount mount = null;
-        try {
-            mount = opened.take(() -> mountObject(image, digest, opened, labels));
-            mount.mount(mountPoint);
-            // the first request to a new FUSE mount costs milliseconds (threads start in the FUSE binding): pay it
-            // now, before a container's first lookups, and let the kernel cache the root's attributes
-            Files.readAttributes(mountPoint, BasicFileAttributes.class);
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(mount);
-            throw new LayerUnavailableException("cannot mount it: " + e.getMessage(), e);
-        }
-        storeTail(digest, opened);
-        checkBudget(mount.index().entryCount());
-        LayerMount m = mount;
-        m.backgroundFetchDone().thenRun(() -> persisted(m));
-        return m;
-    }
-
-    /**
-     * Warns once when the mounted layers hold more index entries than the heap is sized for: more mounts may then
-     * run the daemon out of memory.
-     */
-    private void checkBudget(long justMounted) {
-        long held = justMounted + mounts.values().stream().map(Mounted::now).filter(Objects::nonNull)
-                .mapToLong(m -> m.index().entryCount()).sum();
-        if (held <= indexEntries) {
-            overBudget.set(false);
-        } else if (overBudget.compareAndSet(false, true)) {
-            LOG.warn("memory: the mounted layers hold {} index entries, more than the {} the heap is sized for: raise "
-                    + "memory.index_entries (docs/configuration.md) before mounting more", held, indexEntries);
-        }
-    }
-
-    /** A mount object for the opened layer (not mounted yet), caching what opening it fetched. */
-    private LayerMount mountObject(ImageReference image, Digest digest, LayerOpener.Opened opened,
-                                   Map<String, String> labels) throws IOException {
-        LayerMount mount = LayerMount.open(new LayerIdentity(image.toString(), digest.toString()), opened.index(),
-                opened.takeSource(client, image, digest), cache, Settings.withLabels(mountOptions, labels));
-        BlobTail fetched = opened.takeFetched();
-        if (fetched != null) {
-            mount.adopt(fetched);
-        }
-        return mount;
-    }
-
-    /** Keeps the TOC for restarts; without it a restart opens the layer from the registry again. */
-    private void storeTail(Digest digest, LayerOpener.Opened opened) {
-        if (tails.has(digest)) {
-            return;
-        }
-        try {
-            tails.store(digest, opened.toc());
+            return Futures.get(m.mount(), mountTimeout, "mounting it");
         } catch (IOException e) {
-            LOG.warn("layer {}: cannot store its TOC for restarts: {}", digest, e.getMessage());
-        }
-    }
-
-    /** Once the whole layer is fetched, puts its chunks on disk and says so: from now on it needs no registry. */
-    private void persisted(LayerMount m) {
-        LayerProgress p = m.progress();
-        if (p.backgroundFetch() != LayerProgress.Phase.DONE || p.fetchedBytes() < p.layerSize()) {
-            return; // stopped (unmounted, or never mounted) before it was all fetched
-        }
-        try {
-            if (cache.flush(FLUSH_TIMEOUT.toMillis())) {
-                LOG.info("layer {} is fully local: {} bytes fetched, on disk", m.identity().name(), p.layerSize());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            throw new LayerUnavailableException(e.getMessage(), e);
         }
     }
 
@@ -384,7 +326,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             }
         }
         if (mounts.values().stream().noneMatch(x -> x.digest().equals(m.digest()))) {
-            tails.delete(m.digest());
+            tocs.delete(m.digest());
         }
     }
 
@@ -429,16 +371,6 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         }
     }
 
-    private static void awaitQuietly(CompletableFuture<Void> f, Duration timeout) {
-        try {
-            f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            // waited long enough: the prefetch goes on, and reads fetch what it has not brought yet
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private static void closeQuietly(LayerMount mount) {
         if (mount == null) {
             return;
@@ -448,9 +380,5 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         } catch (IOException e) {
             LOG.warn("layer {}: {}", mount.identity().name(), e.getMessage());
         }
-    }
-
-    private static long millis(long from, long to) {
-        return (to - from) / 1_000_000;
     }
 }

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * wants the layer and by the neighbour resolution that the first Prepare of an image starts, kept a while (bounded
  * by index entries, expiring when unused) so later Prepares find their layer ready.
  *
- * <p>A layer opens from its stored TOC ({@link LayerTails}) when there is one (no request at all), else from the
+ * <p>A layer opens from its stored TOC ({@link TocStore}) when there is one (no request at all), else from the
  * registry with one suffix-range request that brings the blob's size with its tail: no manifest, no HEAD. A layer whose
  * TOC is external also fetches it from its TOC image ({@link TocImages}), then and on each later open.
  */
@@ -144,7 +144,7 @@ final class LayerOpener implements AutoCloseable {
     }
 
     private final RegistryClient client;
-    private final LayerTails tails;
+    private final TocStore tocs;
     private final ThreadPoolExecutor executor;
     private final AsyncCache<Key, Opened> opened;
 
@@ -152,9 +152,9 @@ final class LayerOpener implements AutoCloseable {
      * @param maxIndexEntries what the opened layers may hold, in index entries (fetched bytes count one per 64): the
      *                        daemon's heap is sized for it
      */
-    LayerOpener(RegistryClient client, LayerTails tails, long maxIndexEntries) {
+    LayerOpener(RegistryClient client, TocStore tocs, long maxIndexEntries) {
         this.client = client;
-        this.tails = tails;
+        this.tocs = tocs;
         this.executor = ThreadPools.bounded("jstargz-open", THREADS, QUEUE);
         this.opened = Caffeine.newBuilder()
                 .maximumWeight(maxIndexEntries)
@@ -183,25 +183,20 @@ final class LayerOpener implements AutoCloseable {
         }
     }
 
-    /** Drops what was opened of the layer (the next {@link #open} opens it again). */
-    void forget(ImageReference image, Digest digest) {
-        opened.synchronous().invalidate(new Key(image.registry(), image.repository(), digest));
-    }
-
     private Opened load(ImageReference image, Digest digest) {
         long start = System.nanoTime();
         String name = digest.toString();
-        Optional<BlobTail> local = tails.load(digest);
+        Optional<BlobTail> local = tocs.load(digest);
         ExternalTocSource externalToc = TocImages.of(client, image, digest);
         try {
             if (local.isPresent()) {
                 try {
                     LayerIndex index = EstargzReader.open(local.get().source(name),
-                            LayerTails.openOptions(local.get(), name).withExternalToc(externalToc));
+                            TocStore.openOptions(local.get(), name).withExternalToc(externalToc));
                     return new Opened(index, local.get(), null, null, millisSince(start));
                 } catch (IOException e) {
                     LOG.warn("layer {}: its stored TOC does not open ({}); fetching it again", name, e.getMessage());
-                    tails.delete(digest);
+                    tocs.delete(digest);
                 }
             }
             RegistryBlobSource blob = client.openBlob(image, digest, -1);
@@ -210,7 +205,7 @@ final class LayerOpener implements AutoCloseable {
                     .withTailSize(Math.max(Footer.MAX_SIZE, client.config().tailFetchSize()))
                     .withExternalToc(externalToc));
             BlobTail fetched = capture.fetched();
-            return new Opened(index, LayerTails.tocOf(fetched, index), fetched, blob, millisSince(start));
+            return new Opened(index, TocStore.tocOf(fetched, index), fetched, blob, millisSince(start));
         } catch (IOException e) {
             LOG.debug("layer {} of {} does not open: {}", name, image, e.getMessage());
             throw new UncheckedIOException(e);

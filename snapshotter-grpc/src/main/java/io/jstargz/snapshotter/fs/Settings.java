@@ -6,15 +6,9 @@ import io.jstargz.remote.RegistryConfig;
 import io.jstargz.snapshotter.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** The daemon's configuration turned into the settings of the modules below: registry client and layer mounts. */
 final class Settings {
-    private static final Logger LOG = LoggerFactory.getLogger(Settings.class);
-    /** ctr-remote's label: bytes to prefetch from a layer that has no prefetch landmark. */
-    static final String PREFETCH_SIZE = "containerd.io/snapshot/remote/stargz.prefetch";
 
     private Settings() {
     }
@@ -52,19 +46,5 @@ final class Settings {
     /** Where the layers' local copies for passthrough go: the daemon's own, emptied at start. */
     static Path passthroughDir(Config config) {
         return config.root().resolve("passthrough");
-    }
-
-    /** {@code base} with what the Prepare labels ask for this layer. */
-    static LayerMountOptions withLabels(LayerMountOptions base, Map<String, String> labels) {
-        String size = labels.get(PREFETCH_SIZE);
-        if (size == null) {
-            return base;
-        }
-        try {
-            return base.toBuilder().prefetchSizeDefault(Math.max(0, Long.parseLong(size.trim()))).build();
-        } catch (NumberFormatException e) {
-            LOG.warn("ignoring label {}={}: not a number of bytes", PREFETCH_SIZE, size);
-            return base;
-        }
     }
 }

@@ -2,29 +2,27 @@ package io.jstargz.snapshotter.fs;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
-import io.jstargz.estargz.BlobTail;
-import io.jstargz.fs.LayerIdentity;
-import io.jstargz.fs.LayerMount;
 import io.jstargz.fs.LayerMountOptions;
 import io.jstargz.mount.FileTrees;
-import io.jstargz.remote.Digest;
-import io.jstargz.remote.ImageReference;
 import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;
+import io.jstargz.snapshotter.snapshot.LayerRequest;
+import io.jstargz.snapshotter.snapshot.LayerUnavailableException;
+import io.jstargz.snapshotter.snapshot.PrepareOutcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.List;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs the lazy-pull path on the {@link WarmupLayer} once at start: the first real pull then runs compiled code on
- * loaded classes instead of paying for both (hundreds of milliseconds on a cold JVM).
+ * loaded classes instead of paying for both (hundreds of milliseconds on a cold JVM). It is the path Prepare takes,
+ * {@link FuseRemoteLayers#prepare}, then a container's check and reads, on a service of its own (client, caches, TOC
+ * store), so the daemon's counters and caches see none of it and what is warmed cannot drift from what runs.
  */
 final class Warmup {
     private static final Logger LOG = LoggerFactory.getLogger(Warmup.class);
@@ -39,47 +37,42 @@ final class Warmup {
     }
 
     /**
-     * Opens, mounts and reads the layer {@link #ROUNDS} times: first as a pull does (the tail read caches the small
-     * layer, the prefetch finds it cached), then fetching every read on demand, each round with a fresh cache.
+     * Prepares, checks, reads and unmounts the layer {@link #ROUNDS} times: first as a pull does (the tail read caches
+     * the small layer, the prefetch finds it cached), then fetching every read on demand, each round with a fresh
+     * service and cache.
      *
      * @param registry how the daemon's registry client is configured
      * @param dir      a directory of its own: the layer is kept there between starts, and a scratch directory for
      *                 the mount point and the caches is made and removed there
      */
-    static void run(RegistryConfig registry, LayerMountOptions base, Duration timeout, Path dir) {
+    static void run(RegistryConfig registry, LayerMountOptions base, Duration mountTimeout, Duration prefetchWait,
+                    Path dir) {
         long start = System.nanoTime();
         Path scratch = dir.resolve("scratch");
-        // a client, opener and caches of its own: the daemon's counters and caches see none of this
-        try (WarmupLayer w = WarmupLayer.serve(dir);
-             RegistryClient client = RegistryClient.create(registry);
-             LayerOpener opener = new LayerOpener(client, new LayerTails(scratch.resolve("layers")), WARMUP_ENTRIES)) {
-            ImageReference image = ImageReference.parse(w.imageRef());
-            Digest digest = Digest.parse(w.digest());
+        try (WarmupLayer w = WarmupLayer.serve(dir)) {
+            LayerRequest request = LayerRequest.fromLabels(LayerRequest.criLabels("jstargz-warmup", w.imageRef(),
+                    w.digest(), List.of(w.digest()), w.tocDigest()), false).orElseThrow();
             for (int round = 0; round < ROUNDS; round++) {
                 boolean onDemand = round > 0;
                 LayerMountOptions options = base.toBuilder().prefetch(!onDemand).backgroundFetch(!onDemand)
-                        .expectedTocDigest(w.tocDigest()).debug(false).build();
-                LayerOpener.Opened opened = opener.open(image, digest).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                        .debug(false).build();
                 Path mp = Files.createDirectories(scratch.resolve("mnt"));
-                try (ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(scratch.resolve("cache" + round),
-                        1 << 20, 16 << 20, 1));
-                     LayerMount mount = LayerMount.open(new LayerIdentity(image.toString(), digest.toString()),
-                             opened.index(), opened.takeSource(client, image, digest), cache, options)) {
-                    BlobTail fetched = opened.takeFetched();
-                    if (fetched != null && !onDemand) {
-                        mount.adopt(fetched);
+                try (FuseRemoteLayers layers = new FuseRemoteLayers(RegistryClient.create(registry),
+                        ChunkCache.open(new ChunkCacheConfig(scratch.resolve("cache" + round), 1 << 20, 16 << 20, 1)),
+                        new TocStore(scratch.resolve("layers" + round)), options, mountTimeout, prefetchWait,
+                        Duration.ZERO, WARMUP_ENTRIES)) {
+                    if (layers.prepare(request, mp) instanceof PrepareOutcome.Fallback f) {
+                        throw new IOException("the warm-up layer was not mounted: " + f.reason());
                     }
-                    mount.mount(mp);
-                    mount.prefetchDone().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    layers.check(mp);
                     for (String f : WarmupLayer.FILES) {
                         Files.readAllBytes(mp.resolve(f));
                     }
                     try (Stream<Path> entries = Files.list(mp.resolve("bin"))) {
                         entries.forEach(p -> p.toFile().lastModified());
                     }
-                    mount.check();
+                    layers.unmount(mp);
                 }
-                opener.forget(image, digest);
             }
             // The first Prepare of a pull waits for its layer's TOC to be parsed and indexed. A few parses get that code
             // compiled by C1 only; a 6,650-entry TOC then still took 200 ms to open on a 2-core node, 60 ms once C2
@@ -91,10 +84,8 @@ final class Warmup {
             // the heap the warm-up grew is garbage now: give it back before serving
             System.gc();
             LOG.info("warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
-        } catch (IOException | ExecutionException | TimeoutException | RuntimeException e) {
+        } catch (IOException | LayerUnavailableException | RuntimeException e) {
             LOG.warn("warming up failed (the first pull may be slower): {}", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
             try {
                 FileTrees.removeTree(scratch);

@@ -18,12 +18,11 @@ import io.jstargz.snapshotter.proto.snapshots.RemoveSnapshotRequest;
 import io.jstargz.snapshotter.proto.snapshots.SnapshotsGrpc;
 import io.jstargz.snapshotter.proto.snapshots.StatSnapshotRequest;
 import io.jstargz.snapshotter.proto.types.Mount;
-import io.jstargz.snapshotter.snapshot.LayerSource;
+import io.jstargz.snapshotter.snapshot.LayerRequest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +36,7 @@ public final class GrpcWarmup {
     private static final Logger LOG = LoggerFactory.getLogger(GrpcWarmup.class);
     private static final int ROUNDS = 10;
     private static final String ABSENT = "jstargz-warmup/0/absent";
+    private static final String ABSENT_LAYER = "sha256:" + "0".repeat(64);
 
     private GrpcWarmup() {
     }
@@ -51,8 +51,8 @@ public final class GrpcWarmup {
                 SnapshotsGrpc.SnapshotsBlockingStub s = SnapshotsGrpc.newBlockingStub(channel)
                         .withDeadlineAfter(10, TimeUnit.SECONDS);
                 expectFailure(() -> s.prepare(PrepareSnapshotRequest.newBuilder().setSnapshotter("jstargz")
-                        .setKey("").setParent(ABSENT).putAllLabels(Map.of("containerd.io/snapshot.ref", ABSENT,
-                                "containerd.io/snapshot/cri.image-ref", "127.0.0.1:1/jstargz-warmup:1"))
+                        .setKey("").setParent(ABSENT).putAllLabels(LayerRequest.criLabels(ABSENT,
+                                "127.0.0.1:1/jstargz-warmup:1", ABSENT_LAYER, List.of(ABSENT_LAYER), ABSENT_LAYER))
                         .build()));
                 expectFailure(() -> s.stat(StatSnapshotRequest.newBuilder().setKey(ABSENT).build()));
                 expectFailure(() -> s.mounts(MountsRequest.newBuilder().setKey(ABSENT).build()));
@@ -90,12 +90,8 @@ public final class GrpcWarmup {
                     .withDeadlineAfter(60, TimeUnit.SECONDS);
             try {
                 s.prepare(PrepareSnapshotRequest.newBuilder().setSnapshotter("jstargz")
-                        .setKey("jstargz-training/extract " + chain).putAllLabels(Map.of(
-                                "containerd.io/snapshot.ref", chain,
-                                LayerSource.CRI_IMAGE_REF, imageRef,
-                                LayerSource.CRI_LAYER_DIGEST, layerDigest,
-                                LayerSource.CRI_IMAGE_LAYERS, layerDigest,
-                                LayerSource.TOC_DIGEST, tocDigest)).build());
+                        .setKey("jstargz-training/extract " + chain).putAllLabels(LayerRequest.criLabels(chain,
+                                imageRef, layerDigest, List.of(layerDigest), tocDigest)).build());
                 throw new IOException("layer " + layerDigest + " of " + imageRef + " was not mounted lazily");
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {

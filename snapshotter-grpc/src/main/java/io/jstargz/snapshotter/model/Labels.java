@@ -9,12 +9,6 @@ public final class Labels {
     /** containerd's limit on one label's key and value together, in bytes. */
     public static final int MAX_PAIR_BYTES = 4096;
 
-    /** Set by containerd's unpacker on Prepare: the chain ID to commit the layer under. */
-    public static final String TARGET_REF = "containerd.io/snapshot.ref";
-    /** Marks a committed snapshot whose content is a lazily mounted remote layer (stargz-snapshotter's label). */
-    public static final String REMOTE = "containerd.io/snapshot/remote";
-    public static final String REMOTE_VALUE = "remote snapshot";
-
     private Labels() {
     }
 

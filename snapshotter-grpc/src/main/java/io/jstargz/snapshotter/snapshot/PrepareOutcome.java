@@ -2,7 +2,7 @@ package io.jstargz.snapshotter.snapshot;
 
 import java.util.concurrent.CompletableFuture;
 
-/** What {@link RemoteLayerService#prepare} did with a layer. */
+/** What Prepare did with a layer ({@link RemoteLayerService#prepare}, then the snapshotter's commit). */
 public sealed interface PrepareOutcome {
 
     /**

@@ -2,50 +2,44 @@ package io.jstargz.snapshotter.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
- * The lazy-mount side of the snapshotter: mounts one layer's filesystem at a snapshot's {@code fs} directory.
- * The snapshotter owns the state machine ({@link RemoteLayerState}), the records and the containerd protocol
+ * The lazy-mount side of the snapshotter (as the reference's {@code snapshot.FileSystem}): mounts one layer's
+ * filesystem at a snapshot's {@code fs} directory. The snapshotter owns the decision of what to try
+ * ({@link LayerRequest}), the state machine ({@link RemoteLayerState}), the records and the containerd protocol
  * (commit under the target name, answer ALREADY_EXISTS); an implementation only mounts, checks and unmounts.
  * Methods are called concurrently for different mount points.
  */
 public interface RemoteLayerService extends AutoCloseable {
 
     /**
-     * Called on every Prepare that names a layer source, before {@link #prepare}: start resolving the image's
-     * other layers ({@link LayerSource#neighbours()}) in the background so an N-layer image costs about one round
-     * trip. Must not block; repeated calls for the same image are expected and cheap.
-     */
-    void prefetchNeighbours(LayerSource source, Map<String, String> labels);
-
-    /**
      * Mounts the layer lazily at {@code mountPoint} (an existing empty directory): waits, up to the configured mount
-     * timeout, until the layer is opened and verified, and answers {@link PrepareOutcome.Mounted} while the mount may
-     * still be finishing ({@link PrepareOutcome.Mounted#ready()}; {@link #check} waits for it). Expected failures
-     * (not eStargz, TOC digest mismatch, registry unreachable, timeout) are a {@link PrepareOutcome.Fallback} with
-     * the reason, never an exception; on fallback nothing is left mounted.
+     * timeout, until the layer is opened and its TOC checked as {@code request} says, and answers
+     * {@link PrepareOutcome.Mounted} while the mount may still be finishing ({@link PrepareOutcome.Mounted#ready()};
+     * {@link #check} waits for it). It also starts on the image's other layers ({@link LayerRequest#neighbours()}), so
+     * an N-layer image costs about one round trip. Expected failures (not eStargz, TOC digest mismatch, registry
+     * unreachable, timeout) are a {@link PrepareOutcome.Fallback} with the reason, never an exception; on fallback
+     * nothing is left mounted.
      *
-     * @param labels all Prepare labels (credentials hints, prefetch size, skip-verify)
+     * @param request a request the snapshotter decided to try: never one it refused
      */
-    PrepareOutcome prepare(SnapshotRef ref, Map<String, String> labels, Path mountPoint);
+    PrepareOutcome prepare(LayerRequest request, Path mountPoint);
 
     /**
      * Checks that the layer mounted at {@code mountPoint} can serve reads now (called before containerd gets mounts
      * of a snapshot whose chain contains it). Must be cheap when the layer is fully fetched.
      *
-     * @param labels the snapshot's stored labels
      * @throws LayerUnavailableException with the reason; containerd sees UNAVAILABLE
      */
-    void check(Path mountPoint, Map<String, String> labels) throws LayerUnavailableException;
+    void check(Path mountPoint) throws LayerUnavailableException;
 
     /**
      * Mounts again a layer that a previous run mounted (at daemon start, and on first use if that failed).
      *
-     * @param labels the snapshot's stored labels (they carry the layer source)
+     * @param request the layer, from its snapshot's stored labels, expecting the TOC it was mounted with
      * @throws LayerUnavailableException with the reason; the layer is then recorded as FAILED
      */
-    void restore(RemoteLayerRecord record, Map<String, String> labels) throws LayerUnavailableException;
+    void restore(LayerRequest request, Path mountPoint) throws LayerUnavailableException;
 
     /**
      * The snapshot of the layer at {@code mountPoint} is gone: unmount the layer and forget what was kept for it.

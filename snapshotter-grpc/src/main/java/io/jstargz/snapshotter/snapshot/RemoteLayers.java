@@ -3,7 +3,6 @@ package io.jstargz.snapshotter.snapshot;
 import io.jstargz.concurrent.ThreadPools;
 import io.jstargz.mount.MountTable;
 import io.jstargz.mount.Unmounter;
-import io.jstargz.snapshotter.model.Labels;
 import io.jstargz.snapshotter.model.SnapshotException;
 import io.jstargz.snapshotter.model.Usage;
 import io.jstargz.snapshotter.store.SnapshotStore;
@@ -25,9 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The snapshotter's side of lazy layers: decides on Prepare whether to try a remote mount, commits a mounted layer
- * under its target name (so containerd skips pulling it), records every decision, checks availability before
- * handing out mounts, and restores mounts after a restart. See {@link RemoteLayerState} for the state machine.
+ * The snapshotter's side of lazy layers: on Prepare, tries the remote mount a {@link LayerRequest} asks for and
+ * commits a mounted layer under its target name (so containerd skips pulling it); records every decision; checks
+ * availability before handing out mounts; restores mounts after a restart. See {@link RemoteLayerState} for the state
+ * machine.
  */
 final class RemoteLayers implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteLayers.class);
@@ -64,40 +64,38 @@ final class RemoteLayers implements AutoCloseable {
     }
 
     /**
-     * Tries to mount the freshly created active snapshot {@code id} lazily. Returns normally when the layer falls
-     * back to an ordinary pull (the decision is recorded); throws ALREADY_EXISTS once the layer is mounted and
-     * committed under its target.
+     * Tries the remote mount {@code request} asks for on the freshly created active snapshot {@code id}: a
+     * {@link PrepareOutcome.Mounted} layer is committed under its target before this returns, a
+     * {@link PrepareOutcome.Fallback} is to be pulled normally. The decision is recorded either way.
+     *
+     * @param labels the Prepare's labels, which a mounted layer's snapshot is committed with
      */
-    void prepare(long id, String key, String parent, String namespace, String target, Map<String, String> labels)
+    PrepareOutcome prepare(long id, String parent, LayerRequest request, Map<String, String> labels)
             throws SnapshotException, IOException {
         Path mountPoint = dirs.upper(id);
-        Optional<LayerSource> source = LayerSource.fromLabels(labels);
-        if (source.isEmpty()) {
-            recordFallback(id, "", "", labels, mountPoint, "the labels name no image and layer digest"
-                    + " (for CRI set disable_snapshot_annotations = false)", target);
-            return;
-        }
-        LayerSource src = source.get();
-        service.prefetchNeighbours(src, labels);
-        PrepareOutcome outcome;
-        try {
-            outcome = service.prepare(new SnapshotRef(id, key, parent, namespace, target, src), labels, mountPoint);
-        } catch (RuntimeException e) {
-            outcome = new PrepareOutcome.Fallback("remote layer service failed: " + e);
-        }
-        if (outcome instanceof PrepareOutcome.Fallback fallback) {
+        PrepareOutcome outcome = request.refusal().<PrepareOutcome>map(PrepareOutcome.Fallback::new)
+                .orElseGet(() -> mount(request, mountPoint));
+        if (outcome instanceof PrepareOutcome.Mounted mounted) {
+            commitMounted(id, parent, request, labels, mountPoint, mounted);
+        } else {
             detachLeftover(mountPoint);
-            recordFallback(id, src.imageRef(), src.layerDigest(), labels, mountPoint, fallback.reason(), target);
-            return;
+            recordFallback(id, request, mountPoint, ((PrepareOutcome.Fallback) outcome).reason());
         }
-        PrepareOutcome.Mounted mounted = (PrepareOutcome.Mounted) outcome;
-        commitMounted(id, parent, target, src, labels, mountPoint, mounted);
+        return outcome;
     }
 
-    private void commitMounted(long id, String parent, String target, LayerSource src, Map<String, String> labels,
+    private PrepareOutcome mount(LayerRequest request, Path mountPoint) {
+        try {
+            return service.prepare(request, mountPoint);
+        } catch (RuntimeException e) {
+            return new PrepareOutcome.Fallback("remote layer service failed: " + e);
+        }
+    }
+
+    private void commitMounted(long id, String parent, LayerRequest request, Map<String, String> labels,
                                Path mountPoint, PrepareOutcome.Mounted mounted) throws SnapshotException, IOException {
-        Map<String, String> committed = new HashMap<>(labels);
-        committed.put(Labels.REMOTE, Labels.REMOTE_VALUE);
+        String target = request.target();
+        Map<String, String> committed = LayerRequest.committed(labels);
         RemoteLayerRecord[] record = {null};
         boolean duplicate;
         try {
@@ -111,8 +109,8 @@ final class RemoteLayers implements AutoCloseable {
                 // a different chain already uses the bare name: stay unique, containerd finds us by label
                 String name = sameName.isPresent() ? target + "@" + id : target;
                 tx.commit(id, name, committed, Usage.ZERO, clock.instant());
-                record[0] = new RemoteLayerRecord(id, name, src.imageRef(), src.layerDigest(), mounted.tocDigest(),
-                        mountPoint, RemoteLayerState.MOUNTED, "", clock.instant());
+                record[0] = new RemoteLayerRecord(id, name, request.imageRef(), request.layerDigest(),
+                        mounted.tocDigest(), mountPoint, RemoteLayerState.MOUNTED, "", clock.instant());
                 tx.putRemote(record[0]);
                 return false;
             });
@@ -124,33 +122,34 @@ final class RemoteLayers implements AutoCloseable {
             unmountQuietly(mountPoint);
             dirs.remove(id);
         } else {
-            LOG.info("layer {} of {} mounted lazily at {} (snapshot {}): {}", src.layerDigest(), src.imageRef(),
-                    mountPoint, target, mounted.detail());
+            LOG.info("layer {} of {} mounted lazily at {} (snapshot {}): {}", request.layerDigest(),
+                    request.imageRef(), mountPoint, target, mounted.detail());
             mounted.ready().whenComplete((v, e) -> {
                 if (e != null) {
                     String reason = "mounting failed: " + (e.getCause() == null ? e : e.getCause()).getMessage();
-                    LOG.warn("layer {} of {} (snapshot {}): {}", src.layerDigest(), src.imageRef(), target, reason);
+                    LOG.warn("layer {} of {} (snapshot {}): {}", request.layerDigest(), request.imageRef(), target,
+                            reason);
                     update(record[0].withState(RemoteLayerState.FAILED, reason, clock.instant()));
                 }
             });
         }
-        throw SnapshotException.alreadyExists("target snapshot \"" + target + "\"");
     }
 
-    private void recordFallback(long id, String imageRef, String digest, Map<String, String> labels, Path mountPoint,
-                                String reason, String target) throws SnapshotException, IOException {
-        String toc = labels.getOrDefault(LayerSource.TOC_DIGEST, "");
+    private void recordFallback(long id, LayerRequest request, Path mountPoint, String reason)
+            throws SnapshotException, IOException {
+        String digest = request.layerDigest();
         store.write(tx -> {
-            tx.putRemote(new RemoteLayerRecord(id, "", imageRef, digest, toc, mountPoint, RemoteLayerState.FALLBACK,
-                    reason, clock.instant()));
+            tx.putRemote(new RemoteLayerRecord(id, "", request.imageRef(), digest,
+                    request.expectedTocDigest().orElse(""), mountPoint, RemoteLayerState.FALLBACK, reason,
+                    clock.instant()));
             return null;
         });
-        LOG.info("layer {} of {} pulled normally: {}", digest.isEmpty() ? target : digest,
-                imageRef.isEmpty() ? "an unnamed image" : imageRef, reason);
+        LOG.info("layer {} of {} pulled normally: {}", digest.isEmpty() ? request.target() : digest,
+                request.imageRef().isEmpty() ? "an unnamed image" : request.imageRef(), reason);
     }
 
     private static boolean isTarget(StoredSnapshot s, String target, String parent) {
-        return target.equals(s.labels().get(Labels.TARGET_REF)) && parent.equals(s.parentName());
+        return LayerRequest.target(s.labels()).filter(target::equals).isPresent() && parent.equals(s.parentName());
     }
 
     /**
@@ -192,7 +191,7 @@ final class RemoteLayers implements AutoCloseable {
             if (r.state() == RemoteLayerState.FAILED) {
                 restoreIfStillFailed(r, labels);
             }
-            service.check(r.mountPoint(), labels);
+            service.check(r.mountPoint());
         } catch (LayerUnavailableException e) {
             LOG.warn("layer {} of {} (snapshot {}) is unavailable: {}", r.layerDigest(), r.imageRef(),
                     r.snapshotName(), e.getMessage());
@@ -246,7 +245,7 @@ final class RemoteLayers implements AutoCloseable {
     private void restoreOne(RemoteLayerRecord r, Map<String, String> labels) throws LayerUnavailableException {
         try {
             Files.createDirectories(r.mountPoint());
-            service.restore(r, labels);
+            service.restore(LayerRequest.ofRecord(r, labels), r.mountPoint());
             update(r.withState(RemoteLayerState.MOUNTED, "", clock.instant()));
             LOG.info("layer {} of {} mounted lazily at {} (restored, snapshot {})", r.layerDigest(), r.imageRef(),
                     r.mountPoint(), r.snapshotName());

@@ -37,14 +37,16 @@ public final class Snapshotter implements AutoCloseable {
     private final SnapshotDirectories dirs;
     private final OverlayMounts overlay;
     private final RemoteLayers remote;
+    private final boolean allowNoVerification;
     private final Clock clock;
 
     private Snapshotter(SnapshotStore store, SnapshotDirectories dirs, OverlayMounts overlay, RemoteLayers remote,
-                        Clock clock) {
+                        boolean allowNoVerification, Clock clock) {
         this.store = store;
         this.dirs = dirs;
         this.overlay = overlay;
         this.remote = remote;
+        this.allowNoVerification = allowNoVerification;
         this.clock = clock;
     }
 
@@ -52,15 +54,19 @@ public final class Snapshotter implements AutoCloseable {
      * Opens the snapshotter rooted at {@code root} (created if missing) and brings disk and database into
      * agreement: leftover mounts under {@code snapshots/} are detached, directories no snapshot owns are removed,
      * and remote layers recorded as mounted are mounted again.
+     *
+     * @param allowNoVerification whether a layer may be mounted without checking its TOC when its labels ask
+     *                            ({@code allow_no_verification})
      */
-    public static Snapshotter open(Path root, RemoteLayerService service) throws IOException {
+    public static Snapshotter open(Path root, RemoteLayerService service, boolean allowNoVerification)
+            throws IOException {
         Files.createDirectories(root);
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
         SnapshotDirectories dirs = new SnapshotDirectories(root);
         SnapshotStore store = SnapshotStore.open(root.resolve("metadata.db"));
         Clock clock = Clock.systemUTC();
         Snapshotter s = new Snapshotter(store, dirs, OverlayMounts.detect(dirs),
-                new RemoteLayers(store, dirs, service, clock), clock);
+                new RemoteLayers(store, dirs, service, clock), allowNoVerification, clock);
         try {
             for (Path stale : FileTrees.detachAllUnder(dirs.snapshotsDir())) {
                 LOG.info("detached stale mount {}", stale);
@@ -74,19 +80,25 @@ public final class Snapshotter implements AutoCloseable {
         return s;
     }
 
-    /** Creates active snapshot {@code key} on {@code parent}; may answer ALREADY_EXISTS for a remote layer. */
+    /**
+     * Creates active snapshot {@code key} on {@code parent}. When its labels ask for a layer to be unpacked, the
+     * layer is tried as a remote snapshot first: mounted, it is committed under its target and containerd is told it
+     * already exists; otherwise containerd gets the mounts to unpack it into.
+     */
     public List<Mount> prepare(String namespace, String key, String parent, Map<String, String> labels)
             throws SnapshotException, IOException {
         Map<String, String> valid = Labels.validated(labels);
-        String target = valid.get(Labels.TARGET_REF);
-        if (target != null) {
-            remote.rejectIfMounted(target, parent);
+        Optional<LayerRequest> layer = LayerRequest.fromLabels(valid, allowNoVerification);
+        if (layer.isPresent()) {
+            remote.rejectIfMounted(layer.get().target(), parent);
         }
         // a layer to unpack or mount lazily needs no parent that serves reads (only mounts handed out do), and a
         // directory that becomes a mount point needs no owner
-        Created c = create(namespace, key, parent, Kind.ACTIVE, valid, target == null);
-        if (target != null) {
-            remote.prepare(c.id(), key, parent, namespace, target, valid);
+        Created c = create(namespace, key, parent, Kind.ACTIVE, valid, layer.isEmpty());
+        if (layer.isPresent()) {
+            if (remote.prepare(c.id(), parent, layer.get(), valid) instanceof PrepareOutcome.Mounted) {
+                throw SnapshotException.alreadyExists("target snapshot \"" + layer.get().target() + "\"");
+            }
             // it fell back: containerd mounts it to apply the layer
             remote.checkChain(c.parents());
             if (!c.parents().isEmpty()) {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The TOC of a layer kept on disk: what is captured, stored, read back, and what happens to a damaged file. */
-class LayerTailsTest {
+class TocStoreTest {
     private static final Path VECTOR = Path.of(System.getProperty("jstargz.repo"), "testdata", "estargz",
             "small1-default.esgz");
 
@@ -39,17 +39,17 @@ class LayerTailsTest {
             capture = new TailCapture(blob, new BlobTail(size, size - 4096, blob.read(size - 4096, 4096)));
             index = EstargzReader.open(capture, OpenOptions.defaults("small1").withTailSize(4096));
         }
-        BlobTail toc = LayerTails.tocOf(capture.fetched(), index);
+        BlobTail toc = TocStore.tocOf(capture.fetched(), index);
         assertEquals(index.blobSize(), toc.blobSize());
         assertTrue(toc.offset() <= index.tocOffset() && toc.offset() > 0, toc.offset() + " vs " + index.tocOffset());
         assertArrayEquals(Arrays.copyOfRange(Files.readAllBytes(VECTOR), (int) toc.offset(), (int) toc.blobSize()),
                 toc.bytes());
 
-        LayerTails tails = new LayerTails(tmp.resolve("layers"));
+        TocStore tails = new TocStore(tmp.resolve("layers"));
         Digest digest = Digest.sha256(Files.readAllBytes(VECTOR));
         tails.store(digest, toc);
         BlobTail back = tails.load(digest).orElseThrow();
-        LayerIndex again = EstargzReader.open(back.source("small1"), LayerTails.openOptions(back, "small1"));
+        LayerIndex again = EstargzReader.open(back.source("small1"), TocStore.openOptions(back, "small1"));
         assertEquals(index.tocDigest(), again.tocDigest());
         assertEquals(index.entryCount(), again.entryCount());
         IOException outside = assertThrows(IOException.class, () -> back.source("small1").read(0, 10));
@@ -58,7 +58,7 @@ class LayerTailsTest {
 
     @Test
     void aDamagedTailIsDroppedNotTrusted() throws Exception {
-        LayerTails tails = new LayerTails(tmp.resolve("layers"));
+        TocStore tails = new TocStore(tmp.resolve("layers"));
         Digest digest = Digest.sha256(new byte[] {1});
         tails.store(digest, new BlobTail(100, 90, new byte[10]));
         assertTrue(tails.has(digest));

@@ -26,14 +26,14 @@ import org.slf4j.LoggerFactory;
  * with the registry unreachable. Written atomically (a temporary file renamed into place), so a crash leaves the old
  * file, the new one, or none.
  */
-final class LayerTails {
-    private static final Logger LOG = LoggerFactory.getLogger(LayerTails.class);
+final class TocStore {
+    private static final Logger LOG = LoggerFactory.getLogger(TocStore.class);
     private static final byte[] MAGIC = {'J', 'S', 'T', 'Z', 'T', 'A', 'I', 'L'};
     private static final int VERSION = 1;
 
     private final Path dir;
 
-    LayerTails(Path dir) throws IOException {
+    TocStore(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
     }
 
@@ -82,6 +82,21 @@ final class LayerTails {
     /** How to open the index from a stored tail: one read of exactly its bytes. */
     static OpenOptions openOptions(BlobTail stored, String layer) {
         return OpenOptions.defaults(layer).withTailSize(Math.max(Footer.MAX_SIZE, stored.bytes().length));
+    }
+
+    /**
+     * Keeps the TOC of mounted layer {@code digest} for restarts, unless it is kept already; a failure is logged (a
+     * restart then opens the layer from the registry again).
+     */
+    void keep(Digest digest, BlobTail toc) {
+        if (has(digest)) {
+            return;
+        }
+        try {
+            store(digest, toc);
+        } catch (IOException e) {
+            LOG.warn("layer {}: cannot store its TOC for restarts: {}", digest, e.getMessage());
+        }
     }
 
     /** Whether a tail of {@code digest} is stored. */
