@@ -287,6 +287,7 @@ final class ChunkFetcher {
             }
         }
         List<byte[]> bytes;
+        long start = System.nanoTime();
         try {
             counters.requests.increment();
             bytes = blob.read(ranges);
@@ -310,6 +311,10 @@ final class ChunkFetcher {
                     log.warn("{}", e.getMessage());
                 }
             }
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("layer {}: fetched {} for \"{}\" at offset {} ({} of {} spans for readers) in {} ms", layer,
+                    ranges, file.path(), offset, wanted, owned.size(), (System.nanoTime() - start) / 1_000_000);
         }
     }
 
