@@ -49,7 +49,7 @@ final class Daemons {
         Files.writeString(config, String.join("\n",
                 "root = \"" + dir.resolve("root") + "\"",
                 "address = \"" + socket + "\"",
-                "log_level = \"info\"",
+                "log_level = \"" + System.getProperty("bench.jstargz.log", "info") + "\"",
                 "metrics_address = \"127.0.0.1:" + metricsPort + "\"",
                 "[registry]",
                 "hosts_dir = \"" + hostsDir + "\"",

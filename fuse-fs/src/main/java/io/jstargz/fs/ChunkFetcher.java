@@ -270,6 +270,7 @@ final class ChunkFetcher {
             ranges.add(new ByteRange(table.start(s), table.length(s)));
         }
         List<byte[]> bytes;
+        long start = System.nanoTime();
         try {
             counters.requests.increment();
             bytes = blob.readRanges(ranges);
@@ -290,6 +291,10 @@ final class ChunkFetcher {
             } catch (ChunkVerificationException | RuntimeException e) {
                 log.warn("{}", e.getMessage());
             }
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("layer {}: fetched {} for \"{}\" at offset {} ({} of {} spans for readers) in {} ms", layer,
+                    ranges, file.path(), offset, wanted, owned.size(), (System.nanoTime() - start) / 1_000_000);
         }
     }
 

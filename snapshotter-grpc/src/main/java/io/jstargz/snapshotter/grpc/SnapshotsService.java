@@ -1,6 +1,7 @@
 package io.jstargz.snapshotter.grpc;
 
 import com.google.protobuf.Empty;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.jstargz.snapshotter.snapshot.Snapshotter;
 import io.jstargz.snapshotter.model.SnapshotInfo;
@@ -26,6 +27,8 @@ import io.jstargz.snapshotter.proto.snapshots.ViewSnapshotResponse;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** containerd's {@code containerd.services.snapshots.v1.Snapshots} service over a {@link Snapshotter}. */
 public final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
@@ -33,6 +36,8 @@ public final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
     static final int LIST_BATCH = 100;
     /** containerd's namespace identifier syntax, then the metadata layer's sequence number. */
     private static final Pattern KEY_NAMESPACE = Pattern.compile("([A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*)/[0-9]+/");
+
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotsService.class);
 
     private final Snapshotter snapshotter;
 
@@ -47,13 +52,17 @@ public final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
     }
 
     private static <T> void respond(String rpc, StreamObserver<T> out, Call<T> call) {
+        long start = System.nanoTime();
         T response;
         try {
             response = call.run();
         } catch (Exception e) {
-            out.onError(GrpcErrors.toStatus(rpc, e));
+            StatusRuntimeException status = GrpcErrors.toStatus(rpc, e);
+            LOG.debug("{}: {} in {} µs", rpc, status.getStatus().getCode(), (System.nanoTime() - start) / 1000);
+            out.onError(status);
             return;
         }
+        LOG.debug("{}: OK in {} µs", rpc, (System.nanoTime() - start) / 1000);
         out.onNext(response);
         out.onCompleted();
     }
