@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param directory       root of the disk tier; created if missing, may be shared by two processes
  * @param memoryBytes     bound of the memory tier in bytes of chunk data (0 disables it)
- * @param diskBytes       bound of the disk tier in bytes of files this process knows about (headers included)
+ * @param diskBytes       bound of the disk tier in bytes of files this process knows about (headers included); 0
+ *                        keeps chunks in memory only (a scratch cache whose files would be thrown away)
  * @param shardWidth      hex digits of the key used as the shard directory name (1 to 4: 16 to 65536 directories)
  * @param writeQueueBytes bound of chunk bytes waiting for the background disk writer; beyond it the caller writes
  */
@@ -30,8 +31,8 @@ public record ChunkCacheConfig(Path directory, long memoryBytes, long diskBytes,
         if (memoryBytes < 0) {
             throw new IllegalArgumentException("cache memoryBytes must be >= 0, got " + memoryBytes);
         }
-        if (diskBytes <= 0) {
-            throw new IllegalArgumentException("cache diskBytes must be > 0, got " + diskBytes);
+        if (diskBytes < 0) {
+            throw new IllegalArgumentException("cache diskBytes must be >= 0, got " + diskBytes);
         }
         if (shardWidth < 1 || shardWidth > 4) {
             throw new IllegalArgumentException("cache shardWidth must be 1..4, got " + shardWidth);

@@ -148,7 +148,7 @@ final class DiskStore {
      */
     void write(CacheKey key, byte[] data) {
         awaitIndexed();
-        if (index.contains(key)) {
+        if (capacity == 0 || index.contains(key)) {
             return;
         }
         long size = ChunkFile.fileSize(data.length);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static io.jstargz.cache.TestChunks.bytes;
 import static io.jstargz.cache.TestChunks.keyOf;
@@ -44,6 +45,22 @@ class ChunkCacheTest {
             assertArrayEquals(data, cached(cache, key));
             assertEquals(1, cache.stats().diskHits());
             assertEquals(0, cache.stats().memoryBytes());
+        }
+    }
+
+    @Test
+    void aCacheWithoutADiskTierServesFromMemoryAndWritesNoFile() throws Exception {
+        byte[] data = bytes(5, 50_000);
+        CacheKey key = keyOf(data);
+        try (ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(dir, 1 << 20, 0, 2))) {
+            cache.put(key, data);
+            assertTrue(cache.flush(60_000));
+            assertArrayEquals(data, cache.getIfPresent(key).orElseThrow());
+            assertEquals(1, cache.stats().memoryHits());
+            assertEquals(0, cache.stats().diskEntries());
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            assertEquals(List.of(), files.filter(Files::isRegularFile).toList(), "no chunk file is written");
         }
     }
 
