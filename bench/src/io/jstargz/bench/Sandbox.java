@@ -27,6 +27,7 @@ final class Sandbox implements AutoCloseable {
     private final ContainerdRelease release;
     private ContainerdService containerd;
     private Daemons.Running snapshotter;
+    private int keptLogs;
     private boolean closed;
 
     private Sandbox(Path dir, Path hostsDir, Registry registry, Map<Net, LinkProxy> links, Daemons daemons,
@@ -148,7 +149,22 @@ final class Sandbox implements AutoCloseable {
         for (String sub : List.of("containerd", "jstargz", "stargz")) {
             Path p = dir.resolve(sub);
             unmountAllUnder(p);
+            keepLogs(p);
             Command.of("rm", "-rf", p.toString()).run(Duration.ofMinutes(5)).orThrow();
+        }
+    }
+
+    /** With {@code -Dbench.logs=DIR} (bench/run does it when asked for a log level), the daemons' logs are kept. */
+    private void keepLogs(Path daemonDir) throws IOException {
+        String keep = System.getProperty("bench.logs");
+        if (keep == null || !Files.isDirectory(daemonDir)) {
+            return;
+        }
+        Path into = Files.createDirectories(Path.of(keep));
+        try (var logs = Files.list(daemonDir)) {
+            for (Path log : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
+                Files.copy(log, into.resolve(++keptLogs + "-" + log.getFileName()));
+            }
         }
     }
 

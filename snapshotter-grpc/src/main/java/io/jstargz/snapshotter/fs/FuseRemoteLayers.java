@@ -143,7 +143,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             ImageReference image = ImageReference.parse(request.imageRef());
             Digest digest = Digest.parse(request.layerDigest());
             CompletableFuture<LayerOpener.Opened> opening = opener.open(image, digest);
-            neighbours.start(image, request);
+            opening.whenComplete((o, e) -> neighbours.start(image, request));
             LayerOpener.Opened opened = await(opening);
             String mismatch = tocMismatch(opened.index(), request, "the image's manifest says");
             if (mismatch != null) {

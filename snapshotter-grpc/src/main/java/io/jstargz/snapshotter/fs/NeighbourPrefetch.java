@@ -14,10 +14,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts on an image's other layers while containerd prepares the first (the reference snapshotter prefetches
- * neighbours too): the layers label names them all on the first Prepare, so each is opened at once, in parallel, and
- * its mount object made and its prefetch started; when its own Prepare comes, the layer is ready and takes that mount
- * object ({@link LayerOpener.Opened#take}). So an N-layer image costs about one round trip, not N. A layer staged this
- * way whose Prepare does not come within a minute (a pull abandoned) stops fetching.
+ * neighbours too): the layers label names them all on the first Prepare, so each is opened, in parallel, and its
+ * mount object made and its prefetch started; when its own Prepare comes, the layer is ready and takes that mount
+ * object ({@link LayerOpener.Opened#take}). So an N-layer image costs about one round trip, not N. They start once the
+ * Prepare's own layer is open, not beside it: their tails would share the link with its tail, and their TOC parses
+ * the CPU with its parse, while that Prepare is the one containerd waits for. A layer staged this way whose Prepare
+ * does not come within a minute (a pull abandoned) stops fetching.
  */
 final class NeighbourPrefetch {
     private static final Logger LOG = LoggerFactory.getLogger(NeighbourPrefetch.class);
