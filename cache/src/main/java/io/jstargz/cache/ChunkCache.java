@@ -63,7 +63,8 @@ public final class ChunkCache implements Closeable {
      */
     public static ChunkCache open(ChunkCacheConfig config) throws IOException {
         CacheCounters counters = new CacheCounters();
-        DiskStore disk = DiskStore.open(config.directory(), config.diskBytes(), config.shardWidth(), counters);
+        DiskStore disk = DiskStore.open(config.directory(), config.diskBytes(), config.shardWidth(),
+                config.minFree(), counters);
         return new ChunkCache(config, disk, counters);
     }
 
