@@ -110,6 +110,14 @@ public final class ChunkCache implements Closeable {
         return memory.asMap().containsKey(key) || queuedWrites.containsKey(key) || disk.contains(key);
     }
 
+    /**
+     * Evicts from the disk tier what its filesystem lacks to keep the free space watermark now: something else may
+     * have filled it since the last write. Cheap when nothing is lacking (one statfs).
+     */
+    public void keepFreeSpace() {
+        disk.keepFreeSpace();
+    }
+
     /** Current counters and sizes. */
     public CacheStats stats() {
         long memoryBytes = memory.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);

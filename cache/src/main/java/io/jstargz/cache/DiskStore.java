@@ -205,6 +205,15 @@ final class DiskStore {
         }
     }
 
+    /** Evicts what the filesystem lacks to keep its watermark, once the index is rebuilt. */
+    void keepFreeSpace() {
+        long lacking = shortfall(0);
+        if (lacking > 0) {
+            awaitIndexed();
+            deleteEvicted(index.evictOverflow(lacking));
+        }
+    }
+
     long bytes() {
         return index.bytes();
     }

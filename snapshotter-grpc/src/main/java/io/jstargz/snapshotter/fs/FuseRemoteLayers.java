@@ -125,6 +125,11 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     }
 
     @Override
+    public void keepFreeSpace() {
+        cache.keepFreeSpace();
+    }
+
+    @Override
     public String fuseBinding() {
         return mountOptions.binding().name();
     }
