@@ -21,6 +21,7 @@ import java.io.OutputStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -117,6 +118,14 @@ class FullDiskTest {
         assertTrue(store.getUsableSpace() < 1 << 20, store.getUsableSpace() + " bytes free");
     }
 
+    /**
+     * Waits until the cache, written to by a background thread, has reached its watermark: its first eviction for it
+     * (24 MiB read through an 18 MiB room), so that it holds chunks it can give back.
+     */
+    private static void awaitCacheAtWatermark(LogWatch log) throws Exception {
+        log.await(Duration.ofSeconds(60), "evicted", "leave 12.0 MiB free");
+    }
+
     @Test
     void theCacheKeepsItsWatermarkAndAFullDiskIsNoOutage() throws Exception {
         Config config = config();
@@ -126,22 +135,26 @@ class FullDiskTest {
                 "containerd.io/snapshot/cri.layer-digest", layer.digest(),
                 "containerd.io/snapshot/cri.image-layers", layer.digest(),
                 "containerd.io/snapshot/stargz/toc.digest", layer.tocDigest());
-        try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
+        try (LogWatch log = new LogWatch(); Daemon d = Daemon.start(config);
+             GrpcClient c = new GrpcClient(config.address())) {
             Rpc rpc = new Rpc(c.snapshots("default"));
             fails(Status.Code.ALREADY_EXISTS, () -> rpc.prepare("default/1/extract sha256:c1", "", labels));
             rpc.prepare("default/2/ctr", "sha256:c1");
             readsCorrectBytes(rpc, "default/2/ctr");
+            awaitCacheAtWatermark(log);
             assertTrue(store.getUsableSpace() >= MIN_FREE - SLACK, store.getUsableSpace() + " bytes free");
         }
 
         // something else fills the filesystem to the last byte while the daemon is down
         fill(store, "filler1");
 
-        try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
+        try (LogWatch log = new LogWatch(); Daemon d = Daemon.start(config);
+             GrpcClient c = new GrpcClient(config.address())) {
             assertTrue(store.getUsableSpace() >= MIN_FREE - SLACK,
                     "the start evicted from the cache: " + store.getUsableSpace() + " bytes free");
             Rpc rpc = new Rpc(c.snapshots("default"));
             readsCorrectBytes(rpc, "default/2/ctr");
+            awaitCacheAtWatermark(log);
 
             // and fills it again while the daemon runs: changes to the snapshots still work
             fill(store, "filler2");
