@@ -63,7 +63,8 @@ public final class ChunkCache implements Closeable {
      */
     public static ChunkCache open(ChunkCacheConfig config) throws IOException {
         CacheCounters counters = new CacheCounters();
-        DiskStore disk = DiskStore.open(config.directory(), config.diskBytes(), config.shardWidth(), counters);
+        DiskStore disk = DiskStore.open(config.directory(), config.diskBytes(), config.shardWidth(),
+                config.minFree(), counters);
         return new ChunkCache(config, disk, counters);
     }
 
@@ -107,6 +108,14 @@ public final class ChunkCache implements Closeable {
      */
     public boolean contains(CacheKey key) {
         return memory.asMap().containsKey(key) || queuedWrites.containsKey(key) || disk.contains(key);
+    }
+
+    /**
+     * Evicts from the disk tier what its filesystem lacks to keep the free space watermark now: something else may
+     * have filled it since the last write. Cheap when nothing is lacking (one statfs).
+     */
+    public void keepFreeSpace() {
+        disk.keepFreeSpace();
     }
 
     /** Current counters and sizes. */

@@ -12,9 +12,10 @@ import java.util.Objects;
  *                        keeps chunks in memory only (a scratch cache whose files would be thrown away)
  * @param shardWidth      hex digits of the key used as the shard directory name (1 to 4: 16 to 65536 directories)
  * @param writeQueueBytes bound of chunk bytes waiting for the background disk writer; beyond it the caller writes
+ * @param minFree         free space the disk tier leaves on its filesystem
  */
 public record ChunkCacheConfig(Path directory, long memoryBytes, long diskBytes, int shardWidth,
-                               long writeQueueBytes) {
+                               long writeQueueBytes, FreeSpaceWatermark minFree) {
 
     /** 256 MiB of chunks in memory. */
     public static final long DEFAULT_MEMORY_BYTES = 256L << 20;
@@ -28,6 +29,7 @@ public record ChunkCacheConfig(Path directory, long memoryBytes, long diskBytes,
     /** Validates the values; the messages name the offending setting. */
     public ChunkCacheConfig {
         Objects.requireNonNull(directory, "cache directory");
+        Objects.requireNonNull(minFree, "cache minFree");
         if (memoryBytes < 0) {
             throw new IllegalArgumentException("cache memoryBytes must be >= 0, got " + memoryBytes);
         }
@@ -42,7 +44,12 @@ public record ChunkCacheConfig(Path directory, long memoryBytes, long diskBytes,
         }
     }
 
-    /** A configuration with the default write queue bound. */
+    /** A configuration without a free space watermark. */
+    public ChunkCacheConfig(Path directory, long memoryBytes, long diskBytes, int shardWidth, long writeQueueBytes) {
+        this(directory, memoryBytes, diskBytes, shardWidth, writeQueueBytes, FreeSpaceWatermark.NONE);
+    }
+
+    /** A configuration with the default write queue bound and no free space watermark. */
     public ChunkCacheConfig(Path directory, long memoryBytes, long diskBytes, int shardWidth) {
         this(directory, memoryBytes, diskBytes, shardWidth, DEFAULT_WRITE_QUEUE_BYTES);
     }

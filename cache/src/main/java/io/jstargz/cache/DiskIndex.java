@@ -94,13 +94,17 @@ final class DiskIndex {
         }
     }
 
-    /** Reserves {@code size} bytes for a file about to be written, evicting least recently used entries first. */
-    synchronized Reservation reserve(long size) {
+    /**
+     * Reserves {@code size} bytes for a file about to be written, evicting least recently used entries first: enough
+     * to stay under the capacity, and at least {@code shortfall} bytes (what the filesystem lacks to keep its free
+     * space watermark after the write).
+     */
+    synchronized Reservation reserve(long size, long shortfall) {
         if (size > capacity) {
             return new Reservation(List.of(), false);
         }
-        List<Entry> victims = evict(size);
-        boolean granted = bytes + reserved + size <= capacity;
+        List<Entry> victims = evict(size, shortfall);
+        boolean granted = bytes + reserved + size <= capacity && sizeOf(victims) >= shortfall;
         if (granted) {
             reserved += size;
         }
@@ -147,9 +151,12 @@ final class DiskIndex {
         removedBeforeScan = null;
     }
 
-    /** Evicts least recently used entries if the index holds more than its capacity; returns them. */
-    synchronized List<Entry> evictOverflow() {
-        return evict(0);
+    /**
+     * Evicts least recently used entries if the index holds more than its capacity, and at least {@code shortfall}
+     * bytes (what the filesystem lacks to keep its free space watermark); returns them.
+     */
+    synchronized List<Entry> evictOverflow(long shortfall) {
+        return evict(0, shortfall);
     }
 
     synchronized long bytes() {
@@ -160,21 +167,34 @@ final class DiskIndex {
         return entries.size();
     }
 
-    private List<Entry> evict(long incoming) {
-        if (bytes + reserved + incoming <= capacity) {
+    private List<Entry> evict(long incoming, long shortfall) {
+        boolean over = bytes + reserved + incoming > capacity;
+        if (!over && shortfall <= 0) {
             return List.of();
         }
+        // over the bound: down to the low water mark, in a batch; for the filesystem: what it lacks
+        long target = over ? lowWater : Long.MAX_VALUE;
+        long freed = 0;
         List<Entry> victims = new ArrayList<>();
         Iterator<Entry> eldestFirst = entries.values().iterator();
-        while (bytes + reserved + incoming > lowWater && eldestFirst.hasNext()) {
+        while ((bytes + reserved + incoming > target || freed < shortfall) && eldestFirst.hasNext()) {
             Entry e = eldestFirst.next();
             if (e.pins == 0) {
                 eldestFirst.remove();
                 bytes -= e.size;
+                freed += e.size;
                 forgotten(e.key);
                 victims.add(e);
             }
         }
         return victims;
+    }
+
+    private static long sizeOf(List<Entry> victims) {
+        long size = 0;
+        for (Entry e : victims) {
+            size += e.size;
+        }
+        return size;
     }
 }

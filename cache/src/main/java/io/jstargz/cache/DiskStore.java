@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -18,7 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The disk tier: one file per chunk ({@link ChunkFile} format, {@link DiskLayout} paths), bounded in bytes with
- * least-recently-used eviction ({@link DiskIndex}).
+ * least-recently-used eviction ({@link DiskIndex}), and keeping a {@link FreeSpaceWatermark} on its filesystem: each
+ * write first evicts what the filesystem lacks, and a tier opened on a filesystem under its watermark evicts before
+ * {@link #open} returns, so a daemon starting on a full disk has room for its database.
  *
  * <p>Another process may share the directory: files are written to a unique temp name and renamed into place, a
  * file that disappears (evicted by the other process) is a miss, and a file that appears (written by it) is adopted
@@ -33,28 +36,51 @@ final class DiskStore {
     private final DiskLayout layout;
     private final DiskIndex index;
     private final long capacity;
+    private final FileStore fileStore;
+    private final FreeSpaceWatermark minFree;
     private final CacheCounters counters;
     private final AtomicBoolean writesFailing = new AtomicBoolean();
     private final CompletableFuture<Void> indexed = new CompletableFuture<>();
 
-    private DiskStore(DiskLayout layout, long capacity, CacheCounters counters) {
+    private DiskStore(DiskLayout layout, long capacity, FreeSpaceWatermark minFree, CacheCounters counters)
+            throws IOException {
         this.layout = layout;
         this.index = new DiskIndex(capacity);
         this.capacity = capacity;
+        this.fileStore = Files.getFileStore(layout.chunks());
+        this.minFree = minFree;
         this.counters = counters;
     }
 
     /**
      * Opens the disk tier under {@code root}. Returns at once: the index is rebuilt from the files there on a
      * background thread. Until it is, reads and {@link #contains} find files on disk directly, and writes wait (so
-     * the byte bound holds from the first write).
+     * the byte bound holds from the first write). On a filesystem under {@code minFree}, the index is rebuilt and
+     * what the filesystem lacks evicted before this returns.
      */
-    static DiskStore open(Path root, long capacity, int shardWidth, CacheCounters counters) throws IOException {
+    static DiskStore open(Path root, long capacity, int shardWidth, FreeSpaceWatermark minFree,
+                          CacheCounters counters) throws IOException {
         DiskLayout layout = new DiskLayout(root, shardWidth);
         layout.create();
-        DiskStore store = new DiskStore(layout, capacity, counters);
-        Threads.start("jstargz-cache-index", store::rebuildIndex);
+        DiskStore store = new DiskStore(layout, capacity, minFree, counters);
+        if (store.shortfall(0) > 0) {
+            log.warn("chunk cache {}: its filesystem has less free space than {}; evicting before serving",
+                    layout.chunks().getParent(), minFree);
+            store.rebuildIndex();
+        } else {
+            Threads.start("jstargz-cache-index", store::rebuildIndex);
+        }
         return store;
+    }
+
+    /** The bytes to free before writing {@code incoming}, for the filesystem to keep its watermark. */
+    private long shortfall(long incoming) {
+        try {
+            return minFree.shortfall(fileStore, incoming);
+        } catch (IOException e) {
+            log.debug("cannot read the free space of {}: {}", layout.chunks(), e.toString());
+            return 0;
+        }
     }
 
     private void rebuildIndex() {
@@ -62,7 +88,7 @@ final class DiskStore {
         try {
             DiskScanner.Result scan = DiskScanner.scan(layout);
             index.addScanned(scan.found());
-            deleteEvicted(index.evictOverflow());
+            deleteEvicted(index.evictOverflow(shortfall(0)));
             log.info("chunk cache {}: {} entries, {} of {}; index rebuilt in {} ms, {} partial or foreign "
                             + "files dropped", layout.chunks().getParent(), index.size(), Sizes.human(index.bytes()),
                     Sizes.human(capacity), (System.nanoTime() - start) / 1_000_000, scan.dropped());
@@ -152,11 +178,11 @@ final class DiskStore {
             return;
         }
         long size = ChunkFile.fileSize(data.length);
-        DiskIndex.Reservation reservation = index.reserve(size);
+        DiskIndex.Reservation reservation = index.reserve(size, shortfall(size));
         deleteEvicted(reservation.victims());
         if (!reservation.granted()) {
-            log.debug("chunk {} ({} bytes) not written to disk: no room under the bound of {} bytes", key, size,
-                    capacity);
+            log.debug("chunk {} ({} bytes) not written to disk: no room under the bound of {} bytes or above the free"
+                    + " space watermark of {}", key, size, capacity, minFree);
             return;
         }
         Path file = layout.path(key);
@@ -176,6 +202,15 @@ final class DiskStore {
                 log.warn("cannot write chunk {} to {}, keeping chunks in memory only until writes work again: {}",
                         key, file, e.toString());
             }
+        }
+    }
+
+    /** Evicts what the filesystem lacks to keep its watermark, once the index is rebuilt. */
+    void keepFreeSpace() {
+        long lacking = shortfall(0);
+        if (lacking > 0) {
+            awaitIndexed();
+            deleteEvicted(index.evictOverflow(lacking));
         }
     }
 
@@ -199,7 +234,7 @@ final class DiskStore {
 
     private void adopt(CacheKey key, long size, long modifiedMillis) {
         index.add(key, size, modifiedMillis);
-        deleteEvicted(index.evictOverflow());
+        deleteEvicted(index.evictOverflow(shortfall(0)));
     }
 
     /** Records a use in the file's modification time, which orders eviction after a restart; at most once a minute. */
@@ -226,8 +261,8 @@ final class DiskStore {
             bytes += victim.size;
         }
         counters.evictions.add(victims.size());
-        log.info("evicted {} chunks ({}) from {} to stay under {}", victims.size(), Sizes.human(bytes),
-                layout.chunks(), Sizes.human(capacity));
+        log.info("evicted {} chunks ({}) from {} to stay under {} and leave {} free", victims.size(),
+                Sizes.human(bytes), layout.chunks(), Sizes.human(capacity), minFree);
     }
 
     private static void deleteQuietly(Path file) {

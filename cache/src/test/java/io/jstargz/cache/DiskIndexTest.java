@@ -25,7 +25,7 @@ class DiskIndexTest {
             index.add(key(i), 100, 0);
         }
         index.touch(key(0));
-        DiskIndex.Reservation r = index.reserve(100);
+        DiskIndex.Reservation r = index.reserve(100, 0);
         assertTrue(r.granted());
         // 1100 > 1000 bytes: evict eldest until at most 950 (the low water mark) including the reservation
         assertEquals(List.of(key(1), key(2)), keys(r.victims()));
@@ -37,6 +37,25 @@ class DiskIndexTest {
     }
 
     @Test
+    void aFilesystemShortOfItsWatermarkEvictsWhatItLacksUnderTheBound() {
+        DiskIndex index = new DiskIndex(1000);
+        for (int i = 0; i < 5; i++) {
+            index.add(key(i), 100, 0);
+        }
+        // 500 of 1000 bytes used, but the filesystem lacks 150 bytes: the two eldest go
+        DiskIndex.Reservation r = index.reserve(100, 150);
+        assertTrue(r.granted());
+        assertEquals(List.of(key(0), key(1)), keys(r.victims()));
+        assertEquals(List.of(key(2)), keys(index.evictOverflow(1)));
+        DiskIndex.Entry reading = index.pin(key(3));
+        DiskIndex.Entry reading2 = index.pin(key(4));
+        DiskIndex.Reservation starved = index.reserve(100, 1);
+        assertFalse(starved.granted(), "readers pin all that could be freed");
+        index.unpin(reading);
+        index.unpin(reading2);
+    }
+
+    @Test
     void pinnedEntriesAreNotEvicted() {
         DiskIndex index = new DiskIndex(300);
         index.add(key(0), 100, 0);
@@ -45,12 +64,12 @@ class DiskIndexTest {
         DiskIndex.Entry reading = index.pin(key(0));
         index.touch(key(1));
         index.touch(key(2));
-        DiskIndex.Reservation r = index.reserve(100); // key 0 is the eldest, but a reader holds it
+        DiskIndex.Reservation r = index.reserve(100, 0); // key 0 is the eldest, but a reader holds it
         assertEquals(List.of(key(1), key(2)), keys(r.victims()));
         assertTrue(index.contains(key(0)));
         index.unpin(reading);
         index.cancel(100);
-        assertEquals(List.of(key(0)), keys(index.reserve(300).victims()));
+        assertEquals(List.of(key(0)), keys(index.reserve(300, 0).victims()));
     }
 
     @Test
@@ -58,11 +77,11 @@ class DiskIndexTest {
         DiskIndex index = new DiskIndex(200);
         index.add(key(0), 150, 0);
         DiskIndex.Entry reading = index.pin(key(0));
-        DiskIndex.Reservation blocked = index.reserve(100);
+        DiskIndex.Reservation blocked = index.reserve(100, 0);
         assertFalse(blocked.granted());
         assertEquals(List.of(), blocked.victims());
         index.unpin(reading);
-        DiskIndex.Reservation tooLarge = index.reserve(201);
+        DiskIndex.Reservation tooLarge = index.reserve(201, 0);
         assertFalse(tooLarge.granted());
         assertEquals(List.of(), tooLarge.victims());
         assertEquals(150, index.bytes());

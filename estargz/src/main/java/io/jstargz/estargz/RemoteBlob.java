@@ -2,6 +2,7 @@ package io.jstargz.estargz;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,6 +31,16 @@ public interface RemoteBlob extends BlobSource {
             read.add(read(m.offset(), Math.toIntExact(m.length())));
         }
         return RangeCoalescer.split(ranges, merged, read);
+    }
+
+    /**
+     * The bytes of each range as {@link #readRanges(List)} gives them, failing rather than waiting past {@code bound}
+     * where the blob can tell a stalled source (the default, for blobs that cannot stall, ignores it).
+     *
+     * @throws IOException also when the bound passed, naming what was read
+     */
+    default List<byte[]> readRanges(List<ByteRange> ranges, Duration bound) throws IOException {
+        return readRanges(ranges);
     }
 
     /** The range {@code [offset, offset + length)} as a stream, for one long read; the caller closes it. */

@@ -8,6 +8,7 @@ import io.jstargz.estargz.Entry;
 import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.fs.binding.ReadTarget;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * The on-demand read path: file range → chunks (binary search) → chunk cache → on a miss, the spans holding the
  * missing chunks, fetched once however many readers want them (adjacent spans in one range, all ranges of a read in
  * one batch) → verified → cached → copied into the reader's buffer. A file read sequentially has its next chunks
- * fetched ahead. Fetches run on {@code executor}; the reading thread waits for them at most {@code timeout}, so a
- * FUSE thread never blocks forever.
+ * fetched ahead. Fetches run on {@code executor} and end within {@code timeout} of being asked for (the blob abandons
+ * a stalled request), so however many readers wait for a span, none waits longer, and a FUSE thread never blocks
+ * forever.
  *
  * <p>A miss at the end of a small file also brings the file's <em>neighbours</em>: the spans that follow it in the
  * blob, small files of the same directory, up to {@code neighbourBytes} in all, in the same request. A converted layer
@@ -252,8 +254,9 @@ final class ChunkFetcher {
     /** Fetches {@code owned} spans on the executor: the first {@code wanted} for readers, the rest neighbours. */
     private void submit(Entry file, long offset, List<Integer> owned, List<CompletableFuture<byte[][]>> claims,
                         int wanted) {
+        long deadline = System.nanoTime() + timeoutNanos;
         try {
-            executor.execute(() -> fetch(file, offset, owned, claims, wanted));
+            executor.execute(() -> fetch(file, offset, owned, claims, wanted, deadline));
         } catch (RejectedExecutionException e) {
             IOException closed = new IOException("layer " + layer + " is closed");
             for (int i = 0; i < owned.size(); i++) {
@@ -262,9 +265,9 @@ final class ChunkFetcher {
         }
     }
 
-    /** Fetches owned spans in one batch: the blob reads adjacent ones together. */
+    /** Fetches owned spans in one batch, by {@code deadline}: the blob reads adjacent ones together. */
     private void fetch(Entry file, long offset, List<Integer> owned, List<CompletableFuture<byte[][]>> claims,
-                       int wanted) {
+                       int wanted, long deadline) {
         List<ByteRange> ranges = new ArrayList<>(owned.size());
         for (int s : owned) {
             ranges.add(new ByteRange(table.start(s), table.length(s)));
@@ -272,8 +275,13 @@ final class ChunkFetcher {
         List<byte[]> bytes;
         long start = System.nanoTime();
         try {
+            long left = deadline - start;
+            if (left <= 0) {
+                throw new InterruptedIOException("waited " + Duration.ofNanos(timeoutNanos).toMillis()
+                        + " ms for a fetch thread");
+            }
             counters.requests.increment();
-            bytes = blob.readRanges(ranges);
+            bytes = blob.readRanges(ranges, Duration.ofNanos(left));
         } catch (IOException | RuntimeException e) {
             IOException failure = new IOException("layer " + layer + ": fetching " + ranges + " for file \""
                     + file.path() + "\" at offset " + offset + " failed: " + e.getMessage(), e);

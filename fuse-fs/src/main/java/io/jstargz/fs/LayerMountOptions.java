@@ -18,8 +18,8 @@ import java.util.Objects;
  * @param neighbourBytes       a read that misses the end of a small file (no larger than this, compressed) also
  *                             fetches, in the same request, the small files stored after it in its directory, up to
  *                             this many compressed bytes in all (0: only what reads need)
- * @param readTimeout          longest a read waits for its bytes before it fails with EIO (a fetch stops earlier
- *                             when the registry client's retry budget runs out)
+ * @param readTimeout          longest a read waits for bytes it must fetch before it fails with EIO: the fetch is
+ *                             abandoned then, whoever waits for it
  * @param mountTimeout         longest the mount waits for the kernel
  * @param cacheTimeout         how long the kernel caches entries and attributes (the layer is immutable)
  * @param readAheadKib         kernel readahead of the mount (0: the kernel's default)
@@ -99,7 +99,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         private int backgroundWorkers = 2;
         private int fetchThreads = 16;
         private long neighbourBytes = DEFAULT_NEIGHBOUR_BYTES;
-        private Duration readTimeout = Duration.ofMinutes(2);
+        private Duration readTimeout = Duration.ofSeconds(20);
         private Duration mountTimeout = Duration.ofSeconds(30);
         private Duration cacheTimeout = MountOptions.LONG_TIMEOUT;
         private int readAheadKib = MountOptions.DEFAULT_READ_AHEAD_KIB;

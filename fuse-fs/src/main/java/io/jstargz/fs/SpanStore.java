@@ -3,6 +3,8 @@ package io.jstargz.fs;
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.estargz.ChunkDecoder;
 import io.jstargz.estargz.ChunkVerificationException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
 import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,6 +14,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * chunks. Every fetcher (on-demand reads, prefetch, background fetch) claims a span before fetching it, so a span is
  * fetched once however many readers want it, and completes the claim with the span's verified chunks, which waiting
  * readers take directly.
+ *
+ * <p>A fetch that ran out of time (a stalled registry, abandoned at the read bound) is remembered for
+ * {@link #FAILURE_MEMORY}: the failed read is followed at once by the kernel's re-read of the same page, which would
+ * otherwise fetch again and wait a second full bound; within the memory it fails at once with the same cause, and so
+ * do readahead and neighbours. Other failures (refused, 5xx after retries) fail fast anyway and are not remembered, so
+ * a registry that is back is used at once.
  */
 final class SpanStore {
 
@@ -19,10 +27,17 @@ final class SpanStore {
     record Claim(CompletableFuture<byte[][]> future, boolean owned) {
     }
 
+    private record Failure(Throwable cause, long atNanos) {
+    }
+
+    /** Long enough for the re-reads that follow a failed read, short enough that a recovered registry is used again. */
+    static final Duration FAILURE_MEMORY = Duration.ofSeconds(1);
+
     private final SpanTable table;
     private final ChunkDecoder decoder;
     private final ChunkCache cache;
     private final ConcurrentHashMap<Integer, CompletableFuture<byte[][]>> inflight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, Failure> failed = new ConcurrentHashMap<>();
     private final BitSet covered;
     private long coveredBytes;
 
@@ -42,6 +57,10 @@ final class SpanStore {
      * the caller's cache miss and this claim is answered from the cache, so it is never fetched twice.
      */
     Claim claim(int s) {
+        Failure f = recentFailure(s);
+        if (f != null) {
+            return new Claim(CompletableFuture.failedFuture(f.cause()), false);
+        }
         CompletableFuture<byte[][]> mine = new CompletableFuture<>();
         CompletableFuture<byte[][]> running = inflight.putIfAbsent(s, mine);
         if (running != null) {
@@ -58,6 +77,9 @@ final class SpanStore {
 
     /** Claims span {@code s} only if nobody fetches it and it is not cached; null otherwise. */
     CompletableFuture<byte[][]> claimIfFree(int s) {
+        if (recentFailure(s) != null) {
+            return null;
+        }
         CompletableFuture<byte[][]> mine = new CompletableFuture<>();
         if (inflight.putIfAbsent(s, mine) != null) {
             return null;
@@ -98,15 +120,44 @@ final class SpanStore {
             fail(s, claim, e);
             throw e;
         }
+        failed.remove(s);
         claim.complete(chunks);
         inflight.remove(s, claim);
         return chunks;
     }
 
-    /** Fails an owned claim: its waiting readers get {@code cause}; the next reader fetches again. */
+    /**
+     * Fails an owned claim: its waiting readers get {@code cause}, and when it is a timeout so do the readers of the
+     * next {@link #FAILURE_MEMORY}; the reader after that fetches again.
+     */
     void fail(int s, CompletableFuture<byte[][]> claim, Throwable cause) {
+        if (timedOut(cause)) {
+            failed.put(s, new Failure(cause, System.nanoTime()));
+        }
         claim.completeExceptionally(cause);
         inflight.remove(s, claim);
+    }
+
+    private static boolean timedOut(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedIOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The failure of span {@code s} within {@link #FAILURE_MEMORY}, or null. */
+    private Failure recentFailure(int s) {
+        Failure f = failed.get(s);
+        if (f == null) {
+            return null;
+        }
+        if (System.nanoTime() - f.atNanos() < FAILURE_MEMORY.toNanos()) {
+            return f;
+        }
+        failed.remove(s, f);
+        return null;
     }
 
     private byte[][] decode(int s, byte[] buf, int off, int len) throws ChunkVerificationException {

@@ -65,10 +65,15 @@ class RegistryLayerMountTest {
 
     private LayerMount mountFromRegistry(String host, Path blob, ChunkCache cache, LayerMountOptions options)
             throws IOException {
+        return mountFromRegistry(client, host, blob, cache, options);
+    }
+
+    private LayerMount mountFromRegistry(RegistryClient from, String host, Path blob, ChunkCache cache,
+                                         LayerMountOptions options) throws IOException {
         BlobContent content = BlobContent.of(blob);
-        client.pushBlob(repo(host), content, null);
+        from.pushBlob(repo(host), content, null);
         LayerMount m = LayerMount.open(new LayerIdentity(repo(host).toString(), content.digest().toString()),
-                client.openBlob(repo(host), content.digest(), content.size()), cache, options);
+                from.openBlob(repo(host), content.digest(), content.size()), cache, options);
         try {
             m.mount(Files.createDirectories(tmp.resolve("mnt")));
         } catch (IOException | RuntimeException e) {
@@ -117,6 +122,50 @@ class RegistryLayerMountTest {
             assertArrayEquals(Arrays.copyOfRange(want, (int) far, (int) far + 65536), read(file, far, 65536));
             assertArrayEquals(want, Files.readAllBytes(m.mountPoint().resolve(big)));
             m.check();
+        } finally {
+            proxy.up();
+        }
+    }
+
+    /**
+     * A registry that accepts requests and then answers nothing (0: not even headers) or stops mid-body: the read gets
+     * EIO within the read bound, although the client's silence and request timeouts are the daemon's long defaults;
+     * the kernel's re-read that follows fails at once without a new request; once the registry answers again, reads
+     * are served on fresh connections.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {0, 1000})
+    void stalledRegistryGivesEioWithinTheReadBoundThenReadsWork(long stallAfterBytes) throws Exception {
+        TestLayers.Layer layer = TestLayers.random(tmp.resolve("layer"), 3, 4 << 20, 64 * 1024, 11);
+        String big = layer.contents().entrySet().stream().filter(e -> e.getValue().length > 3 << 20)
+                .map(java.util.Map.Entry::getKey).findFirst().orElseThrow();
+        byte[] want = layer.contents().get(big);
+        Duration bound = Duration.ofSeconds(3);
+        LayerMountOptions onDemand = LayerMountOptions.builder().prefetch(false).backgroundFetch(false)
+                .readTimeout(bound).build();
+        RegistryConfig defaults = RegistryConfig.builder().hostsDir(Path.of("/nonexistent-hosts-dir"))
+                .checkInterval(Duration.ZERO).build();
+        try (RegistryClient patient = RegistryClient.create(defaults, CredentialStore.ANONYMOUS);
+             ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")));
+             LayerMount m = mountFromRegistry(patient, proxy.host(), layer.blob(), cache, onDemand);
+             FileChannel file = FileChannel.open(m.mountPoint().resolve(big))) {
+            assertArrayEquals(Arrays.copyOfRange(want, 0, 65536), read(file, 0, 65536));
+
+            proxy.stall(stallAfterBytes);
+            long far = want.length - 200_000;
+            long start = System.nanoTime();
+            IOException e = assertThrows(IOException.class, () -> read(file, far, 65536));
+            long tookMs = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
+            // generous: the bound is 3 s; the client's own silence timeout (30 s) must not be what ended it
+            assertTrue(tookMs < defaults.readTimeout().toMillis() / 2, "the stalled read took " + tookMs + " ms");
+            long requests = m.progress().requests();
+            assertThrows(IOException.class, () -> read(file, far, 4096), "the re-read fails as the read did");
+            assertEquals(requests, m.progress().requests(), "the re-read did not fetch again");
+
+            proxy.up();
+            long other = 1 << 20;
+            assertArrayEquals(Arrays.copyOfRange(want, (int) other, (int) other + 65536), read(file, other, 65536));
         } finally {
             proxy.up();
         }

@@ -2,6 +2,7 @@ package io.jstargz.remote;
 
 import io.jstargz.remote.hosts.RegistryHost;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import okhttp3.Headers;
@@ -63,8 +64,15 @@ final class BlobLocator {
 
     /** Sends {@code method} with {@code headers}, retrying and falling back, and reads the response. */
     <T> T read(String method, Headers headers, String what, ResponseReader<T> reader) throws IOException {
-        return fallback.run(order(), what, host -> {
-            try (Response ex = open(host, method, headers, true, what)) {
+        return read(method, headers, what, ReadDeadline.NONE, reader);
+    }
+
+    /** Sends and reads as {@link #read(String, Headers, String, ResponseReader)} does, all by {@code deadline}. */
+    <T> T read(String method, Headers headers, String what, ReadDeadline deadline, ResponseReader<T> reader)
+            throws IOException {
+        return fallback.run(order(), what, deadline, host -> {
+            try (Response ex = open(host, method, headers, deadline.attemptTimeout(transport.config().requestTimeout()),
+                    what)) {
                 return reader.read(ex);
             }
         });
@@ -75,7 +83,7 @@ final class BlobLocator {
      * fallback cover getting the response, not reading its body.
      */
     Response openStream(Headers headers, String what) throws IOException {
-        return fallback.run(order(), what, host -> open(host, "GET", headers, false, what));
+        return fallback.run(order(), what, host -> open(host, "GET", headers, null, what));
     }
 
     private List<RegistryHost> order() {
@@ -93,12 +101,13 @@ final class BlobLocator {
         return order;
     }
 
-    private Response open(RegistryHost host, String method, Headers headers, boolean buffered, String what)
+    /** @param callTimeout bounds the call until the response is closed; null when the caller streams the body */
+    private Response open(RegistryHost host, String method, Headers headers, Duration callTimeout, String what)
             throws IOException {
         Redirect r = redirect;
         if (r != null && r.host.equals(host)) {
             try {
-                Response ex = transport.send(host, access, request(r.url, method, headers), buffered);
+                Response ex = transport.send(host, access, request(r.url, method, headers), callTimeout);
                 if (isSuccess(ex.code()) || ex.code() == 416) {
                     return checked(ex, host, what);
                 }
@@ -115,7 +124,7 @@ final class BlobLocator {
             redirect = null;
         }
         HttpUrl url = HttpUrl.get(host.baseUrl() + "/" + repository.repository() + "/blobs/" + digest);
-        Response ex = transport.send(host, access, request(url, method, headers), buffered);
+        Response ex = transport.send(host, access, request(url, method, headers), callTimeout);
         HttpUrl answered = ex.request().url();
         if (isSuccess(ex.code()) && !(answered.host().equals(url.host()) && answered.port() == url.port())) {
             redirect = new Redirect(host, answered);

@@ -44,14 +44,20 @@ final class HostFallback {
      * @param what  names the operation in logs and errors
      */
     <T> T run(List<RegistryHost> hosts, String what, HostCall<T> call) throws IOException {
+        return run(hosts, what, ReadDeadline.NONE, call);
+    }
+
+    /** Runs {@code call} as {@link #run(List, String, HostCall)} does, trying no host once {@code deadline} passed. */
+    <T> T run(List<RegistryHost> hosts, String what, ReadDeadline deadline, HostCall<T> call) throws IOException {
         List<RegistryHost> order = order(hosts);
         List<IOException> failures = new ArrayList<>();
         IOException serverFailure = null;
-        for (int i = 0; i < order.size(); i++) {
+        for (int i = 0; i < order.size() && (failures.isEmpty() || !deadline.passed()); i++) {
             RegistryHost host = order.get(i);
             AtomicInteger attempts = new AtomicInteger();
             try {
-                T result = retrier.run(what + " from " + host, host.mirror() ? 0 : config.maxRetries(), () -> {
+                int retries = host.mirror() ? 0 : config.maxRetries();
+                T result = retrier.run(what + " from " + host, retries, deadline, () -> {
                     if (attempts.getAndIncrement() > 0) {
                         metrics.retried(hostPort(host));
                     }

@@ -88,11 +88,20 @@ final class HttpTransport implements Closeable {
      * @throws UnauthorizedException when the host still answers 401
      */
     Response send(RegistryHost host, Access access, Request request, boolean buffered) throws IOException {
+        return send(host, access, request, buffered ? config.requestTimeout() : null);
+    }
+
+    /**
+     * Sends {@code request} as {@link #send(RegistryHost, Access, Request, boolean)} does, bounded by
+     * {@code callTimeout} (null for none) from the request until the response is closed; when it passes, okhttp
+     * cancels the call and closes its connection, which is never reused.
+     */
+    Response send(RegistryHost host, Access access, Request request, Duration callTimeout) throws IOException {
         OkHttpClient client = client(host);
         Call call = client.newCall(request.newBuilder().tag(RegistryCall.class,
                 new RegistryCall(host, access, client)).build());
-        if (buffered) {
-            call.timeout().timeout(config.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        if (callTimeout != null) {
+            call.timeout().timeout(callTimeout.toNanos(), TimeUnit.NANOSECONDS);
         }
         Response response = call.execute();
         if (response.code() == 401) {

@@ -7,6 +7,7 @@ import io.jstargz.estargz.RangeCoalescer;
 import io.jstargz.estargz.RemoteBlob;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -84,7 +85,7 @@ public final class RegistryBlobSource implements RemoteBlob {
         if (want.end() > s) {
             throw RangeResponses.pastEnd("read of " + locator.describe(), want, s);
         }
-        return length == 0 ? new byte[0] : fetch(want);
+        return length == 0 ? new byte[0] : fetch(want, ReadDeadline.NONE);
     }
 
     /**
@@ -111,6 +112,19 @@ public final class RegistryBlobSource implements RemoteBlob {
      */
     @Override
     public List<byte[]> readRanges(List<ByteRange> ranges) throws IOException {
+        return readRanges(ranges, ReadDeadline.NONE);
+    }
+
+    /**
+     * Reads many ranges as {@link #readRanges(List)} does, within {@code bound}: an attempt that stalls is abandoned
+     * in time for a retry on a fresh connection (see {@link ReadDeadline}), and past the bound the read fails.
+     */
+    @Override
+    public List<byte[]> readRanges(List<ByteRange> ranges, Duration bound) throws IOException {
+        return readRanges(ranges, ReadDeadline.within(bound));
+    }
+
+    private List<byte[]> readRanges(List<ByteRange> ranges, ReadDeadline deadline) throws IOException {
         ensureOpen();
         long s = size();
         for (ByteRange r : ranges) {
@@ -123,7 +137,7 @@ public final class RegistryBlobSource implements RemoteBlob {
         }
         List<ByteRange> merged = RangeCoalescer.coalesce(ranges.stream().filter(r -> r.length() > 0).toList(),
                 config.rangeCoalesceGap());
-        Map<ByteRange, byte[]> data = merged.isEmpty() ? Map.of() : fetchAll(merged);
+        Map<ByteRange, byte[]> data = merged.isEmpty() ? Map.of() : fetchAll(merged, deadline);
         return RangeCoalescer.split(ranges, merged, merged.stream().map(data::get).toList());
     }
 
@@ -162,7 +176,7 @@ public final class RegistryBlobSource implements RemoteBlob {
             locator.read("HEAD", Headers.of(), "check of " + locator.describe(), ex -> null);
             succeeded();
         } else {
-            fetch(new ByteRange(0, 1));
+            fetch(new ByteRange(0, 1), ReadDeadline.NONE);
         }
     }
 
@@ -176,9 +190,10 @@ public final class RegistryBlobSource implements RemoteBlob {
         return locator.describe();
     }
 
-    private byte[] fetch(ByteRange want) throws IOException {
+    private byte[] fetch(ByteRange want, ReadDeadline deadline) throws IOException {
         String what = "read of " + want + " of " + locator.describe();
-        byte[] bytes = locator.read("GET", Headers.of("Range", "bytes=" + RangeResponses.spec(want)), what, ex -> {
+        Headers range = Headers.of("Range", "bytes=" + RangeResponses.spec(want));
+        byte[] bytes = locator.read("GET", range, what, deadline, ex -> {
             noteIgnoredRange(ex);
             return RangeResponses.single(ex, want, what);
         });
@@ -206,10 +221,10 @@ public final class RegistryBlobSource implements RemoteBlob {
                 : new BlobTail(length, 0, RangeResponses.readExactly(ex.body().source(), length, what));
     }
 
-    private Map<ByteRange, byte[]> fetchAll(List<ByteRange> merged) throws IOException {
+    private Map<ByteRange, byte[]> fetchAll(List<ByteRange> merged, ReadDeadline deadline) throws IOException {
         Map<ByteRange, byte[]> data = new HashMap<>();
         if (merged.size() == 1) {
-            data.put(merged.get(0), fetch(merged.get(0)));
+            data.put(merged.get(0), fetch(merged.get(0), deadline));
             return data;
         }
         List<ByteRange> missing = new ArrayList<>();
@@ -218,7 +233,8 @@ public final class RegistryBlobSource implements RemoteBlob {
             for (int i = 0; i < merged.size(); i += config.maxRangesPerRequest()) {
                 batches.add(merged.subList(i, Math.min(merged.size(), i + config.maxRangesPerRequest())));
             }
-            for (Map<ByteRange, byte[]> got : Futures.parallel(batches, executor, what(), this::fetchMulti)) {
+            for (Map<ByteRange, byte[]> got : Futures.parallel(batches, executor, what(),
+                    batch -> fetchMulti(batch, deadline))) {
                 data.putAll(got);
             }
             for (ByteRange r : merged) {
@@ -229,23 +245,23 @@ public final class RegistryBlobSource implements RemoteBlob {
         } else {
             missing.addAll(merged);
         }
-        List<byte[]> singles = Futures.parallel(missing, executor, what(), this::fetch);
+        List<byte[]> singles = Futures.parallel(missing, executor, what(), r -> fetch(r, deadline));
         for (int i = 0; i < missing.size(); i++) {
             data.put(missing.get(i), singles.get(i));
         }
         return data;
     }
 
-    private Map<ByteRange, byte[]> fetchMulti(List<ByteRange> batch) throws IOException {
+    private Map<ByteRange, byte[]> fetchMulti(List<ByteRange> batch, ReadDeadline deadline) throws IOException {
         if (batch.size() == 1) {
-            return Map.of(batch.get(0), fetch(batch.get(0)));
+            return Map.of(batch.get(0), fetch(batch.get(0), deadline));
         }
         StringBuilder spec = new StringBuilder("bytes=");
         for (ByteRange r : batch) {
             spec.append(spec.length() == 6 ? "" : ",").append(RangeResponses.spec(r));
         }
         String what = batch.size() + " ranges of " + locator.describe();
-        Map<ByteRange, byte[]> got = locator.read("GET", Headers.of("Range", spec.toString()), what, ex -> {
+        Map<ByteRange, byte[]> got = locator.read("GET", Headers.of("Range", spec.toString()), what, deadline, ex -> {
             MediaType type = ex.body().contentType();
             String registry = locator.repository().registry();
             if (ex.code() != 206 || type == null || !type.type().equals("multipart")) {

@@ -37,6 +37,11 @@ final class Retrier {
      * @param what names the operation in logs
      */
     <T> T run(String what, int maxRetries, Attempt<T> attempt) throws IOException {
+        return run(what, maxRetries, ReadDeadline.NONE, attempt);
+    }
+
+    /** Runs {@code attempt} as {@link #run(String, int, Attempt)} does, with no retry that would end past {@code deadline}. */
+    <T> T run(String what, int maxRetries, ReadDeadline deadline, Attempt<T> attempt) throws IOException {
         long start = System.nanoTime();
         long budget = config.retryMaxElapsed().toNanos();
         for (int retry = 0; ; retry++) {
@@ -47,7 +52,7 @@ final class Retrier {
                     throw e;
                 }
                 long wait = backoffNanos(retry, e);
-                if (System.nanoTime() - start + wait > budget) {
+                if (System.nanoTime() - start + wait > budget || wait >= deadline.remainingNanos()) {
                     throw e;
                 }
                 LOG.debug("{}: retry {} of {} in {} ms after {}", what, retry + 1, maxRetries, wait / 1_000_000,

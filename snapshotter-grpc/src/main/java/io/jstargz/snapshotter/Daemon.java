@@ -3,6 +3,7 @@ package io.jstargz.snapshotter;
 import com.sun.management.HotSpotDiagnosticMXBean;
 import io.grpc.BindableService;
 import io.jstargz.concurrent.Futures;
+import io.jstargz.concurrent.Threads;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.config.MemoryBudget;
 import io.jstargz.snapshotter.snapshot.Snapshotter;
@@ -17,6 +18,7 @@ import io.jstargz.snapshotter.metrics.MetricsServer;
 import io.jstargz.snapshotter.snapshot.RemoteLayerService;
 import io.jstargz.snapshotter.systemd.SdNotify;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -54,6 +56,11 @@ public final class Daemon implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile MetricsServer metrics;
     private volatile CriKeychainServer keychain;
+    /**
+     * Runs the lazy-pull path and the gRPC calls once, after the socket is served: a restart is ready without
+     * waiting for it, and a pull that comes during the warm-up is served, only slower.
+     */
+    private volatile Thread warmUp;
     private boolean closing;
 
     private Daemon(Config config, FileChannel lockFile, Snapshotter snapshotter, UnixSocketServer server) {
@@ -101,19 +108,20 @@ public final class Daemon implements AutoCloseable {
         FileChannel lock = lockRoot(config.root());
         Snapshotter snapshotter = null;
         try {
-            if (config.warmUp()) {
-                remote.warmUp(config.root().resolve("warmup"));
-            }
             snapshotter = Snapshotter.open(config.root(), remote, config.allowNoVerification());
             List<BindableService> services = List.of(new SnapshotsService(snapshotter),
                     new IntrospectionService(snapshotter, remote.fuseBinding()));
             UnixSocketServer server = UnixSocketServer.start(config.address(), services);
-            if (config.warmUp()) {
-                GrpcWarmup.run(config.address());
-            }
             LOG.info("jstargz snapshotter ready: root {}, socket {}, FUSE binding {}", config.root(), config.address(),
                     remote.fuseBinding());
-            return new Daemon(config, lock, snapshotter, server);
+            Daemon d = new Daemon(config, lock, snapshotter, server);
+            if (config.warmUp()) {
+                d.warmUp = Threads.start("jstargz-warmup", () -> {
+                    remote.warmUp(config.root().resolve("warmup"));
+                    GrpcWarmup.run(config.address());
+                });
+            }
+            return d;
         } catch (IOException | RuntimeException e) {
             if (snapshotter != null) {
                 snapshotter.close();
@@ -205,6 +213,20 @@ public final class Daemon implements AutoCloseable {
         closed.await();
     }
 
+    /** The warm-up mounts a layer of its own and calls the socket: it ends before the daemon's parts close. */
+    private void awaitWarmUp() throws InterruptedIOException {
+        Thread w = warmUp;
+        if (w == null) {
+            return;
+        }
+        try {
+            w.join(SHUTDOWN_WAIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the warm-up ends");
+        }
+    }
+
     @Override
     public void close() {
         synchronized (this) {
@@ -223,6 +245,7 @@ public final class Daemon implements AutoCloseable {
                 keychain.close();
             }
             server.close();
+            awaitWarmUp();
             snapshotter.close();
         } catch (IOException | RuntimeException e) {
             LOG.error("shutdown: {}", e.getMessage(), e);

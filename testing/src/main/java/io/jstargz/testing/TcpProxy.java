@@ -4,6 +4,7 @@ import io.jstargz.concurrent.Threads;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,13 +16,39 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A fault injector in front of a real server: forwards TCP connections from 127.0.0.1 to {@code target} until
  * {@link #down()}, which drops every open connection and refuses new ones (accepts and closes them at once), as a
- * registry that goes away; {@link #up()} brings it back.
+ * registry that goes away, or {@link #stall}, which keeps connections open but stops forwarding the server's answers,
+ * as a registry that hangs; {@link #up()} brings it back.
  */
 public final class TcpProxy implements Closeable {
     private final ServerSocket server;
     private final int targetPort;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean down;
+    /** While stalled: how many more bytes of the server's answers each connection forwards before it holds them. */
+    private final Set<Allowance> allowances = ConcurrentHashMap.newKeySet();
+    private long stallAfter = -1;
+
+    /** What one connection may still forward from the server while the proxy is stalled. */
+    private final class Allowance {
+        private long left;
+
+        /** How many of {@code n} bytes may be forwarded now (at least 1), blocking while a stall holds them all. */
+        int grant(int n) throws IOException {
+            synchronized (TcpProxy.this) {
+                while (stallAfter >= 0 && left <= 0 && !server.isClosed()) {
+                    try {
+                        TcpProxy.this.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("stalled");
+                    }
+                }
+                int granted = stallAfter >= 0 ? (int) Math.min(n, left) : n;
+                left -= granted;
+                return granted;
+            }
+        }
+    }
 
     public TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -41,8 +68,22 @@ public final class TcpProxy implements Closeable {
         }
     }
 
-    public void up() {
+    /**
+     * Stalls the server's answers: each open or new connection forwards {@code afterBytes} more bytes from the
+     * server (0: nothing, a stall before the headers; more: a stall mid-body), then holds the rest until
+     * {@link #up()}. Requests still reach the server.
+     */
+    public synchronized void stall(long afterBytes) {
+        stallAfter = afterBytes;
+        for (Allowance a : allowances) {
+            a.left = afterBytes;
+        }
+    }
+
+    public synchronized void up() {
         down = false;
+        stallAfter = -1;
+        notifyAll();
     }
 
     private void accept() {
@@ -62,24 +103,38 @@ public final class TcpProxy implements Closeable {
                 upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
                 open.add(client);
                 open.add(upstream);
-                pump(client, upstream);
-                pump(upstream, client);
+                pump(client, upstream, null);
+                Allowance allowance = new Allowance();
+                synchronized (this) {
+                    allowance.left = stallAfter;
+                    allowances.add(allowance);
+                }
+                pump(upstream, client, allowance);
             } catch (IOException e) {
                 closeQuietly(client);
             }
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    /** Forwards {@code from} to {@code to}; {@code allowance} (null: none) holds back what a stall holds. */
+    private void pump(Socket from, Socket to, Allowance allowance) {
         Threads.start("tcp-proxy-pump", () -> {
             byte[] buf = new byte[65536];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buf)) > 0; ) {
-                    out.write(buf, 0, n);
+                    for (int off = 0; off < n; ) {
+                        int granted = allowance == null ? n - off : allowance.grant(n - off);
+                        out.write(buf, off, granted);
+                        out.flush();
+                        off += granted;
+                    }
                 }
             } catch (IOException e) {
                 // a side closed: the connection is over
             } finally {
+                if (allowance != null) {
+                    allowances.remove(allowance);
+                }
                 closeQuietly(from);
                 closeQuietly(to);
             }
@@ -99,5 +154,8 @@ public final class TcpProxy implements Closeable {
     public void close() throws IOException {
         down();
         server.close();
+        synchronized (this) {
+            notifyAll();
+        }
     }
 }

@@ -177,8 +177,8 @@ final class DaemonProcess implements AutoCloseable {
      * unavailable until it dials again after a backoff of up to 3 s; containerd 1.6 dials on its own, 2.x's idle
      * client only on its next call. So: one call that reaches the snapshotter (a Prepare and Remove of a snapshot of
      * its own; listing is answered from containerd's metadata), which may fail, then the connection's log line,
-     * logged at debug level. (The daemon connects to itself once to warm up before it is ready: the second connection
-     * on its socket is containerd's.)
+     * logged at debug level. (The daemon connects to itself once to warm up, once it is ready: of the first two
+     * connections on its socket, in either order, one is containerd's.)
      */
     void awaitContainerdConnected(Containerd containerd, String namespace) throws Exception {
         String probe = "jstargz-e2e-probe-" + process.pid();

@@ -12,8 +12,8 @@ import java.util.Set;
  * @param logLevel             trace, debug, info, warn or error
  * @param metricsAddress       {@code host:port} for Prometheus metrics over HTTP; {@code ""} disables them
  * @param allowNoVerification  honour the {@code stargz.skipverify} label (layers without TOC digest checks)
- * @param warmUp               before serving, run the lazy-pull path once on a tiny local layer, so the first pull
- *                             after a start runs compiled code
+ * @param warmUp               once serving, run the lazy-pull path a few times on a tiny local layer, so the pulls
+ *                             after a start run compiled code
  * @param memory               what the daemon's heap is sized for ({@link MemoryBudget})
  * @param criKeychain          {@code [cri_keychain]}: the kubelet's pull secrets, through a CRI ImageService proxy
  */

@@ -13,18 +13,21 @@ import java.util.List;
  *                             normal pull
  * @param cacheTimeoutSeconds  how long the kernel caches names and attributes (layers are immutable)
  * @param checkIntervalSeconds how long a successful registry connectivity check stays valid
+ * @param readTimeoutSeconds   longest a read waits for bytes it must fetch; then it fails with EIO, and so do the
+ *                             reads of the same bytes that follow at once (the kernel's re-read)
  */
 public record FuseConfig(String binding, boolean passthrough, int mountTimeoutSeconds, int cacheTimeoutSeconds,
-                         int checkIntervalSeconds) {
+                         int checkIntervalSeconds, int readTimeoutSeconds) {
     public FuseConfig {
         ConfigChecks.require(binding != null && List.of("auto", "kernel", "jnr").contains(binding), "fuse.binding",
                 "must be \"auto\", \"kernel\" or \"jnr\", not \"" + binding + "\"");
         ConfigChecks.require(mountTimeoutSeconds > 0, "fuse.mount_timeout_seconds", "must be > 0");
         ConfigChecks.require(cacheTimeoutSeconds >= 0, "fuse.cache_timeout_seconds", "must be >= 0");
         ConfigChecks.require(checkIntervalSeconds >= 0, "fuse.check_interval_seconds", "must be >= 0");
+        ConfigChecks.require(readTimeoutSeconds > 0, "fuse.read_timeout_seconds", "must be > 0");
     }
 
     static FuseConfig defaults() {
-        return new FuseConfig("auto", true, 30, 3600, 60);
+        return new FuseConfig("auto", true, 30, 3600, 60, 20);
     }
 }

@@ -2,6 +2,7 @@ package io.jstargz.snapshotter.fs;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.cache.FreeSpaceWatermark;
 import io.jstargz.concurrent.Futures;
 import io.jstargz.concurrent.ThreadPools;
 import io.jstargz.estargz.BlobTail;
@@ -103,7 +104,8 @@ public final class FuseRemoteLayers implements RemoteLayerService {
      */
     public static FuseRemoteLayers create(Config config, List<CredentialStore> credentials) throws IOException {
         ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(config.cacheDir(), config.cache().maxMemoryBytes(),
-                config.cache().maxDiskBytes(), ChunkCacheConfig.DEFAULT_SHARD_WIDTH, MemoryBudget.WRITE_QUEUE_BYTES));
+                config.cache().maxDiskBytes(), ChunkCacheConfig.DEFAULT_SHARD_WIDTH, MemoryBudget.WRITE_QUEUE_BYTES,
+                new FreeSpaceWatermark(config.cache().minFreeBytes(), config.cache().minFreePercent())));
         RegistryConfig registry = Settings.registry(config);
         List<CredentialStore> stores = new ArrayList<>(credentials);
         stores.add(RegistryClient.dockerConfigCredentials(registry));
@@ -120,6 +122,11 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             cache.close();
             throw e;
         }
+    }
+
+    @Override
+    public void keepFreeSpace() {
+        cache.keepFreeSpace();
     }
 
     @Override

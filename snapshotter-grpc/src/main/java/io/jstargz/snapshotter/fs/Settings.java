@@ -18,6 +18,7 @@ final class Settings {
                 .hostsDir(Path.of(config.registry().hostsDir()))
                 .connectTimeout(Duration.ofSeconds(config.registry().connectTimeoutSeconds()))
                 .requestTimeout(Duration.ofSeconds(config.registry().requestTimeoutSeconds()))
+                .readTimeout(Duration.ofSeconds(config.registry().readTimeoutSeconds()))
                 .checkInterval(Duration.ofSeconds(config.fuse().checkIntervalSeconds()));
         if (!config.registry().dockerConfig().isEmpty()) {
             b.dockerConfig(Path.of(config.registry().dockerConfig()));
@@ -39,6 +40,7 @@ final class Settings {
                 .neighbourBytes(config.fetch().neighbourBytes())
                 .mountTimeout(Duration.ofSeconds(config.fuse().mountTimeoutSeconds()))
                 .cacheTimeout(Duration.ofSeconds(config.fuse().cacheTimeoutSeconds()))
+                .readTimeout(Duration.ofSeconds(config.fuse().readTimeoutSeconds()))
                 .debug("trace".equals(config.logLevel()))
                 .build();
     }

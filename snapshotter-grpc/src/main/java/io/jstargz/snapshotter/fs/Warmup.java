@@ -86,11 +86,11 @@ final class Warmup {
             for (int i = 0; i < MAX_PARSES && System.nanoTime() < parseDeadline; i++) {
                 w.parse();
             }
-            // the heap the warm-up grew is garbage now: give it back before serving
+            // the heap the warm-up grew is garbage now: give it back
             System.gc();
-            LOG.info("warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
         } catch (IOException | LayerUnavailableException | RuntimeException e) {
             LOG.warn("warming up failed (the first pull may be slower): {}", e.toString());
+            return;
         } finally {
             try {
                 FileTrees.removeTree(scratch);
@@ -98,5 +98,6 @@ final class Warmup {
                 LOG.warn("cannot remove {}: {}", scratch, e.getMessage());
             }
         }
+        LOG.info("warmed up in {} ms", (System.nanoTime() - start) / 1_000_000);
     }
 }

@@ -56,6 +56,13 @@ public interface RemoteLayerService extends AutoCloseable {
     default void warmUp(Path dir) {
     }
 
+    /**
+     * Gives back disk space the service's caches may free, when their filesystem holds less free space than they
+     * keep: called before each change to the metadata database, which fails on a full disk. Must not throw.
+     */
+    default void keepFreeSpace() {
+    }
+
     /** The FUSE binding serving the layers ({@code kernel}, {@code jnr}), for the log and {@code jstargz status}. */
     String fuseBinding();
 

@@ -63,7 +63,7 @@ public final class Snapshotter implements AutoCloseable {
         Files.createDirectories(root);
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
         SnapshotDirectories dirs = new SnapshotDirectories(root);
-        SnapshotStore store = SnapshotStore.open(root.resolve("metadata.db"));
+        SnapshotStore store = SnapshotStore.open(root.resolve("metadata.db"), service::keepFreeSpace);
         Clock clock = Clock.systemUTC();
         Snapshotter s = new Snapshotter(store, dirs, OverlayMounts.detect(dirs),
                 new RemoteLayers(store, dirs, service, clock), allowNoVerification, clock);

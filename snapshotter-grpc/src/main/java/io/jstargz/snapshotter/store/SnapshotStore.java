@@ -56,18 +56,29 @@ public final class SnapshotStore implements AutoCloseable {
     };
 
     private final Path file;
+    private final Runnable beforeWrite;
     private final Connection connection;
     private final StoreTransaction tx;
     private final ReentrantLock lock = new ReentrantLock();
 
-    private SnapshotStore(Path file, Connection connection) {
+    private SnapshotStore(Path file, Runnable beforeWrite, Connection connection) {
         this.file = file;
+        this.beforeWrite = beforeWrite;
         this.connection = connection;
         this.tx = new StoreTransaction(connection);
     }
 
     /** Opens (creating if needed) the database at {@code file}. */
     public static SnapshotStore open(Path file) throws IOException {
+        return open(file, () -> { });
+    }
+
+    /**
+     * Opens the database at {@code file} as {@link #open(Path)} does, running {@code beforeWrite} before each write
+     * transaction: on a full disk SQLite fails with SQLITE_FULL (a write needs room for its WAL frames), so whoever
+     * holds disk space that can be given back (the chunk cache) gives it back first.
+     */
+    public static SnapshotStore open(Path file, Runnable beforeWrite) throws IOException {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
@@ -89,7 +100,7 @@ public final class SnapshotStore implements AutoCloseable {
                 st.execute("PRAGMA user_version = " + SCHEMA_VERSION);
                 st.execute("COMMIT");
             }
-            return new SnapshotStore(file, c);
+            return new SnapshotStore(file, beforeWrite, c);
         } catch (SQLException e) {
             throw new IOException("cannot open metadata database " + file + ": " + e.getMessage(), e);
         }
@@ -102,6 +113,7 @@ public final class SnapshotStore implements AutoCloseable {
 
     /** Runs work that changes state as one transaction: all of it is stored, or (on any exception) none. */
     public <T> T write(Work<T> work) throws SnapshotException, IOException {
+        beforeWrite.run();
         return inTransaction("BEGIN IMMEDIATE", work);
     }
 

@@ -74,6 +74,12 @@ class ConfigLoaderTest {
         assertEquals("config t.toml: key 'fuse.mount_timeout_seconds' must be > 0", assertThrows(
                 ConfigException.class, () -> ConfigLoader.parse("[fuse]\nmount_timeout_seconds = 0\n", "t.toml"))
                 .getMessage());
+        assertEquals("config t.toml: key 'fuse.read_timeout_seconds' must be > 0", assertThrows(
+                ConfigException.class, () -> ConfigLoader.parse("[fuse]\nread_timeout_seconds = 0\n", "t.toml"))
+                .getMessage());
+        assertEquals("config t.toml: key 'registry.read_timeout_seconds' must be > 0", assertThrows(
+                ConfigException.class, () -> ConfigLoader.parse("[registry]\nread_timeout_seconds = -1\n", "t.toml"))
+                .getMessage());
         assertEquals("config t.toml: key 'fetch.neighbour_bytes' must be >= 0", assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("[fetch]\nneighbour_bytes = -1\n", "t.toml")).getMessage());
         String wrongType = assertThrows(ConfigException.class,
