@@ -66,8 +66,11 @@ public final class Daemon implements AutoCloseable {
     /**
      * Starts serving, with layers mounted lazily as {@code config} says, metrics and the CRI keychain if it asks for
      * them.
+     *
+     * @throws StartupException before any work, if FUSE cannot be used or the metrics address cannot be bound
      */
     public static Daemon start(Config config) throws IOException {
+        Preflight.here().check(config);
         CriKeychain keychain = config.criKeychain().enable() ? CriKeychain.open(
                 config.root().resolve(KEYCHAIN_FILE), Duration.ofSeconds(config.criKeychain().credentialTtlSeconds()),
                 Clock.systemUTC()) : null;
@@ -153,6 +156,9 @@ public final class Daemon implements AutoCloseable {
         // installed first: a signal during start (restoring layers, warming up) still ends in a clean shutdown
         CompletableFuture<Daemon> started = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (started.isCompletedExceptionally()) {
+                return; // the caller reports why it did not start
+            }
             try {
                 Futures.get(started, SHUTDOWN_WAIT, "the daemon's start").close();
             } catch (IOException | RuntimeException e) {

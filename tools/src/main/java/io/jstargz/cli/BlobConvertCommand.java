@@ -105,23 +105,17 @@ final class BlobConvertCommand implements Callable<Integer> {
         return blob.resolveSibling(blob.getFileName() + ".toc");
     }
 
-    /** Parses sizes like {@code 0}, {@code 65536}, {@code 64K}, {@code 4M}, {@code 1G} (binary units). */
+    /** Sizes as {@link io.jstargz.text.Sizes#parse} reads them: {@code 0}, {@code 65536}, {@code 64K}, {@code 4M}. */
     static final class Sizes implements CommandLine.ITypeConverter<Integer> {
         @Override
         public Integer convert(String value) {
-            String v = value.strip().toUpperCase(java.util.Locale.ROOT).replaceAll("I?B$", "");
-            long unit = 1;
-            if (!v.isEmpty() && "KMG".indexOf(v.charAt(v.length() - 1)) >= 0) {
-                unit = 1L << (10 * ("KMG".indexOf(v.charAt(v.length() - 1)) + 1));
-                v = v.substring(0, v.length() - 1);
-            }
             long n;
             try {
-                n = Long.parseLong(v) * unit;
-            } catch (NumberFormatException e) {
-                throw new CommandLine.TypeConversionException("not a size: " + value);
+                n = io.jstargz.text.Sizes.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
-            if (n < 0 || n > Integer.MAX_VALUE) {
+            if (n > Integer.MAX_VALUE) {
                 throw new CommandLine.TypeConversionException("size out of range: " + value);
             }
             return (int) n;
