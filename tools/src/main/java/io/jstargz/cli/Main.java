@@ -7,6 +7,8 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import io.jstargz.BuildInfo;
+import io.jstargz.snapshotter.StartupException;
 import java.util.Arrays;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -79,8 +81,11 @@ public final class Main implements Runnable {
         return code;
     }
 
-    /** One line saying what went wrong. */
+    /** One line saying what went wrong; a refused start, one line per problem. */
     static String describe(Throwable e) {
+        if (e instanceof StartupException s) {
+            return "cannot start the daemon:\n  " + String.join("\n  ", s.problems());
+        }
         if (e instanceof NoSuchFileException n) {
             return "no such file: " + n.getFile();
         }
@@ -91,12 +96,11 @@ public final class Main implements Runnable {
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message.replace('\n', ' ');
     }
 
-    /** Reports the version from the jar manifest. */
+    /** The version and commit the jar was built from. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"jstargz " + (v == null ? "(development build)" : v)};
+            return new String[] {"jstargz " + BuildInfo.current()};
         }
     }
 }

@@ -33,7 +33,7 @@ final class ServeCommand implements Callable<Integer> {
     Path address;
 
     @Option(names = "--log-level", paramLabel = "LEVEL",
-            description = "trace, debug, info, warn or error (default: info).")
+            description = "trace, debug, info, warn or error (default: info, or the config's log_level).")
     String logLevel;
 
     @Option(names = "--jvm-options", hidden = true,
@@ -52,6 +52,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (logLevel != null && !Config.LOG_LEVELS.contains(logLevel)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--log-level must be one of "
+                    + String.join(", ", Config.LOG_LEVELS) + ", not '" + logLevel + "'");
+        }
         Config c = ConfigLoader.load(config);
         try {
             if (root != null) {
