@@ -2,6 +2,7 @@ package io.jstargz.snapshotter;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import io.grpc.BindableService;
+import io.jstargz.BuildInfo;
 import io.jstargz.concurrent.Futures;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.config.MemoryBudget;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * The jstargz daemon: the snapshotter at {@code config.root()} served to containerd on {@code config.address()}
  * (the Snapshots service and jstargz's Introspection service on one socket).
  * <pre>
- *   Daemon.run(config);                      // jstargz serve: blocks until SIGTERM/SIGINT
+ *   Daemon.run(config, file);                // jstargz serve: blocks until SIGTERM/SIGINT
  *   try (Daemon d = Daemon.start(config)) {} // embedded (tests): returns once serving
  * </pre>
  */
@@ -51,16 +52,19 @@ public final class Daemon implements AutoCloseable {
     private final FileChannel lockFile;
     private final Snapshotter snapshotter;
     private final UnixSocketServer server;
+    private final String fuseBinding;
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile MetricsServer metrics;
     private volatile CriKeychainServer keychain;
     private boolean closing;
 
-    private Daemon(Config config, FileChannel lockFile, Snapshotter snapshotter, UnixSocketServer server) {
+    private Daemon(Config config, FileChannel lockFile, Snapshotter snapshotter, UnixSocketServer server,
+                   String fuseBinding) {
         this.config = config;
         this.lockFile = lockFile;
         this.snapshotter = snapshotter;
         this.server = server;
+        this.fuseBinding = fuseBinding;
     }
 
     /**
@@ -114,9 +118,7 @@ public final class Daemon implements AutoCloseable {
             if (config.warmUp()) {
                 GrpcWarmup.run(config.address());
             }
-            LOG.info("jstargz snapshotter ready: root {}, socket {}, FUSE binding {}", config.root(), config.address(),
-                    remote.fuseBinding());
-            return new Daemon(config, lock, snapshotter, server);
+            return new Daemon(config, lock, snapshotter, server, remote.fuseBinding());
         } catch (IOException | RuntimeException e) {
             if (snapshotter != null) {
                 snapshotter.close();
@@ -151,8 +153,10 @@ public final class Daemon implements AutoCloseable {
     /**
      * Runs the daemon until SIGTERM or SIGINT, then shuts down gracefully: stops serving, unmounts remote layers,
      * closes the database. Tells systemd when ready if started with {@code Type=notify}.
+     *
+     * @param configFile where {@code config} was read from, for the start-up line
      */
-    public static void run(Config config) throws IOException, InterruptedException {
+    public static void run(Config config, String configFile) throws IOException, InterruptedException {
         // installed first: a signal during start (restoring layers, warming up) still ends in a clean shutdown
         CompletableFuture<Daemon> started = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -174,6 +178,8 @@ public final class Daemon implements AutoCloseable {
             throw e;
         }
         started.complete(daemon);
+        LOG.info("jstargz snapshotter ready: version {}, config {}, root {}, socket {}, FUSE binding {}",
+                BuildInfo.current(), configFile, config.root(), config.address(), daemon.fuseBinding);
         SdNotify.notify("READY=1");
         daemon.awaitClose();
     }

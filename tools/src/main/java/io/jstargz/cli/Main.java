@@ -1,7 +1,5 @@
 package io.jstargz.cli;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +8,6 @@ import java.nio.file.NoSuchFileException;
 import io.jstargz.BuildInfo;
 import io.jstargz.snapshotter.StartupException;
 import java.util.Arrays;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,9 +60,10 @@ public final class Main implements Runnable {
 
     /** Runs the CLI with the given output streams and returns the exit code. */
     static int run(PrintWriter out, PrintWriter err, String... args) {
+        LogSetup.bridgeJul();
         boolean debug = Arrays.asList(args).contains("--debug");
         if (debug) {
-            ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.DEBUG);
+            LogSetup.level("debug");
         }
         CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -44,6 +44,12 @@ public final class ConfigLoader {
         return read(file);
     }
 
+    /** Where {@link #load} reads {@code file} from, for the start-up line: a path, or that there is none. */
+    public static String origin(Path file) {
+        Path read = file != null ? file : Files.exists(Config.DEFAULT_FILE) ? Config.DEFAULT_FILE : null;
+        return read == null ? "none (the defaults)" : read.toAbsolutePath().toString();
+    }
+
     private static Config read(Path file) throws ConfigException {
         try {
             return parse(Files.readString(file), file.toString());
