@@ -47,6 +47,8 @@ public final class Daemon implements AutoCloseable {
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(120);
     /** Under the root: the CRI keychain's credentials, kept for restarts (mode 0600). */
     private static final String KEYCHAIN_FILE = "cri-keychain.json";
+    /** Under the root: the native libraries the daemon loads ({@link NativeLibraries}). */
+    private static final String NATIVE_DIR = "native";
 
     private final Config config;
     private final FileChannel lockFile;
@@ -157,6 +159,7 @@ public final class Daemon implements AutoCloseable {
      * @param configFile where {@code config} was read from, for the start-up line
      */
     public static void run(Config config, String configFile) throws IOException, InterruptedException {
+        NativeLibraries.extractUnder(config.root().resolve(NATIVE_DIR));
         // installed first: a signal during start (restoring layers, warming up) still ends in a clean shutdown
         CompletableFuture<Daemon> started = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

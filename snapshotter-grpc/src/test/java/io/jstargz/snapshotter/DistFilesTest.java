@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.process.Command;
+import io.jstargz.process.CommandResult;
+import io.jstargz.snapshotter.config.Config;
+import io.jstargz.snapshotter.config.MemoryBudget;
 import io.jstargz.testing.Containerd;
 import io.jstargz.testing.ContainerdRelease;
+import io.jstargz.text.Sizes;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -85,5 +90,30 @@ class DistFilesTest {
                 + "\n      snapshotter = 'jstargz'"), out);
         // annotations through the transfer service: the CRI setting that would turn it off stays at its default
         assertFalse(images.contains("disable_snapshot_annotations = false"), images);
+    }
+
+    @Test
+    void theSystemdUnitIsValidAndBoundsMemoryAboveTheBudget() throws Exception {
+        Path repo = Path.of(System.getProperty("jstargz.repo"));
+        String unit = Files.readString(repo.resolve("dist/jstargz.service"));
+        // as make install writes it: ExecStart pointing at an installed launcher
+        Path installed = Files.writeString(tmp.resolve("jstargz.service"), unit.replaceAll("(?m)^ExecStart=.*",
+                "ExecStart=" + repo.resolve("bin/jstargz") + " serve"));
+        CommandResult verify = Command.of("systemd-analyze", "verify", installed.toString())
+                .run(Duration.ofSeconds(60));
+        assertEquals(0, verify.exitCode(), verify.output());
+        assertEquals("", verify.output().strip(), "no unknown or misplaced settings");
+
+        long budget = MemoryBudget.of(Config.defaults()).processBytes();
+        long high = Sizes.parse(setting(unit, "MemoryHigh"));
+        long max = Sizes.parse(setting(unit, "MemoryMax"));
+        assertTrue(high >= budget + (128L << 20), "MemoryHigh leaves room for page cache above " + budget);
+        assertTrue(max > high, "MemoryMax above MemoryHigh");
+        assertEquals("-999", setting(unit, "OOMScoreAdjust"));
+    }
+
+    private static String setting(String unit, String key) {
+        return unit.lines().filter(l -> l.startsWith(key + "=")).map(l -> l.substring(key.length() + 1))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + key + " in the unit"));
     }
 }

@@ -33,6 +33,14 @@ class SignalShutdownTest {
             assertTrue(ready.contains("jstargz snapshotter ready: version " + BuildInfo.current() + ", config "
                     + config + ", root "), "the start-up line names the version and the config: " + ready);
             assertTrue(ready.matches(".*, FUSE binding (kernel|jnr)$"), ready);
+            List<String> natives = Files.readAllLines(Path.of("/proc", Long.toString(daemon.pid()), "maps")).stream()
+                    .filter(l -> l.contains("sqlitejdbc") || l.contains("jffi"))
+                    .map(l -> l.split("\\s+", 6)[5].replace(" (deleted)", "")) // jffi removes its copy once loaded
+                    .distinct().toList();
+            assertTrue(natives.stream().anyMatch(l -> l.contains("sqlitejdbc"))
+                    && natives.stream().anyMatch(l -> l.contains("jffi")), "sqlite and jffi loaded: " + natives);
+            assertTrue(natives.stream().allMatch(l -> l.startsWith(root.resolve("native") + "/")),
+                    "native libraries unpacked under the root, not /tmp: " + natives);
             try (GrpcClient c = new GrpcClient(socket)) {
                 new Rpc(c.snapshots("default")).layer("default/1/a", "");
             }
