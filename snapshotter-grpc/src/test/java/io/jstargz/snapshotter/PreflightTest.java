@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.jstargz.snapshotter.config.Config;
+import io.jstargz.snapshotter.config.ConfigLoader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -60,5 +62,16 @@ class PreflightTest {
             assertFalse(Files.exists(root), "nothing was made before the checks");
         }
         assertEquals(Optional.empty(), Preflight.bindable("metrics_address", "127.0.0.1:0"));
+    }
+
+    @Test
+    void aMissingDockerConfigIsAWarningNotARefusal() throws Exception {
+        Path none = tmp.resolve("none.json");
+        Config config = ConfigLoader.parse("[registry]\ndocker_config = \"" + none + "\"\n", "t.toml");
+        try (LogWatch log = new LogWatch()) {
+            Preflight.here().check(config);
+            assertEquals("registry.docker_config " + none + " does not exist: registries get no credentials from it",
+                    log.await(Duration.ofSeconds(10), "docker_config"));
+        }
     }
 }
