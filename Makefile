@@ -6,17 +6,22 @@ MVN ?= mvn -B -ntp
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all setup build test run bench install image clean
+.PHONY: all setup setup-build build test run bench install image clean
 
 all: build
 
+# What the tests, `make run` and the benchmarks use besides the build: containerd 1.6 and 2.1, a registry, skopeo...
 setup:
-	@scripts/setup.sh
+	@scripts/setup.sh all
+
+# What building and running the daemon needs: the JDKs, Maven, FUSE (scripts/setup.sh lists both sets)
+setup-build:
+	@scripts/setup.sh build
 
 # The jar, then the daemon's class data for a fast first pull (JDK 25+: an AOT cache recorded from a training run of
 # the daemon, `jstargz serve --train`; it mounts with FUSE, so it needs root as the daemon does). Without it the daemon
 # still starts, and records the cache itself in the background at its first start.
-build: setup
+build: setup-build
 	$(MVN) -q -DskipTests package
 	bin/jstargz serve --train > tools/target/training.log 2>&1 || { tail -n 20 tools/target/training.log >&2; \
 		echo "make build: no AOT cache recorded (see tools/target/training.log)" >&2; }
@@ -24,10 +29,10 @@ build: setup
 test: setup
 	$(MVN) verify
 
-run: build
+run: setup build
 	@scripts/run.sh
 
-bench: build
+bench: setup build
 	@bench/run
 
 # The launcher and jar with the daemon's AOT cache, the systemd unit (ExecStart pointing at this PREFIX), the example

@@ -1,34 +1,48 @@
 #!/usr/bin/env bash
-# Installs what jstargz needs to build, test and run, from Debian packages only, when it is missing.
-# Safe to run again: it installs nothing when everything is present.
+# Installs what jstargz needs, from Debian packages only, when it is missing. Safe to run again: it installs nothing
+# when everything is present.
+#   scripts/setup.sh build   to build the jar and run the daemon (make build): the JDKs, Maven, FUSE
+#   scripts/setup.sh [all]   also what the tests, make run and the benchmarks use: containerd 1.6 and 2.1, runc, a
+#                            registry, skopeo, ctr-remote, go and the tools the scripts call (make test, run, bench)
 set -euo pipefail
 
-# Debian packages and the command (or file) that shows each one is present.
+tier=${1:-all}
+case "$tier" in
+  build | all) ;;
+  *) echo "usage: scripts/setup.sh [build|all]" >&2; exit 2 ;;
+esac
+
+# Debian packages and the command (or file) that shows each one is present: to build and run the daemon...
 declare -A NEED=(
   [maven]=/usr/bin/mvn
   [fuse3]=/usr/bin/fusermount3
   [libfuse2]=/usr/lib/x86_64-linux-gnu/libfuse.so.2
-  [containerd]=/usr/bin/containerd
-  [runc]=/usr/sbin/runc
-  [docker-registry]=/usr/bin/docker-registry
-  [skopeo]=/usr/bin/skopeo
-  [stargz-snapshotter]=/usr/bin/ctr-remote
-  [busybox-static]=/bin/busybox
-  [apache2-utils]=/usr/bin/htpasswd
-  [sqlite3]=/usr/bin/sqlite3
-  [jq]=/usr/bin/jq
-  [golang-go]=/usr/bin/go
-  [golang-github-containerd-stargz-snapshotter-dev]=/usr/share/gocode/src/github.com/containerd/stargz-snapshotter/estargz/estargz.go
-  [umoci]=/usr/bin/umoci
-  [debootstrap]=/usr/sbin/debootstrap
-  [iproute2]=/usr/sbin/ip
   [kmod]=/usr/sbin/modprobe
-  [time]=/usr/bin/time
-  [curl]=/usr/bin/curl
-  [fio]=/usr/bin/fio
-  [procps]=/usr/bin/pgrep
   [util-linux]=/usr/bin/mountpoint
+  [procps]=/usr/bin/pgrep
 )
+# ...and to test it, run the demo and the benchmarks, and build its container image.
+if [ "$tier" = all ]; then
+  NEED+=(
+    [containerd]=/usr/bin/containerd
+    [runc]=/usr/sbin/runc
+    [docker-registry]=/usr/bin/docker-registry
+    [skopeo]=/usr/bin/skopeo
+    [stargz-snapshotter]=/usr/bin/ctr-remote
+    [busybox-static]=/bin/busybox
+    [apache2-utils]=/usr/bin/htpasswd
+    [sqlite3]=/usr/bin/sqlite3
+    [jq]=/usr/bin/jq
+    [golang-go]=/usr/bin/go
+    [golang-github-containerd-stargz-snapshotter-dev]=/usr/share/gocode/src/github.com/containerd/stargz-snapshotter/estargz/estargz.go
+    [umoci]=/usr/bin/umoci
+    [debootstrap]=/usr/sbin/debootstrap
+    [iproute2]=/usr/sbin/ip
+    [time]=/usr/bin/time
+    [curl]=/usr/bin/curl
+    [fio]=/usr/bin/fio
+  )
+fi
 
 # On arm64 the library path differs; accept either.
 libfuse_present() { ls /usr/lib/*/libfuse.so.2 >/dev/null 2>&1; }
@@ -93,6 +107,8 @@ if ! jdk25_present; then
   echo "jstargz setup: the build needs a JDK 25 or later (e.g. Temurin 25 in /usr/lib/jvm) for the kernel FUSE binding" >&2
   exit 1
 fi
+
+[ "$tier" = all ] || exit 0
 
 # overlayfs is what containerd stacks the layers with.
 if ! grep -qw overlay /proc/filesystems; then

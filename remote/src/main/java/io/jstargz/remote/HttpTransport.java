@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jstargz.remote.hosts.RegistryHost;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -103,7 +105,12 @@ final class HttpTransport implements Closeable {
         if (callTimeout != null) {
             call.timeout().timeout(callTimeout.toNanos(), TimeUnit.NANOSECONDS);
         }
-        Response response = call.execute();
+        Response response;
+        try {
+            response = call.execute();
+        } catch (ConnectException | UnknownHostException e) {
+            throw unreachable(host, request, e);
+        }
         if (response.code() == 401) {
             try (response) {
                 String sent = response.networkResponse() == null ? null
@@ -112,6 +119,19 @@ final class HttpTransport implements Closeable {
             }
         }
         return response;
+    }
+
+    /**
+     * okhttp says only "Failed to connect to localhost/127.0.0.1:1": the same failure, of the same type (the retry
+     * policy tells them apart by type), naming the registry and the request it was for.
+     */
+    private static IOException unreachable(RegistryHost host, Request request, IOException e) {
+        String message = "cannot reach registry " + host.registry() + " for " + request.method() + " "
+                + redact(request.url()) + ": " + e.getMessage();
+        IOException named = e instanceof UnknownHostException ? new UnknownHostException(message)
+                : new ConnectException(message);
+        named.initCause(e);
+        return named;
     }
 
     /** Whether {@code registry}'s blobs may be read with multi-range requests (not yet seen to fail). */

@@ -7,35 +7,35 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.OkHttpClient;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMException;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /**
  * TLS settings of one registry host from hosts.toml: extra CA files on top of the system's roots (like containerd),
- * client certificates (PEM certificate with a PKCS#8 PEM key), or {@code skip_verify}.
+ * client certificates (PEM certificate with a PEM key: PKCS#8, PKCS#1 or SEC1, read by BouncyCastle's PEM parser),
+ * or {@code skip_verify}.
  */
 final class TlsContexts {
-
-    private static final Pattern PKCS8_KEY = Pattern.compile(
-            "-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
 
     private TlsContexts() {
     }
@@ -99,7 +99,7 @@ final class TlsContexts {
             if (chain.isEmpty()) {
                 throw new IOException("client certificate file " + client.certificate() + " holds no certificate");
             }
-            store.setKeyEntry("client-" + n++, readPkcs8Key(keyFile), password, chain.toArray(new Certificate[0]));
+            store.setKeyEntry("client-" + n++, readPrivateKey(keyFile), password, chain.toArray(new Certificate[0]));
         }
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(store, password);
@@ -115,22 +115,31 @@ final class TlsContexts {
         }
     }
 
-    private static PrivateKey readPkcs8Key(Path file) throws IOException {
-        String pem = Files.readString(file, StandardCharsets.US_ASCII);
-        Matcher m = PKCS8_KEY.matcher(pem);
-        if (!m.find()) {
-            throw new IOException("no PKCS#8 private key (BEGIN PRIVATE KEY) in " + file
-                    + "; convert it with: openssl pkcs8 -topk8 -nocrypt -in <key> -out <key.pk8>");
-        }
-        byte[] der = Base64.getMimeDecoder().decode(m.group(1));
-        for (String algorithm : List.of("RSA", "EC", "Ed25519")) {
-            try {
-                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-            } catch (GeneralSecurityException wrongAlgorithm) {
-                // try the next algorithm
+    /**
+     * The first private key in a PEM file, in any of the encodings containerd takes: PKCS#8 ({@code BEGIN PRIVATE
+     * KEY}), PKCS#1 ({@code BEGIN RSA PRIVATE KEY}) or SEC1 ({@code BEGIN EC PRIVATE KEY}, after an optional
+     * {@code EC PARAMETERS} block). Certificates in the same file are passed over.
+     */
+    static PrivateKey readPrivateKey(Path file) throws IOException {
+        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+        try (PEMParser pem = new PEMParser(Files.newBufferedReader(file, StandardCharsets.US_ASCII))) {
+            for (Object o; (o = pem.readObject()) != null; ) {
+                if (o instanceof PEMKeyPair pair) {
+                    return converter.getKeyPair(pair).getPrivate();
+                }
+                if (o instanceof PrivateKeyInfo info) {
+                    return converter.getPrivateKey(info);
+                }
+                if (o instanceof PEMEncryptedKeyPair || o instanceof PKCS8EncryptedPrivateKeyInfo) {
+                    throw new IOException("the private key in " + file + " is encrypted; containerd and jstargz"
+                            + " read unencrypted keys (openssl pkey -in <key> -out <plain key>)");
+                }
             }
+        } catch (PEMException e) {
+            throw new IOException("cannot read the private key in " + file + ": " + e.getMessage(), e);
         }
-        throw new IOException("the private key in " + file + " is not an RSA, EC or Ed25519 PKCS#8 key");
+        throw new IOException("no private key (BEGIN PRIVATE KEY, BEGIN RSA PRIVATE KEY or BEGIN EC PRIVATE KEY) in "
+                + file);
     }
 
     /** skip_verify: the operator chose to trust any certificate from this host. */

@@ -2,6 +2,7 @@ package io.jstargz.snapshotter;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import io.grpc.BindableService;
+import io.jstargz.BuildInfo;
 import io.jstargz.concurrent.Futures;
 import io.jstargz.concurrent.Threads;
 import io.jstargz.snapshotter.config.Config;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * The jstargz daemon: the snapshotter at {@code config.root()} served to containerd on {@code config.address()}
  * (the Snapshots service and jstargz's Introspection service on one socket).
  * <pre>
- *   Daemon.run(config);                      // jstargz serve: blocks until SIGTERM/SIGINT
+ *   Daemon.run(config, file);                // jstargz serve: blocks until SIGTERM/SIGINT
  *   try (Daemon d = Daemon.start(config)) {} // embedded (tests): returns once serving
  * </pre>
  */
@@ -48,11 +49,14 @@ public final class Daemon implements AutoCloseable {
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(120);
     /** Under the root: the CRI keychain's credentials, kept for restarts (mode 0600). */
     private static final String KEYCHAIN_FILE = "cri-keychain.json";
+    /** Under the root: the native libraries the daemon loads ({@link NativeLibraries}). */
+    private static final String NATIVE_DIR = "native";
 
     private final Config config;
     private final FileChannel lockFile;
     private final Snapshotter snapshotter;
     private final UnixSocketServer server;
+    private final String fuseBinding;
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile MetricsServer metrics;
     private volatile CriKeychainServer keychain;
@@ -63,18 +67,23 @@ public final class Daemon implements AutoCloseable {
     private volatile Thread warmUp;
     private boolean closing;
 
-    private Daemon(Config config, FileChannel lockFile, Snapshotter snapshotter, UnixSocketServer server) {
+    private Daemon(Config config, FileChannel lockFile, Snapshotter snapshotter, UnixSocketServer server,
+                   String fuseBinding) {
         this.config = config;
         this.lockFile = lockFile;
         this.snapshotter = snapshotter;
         this.server = server;
+        this.fuseBinding = fuseBinding;
     }
 
     /**
      * Starts serving, with layers mounted lazily as {@code config} says, metrics and the CRI keychain if it asks for
      * them.
+     *
+     * @throws StartupException before any work, if FUSE cannot be used or the metrics address cannot be bound
      */
     public static Daemon start(Config config) throws IOException {
+        Preflight.here().check(config);
         CriKeychain keychain = config.criKeychain().enable() ? CriKeychain.open(
                 config.root().resolve(KEYCHAIN_FILE), Duration.ofSeconds(config.criKeychain().credentialTtlSeconds()),
                 Clock.systemUTC()) : null;
@@ -112,9 +121,7 @@ public final class Daemon implements AutoCloseable {
             List<BindableService> services = List.of(new SnapshotsService(snapshotter),
                     new IntrospectionService(snapshotter, remote.fuseBinding()));
             UnixSocketServer server = UnixSocketServer.start(config.address(), services);
-            LOG.info("jstargz snapshotter ready: root {}, socket {}, FUSE binding {}", config.root(), config.address(),
-                    remote.fuseBinding());
-            Daemon d = new Daemon(config, lock, snapshotter, server);
+            Daemon d = new Daemon(config, lock, snapshotter, server, remote.fuseBinding());
             if (config.warmUp()) {
                 d.warmUp = Threads.start("jstargz-warmup", () -> {
                     remote.warmUp(config.root().resolve("warmup"));
@@ -156,11 +163,17 @@ public final class Daemon implements AutoCloseable {
     /**
      * Runs the daemon until SIGTERM or SIGINT, then shuts down gracefully: stops serving, unmounts remote layers,
      * closes the database. Tells systemd when ready if started with {@code Type=notify}.
+     *
+     * @param configFile where {@code config} was read from, for the start-up line
      */
-    public static void run(Config config) throws IOException, InterruptedException {
+    public static void run(Config config, String configFile) throws IOException, InterruptedException {
+        NativeLibraries.extractUnder(config.root().resolve(NATIVE_DIR));
         // installed first: a signal during start (restoring layers, warming up) still ends in a clean shutdown
         CompletableFuture<Daemon> started = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (started.isCompletedExceptionally()) {
+                return; // the caller reports why it did not start
+            }
             try {
                 Futures.get(started, SHUTDOWN_WAIT, "the daemon's start").close();
             } catch (IOException | RuntimeException e) {
@@ -176,6 +189,8 @@ public final class Daemon implements AutoCloseable {
             throw e;
         }
         started.complete(daemon);
+        LOG.info("jstargz snapshotter ready: version {}, config {}, root {}, socket {}, FUSE binding {}",
+                BuildInfo.current(), configFile, config.root(), config.address(), daemon.fuseBinding);
         SdNotify.notify("READY=1");
         daemon.awaitClose();
     }

@@ -9,6 +9,6 @@ public final class DaemonMain {
     }
 
     public static void main(String[] args) throws Exception {
-        Daemon.run(ConfigLoader.load(Path.of(args[0])));
+        Daemon.run(ConfigLoader.load(Path.of(args[0])), args[0]);
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jstargz.BuildInfo;
 import io.jstargz.concurrent.Threads;
 import io.jstargz.snapshotter.proto.snapshots.Kind;
 import java.io.BufferedReader;
@@ -28,7 +29,18 @@ class SignalShutdownTest {
                 "root = \"" + root + "\"\naddress = \"" + socket + "\"\nwarm_up = false\n");
         Process daemon = start(config);
         try {
-            awaitReady(daemon);
+            String ready = awaitReady(daemon);
+            assertTrue(ready.contains("jstargz snapshotter ready: version " + BuildInfo.current() + ", config "
+                    + config + ", root "), "the start-up line names the version and the config: " + ready);
+            assertTrue(ready.matches(".*, FUSE binding (kernel|jnr)$"), ready);
+            List<String> natives = Files.readAllLines(Path.of("/proc", Long.toString(daemon.pid()), "maps")).stream()
+                    .filter(l -> l.contains("sqlitejdbc") || l.contains("jffi"))
+                    .map(l -> l.split("\\s+", 6)[5].replace(" (deleted)", "")) // jffi removes its copy once loaded
+                    .distinct().toList();
+            assertTrue(natives.stream().anyMatch(l -> l.contains("sqlitejdbc"))
+                    && natives.stream().anyMatch(l -> l.contains("jffi")), "sqlite and jffi loaded: " + natives);
+            assertTrue(natives.stream().allMatch(l -> l.startsWith(root.resolve("native") + "/")),
+                    "native libraries unpacked under the root, not /tmp: " + natives);
             try (GrpcClient c = new GrpcClient(socket)) {
                 new Rpc(c.snapshots("default")).layer("default/1/a", "");
             }
@@ -63,14 +75,14 @@ class SignalShutdownTest {
      * Waits for the daemon's "ready" line (its socket file appears when bound, a moment before it accepts),
      * copying its output to the test's, and failing if the process ends first.
      */
-    private static void awaitReady(Process process) throws Exception {
-        CompletableFuture<Void> ready = new CompletableFuture<>();
+    private static String awaitReady(Process process) throws Exception {
+        CompletableFuture<String> ready = new CompletableFuture<>();
         Threads.start("daemon-output", () -> {
             try (BufferedReader r = process.inputReader()) {
                 for (String line; (line = r.readLine()) != null; ) {
                     System.out.println(line);
                     if (line.contains("jstargz snapshotter ready")) {
-                        ready.complete(null);
+                        ready.complete(line);
                     }
                 }
             } catch (IOException e) {
@@ -78,6 +90,6 @@ class SignalShutdownTest {
             }
             ready.completeExceptionally(new AssertionError("the daemon exited before it was ready"));
         });
-        ready.get(60, TimeUnit.SECONDS);
+        return ready.get(60, TimeUnit.SECONDS);
     }
 }

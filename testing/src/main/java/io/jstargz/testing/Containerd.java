@@ -66,17 +66,37 @@ public final class Containerd implements AutoCloseable {
 
     /** Starts containerd and returns once it has booted (it logs so), or fails with its log. */
     public static Containerd start(Options options) throws IOException {
-        options.release().requireInstalled();
-        if (!Files.isExecutable(RUNC)) {
-            throw new IllegalStateException(RUNC + " is missing: install runc (scripts/setup.sh)");
-        }
         Path dir = Files.createDirectories(options.dir());
         Path address = dir.resolve("containerd.sock");
         Path config = dir.resolve("config.toml");
         Files.writeString(config, ContainerdConfig.render(options, address));
+        return launch(options, address, List.of("--config", config.toString()));
+    }
+
+    /**
+     * Starts containerd on {@code configFile} as it is, with only its root, state and socket moved under
+     * {@code options.dir()} by containerd's own flags (so it runs beside any other containerd); the snapshotter and
+     * CRI settings of {@code options} are not used.
+     */
+    public static Containerd startWithConfig(Options options, Path configFile) throws IOException {
+        Path dir = Files.createDirectories(options.dir());
+        Path address = dir.resolve("containerd.sock");
+        return launch(options, address, List.of("--config", configFile.toString(), "--root",
+                dir.resolve("root").toString(), "--state", dir.resolve("state").toString(), "--address",
+                address.toString()));
+    }
+
+    private static Containerd launch(Options options, Path address, List<String> args) throws IOException {
+        options.release().requireInstalled();
+        if (!Files.isExecutable(RUNC)) {
+            throw new IllegalStateException(RUNC + " is missing: install runc (scripts/setup.sh)");
+        }
+        Path dir = options.dir();
         Path log = dir.resolve("containerd.log");
-        ProcessBuilder pb = new ProcessBuilder(options.release().containerd().toString(), "--config",
-                config.toString(), "--log-level", "debug").redirectErrorStream(true);
+        List<String> command = new ArrayList<>(List.of(options.release().containerd().toString()));
+        command.addAll(args);
+        command.addAll(List.of("--log-level", "debug"));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         // containerd finds its shim on PATH: this release's, not the system's
         pb.environment().merge("PATH", options.release().binDir().toString(), (old, bin) -> bin + ":" + old);
         Process p = pb.start();

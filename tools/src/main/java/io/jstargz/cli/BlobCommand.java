@@ -1,5 +1,6 @@
 package io.jstargz.cli;
 
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,13 +12,15 @@ import picocli.CommandLine.Command;
             BlobInspectCommand.class,
             BlobVerifyCommand.class,
         })
-final class BlobCommand implements Runnable {
+final class BlobCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Without a subcommand there is nothing to do: the usage, on stderr, and a usage error's exit code. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return CommandLine.ExitCode.USAGE;
     }
 }

@@ -5,10 +5,15 @@ import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.estargz.ConvertResult;
 import io.jstargz.estargz.LayerConverter;
 import java.io.BufferedOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +48,7 @@ final class BlobConvertCommand implements Callable<Integer> {
             description = "A file listing paths to prioritize, one per line (after any --prioritize).")
     Path prioritizeList;
 
-    @Option(names = "--threads", paramLabel = "N",
+    @Option(names = "--threads", paramLabel = "N", converter = PositiveInt.class,
             description = "Threads compressing in parallel. Default: all cores.")
     int threads = Runtime.getRuntime().availableProcessors();
 
@@ -67,16 +72,26 @@ final class BlobConvertCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Path target = out.toAbsolutePath();
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+        // written beside OUT and moved over it, so OUT is never half written; created as any new file is (mode
+        // 0666 less the umask: createTempFile's 0600 would stay on OUT), and named in no message: OUT is
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         ConvertResult result;
         try {
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), 1 << 20)) {
                 result = new LayerConverter(options.withTempDir(target.getParent())).convert(in, os);
             }
             if (result.externalToc() != null) {
                 Files.write(tocFile(target), result.externalToc());
             }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileSystemException e) {
+            if (!tmp.toString().equals(e.getFile())) {
+                throw e;
+            }
+            throw new IOException("cannot write " + target + ": " + (e instanceof NoSuchFileException
+                    ? "its directory does not exist" : e instanceof AccessDeniedException ? "permission denied"
+                    : e.getReason()), e);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -105,23 +120,17 @@ final class BlobConvertCommand implements Callable<Integer> {
         return blob.resolveSibling(blob.getFileName() + ".toc");
     }
 
-    /** Parses sizes like {@code 0}, {@code 65536}, {@code 64K}, {@code 4M}, {@code 1G} (binary units). */
+    /** Sizes as {@link io.jstargz.text.Sizes#parse} reads them: {@code 0}, {@code 65536}, {@code 64K}, {@code 4M}. */
     static final class Sizes implements CommandLine.ITypeConverter<Integer> {
         @Override
         public Integer convert(String value) {
-            String v = value.strip().toUpperCase(java.util.Locale.ROOT).replaceAll("I?B$", "");
-            long unit = 1;
-            if (!v.isEmpty() && "KMG".indexOf(v.charAt(v.length() - 1)) >= 0) {
-                unit = 1L << (10 * ("KMG".indexOf(v.charAt(v.length() - 1)) + 1));
-                v = v.substring(0, v.length() - 1);
-            }
             long n;
             try {
-                n = Long.parseLong(v) * unit;
-            } catch (NumberFormatException e) {
-                throw new CommandLine.TypeConversionException("not a size: " + value);
+                n = io.jstargz.text.Sizes.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
-            if (n < 0 || n > Integer.MAX_VALUE) {
+            if (n > Integer.MAX_VALUE) {
                 throw new CommandLine.TypeConversionException("size out of range: " + value);
             }
             return (int) n;

@@ -1,5 +1,6 @@
 package io.jstargz.cli;
 
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,13 +11,15 @@ import picocli.CommandLine.Command;
             ImageConvertCommand.class,
             ImageOptimizeCommand.class,
         })
-final class ImageCommand implements Runnable {
+final class ImageCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Without a subcommand there is nothing to do: the usage, on stderr, and a usage error's exit code. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return CommandLine.ExitCode.USAGE;
     }
 }

@@ -33,8 +33,8 @@ final class ImageOptimizeCommand implements Callable<Integer> {
             + "entrypoint and cmd (after --).")
     List<String> command = new ArrayList<>();
 
-    @Option(names = "--period", paramLabel = "SECONDS", description = "Stop the workload after this many seconds. "
-            + "Default: 10.")
+    @Option(names = "--period", paramLabel = "SECONDS", converter = PositiveInt.class,
+            description = "Stop the workload after this many seconds. Default: 10.")
     int period = 10;
 
     @Option(names = "--record-out", paramLabel = "FILE", description = "Write the recorded files there (one JSON "

@@ -9,6 +9,7 @@ import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,8 @@ final class ImageOptions {
             description = "Memory the layer conversions may use together; bounds how many run at once. Default: 256M.")
     int memoryBudget = (int) ImageConvertOptions.DEFAULT_MEMORY_BUDGET;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Threads compressing each layer. Default: all cores.")
+    @Option(names = "--threads", paramLabel = "N", converter = PositiveInt.class,
+            description = "Threads compressing each layer. Default: all cores.")
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--containerd-address", paramLabel = "SOCKET",
@@ -86,12 +88,27 @@ final class ImageOptions {
     }
 
     ImageLocation location(CommandLine cmd, String location) {
+        ImageLocation parsed;
         try {
-            ImageLocation parsed = ImageLocation.parse(location);
-            return parsed instanceof ImageLocation.Containerd c ? c.at(containerdAddress, containerdNamespace)
-                    : parsed;
+            parsed = ImageLocation.parse(location);
         } catch (IllegalArgumentException e) {
+            localPathHint(cmd, location);
             throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
+        if (parsed instanceof ImageLocation.Registry) {
+            localPathHint(cmd, location);
+        }
+        return parsed instanceof ImageLocation.Containerd c ? c.at(containerdAddress, containerdNamespace) : parsed;
+    }
+
+    /** A name without a transport is a registry reference, even when a file of that name is here: say so. */
+    private static void localPathHint(CommandLine cmd, String location) {
+        Path path = Path.of(location);
+        if (Files.exists(path)) {
+            throw new CommandLine.ParameterException(cmd, "'" + location + "' is taken for a registry reference,"
+                    + " but it is a local " + (Files.isDirectory(path) ? "directory" : "file") + ": write"
+                    + " docker-archive:" + location + " for a docker save archive, or oci:" + location
+                    + " for an OCI image layout");
         }
     }
 

@@ -1,14 +1,13 @@
 package io.jstargz.cli;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import io.jstargz.BuildInfo;
+import io.jstargz.snapshotter.StartupException;
 import java.util.Arrays;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,9 +60,10 @@ public final class Main implements Runnable {
 
     /** Runs the CLI with the given output streams and returns the exit code. */
     static int run(PrintWriter out, PrintWriter err, String... args) {
+        LogSetup.bridgeJul();
         boolean debug = Arrays.asList(args).contains("--debug");
         if (debug) {
-            ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.DEBUG);
+            LogSetup.level("debug");
         }
         CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -79,8 +79,11 @@ public final class Main implements Runnable {
         return code;
     }
 
-    /** One line saying what went wrong. */
+    /** One line saying what went wrong; a refused start, one line per problem. */
     static String describe(Throwable e) {
+        if (e instanceof StartupException s) {
+            return "cannot start the daemon:\n  " + String.join("\n  ", s.problems());
+        }
         if (e instanceof NoSuchFileException n) {
             return "no such file: " + n.getFile();
         }
@@ -91,12 +94,11 @@ public final class Main implements Runnable {
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message.replace('\n', ' ');
     }
 
-    /** Reports the version from the jar manifest. */
+    /** The version and commit the jar was built from. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"jstargz " + (v == null ? "(development build)" : v)};
+            return new String[] {"jstargz " + BuildInfo.current()};
         }
     }
 }

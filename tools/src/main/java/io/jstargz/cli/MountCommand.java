@@ -127,9 +127,12 @@ final class MountCommand implements Callable<Integer> {
 
     private Target target() {
         boolean local = blob != null;
-        if (local == (arguments.size() == 2) || local && layer != null || !local && layer == null) {
+        int expected = local ? 1 : 2;
+        if (arguments.size() != expected || local && layer != null || !local && layer == null) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "give either --blob FILE DIR, or IMAGE-REF --layer DIGEST|INDEX DIR");
+                    "give either --blob FILE DIR, or IMAGE-REF --layer DIGEST|INDEX DIR (got "
+                            + (blob == null ? "" : "--blob " + blob + " ") + (layer == null ? "" : "--layer " + layer
+                            + " ") + String.join(" ", arguments) + ")");
         }
         Path dir = Path.of(arguments.get(arguments.size() - 1));
         return local ? new Target(dir, blob, null, null)

@@ -1,7 +1,5 @@
 package io.jstargz.cli;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import io.jstargz.snapshotter.Daemon;
 import io.jstargz.snapshotter.Training;
 import io.jstargz.snapshotter.config.Config;
@@ -9,7 +7,6 @@ import io.jstargz.snapshotter.config.ConfigLoader;
 import io.jstargz.snapshotter.config.MemoryBudget;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,8 +30,13 @@ final class ServeCommand implements Callable<Integer> {
     Path address;
 
     @Option(names = "--log-level", paramLabel = "LEVEL",
-            description = "trace, debug, info, warn or error (default: info).")
+            description = "trace, debug, info, warn or error (default: info, or the config's log_level).")
     String logLevel;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text (one line per event, RFC 3339 times) or json (one JSON object per line, logback's"
+                    + " JsonEncoder). Default: ${DEFAULT-VALUE}.")
+    String logFormat;
 
     @Option(names = "--jvm-options", hidden = true,
             description = "Print the JVM options the configuration asks for (one a line) and exit; for bin/jstargz.")
@@ -52,6 +54,14 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (logLevel != null && !Config.LOG_LEVELS.contains(logLevel)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--log-level must be one of "
+                    + String.join(", ", Config.LOG_LEVELS) + ", not '" + logLevel + "'");
+        }
+        if (!LogSetup.FORMATS.contains(logFormat)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--log-format must be one of "
+                    + String.join(", ", LogSetup.FORMATS) + ", not '" + logFormat + "'");
+        }
         Config c = ConfigLoader.load(config);
         try {
             if (root != null) {
@@ -72,12 +82,12 @@ final class ServeCommand implements Callable<Integer> {
             MemoryBudget.of(c).jvmOptions().forEach(spec.commandLine().getOut()::println);
             return 0;
         }
-        Logger rootLogger = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        rootLogger.setLevel(Level.toLevel(c.logLevel()));
+        LogSetup.level(c.logLevel());
+        LogSetup.format(logFormat);
         if (train) {
             Training.run(c);
         } else {
-            Daemon.run(c);
+            Daemon.run(c, ConfigLoader.origin(config));
         }
         return 0;
     }

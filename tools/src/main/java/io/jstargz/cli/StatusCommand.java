@@ -22,9 +22,9 @@ import picocli.CommandLine.Option;
 
 /** {@code jstargz status}: the snapshots a running daemon holds, and how each lazily pulled layer is doing. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Show the snapshots of the running daemon and, for each layer containerd asked it to pull",
-            "lazily: image, layer digest, state (MOUNTED, FALLBACK, FAILED), bytes fetched of the layer's size,",
-            "mount point, and for a fallback or failure the reason."})
+        description = {"Show the running daemon's snapshots and how each lazily pulled layer is doing.",
+            "For each layer containerd asked it to pull lazily: image, layer digest, state (MOUNTED, FALLBACK,",
+            "FAILED), bytes fetched of the layer's size, mount point, and for a fallback or failure the reason."})
 final class StatusCommand implements Callable<Integer> {
 
     @Option(names = "--address", paramLabel = "SOCK",

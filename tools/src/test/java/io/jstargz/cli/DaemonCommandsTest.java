@@ -27,7 +27,7 @@ class DaemonCommandsTest {
         Path ok = Files.writeString(tmp.resolve("ok.toml"), "root = \"" + tmp.resolve("root") + "\"\n");
         BlobCommandsTest.Run level = jstargz("serve", "--config", ok.toString(), "--log-level", "loud");
         assertEquals(2, level.exit());
-        assertTrue(level.err().contains("'log_level' must be one of"), level.err());
+        assertTrue(level.err().contains("--log-level must be one of"), level.err());
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.jstargz.snapshotter.config;
 
 import java.nio.file.Path;
-import java.util.Set;
+import java.util.List;
 
 /**
  * The daemon's configuration ({@code /etc/jstargz/config.toml}); every key has a working default, see
@@ -22,12 +22,17 @@ public record Config(Path root, Path address, String logLevel, String metricsAdd
                      MemoryConfig memory, CriKeychainConfig criKeychain) {
     /** Where {@code jstargz serve} looks for its configuration when no file is named. */
     public static final Path DEFAULT_FILE = Path.of("/etc/jstargz/config.toml");
-    private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+    /** The log levels, most verbose first: the order messages list them in. */
+    public static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error");
 
     public Config {
         ConfigChecks.require(root.isAbsolute(), "root", "must be an absolute path");
         ConfigChecks.require(address.isAbsolute(), "address", "must be an absolute path");
-        ConfigChecks.require(LOG_LEVELS.contains(logLevel), "log_level", "must be one of " + LOG_LEVELS);
+        ConfigChecks.require(LOG_LEVELS.contains(logLevel), "log_level",
+                "must be one of " + String.join(", ", LOG_LEVELS) + ", not \"" + logLevel + "\"");
+        if (!metricsAddress.isEmpty()) {
+            ListenAddress.parse("metrics_address", metricsAddress);
+        }
     }
 
     /** The configuration used when no file exists. */

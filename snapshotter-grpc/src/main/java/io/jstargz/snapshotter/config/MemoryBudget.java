@@ -33,6 +33,11 @@ public record MemoryBudget(long memoryTierBytes, long indexEntries) {
     /** The daemon's own heap after its warm-up (21 MiB live), and a large TOC being parsed. */
     static final long BASE_BYTES = 48L << 20;
     static final long YOUNG_BYTES = 16L << 20;
+    /**
+     * What the daemon uses beside its heap: the JVM and its class data, compiled code, thread stacks, metaspace
+     * (about 120 MiB measured, docs/daemon.md "Memory"), and up to 45 MiB more while the JIT compiles.
+     */
+    static final long OUTSIDE_HEAP_BYTES = 165L << 20;
     private static final long MIB = 1L << 20;
     private static final long HEAP_ALIGNMENT = 2 * MIB;
 
@@ -48,6 +53,11 @@ public record MemoryBudget(long memoryTierBytes, long indexEntries) {
     public long maxHeapBytes() {
         long sum = BASE_BYTES + memoryTierBytes + WRITE_QUEUE_BYTES + indexBytes();
         return (sum + HEAP_ALIGNMENT - 1) / HEAP_ALIGNMENT * HEAP_ALIGNMENT;
+    }
+
+    /** The most the daemon's process should use: the heap bound and what it uses beside the heap. */
+    public long processBytes() {
+        return maxHeapBytes() + OUTSIDE_HEAP_BYTES;
     }
 
     /** The options {@code jstargz serve} runs with: heap, young generation, and the bounds outside the heap. */

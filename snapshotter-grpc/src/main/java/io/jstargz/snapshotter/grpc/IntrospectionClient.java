@@ -1,5 +1,6 @@
 package io.jstargz.snapshotter.grpc;
 
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.jstargz.snapshotter.proto.introspection.IntrospectionGrpc;
 import io.jstargz.snapshotter.proto.introspection.ListLayersRequest;
@@ -31,6 +32,11 @@ public final class IntrospectionClient {
                     .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
                     .listLayers(ListLayersRequest.newBuilder().setNamespace(namespace).build());
         } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                // the socket file outlived its daemon (killed, or stopped without removing it)
+                throw new IOException("no jstargz daemon is running at " + socket + " (nothing accepts connections"
+                        + " on it)", e);
+            }
             throw new IOException("jstargz daemon at " + socket + ": " + e.getStatus().getCode() + " "
                     + e.getStatus().getDescription(), e);
         }

@@ -82,21 +82,79 @@ class ConfigLoaderTest {
                 .getMessage());
         assertEquals("config t.toml: key 'fetch.neighbour_bytes' must be >= 0", assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("[fetch]\nneighbour_bytes = -1\n", "t.toml")).getMessage());
-        String wrongType = assertThrows(ConfigException.class,
-                () -> ConfigLoader.parse("[cache]\nmax_disk_bytes = \"big\"\n", "t.toml")).getMessage();
-        assertEquals(true, wrongType.startsWith("config t.toml: key 'cache.max_disk_bytes' has the wrong type"),
-                wrongType);
+        assertEquals("config t.toml: key 'cache.max_disk_bytes': not a size: \"big\" (a number of bytes, or with a"
+                + " unit: 64K, 4M, 1GiB)", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("[cache]\nmax_disk_bytes = \"big\"\n", "t.toml")).getMessage());
         assertEquals("config t.toml: key 'cache' must be a table [cache]", assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("cache = 1\n", "t.toml")).getMessage());
         assertEquals(true, assertThrows(ConfigException.class, () -> ConfigLoader.parse("root = ", "t.toml"))
                 .getMessage().startsWith("config t.toml is not valid TOML"));
-        assertEquals(true, assertThrows(ConfigException.class, () -> ConfigLoader.parse("log_level = \"loud\"",
-                "t.toml")).getMessage().contains("'log_level' must be one of"));
+        assertEquals("config t.toml: key 'log_level' must be one of trace, debug, info, warn, error, not \"loud\"",
+                assertThrows(ConfigException.class, () -> ConfigLoader.parse("log_level = \"loud\"", "t.toml"))
+                        .getMessage());
         assertEquals("config t.toml: key 'fuse.binding' must be \"auto\", \"kernel\" or \"jnr\", not \"libfuse\"",
                 assertThrows(ConfigException.class, () -> ConfigLoader.parse("[fuse]\nbinding = \"libfuse\"\n",
                         "t.toml")).getMessage());
         assertEquals("config t.toml: key 'memory.index_entries' must be > 0", assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse("[memory]\nindex_entries = 0\n", "t.toml")).getMessage());
+    }
+
+    @Test
+    void syntaxErrorsGiveLineAndColumn() {
+        String m = assertThrows(ConfigException.class, () -> ConfigLoader.parse("root = \"/srv\"\n[cache\n",
+                "t.toml")).getMessage();
+        assertEquals(true, m.startsWith("config t.toml is not valid TOML at line 2, column "), m);
+    }
+
+    @Test
+    void typeErrorsAreInPlainWordsAndNothingIsTruncated() {
+        assertEquals("config t.toml: key 'fetch.prefetch_wait_seconds' must be a whole number, not 1.5",
+                assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                        "[fetch]\nprefetch_wait_seconds = 1.5\n", "t.toml")).getMessage());
+        assertEquals("config t.toml: key 'fuse.mount_timeout_seconds' must be a whole number, not \"30\"",
+                assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                        "[fuse]\nmount_timeout_seconds = \"30\"\n", "t.toml")).getMessage());
+        assertEquals("config t.toml: key 'fuse.mount_timeout_seconds' must be a whole number up to 2147483647, not"
+                + " 4294967296", assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                        "[fuse]\nmount_timeout_seconds = 4294967296\n", "t.toml")).getMessage());
+        assertEquals("config t.toml: key 'fetch.prefetch' must be true or false, not \"yes\"",
+                assertThrows(ConfigException.class, () -> ConfigLoader.parse("[fetch]\nprefetch = \"yes\"\n",
+                        "t.toml")).getMessage());
+        assertEquals("config t.toml: key 'root' must be a string in quotes, not 12",
+                assertThrows(ConfigException.class, () -> ConfigLoader.parse("root = 12\n", "t.toml")).getMessage());
+        assertEquals("config t.toml: key 'cache.max_memory_bytes' must be a whole number of bytes or a size with a"
+                + " unit such as \"4M\" or \"1GiB\", not 1.5", assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse("[cache]\nmax_memory_bytes = 1.5\n", "t.toml")).getMessage());
+    }
+
+    @Test
+    void sizesTakeUnitsAsOnTheCommandLine() throws Exception {
+        Config c = ConfigLoader.parse("""
+                [cache]
+                max_disk_bytes = "20GiB"
+                max_memory_bytes = "64M"
+                [fetch]
+                neighbour_bytes = "16K"
+                """, "t.toml");
+        assertEquals(20L << 30, c.cache().maxDiskBytes());
+        assertEquals(64L << 20, c.cache().maxMemoryBytes());
+        assertEquals(16L << 10, c.fetch().neighbourBytes());
+    }
+
+    @Test
+    void theMetricsAddressIsCheckedWithTheRest() {
+        assertEquals("config t.toml: key 'metrics_address' must be host:port with a port from 0 to 65535, not"
+                + " \"localhost\"", assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                        "metrics_address = \"localhost\"\n", "t.toml")).getMessage());
+        assertEquals("config t.toml: key 'metrics_address' must be host:port with a port from 0 to 65535, not"
+                + " \"127.0.0.1:99999\"", assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                        "metrics_address = \"127.0.0.1:99999\"\n", "t.toml")).getMessage());
+    }
+
+    @Test
+    void aMissingFileIsSaidInWords(@TempDir Path tmp) {
+        assertEquals("config file " + tmp.resolve("none.toml") + " does not exist", assertThrows(
+                ConfigException.class, () -> ConfigLoader.load(tmp.resolve("none.toml"))).getMessage());
     }
 
     @Test
