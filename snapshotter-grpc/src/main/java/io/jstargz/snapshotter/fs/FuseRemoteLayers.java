@@ -344,7 +344,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     /** What the layers did since the daemon started. */
     public LayerStats stats() {
         return totals.with(mounts.values().stream().map(Mounted::now).filter(Objects::nonNull).toList(),
-                cache.stats(), client.metrics().total());
+                cache.stats(), client.metrics());
     }
 
     /** Unmounts every layer; their stored TOCs stay for the next start. */
