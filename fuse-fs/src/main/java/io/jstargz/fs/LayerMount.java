@@ -217,6 +217,12 @@ public final class LayerMount implements Closeable {
                 counters.requests.sum(), counters.failedReads.sum());
     }
 
+    /** The FUSE requests the mount is serving now, longest first; empty when it is not mounted. */
+    public List<OperationStats.InFlight> operationsInFlight() {
+        MountHandle h = handle;
+        return h == null ? List.of() : h.operations().inFlight();
+    }
+
     /** How long the fetches for reads that missed the cache took. */
     public LatencyHistogram.Snapshot onDemandFetchLatency() {
         return counters.onDemandFetches.snapshot();

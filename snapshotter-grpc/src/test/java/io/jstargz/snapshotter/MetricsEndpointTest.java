@@ -21,6 +21,7 @@ import io.jstargz.testing.LayerBuilder;
 import io.jstargz.testing.RegistryServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +59,8 @@ class MetricsEndpointTest {
                     + tmp.resolve("s.sock") + "\"\nwarm_up = false\nmetrics_address = \"127.0.0.1:0\"\n[fetch]\n"
                     + "prefetch = false\nbackground_fetch = false\n[registry]\nhosts_dir = \"" + tmp.resolve("none")
                     + "\"\n", "test");
-            try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
+            try (LogWatch log = new LogWatch(); Daemon d = Daemon.start(config);
+                 GrpcClient c = new GrpcClient(config.address())) {
                 String url = "http://127.0.0.1:" + d.metricsPort().orElseThrow() + "/metrics";
                 Scrape before = Scrape.of(url);
                 for (String op : List.of("prepare", "mount", "on_demand_fetch", "registry_request")) {
@@ -74,6 +76,8 @@ class MetricsEndpointTest {
                                 "containerd.io/snapshot/cri.image-ref", repo.toString(),
                                 "containerd.io/snapshot/cri.layer-digest", layer.digest(),
                                 "containerd.io/snapshot/stargz/toc.digest", layer.tocDigest())));
+                // Prepare answers before the mount serves
+                log.await(Duration.ofSeconds(60), layer.digest(), "mounted at");
                 Path mountPoint = Path.of(c.introspection().listLayers(ListLayersRequest.getDefaultInstance())
                         .getLayers(0).getRemote().getMountPoint());
                 String fetched = "jstargz_layer_fetched_bytes{layer=\"" + layer.digest() + "\"}";

@@ -2,6 +2,7 @@ package io.jstargz.snapshotter.metrics;
 
 import io.jstargz.build.BuildInfo;
 import io.jstargz.cache.CacheStats;
+import io.jstargz.snapshotter.config.ListenAddress;
 import io.jstargz.snapshotter.snapshot.FetchProgress;
 import io.jstargz.snapshotter.snapshot.LayerStatus;
 import io.jstargz.snapshotter.snapshot.Snapshotter;
@@ -44,7 +45,7 @@ public final class MetricsServer implements AutoCloseable {
      */
     public static MetricsServer start(String address, Supplier<LayerStats> stats, Snapshotter snapshotter)
             throws IOException {
-        InetSocketAddress at = parse(address);
+        InetSocketAddress at = ListenAddress.parse("metrics_address", address).socketAddress();
         PrometheusRegistry registry = new PrometheusRegistry();
         register(registry, stats, snapshotter);
         HTTPServer server = HTTPServer.builder().inetAddress(at.getAddress()).port(at.getPort()).registry(registry)
@@ -56,19 +57,6 @@ public final class MetricsServer implements AutoCloseable {
     /** The port the metrics are served on. */
     public int port() {
         return server.getPort();
-    }
-
-    static InetSocketAddress parse(String address) {
-        int colon = address.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException("metrics_address '" + address + "' is not host:port");
-        }
-        String host = address.substring(0, colon).replaceAll("^\\[|]$", "");
-        try {
-            return new InetSocketAddress(host, Integer.parseInt(address.substring(colon + 1)));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("metrics_address '" + address + "': " + e.getMessage(), e);
-        }
     }
 
     private static void register(PrometheusRegistry r, Supplier<LayerStats> stats, Snapshotter snapshotter) {
