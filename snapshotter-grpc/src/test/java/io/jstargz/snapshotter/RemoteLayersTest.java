@@ -199,7 +199,8 @@ class RemoteLayersTest {
             assertEquals(2, files(config.root().resolve("layers")).size(), "the TOCs are kept for restarts");
             String metrics = Scrape.of("http://127.0.0.1:" + d.metricsPort().orElseThrow() + "/metrics").text();
             for (String line : List.of("jstargz_remote_layers{state=\"mounted\"} 2.0", "jstargz_mounted_layers 2.0",
-                    "jstargz_operation_duration_seconds_count{op=\"mount\"} 2", "jstargz_registry_requests_total 2.0")) {
+                    "jstargz_operation_duration_seconds_count{op=\"mount\"} 2",
+                    "jstargz_registry_requests_total 2.0")) {
                 assertTrue(metrics.lines().anyMatch(l -> l.equals(line)), line + " in:\n" + metrics);
             }
             // the container's reads went through FUSE: counted, with the time their handlers took
