@@ -36,8 +36,9 @@ bench: setup build
 	@bench/run
 
 # The launcher and jar with the daemon's AOT cache, the systemd unit (ExecStart pointing at this PREFIX), the example
-# configuration (kept if one exists) and the documentation. The jar keeps its time (-p): the cache recorded by
-# `make build` is valid for it where it is installed. Without DESTDIR the installed launcher records the cache if
+# configuration (kept if one exists), the documentation, bash completion and man pages (`jstargz shell-docs`, from
+# the commands' own help). The jar keeps its time (-p): the cache recorded by `make build` is valid for it where it is
+# installed. Without DESTDIR the installed launcher records the cache if
 # that one is missing or stale (for this JDK); a staged package records it on the node, at the daemon's first start.
 install:
 	@test -f tools/target/jstargz.jar || { echo "make install: run 'make build' first" >&2; exit 1; }
@@ -52,7 +53,10 @@ install:
 		-e 's|^Documentation=.*|Documentation=file:$(PREFIX)/share/doc/jstargz/daemon.md|' dist/jstargz.service \
 		> $(DESTDIR)/etc/systemd/system/jstargz.service
 	test -e $(DESTDIR)/etc/jstargz/config.toml || install -m 0644 dist/config.toml $(DESTDIR)/etc/jstargz/config.toml
-	install -m 0644 README.md docs/*.md dist/containerd-config.toml dist/containerd2-config.toml $(DESTDIR)$(PREFIX)/share/doc/jstargz/
+	install -m 0644 README.md docs/*.md dist/containerd-config.toml dist/containerd2-config.toml \
+		dist/grafana-dashboard.json $(DESTDIR)$(PREFIX)/share/doc/jstargz/
+	bin/jstargz shell-docs --completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/jstargz \
+		--man $(DESTDIR)$(PREFIX)/share/man/man1 > /dev/null
 
 # The container image for dist/kubernetes/ (an OCI layout in tools/target/image, and image.tar): Debian packages and
 # the jar, built with debootstrap and umoci (scripts/image.sh).

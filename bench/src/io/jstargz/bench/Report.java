@@ -100,12 +100,15 @@ final class Report {
         Map<String, List<Runner.Result>> byCell = byCell(results);
         List<Cell> cells = byCell.values().stream().map(Cell::of).toList();
         Files.createDirectories(md.getParent());
-        Files.writeString(md, markdown(environment, imageSizes, cells) + JstargzTable.markdown(byCell));
+        Path svg = md.resolveSibling(md.getFileName().toString().replaceAll("\\.md$", "") + ".svg");
+        Files.writeString(md, markdown(environment, imageSizes, cells) + "\n![time to a running container]("
+                + svg.getFileName() + ")\n\n" + JstargzTable.markdown(byCell));
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("environment", environment);
         doc.put("images", imageSizes);
         doc.put("cells", cells);
         doc.put("runs", results);
         JSON.writeValue(json.toFile(), doc);
+        Files.writeString(svg, Chart.render(JSON.readTree(json.toFile())));
     }
 }

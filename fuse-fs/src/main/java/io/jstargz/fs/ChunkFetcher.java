@@ -282,7 +282,9 @@ final class ChunkFetcher {
             }
             counters.requests.increment();
             bytes = blob.readRanges(ranges, Duration.ofNanos(left));
+            counters.onDemandFetches.record(start);
         } catch (IOException | RuntimeException e) {
+            counters.onDemandFetches.record(start);
             IOException failure = new IOException("layer " + layer + ": fetching " + ranges + " for file \""
                     + file.path() + "\" at offset " + offset + " failed: " + e.getMessage(), e);
             log.warn("{}", failure.getMessage());

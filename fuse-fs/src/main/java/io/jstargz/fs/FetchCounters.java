@@ -1,6 +1,7 @@
 package io.jstargz.fs;
 
 import io.jstargz.fs.LayerProgress.Phase;
+import io.jstargz.metrics.LatencyHistogram;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Counters of one layer's fetching, shared by its fetchers. */
@@ -11,6 +12,8 @@ final class FetchCounters {
     final LongAdder backgroundBytes = new LongAdder();
     final LongAdder requests = new LongAdder();
     final LongAdder failedReads = new LongAdder();
+    /** How long the fetches for reads that missed the cache took, failed ones included. */
+    final LatencyHistogram onDemandFetches = new LatencyHistogram();
     volatile Phase prefetch = Phase.PENDING;
     volatile Phase backgroundFetch = Phase.PENDING;
     volatile long prefetchSize;

@@ -18,6 +18,7 @@ import io.jstargz.fs.binding.MountHandle;
 import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.fs.binding.PathAddressedOps;
 import io.jstargz.fs.binding.TracingInodeOps;
+import io.jstargz.metrics.LatencyHistogram;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -214,6 +215,17 @@ public final class LayerMount implements Closeable {
                 counters.prefetch, counters.backgroundFetch, counters.onDemandBytes.sum(),
                 counters.neighbourBytes.sum(), counters.prefetchedBytes.sum(), counters.backgroundBytes.sum(),
                 counters.requests.sum(), counters.failedReads.sum());
+    }
+
+    /** The FUSE requests the mount is serving now, longest first; empty when it is not mounted. */
+    public List<OperationStats.InFlight> operationsInFlight() {
+        MountHandle h = handle;
+        return h == null ? List.of() : h.operations().inFlight();
+    }
+
+    /** How long the fetches for reads that missed the cache took. */
+    public LatencyHistogram.Snapshot onDemandFetchLatency() {
+        return counters.onDemandFetches.snapshot();
     }
 
     /**

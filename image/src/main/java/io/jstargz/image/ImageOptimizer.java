@@ -39,12 +39,15 @@ public final class ImageOptimizer {
      *
      * @param convert  how to convert; its prioritized files come after the recorded ones
      * @param command  the process to run; empty: the image's entrypoint and cmd
+     * @param settings env, mounts, user, working directory, network, entrypoint and args over the image config's
      * @param period   how long the workload may run before it is stopped
      * @param tempBase where the work directory goes; null: {@code java.io.tmpdir}
      */
-    public record Options(ImageConvertOptions convert, List<String> command, Duration period, Path tempBase) {
+    public record Options(ImageConvertOptions convert, List<String> command, WorkloadSettings settings,
+                          Duration period, Path tempBase) {
         public Options {
             Objects.requireNonNull(convert, "convert");
+            Objects.requireNonNull(settings, "settings");
             command = List.copyOf(command);
             if (period.isNegative() || period.isZero()) {
                 throw new IllegalArgumentException("the period must be positive, got " + period);
@@ -98,10 +101,10 @@ public final class ImageOptimizer {
                     CACHE_DISK, ChunkCacheConfig.DEFAULT_SHARD_WIDTH));
                  Workload workload = Workload.mount(work.resolve("run"), layers, cache, recorder)) {
                 RuntimeSpec.Process process = RuntimeSpec.process(image.config(), options.command(),
-                        workload::readFile);
+                        options.settings(), workload::readFile);
                 listener.note("running " + String.join(" ", process.args()) + " for at most "
                         + options.period().toSeconds() + " s");
-                result = workload.run(process, options.period());
+                result = workload.run(process, options.settings(), options.period());
             }
             for (AccessRecorder.Access a : recorder.accesses()) {
                 recorded.add(new RecordFile.Entry(a.path(), image.descriptor().digest().toString(), a.layer()));

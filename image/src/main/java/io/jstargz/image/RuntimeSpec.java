@@ -6,13 +6,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A minimal OCI runtime spec ({@code config.json}) for running an image's workload with runc: the process from the
  * image config (entrypoint and cmd, or the given command; env, working directory, user), the usual {@code /proc},
  * {@code /dev} and {@code /sys} mounts, new pid, mount, ipc, uts and network namespaces (the network namespace is
- * empty: the workload reaches nothing), Docker's default capabilities.
+ * empty: the workload reaches nothing), Docker's default capabilities; and what {@link WorkloadSettings} adds or
+ * changes (env, user, working directory, entrypoint and args, mounts, the host's network).
  */
 final class RuntimeSpec {
     static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -38,28 +41,42 @@ final class RuntimeSpec {
     }
 
     /**
-     * The process the image config describes: {@code command} if not empty, else its entrypoint and cmd; its env
-     * (with a default {@code PATH}), working directory and user (names looked up in the image's
-     * {@code /etc/passwd} and {@code /etc/group}).
+     * The process the image config describes, with {@code settings} over it: {@code command} if not empty, else the
+     * entrypoint and cmd; the env (with a default {@code PATH}), working directory and user (names looked up in the
+     * image's {@code /etc/passwd} and {@code /etc/group}).
      */
-    static Process process(JsonNode imageConfig, List<String> command, ImageFiles files) throws IOException {
+    static Process process(JsonNode imageConfig, List<String> command, WorkloadSettings settings, ImageFiles files)
+            throws IOException {
         JsonNode c = imageConfig.path("config");
         List<String> args = new ArrayList<>(command);
         if (args.isEmpty()) {
-            c.path("Entrypoint").forEach(a -> args.add(a.asText()));
-            c.path("Cmd").forEach(a -> args.add(a.asText()));
+            if (settings.entrypoint().isEmpty()) {
+                c.path("Entrypoint").forEach(a -> args.add(a.asText()));
+            } else {
+                args.addAll(settings.entrypoint());
+            }
+            if (settings.args() != null) {
+                args.addAll(settings.args());
+            } else if (settings.entrypoint().isEmpty()) {
+                c.path("Cmd").forEach(a -> args.add(a.asText()));
+            }
         }
         if (args.isEmpty()) {
             throw new IOException("the image has neither an entrypoint nor a cmd: give the command to run after --");
         }
-        List<String> env = new ArrayList<>();
-        c.path("Env").forEach(e -> env.add(e.asText()));
-        if (env.stream().noneMatch(e -> e.startsWith("PATH="))) {
-            env.add(DEFAULT_PATH);
-        }
-        String cwd = c.path("WorkingDir").asText("");
-        long[] ids = user(c.path("User").asText(""), files);
-        return new Process(args, env, cwd.isEmpty() ? "/" : cwd, ids[0], ids[1]);
+        Map<String, String> env = new LinkedHashMap<>();
+        c.path("Env").forEach(e -> put(env, e.asText()));
+        settings.env().forEach(e -> put(env, e));
+        env.putIfAbsent("PATH", DEFAULT_PATH.substring("PATH=".length()));
+        String cwd = settings.cwd().isEmpty() ? c.path("WorkingDir").asText("") : settings.cwd();
+        long[] ids = user(settings.user().isEmpty() ? c.path("User").asText("") : settings.user(), files);
+        return new Process(args, env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList(),
+                cwd.isEmpty() ? "/" : cwd, ids[0], ids[1]);
+    }
+
+    private static void put(Map<String, String> env, String keyValue) {
+        int eq = keyValue.indexOf('=');
+        env.put(eq < 0 ? keyValue : keyValue.substring(0, eq), eq < 0 ? "" : keyValue.substring(eq + 1));
     }
 
     /** uid and gid for the config's {@code User}: {@code user[:group]}, each a name or a number. */
@@ -112,7 +129,8 @@ final class RuntimeSpec {
     }
 
     /** The {@code config.json} for {@code process} with {@code rootfs} as the root. */
-    static byte[] render(Path rootfs, Process process, String hostname) throws IOException {
+    static byte[] render(Path rootfs, Process process, String hostname, WorkloadSettings settings)
+            throws IOException {
         ObjectNode spec = Json.MAPPER.createObjectNode();
         spec.put("ociVersion", "1.0.2");
         ObjectNode p = spec.putObject("process");
@@ -137,10 +155,14 @@ final class RuntimeSpec {
         mount(mounts, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k");
         mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
         mount(mounts, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
+        for (WorkloadSettings.Mount m : settings.mounts()) {
+            mount(mounts, m.destination(), m.type(), m.source(), m.options().toArray(String[]::new));
+        }
         ObjectNode linux = spec.putObject("linux");
         linux.putObject("resources").putArray("devices").addObject().put("allow", false).put("access", "rwm");
         ArrayNode namespaces = linux.putArray("namespaces");
-        for (String ns : List.of("pid", "network", "ipc", "uts", "mount")) {
+        for (String ns : settings.netHost() ? List.of("pid", "ipc", "uts", "mount")
+                : List.of("pid", "network", "ipc", "uts", "mount")) {
             namespaces.addObject().put("type", ns);
         }
         strings(linux.putArray("maskedPaths"), List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",

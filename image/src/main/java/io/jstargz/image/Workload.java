@@ -149,9 +149,10 @@ final class Workload implements Closeable {
     }
 
     /** Runs the process with runc, killing it at the end of {@code period}. */
-    Result run(RuntimeSpec.Process process, Duration period) throws IOException {
+    Result run(RuntimeSpec.Process process, WorkloadSettings settings, Duration period) throws IOException {
         Path bundle = Files.createDirectories(dir.resolve("bundle"));
-        Files.write(bundle.resolve("config.json"), RuntimeSpec.render(rootfs, process, "jstargz-optimize"));
+        Files.write(bundle.resolve("config.json"),
+                RuntimeSpec.render(rootfs, process, "jstargz-optimize", settings));
         String runcRoot = Files.createDirectories(dir.resolve("runc")).toAbsolutePath().toString();
         String id = "jstargz-optimize-" + UUID.randomUUID().toString().substring(0, 8);
         Path log = dir.resolve("workload.log");

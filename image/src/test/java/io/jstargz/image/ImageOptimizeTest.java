@@ -27,8 +27,13 @@ class ImageOptimizeTest {
 
     private static ImageOptimizer.Report optimize(Path tmp, List<String> command, Duration period)
             throws IOException {
-        ImageOptimizer.Options options = new ImageOptimizer.Options(ImageConvertOptions.defaults(), command, period,
-                tmp);
+        return optimize(tmp, command, WorkloadSettings.NONE, period);
+    }
+
+    private static ImageOptimizer.Report optimize(Path tmp, List<String> command, WorkloadSettings settings,
+                                                  Duration period) throws IOException {
+        ImageOptimizer.Options options = new ImageOptimizer.Options(ImageConvertOptions.defaults(), command, settings,
+                period, tmp);
         try (RegistryClient client = RegistryClient.create(RegistryConfig.builder().hostsDir(tmp.resolve("none"))
                 .build(), CredentialStore.ANONYMOUS);
              ImageSource src = ImageLocation.parse("oci:" + tmp.resolve("src") + ":bb").openSource(client);
@@ -78,6 +83,37 @@ class ImageOptimizeTest {
             assertEquals(List.of("dst", "src"), left.map(p -> p.getFileName().toString()).sorted().toList(),
                     "the work directory is gone");
         }
+    }
+
+    @Test
+    void envUserCwdEntrypointArgsMountsAndTheHostsNetworkApplyToTheWorkload(@TempDir Path tmp) throws Exception {
+        BusyboxImage.threeLayers(tmp.resolve("src"), "bb");
+        Path host = Files.createDirectories(tmp.resolve("host"));
+        Files.writeString(host.resolve("x"), "from the host");
+        WorkloadSettings settings = new WorkloadSettings(List.of("FOO=bar", "PATH=/bin"),
+                List.of(WorkloadSettings.Mount.parse("type=bind,src=" + host + ",dst=/host,options=ro")), "nobody",
+                "/tmp", true, List.of("sh", "-c"), List.of("echo $FOO $PATH; pwd; id -u; id -g; cat /host/x; echo;"
+                + " readlink /proc/self/ns/net; touch /host/y || echo read-only"));
+        ImageOptimizer.Report report = optimize(tmp, List.of(), settings, Duration.ofSeconds(30));
+        assertEquals(0, report.exitCode(), report.output());
+        String hostNet = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+        assertEquals(List.of("bar /bin", "/tmp", "65534", "65534", "from the host", hostNet, "read-only"),
+                report.output().lines().filter(l -> !l.contains("Read-only file system")).toList(), report.output());
+    }
+
+    @Test
+    void mountSpecsAreParsedAsCtrWritesThemAndBadOnesAreNamed() {
+        assertEquals(new WorkloadSettings.Mount("bind", "/a", "/b", List.of("ro", "rbind")),
+                WorkloadSettings.Mount.parse("type=bind,source=/a,destination=/b,options=ro"));
+        assertEquals(new WorkloadSettings.Mount("tmpfs", "tmpfs", "/scratch", List.of("size=1m")),
+                WorkloadSettings.Mount.parse("type=tmpfs,target=/scratch,options=size=1m"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WorkloadSettings.Mount.parse("type=bind,dst=/b"));
+        assertEquals("mount 'type=bind,dst=/b' needs source=", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> WorkloadSettings.Mount.parse("src=/a,to=/b"));
+        assertTrue(e.getMessage().contains("unknown key 'to'"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new WorkloadSettings(List.of("NOEQUALS"), List.of(), "",
+                "", false, List.of(), null));
     }
 
     @Test

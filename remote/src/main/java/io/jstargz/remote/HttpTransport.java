@@ -58,7 +58,7 @@ final class HttpTransport implements Closeable {
                 .addInterceptor(new HostLimit(config))
                 .addNetworkInterceptor(new RegistryHeaders(authorizer, config.userAgent()))
                 .authenticator(new RegistryAuthenticator(authorizer))
-                .eventListener(metrics.listener())
+                .eventListenerFactory(metrics.listeners())
                 .build();
     }
 

@@ -1,5 +1,6 @@
 package io.jstargz.remote;
 
+import io.jstargz.metrics.LatencyHistogram;
 import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
@@ -9,10 +10,12 @@ import okhttp3.Call;
 import okhttp3.EventListener;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
+import okhttp3.Response;
 
 /**
  * Counters of the client's traffic per host ({@code host:port}), for status and metrics: requests sent, response
- * body bytes received, request body bytes sent, failed requests and retries.
+ * body bytes received, request body bytes sent, failed requests and retries; and how long registries took to answer,
+ * all hosts together.
  */
 public final class RegistryMetrics {
 
@@ -38,6 +41,7 @@ public final class RegistryMetrics {
     }
 
     private final Map<String, Counters> hosts = new ConcurrentHashMap<>();
+    private final LatencyHistogram latency = new LatencyHistogram();
 
     RegistryMetrics() {
     }
@@ -66,9 +70,25 @@ public final class RegistryMetrics {
         return hosts.computeIfAbsent(url.host() + ":" + url.port(), h -> new Counters());
     }
 
-    /** Feeds the counters from okhttp's events: every request on the wire, every body byte. */
-    EventListener listener() {
-        return new EventListener() {
+    /**
+     * How long registries took to answer: from a request's headers going out to its response's headers coming back
+     * (the body is read at the reader's pace, so it is left out); a request that failed before an answer counts up
+     * to its failure.
+     */
+    public LatencyHistogram.Snapshot requestLatency() {
+        return latency.snapshot();
+    }
+
+    /** Feeds the counters from okhttp's events: every request on the wire, every body byte, each answer's time. */
+    EventListener.Factory listeners() {
+        return call -> new EventListener() {
+            private long sentAt = -1;
+
+            @Override
+            public void requestHeadersStart(Call call) {
+                sentAt = System.nanoTime();
+            }
+
             @Override
             public void requestHeadersEnd(Call call, Request request) {
                 counters(request.url()).requests.increment();
@@ -80,6 +100,11 @@ public final class RegistryMetrics {
             }
 
             @Override
+            public void responseHeadersEnd(Call call, Response response) {
+                answered();
+            }
+
+            @Override
             public void responseBodyEnd(Call call, long byteCount) {
                 counters(call.request().url()).bytesReceived.add(byteCount);
             }
@@ -87,6 +112,14 @@ public final class RegistryMetrics {
             @Override
             public void callFailed(Call call, IOException ioe) {
                 counters(call.request().url()).failures.increment();
+                answered();
+            }
+
+            private void answered() {
+                if (sentAt >= 0) {
+                    latency.record(sentAt);
+                    sentAt = -1;
+                }
             }
         };
     }

@@ -15,6 +15,7 @@ import io.jstargz.snapshotter.grpc.UnixSocketServer;
 import io.jstargz.snapshotter.keychain.CriKeychain;
 import io.jstargz.snapshotter.keychain.CriKeychainServer;
 import io.jstargz.snapshotter.fs.FuseRemoteLayers;
+import io.jstargz.snapshotter.debug.DebugServer;
 import io.jstargz.snapshotter.metrics.MetricsServer;
 import io.jstargz.snapshotter.snapshot.RemoteLayerService;
 import io.jstargz.snapshotter.systemd.SdNotify;
@@ -59,6 +60,7 @@ public final class Daemon implements AutoCloseable {
     private final String fuseBinding;
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile MetricsServer metrics;
+    private volatile DebugServer debug;
     private volatile CriKeychainServer keychain;
     /**
      * Runs the lazy-pull path and the gRPC calls once, after the socket is served: a restart is ready without
@@ -104,6 +106,15 @@ public final class Daemon implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 d.close();
                 throw new IOException("cannot serve metrics on " + config.metricsAddress() + ": " + e.getMessage(), e);
+            }
+        }
+        if (!config.debugAddress().isEmpty()) {
+            try {
+                d.debug = DebugServer.start(config.debugAddress(), layers::operationsInFlight);
+            } catch (IOException | RuntimeException e) {
+                d.close();
+                throw new IOException("cannot serve diagnostics on " + config.debugAddress() + ": " + e.getMessage(),
+                        e);
             }
         }
         return d;
@@ -223,6 +234,12 @@ public final class Daemon implements AutoCloseable {
         return m == null ? OptionalInt.empty() : OptionalInt.of(m.port());
     }
 
+    /** The port diagnostics are served on, when {@code debug_address} is set. */
+    public OptionalInt debugPort() {
+        DebugServer s = debug;
+        return s == null ? OptionalInt.empty() : OptionalInt.of(s.port());
+    }
+
     /** Blocks until {@link #close()} has finished. */
     public void awaitClose() throws InterruptedException {
         closed.await();
@@ -255,6 +272,9 @@ public final class Daemon implements AutoCloseable {
         try {
             if (metrics != null) {
                 metrics.close();
+            }
+            if (debug != null) {
+                debug.close();
             }
             if (keychain != null) {
                 keychain.close();

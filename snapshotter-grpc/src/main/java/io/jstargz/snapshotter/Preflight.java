@@ -71,6 +71,9 @@ final class Preflight {
         if (!config.metricsAddress().isEmpty()) {
             bindable("metrics_address", config.metricsAddress()).ifPresent(problems::add);
         }
+        if (!config.debugAddress().isEmpty()) {
+            bindable("debug_address", config.debugAddress()).ifPresent(problems::add);
+        }
         warnIfMissing(config.registry().dockerConfig());
         if (!problems.isEmpty()) {
             throw new StartupException(problems);
@@ -138,7 +141,7 @@ final class Preflight {
 
     /** Why {@code address} cannot be served on, if it cannot: bound and released at once. */
     static Optional<String> bindable(String key, String address) {
-        InetSocketAddress at = ListenAddress.parse(key, address);
+        InetSocketAddress at = ListenAddress.parse(key, address).socketAddress();
         try (ServerSocket s = new ServerSocket()) {
             s.bind(at);
             return Optional.empty();

@@ -29,10 +29,6 @@ import io.jstargz.testing.LayerBuilder;
 import io.jstargz.testing.RegistryAccessLog;
 import io.jstargz.testing.RegistryServer;
 import io.jstargz.testing.TcpProxy;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,11 +138,6 @@ class RemoteLayersTest {
         TestMounts.run("umount", target.toString());
     }
 
-    private static String scrape(int port) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-    }
-
     private static List<Path> files(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
             return s.toList();
@@ -206,9 +197,10 @@ class RemoteLayersTest {
             Path mp = Path.of(r.getMountPoint());
             assertEquals("fuse.jstargz", MountTable.at(mp).orElseThrow().fsType());
             assertEquals(2, files(config.root().resolve("layers")).size(), "the TOCs are kept for restarts");
-            String metrics = scrape(d.metricsPort().orElseThrow());
+            String metrics = Scrape.of("http://127.0.0.1:" + d.metricsPort().orElseThrow() + "/metrics").text();
             for (String line : List.of("jstargz_remote_layers{state=\"mounted\"} 2.0", "jstargz_mounted_layers 2.0",
-                    "jstargz_layer_mount_seconds_count 2", "jstargz_registry_requests_total 2.0")) {
+                    "jstargz_operation_duration_seconds_count{op=\"mount\"} 2",
+                    "jstargz_registry_requests_total 2.0")) {
                 assertTrue(metrics.lines().anyMatch(l -> l.equals(line)), line + " in:\n" + metrics);
             }
             // the container's reads went through FUSE: counted, with the time their handlers took

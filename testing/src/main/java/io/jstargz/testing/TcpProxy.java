@@ -10,8 +10,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A fault injector in front of a real server: forwards TCP connections from 127.0.0.1 to {@code target} until
@@ -27,6 +30,8 @@ public final class TcpProxy implements Closeable {
     /** While stalled: how many more bytes of the server's answers each connection forwards before it holds them. */
     private final Set<Allowance> allowances = ConcurrentHashMap.newKeySet();
     private long stallAfter = -1;
+    /** Counted down when a stall first holds an answer back (see {@link #awaitHeld}). */
+    private CountDownLatch held = new CountDownLatch(1);
 
     /** What one connection may still forward from the server while the proxy is stalled. */
     private final class Allowance {
@@ -36,6 +41,7 @@ public final class TcpProxy implements Closeable {
         int grant(int n) throws IOException {
             synchronized (TcpProxy.this) {
                 while (stallAfter >= 0 && left <= 0 && !server.isClosed()) {
+                    held.countDown();
                     try {
                         TcpProxy.this.wait();
                     } catch (InterruptedException e) {
@@ -75,8 +81,20 @@ public final class TcpProxy implements Closeable {
      */
     public synchronized void stall(long afterBytes) {
         stallAfter = afterBytes;
+        held = new CountDownLatch(1);
         for (Allowance a : allowances) {
             a.left = afterBytes;
+        }
+    }
+
+    /** Waits until the stall holds back some answer: a request was sent that gets no (more) answer. */
+    public void awaitHeld(Duration deadline) throws InterruptedException {
+        CountDownLatch h;
+        synchronized (this) {
+            h = held;
+        }
+        if (!h.await(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("nothing was held by the stalled proxy within " + deadline);
         }
     }
 

@@ -4,6 +4,8 @@ import io.jstargz.image.ImageConvertOptions;
 import io.jstargz.image.ImageLocation;
 import io.jstargz.image.ProgressPrinter;
 import io.jstargz.image.RecordFile;
+import io.jstargz.process.Command;
+import io.jstargz.process.CommandResult;
 import io.jstargz.remote.Platform;
 import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;
@@ -11,6 +13,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
@@ -125,6 +128,20 @@ final class ImageOptions {
             default -> throw new CommandLine.ParameterException(cmd, "--progress must be auto, tty or plain, not "
                     + progress);
         };
-        return new ProgressPrinter(err, tty);
+        return new ProgressPrinter(err, tty, tty ? terminalRows() : 0);
+    }
+
+    /** The terminal's rows ({@code stty size} of /dev/tty), or a VT100's 24 when they cannot be read. */
+    private static int terminalRows() {
+        try {
+            CommandResult r = Command.of("stty", "-F", "/dev/tty", "size").run(Duration.ofSeconds(5));
+            String[] size = r.output().trim().split("\\s+");
+            if (r.ok() && size.length == 2 && size[0].matches("\\d+")) {
+                return Integer.parseInt(size[0]);
+            }
+        } catch (IOException e) {
+            // no terminal to ask: the default below
+        }
+        return 24;
     }
 }

@@ -26,6 +26,7 @@ import picocli.CommandLine.ScopeType;
             MountCommand.class,
             ServeCommand.class,
             StatusCommand.class,
+            ShellDocsCommand.class,
         })
 public final class Main implements Runnable {
 

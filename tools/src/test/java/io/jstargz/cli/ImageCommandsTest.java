@@ -8,6 +8,7 @@ import io.jstargz.cli.BlobCommandsTest.Run;
 import io.jstargz.testing.BusyboxImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +60,33 @@ class ImageCommandsTest {
         String first = m.group();
         assertTrue(m.find());
         assertEquals(first, m.group(), "optimize and convert --prioritize-list of its record agree: " + index);
+    }
+
+    @Test
+    void optimizeTakesCtrRemotesWorkloadFlags() throws Exception {
+        BusyboxImage.threeLayers(tmp.resolve("src"), "bb");
+        Path host = Files.createDirectories(tmp.resolve("host"));
+        Files.writeString(host.resolve("x"), "mounted");
+        Run optimize = BlobCommandsTest.jstargz("image", "optimize", "--progress", "plain", "--reuse",
+                "--entrypoint", "[\"sh\",\"-c\"]", "--args", "[\"echo $FOO $(cat /m/x) in $(pwd) as $(id -u)\"]",
+                "--env", "FOO=bar", "--cwd", "/tmp", "--user", "nobody", "--net-host",
+                "--mount", "type=bind,src=" + host + ",dst=/m,options=ro",
+                "oci:" + tmp.resolve("src") + ":bb", "oci:" + tmp.resolve("dst") + ":opt");
+        assertEquals(0, optimize.exit(), optimize.err());
+        assertTrue(optimize.err().contains("bar mounted in /tmp as 65534"), optimize.err());
+
+        String src = "oci:" + tmp.resolve("src") + ":bb";
+        String dst = "oci:" + tmp.resolve("dst") + ":x";
+        for (List<String> bad : List.of(List.of("--entrypoint", "sh -c"), List.of("--reuse", "--force"),
+                List.of("--mount", "dst=/only"), List.of("--env", "NOVALUE"))) {
+            List<String> args = new java.util.ArrayList<>(List.of("image", "optimize"));
+            args.addAll(bad);
+            args.addAll(List.of(src, dst));
+            Run r = BlobCommandsTest.jstargz(args.toArray(String[]::new));
+            assertEquals(2, r.exit(), bad + ": " + r.err());
+            assertTrue(r.err().contains(bad.get(0).equals("--reuse") ? "--reuse" : bad.get(0).equals("--entrypoint")
+                    ? "JSON array" : bad.get(1)), bad + ": " + r.err());
+        }
     }
 
     @Test

@@ -16,10 +16,12 @@ import java.util.List;
  *                             after a start run compiled code
  * @param memory               what the daemon's heap is sized for ({@link MemoryBudget})
  * @param criKeychain          {@code [cri_keychain]}: the kubelet's pull secrets, through a CRI ImageService proxy
+ * @param debugAddress         loopback {@code host:port} for the diagnostics endpoint (thread dump, heap summary, FUSE
+ *                             operations in flight); {@code ""} disables it
  */
 public record Config(Path root, Path address, String logLevel, String metricsAddress, boolean allowNoVerification,
                      boolean warmUp, CacheConfig cache, RegistryConfig registry, FuseConfig fuse, FetchConfig fetch,
-                     MemoryConfig memory, CriKeychainConfig criKeychain) {
+                     MemoryConfig memory, CriKeychainConfig criKeychain, String debugAddress) {
     /** Where {@code jstargz serve} looks for its configuration when no file is named. */
     public static final Path DEFAULT_FILE = Path.of("/etc/jstargz/config.toml");
     /** The log levels, most verbose first: the order messages list them in. */
@@ -33,38 +35,46 @@ public record Config(Path root, Path address, String logLevel, String metricsAdd
         if (!metricsAddress.isEmpty()) {
             ListenAddress.parse("metrics_address", metricsAddress);
         }
+        // thread dumps and heap figures are for the node's operator only
+        ConfigChecks.require(debugAddress.isEmpty() || ListenAddress.parse("debug_address", debugAddress).isLoopback(),
+                "debug_address", "must be a loopback host:port (e.g. 127.0.0.1:9136), not \"" + debugAddress + "\"");
     }
 
     /** The configuration used when no file exists. */
     public static Config defaults() {
         return new Config(Path.of("/var/lib/jstargz"), Path.of("/run/jstargz/jstargz.sock"), "info", "", false, true,
                 CacheConfig.defaults(), RegistryConfig.defaults(), FuseConfig.defaults(), FetchConfig.defaults(),
-                MemoryConfig.defaults(), CriKeychainConfig.defaults());
+                MemoryConfig.defaults(), CriKeychainConfig.defaults(), "");
     }
 
     public Config withRoot(Path newRoot) {
         return new Config(newRoot, address, logLevel, metricsAddress, allowNoVerification, warmUp, cache, registry,
-                fuse, fetch, memory, criKeychain);
+                fuse, fetch, memory, criKeychain, debugAddress);
     }
 
     public Config withAddress(Path newAddress) {
         return new Config(root, newAddress, logLevel, metricsAddress, allowNoVerification, warmUp, cache, registry,
-                fuse, fetch, memory, criKeychain);
+                fuse, fetch, memory, criKeychain, debugAddress);
     }
 
     public Config withLogLevel(String newLogLevel) {
         return new Config(root, address, newLogLevel, metricsAddress, allowNoVerification, warmUp, cache, registry,
-                fuse, fetch, memory, criKeychain);
+                fuse, fetch, memory, criKeychain, debugAddress);
     }
 
     public Config withMetricsAddress(String newMetricsAddress) {
         return new Config(root, address, logLevel, newMetricsAddress, allowNoVerification, warmUp, cache, registry,
-                fuse, fetch, memory, criKeychain);
+                fuse, fetch, memory, criKeychain, debugAddress);
     }
 
     public Config withWarmUp(boolean newWarmUp) {
         return new Config(root, address, logLevel, metricsAddress, allowNoVerification, newWarmUp, cache, registry,
-                fuse, fetch, memory, criKeychain);
+                fuse, fetch, memory, criKeychain, debugAddress);
+    }
+
+    public Config withDebugAddress(String newDebugAddress) {
+        return new Config(root, address, logLevel, metricsAddress, allowNoVerification, warmUp, cache, registry,
+                fuse, fetch, memory, criKeychain, newDebugAddress);
     }
 
     /** The chunk cache directory: {@code cache.dir}, or {@code <root>/cache} when that is empty. */

@@ -11,6 +11,7 @@ import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
 import io.jstargz.fs.LayerMountOptions;
 import io.jstargz.fs.LayerProgress;
+import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.mount.FileTrees;
 import io.jstargz.mount.Unmounter;
 import io.jstargz.remote.Digest;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -348,10 +350,23 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         return new FetchProgress(p.fetchedBytes(), p.layerSize());
     }
 
+    /** The FUSE requests each mounted layer is serving now, by layer digest; layers serving none are left out. */
+    public Map<String, List<OperationStats.InFlight>> operationsInFlight() {
+        Map<String, List<OperationStats.InFlight>> out = new TreeMap<>();
+        mounts.forEach((at, m) -> {
+            LayerMount mount = m.now();
+            List<OperationStats.InFlight> ops = mount == null ? List.of() : mount.operationsInFlight();
+            if (!ops.isEmpty()) {
+                out.put(m.digest().toString(), ops);
+            }
+        });
+        return out;
+    }
+
     /** What the layers did since the daemon started. */
     public LayerStats stats() {
         return totals.with(mounts.values().stream().map(Mounted::now).filter(Objects::nonNull).toList(),
-                cache.stats(), client.metrics().total());
+                cache.stats(), client.metrics());
     }
 
     /** Unmounts every layer; their stored TOCs stay for the next start. */

@@ -1,7 +1,9 @@
 package io.jstargz.snapshotter.metrics;
 
+import io.jstargz.BuildInfo;
 import io.jstargz.cache.CacheStats;
 import io.jstargz.snapshotter.config.ListenAddress;
+import io.jstargz.snapshotter.snapshot.FetchProgress;
 import io.jstargz.snapshotter.snapshot.LayerStatus;
 import io.jstargz.snapshotter.snapshot.Snapshotter;
 import io.jstargz.snapshotter.fs.LayerStats;
@@ -10,6 +12,7 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.SummaryWithCallback;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Quantiles;
 import java.io.IOException;
@@ -17,13 +20,16 @@ import java.net.InetSocketAddress;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Prometheus metrics over HTTP ({@code metrics_address}, path {@code /metrics}). Every value is read when scraped
- * from counters the daemon keeps anyway: metrics cost nothing on the read and Prepare paths.
+ * from counters and {@link io.jstargz.metrics.LatencyHistogram}s the daemon keeps anyway (a clock read and two
+ * additions per timed operation): the exporter's types stay off the read and Prepare paths. The JVM's and the
+ * process's own metrics come from Prometheus' JVM instrumentation.
  */
 public final class MetricsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
@@ -41,7 +47,7 @@ public final class MetricsServer implements AutoCloseable {
      */
     public static MetricsServer start(String address, Supplier<LayerStats> stats, Snapshotter snapshotter)
             throws IOException {
-        InetSocketAddress at = ListenAddress.parse("metrics_address", address);
+        InetSocketAddress at = ListenAddress.parse("metrics_address", address).socketAddress();
         PrometheusRegistry registry = new PrometheusRegistry();
         register(registry, stats, snapshotter);
         HTTPServer server = HTTPServer.builder().inetAddress(at.getAddress()).port(at.getPort()).registry(registry)
@@ -62,12 +68,6 @@ public final class MetricsServer implements AutoCloseable {
                         cb.call(n, state.name().toLowerCase(Locale.ROOT)))).register(r);
         GaugeWithCallback.builder().name("jstargz_mounted_layers").help("Layers mounted now")
                 .callback(cb -> cb.call(stats.get().mountedLayers())).register(r);
-        SummaryWithCallback.builder().name("jstargz_layer_mount_seconds")
-                .help("Time from asking for a layer's index to its mount serving (Prepare and restarts)")
-                .callback(cb -> {
-                    LayerStats s = stats.get();
-                    cb.call(s.mounts(), s.mountSeconds(), Quantiles.EMPTY);
-                }).register(r);
         CounterWithCallback.builder().name("jstargz_fetched_bytes")
                 .help("Compressed layer bytes fetched, by what fetched them").labelNames("by")
                 .callback(cb -> {
@@ -105,6 +105,37 @@ public final class MetricsServer implements AutoCloseable {
         counter(r, "jstargz_registry_failures", "Registry requests that failed",
                 () -> stats.get().registry().failures());
         counter(r, "jstargz_registry_retries", "Registry requests retried", () -> stats.get().registry().retries());
+        layers(r, snapshotter);
+        r.register(new OperationDurations(stats, snapshotter));
+        GaugeWithCallback.builder().name("jstargz_build_info").help("The running build; always 1")
+                .labelNames("version", "java_version")
+                .callback(cb -> cb.call(1, BuildInfo.current().version(), Runtime.version().toString())).register(r);
+        JvmMetrics.builder().register(r);
+    }
+
+    /** Each mounted layer's size and what of it is local, by layer digest (one mount serves a digest). */
+    private static void layers(PrometheusRegistry r, Snapshotter snapshotter) {
+        GaugeWithCallback.builder().name("jstargz_layer_fetched_bytes")
+                .help("Bytes of each mounted layer that are local (cached, or holding no file contents)")
+                .labelNames("layer").callback(cb -> mountedLayers(snapshotter).forEach((layer, p) ->
+                        cb.call(p.fetchedBytes(), layer))).register(r);
+        GaugeWithCallback.builder().name("jstargz_layer_size_bytes").help("Compressed size of each mounted layer")
+                .labelNames("layer").callback(cb -> mountedLayers(snapshotter).forEach((layer, p) ->
+                        cb.call(p.totalBytes(), layer))).register(r);
+    }
+
+    private static Map<String, FetchProgress> mountedLayers(Snapshotter snapshotter) {
+        Map<String, FetchProgress> out = new TreeMap<>();
+        try {
+            for (LayerStatus l : snapshotter.status()) {
+                if (l.remote().isPresent() && !l.progress().equals(FetchProgress.UNKNOWN)) {
+                    out.putIfAbsent(l.remote().get().layerDigest(), l.progress());
+                }
+            }
+        } catch (Exception e) {
+            LOG.warn("metrics: cannot read the remote layers: {}", e.getMessage());
+        }
+        return out;
     }
 
     private static void counter(PrometheusRegistry r, String name, String help, Supplier<Long> value) {

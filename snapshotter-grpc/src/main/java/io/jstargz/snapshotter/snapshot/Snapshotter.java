@@ -1,5 +1,6 @@
 package io.jstargz.snapshotter.snapshot;
 
+import io.jstargz.metrics.LatencyHistogram;
 import io.jstargz.mount.FileTrees;
 import io.jstargz.snapshotter.filter.Filter;
 import io.jstargz.snapshotter.filter.FilterSyntaxException;
@@ -39,6 +40,7 @@ public final class Snapshotter implements AutoCloseable {
     private final RemoteLayers remote;
     private final boolean allowNoVerification;
     private final Clock clock;
+    private final LatencyHistogram prepares = new LatencyHistogram();
 
     private Snapshotter(SnapshotStore store, SnapshotDirectories dirs, OverlayMounts overlay, RemoteLayers remote,
                         boolean allowNoVerification, Clock clock) {
@@ -86,6 +88,21 @@ public final class Snapshotter implements AutoCloseable {
      * already exists; otherwise containerd gets the mounts to unpack it into.
      */
     public List<Mount> prepare(String namespace, String key, String parent, Map<String, String> labels)
+            throws SnapshotException, IOException {
+        long start = System.nanoTime();
+        try {
+            return prepareSnapshot(namespace, key, parent, labels);
+        } finally {
+            prepares.record(start);
+        }
+    }
+
+    /** How long Prepare took, whatever its outcome (a mounted layer answers ALREADY_EXISTS). */
+    public LatencyHistogram.Snapshot prepareLatency() {
+        return prepares.snapshot();
+    }
+
+    private List<Mount> prepareSnapshot(String namespace, String key, String parent, Map<String, String> labels)
             throws SnapshotException, IOException {
         Map<String, String> valid = Labels.validated(labels);
         Optional<LayerRequest> layer = LayerRequest.fromLabels(valid, allowNoVerification);

@@ -1,22 +1,45 @@
 package io.jstargz.snapshotter.systemd;
 
-import io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap;
-import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
-import io.grpc.netty.shaded.io.netty.channel.Channel;
-import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainDatagramChannel;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** systemd's readiness protocol: one datagram to {@code $NOTIFY_SOCKET} (a no-op when not run by systemd). */
+/**
+ * systemd's readiness protocol: one datagram to {@code $NOTIFY_SOCKET} (a no-op when not run by systemd). The JDK's
+ * unix-domain channels are stream sockets only, so the datagram goes through libc ({@code socket(2)},
+ * {@code sendto(2)}) with jnr-ffi, which the daemon already loads for {@code umount2(2)} and which runs on every JDK.
+ */
 public final class SdNotify {
     private static final Logger LOG = LoggerFactory.getLogger(SdNotify.class);
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_DGRAM = 2;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    /** {@code sizeof(sockaddr_un.sun_path)} on Linux. */
+    private static final int SUN_PATH = 108;
+
+    /** The libc functions used; public only because jnr-ffi implements it. */
+    public interface LibC {
+        @SaveError
+        int socket(int domain, int type, int protocol);
+
+        @SaveError
+        @ssize_t long sendto(int fd, @In byte[] buf, @size_t long len, int flags, @In byte[] addr, int addrlen);
+
+        int close(int fd);
+
+        String strerror(int errno);
+    }
+
+    private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
 
     private SdNotify() {
     }
@@ -34,24 +57,51 @@ public final class SdNotify {
         if (socket == null || socket.isEmpty()) {
             return false;
         }
-        // "@name" is an abstract socket: its address starts with a NUL byte
-        String path = socket.startsWith("@") ? "\0" + socket.substring(1) : socket;
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        try {
-            Channel ch = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter()).connect(new DomainSocketAddress(path)).sync()
-                    .channel();
-            ch.writeAndFlush(Unpooled.copiedBuffer(state, StandardCharsets.UTF_8)).sync();
-            ch.close().sync();
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        byte[] address = address(socket);
+        if (address == null) {
+            LOG.warn("cannot notify systemd at {}: the path is longer than {} bytes", socket, SUN_PATH - 1);
             return false;
-        } catch (Exception e) { // netty rethrows connect errors (checked IOExceptions) from sync()
-            LOG.warn("cannot notify systemd at {}: {}", socket, e.toString());
-            return false;
-        } finally {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
+        int fd = LIBC.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            LOG.warn("cannot notify systemd at {}: socket: {}", socket, lastError());
+            return false;
+        }
+        try {
+            byte[] message = state.getBytes(StandardCharsets.UTF_8);
+            if (LIBC.sendto(fd, message, message.length, 0, address, address.length) != message.length) {
+                LOG.warn("cannot notify systemd at {}: sendto: {}", socket, lastError());
+                return false;
+            }
+            return true;
+        } finally {
+            LIBC.close(fd);
+        }
+    }
+
+    /**
+     * A {@code sockaddr_un} for {@code socket}, as long as it needs to be: a path ends with a NUL; {@code @name} is an
+     * abstract socket, whose address starts with a NUL and is exactly as long as the name. Null if it does not fit.
+     */
+    static byte[] address(String socket) {
+        boolean isAbstract = socket.startsWith("@");
+        byte[] name = (isAbstract ? socket.substring(1) : socket).getBytes(StandardCharsets.UTF_8);
+        int pathBytes = name.length + 1; // the abstract socket's leading NUL, or the path's trailing one
+        if (pathBytes > SUN_PATH) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.allocate(2 + pathBytes).order(ByteOrder.nativeOrder());
+        b.putShort((short) AF_UNIX);
+        if (isAbstract) {
+            b.put((byte) 0).put(name);
+        } else {
+            b.put(name).put((byte) 0);
+        }
+        return b.array();
+    }
+
+    private static String lastError() {
+        int errno = LastError.getLastError(Runtime.getRuntime(LIBC));
+        return LIBC.strerror(errno) + " (errno " + errno + ")";
     }
 }

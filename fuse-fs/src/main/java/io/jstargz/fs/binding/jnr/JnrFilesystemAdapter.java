@@ -78,7 +78,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     @Override
     public int getattr(String path, FileStat stat) {
-        long start = System.nanoTime();
+        long start = getattrs.start();
         try {
             fill(stat, ops.getattr(path));
             return 0;
@@ -93,7 +93,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     @Override
     public int readlink(String path, Pointer buf, long size) {
-        long start = System.nanoTime();
+        long start = readlinks.start();
         try {
             byte[] target = ops.readlink(path).getBytes(StandardCharsets.UTF_8);
             if (size <= 0) {
@@ -114,7 +114,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     @Override
     public int open(String path, FuseFileInfo fi) {
-        long start = System.nanoTime();
+        long start = opens.start();
         try {
             fi.fh.set(ops.open(path, fi.flags.get()));
             return 0;
@@ -129,7 +129,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     @Override
     public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        long start = System.nanoTime();
+        long start = reads.start();
         try {
             return ops.read(fi.fh.get(), offset, (int) Math.min(size, Integer.MAX_VALUE),
                     (at, src, srcOffset, length) -> buf.put(at, src, srcOffset, length));
@@ -144,7 +144,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     @Override
     public int release(String path, FuseFileInfo fi) {
-        long start = System.nanoTime();
+        long start = releases.start();
         try {
             ops.release(fi.fh.get());
             return 0;
@@ -157,7 +157,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     @Override
     public int opendir(String path, FuseFileInfo fi) {
-        long start = System.nanoTime();
+        long start = opendirs.start();
         try {
             NodeAttributes a = ops.getattr(path);
             return a.isDirectory() ? 0 : -ErrorCodes.ENOTDIR();
@@ -172,7 +172,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
-        long start = System.nanoTime();
+        long start = readdirs.start();
         try {
             List<DirectoryEntry> entries = ops.readdir(path);
             Pointer statMemory = Memory.allocateDirect(Runtime.getSystemRuntime(), STAT_SIZE, true);
@@ -206,7 +206,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     @Override
     public int getxattr(String path, String attribute, Pointer value, long size) {
-        long start = System.nanoTime();
+        long start = getxattrs.start();
         try {
             byte[] v = ops.getxattr(path, attribute);
             return copyOut(v, value, size);
@@ -221,7 +221,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     @Override
     public int listxattr(String path, Pointer list, long size) {
-        long start = System.nanoTime();
+        long start = listxattrs.start();
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             for (String n : ops.listxattr(path)) {
@@ -240,7 +240,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
 
     @Override
     public int statfs(String path, Statvfs st) {
-        long start = System.nanoTime();
+        long start = statfses.start();
         try {
             FilesystemStatistics s = ops.statfs();
             st.f_bsize.set(s.blockSize());

@@ -86,11 +86,12 @@ final class RequestDispatcher {
 
     /** Answers the request of {@code length} bytes in {@code in} (some requests get no answer). */
     void serve(MemorySegment in, int length, ReplyWriter reply) throws IOException {
-        long start = System.nanoTime();
         int opcode = in.get(ValueLayout.JAVA_INT, IN_OPCODE);
+        OperationStats.Counter counter = opcode >= 0 && opcode < counters.length ? counters[opcode] : otherCounter;
+        long start = counter.start();
         long unique = in.get(ValueLayout.JAVA_LONG, IN_UNIQUE);
         long node = in.get(ValueLayout.JAVA_LONG, IN_NODEID);
-        reply.serving(opcode >= 0 && opcode < counters.length ? counters[opcode] : otherCounter, start);
+        reply.serving(counter, start);
         try {
             switch (opcode) {
                 case INIT -> init(unique, in, reply);
