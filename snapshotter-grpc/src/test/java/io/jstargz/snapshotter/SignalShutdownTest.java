@@ -4,14 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.jstargz.concurrent.Threads;
 import io.jstargz.snapshotter.proto.snapshots.Kind;
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +24,6 @@ class SignalShutdownTest {
                 "root = \"" + root + "\"\naddress = \"" + socket + "\"\nwarm_up = false\n");
         Process daemon = start(config);
         try {
-            awaitReady(daemon);
             try (GrpcClient c = new GrpcClient(socket)) {
                 new Rpc(c.snapshots("default")).layer("default/1/a", "");
             }
@@ -43,7 +38,6 @@ class SignalShutdownTest {
 
         Process again = start(config);
         try {
-            awaitReady(again);
             try (GrpcClient c = new GrpcClient(socket)) {
                 assertEquals(Kind.COMMITTED, new Rpc(c.snapshots("default")).stat("default/1/a").getKind());
             }
@@ -54,30 +48,7 @@ class SignalShutdownTest {
     }
 
     private static Process start(Path config) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        return new ProcessBuilder(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
-                DaemonMain.class.getName(), config.toString())).redirectErrorStream(true).start();
-    }
-
-    /**
-     * Waits for the daemon's "ready" line (its socket file appears when bound, a moment before it accepts),
-     * copying its output to the test's, and failing if the process ends first.
-     */
-    private static void awaitReady(Process process) throws Exception {
-        CompletableFuture<Void> ready = new CompletableFuture<>();
-        Threads.start("daemon-output", () -> {
-            try (BufferedReader r = process.inputReader()) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    System.out.println(line);
-                    if (line.contains("jstargz snapshotter ready")) {
-                        ready.complete(null);
-                    }
-                }
-            } catch (IOException e) {
-                ready.completeExceptionally(e);
-            }
-            ready.completeExceptionally(new AssertionError("the daemon exited before it was ready"));
-        });
-        ready.get(60, TimeUnit.SECONDS);
+        return ChildJvm.startAndAwait(DaemonMain.class, "jstargz snapshotter ready", Duration.ofSeconds(60),
+                config.toString());
     }
 }

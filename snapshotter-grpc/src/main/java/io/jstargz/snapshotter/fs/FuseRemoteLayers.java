@@ -25,9 +25,7 @@ import io.jstargz.snapshotter.snapshot.LayerUnavailableException;
 import io.jstargz.snapshotter.snapshot.PrepareOutcome;
 import io.jstargz.snapshotter.snapshot.RemoteLayerService;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -220,10 +218,9 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         LayerMount mount = null;
         try {
             mount = opened.take(() -> mountObject(image, digest, opened, request));
+            // no stat of the new mount here, nor anywhere in this process: a thread blocked in a request to a mount
+            // its own process serves cannot be killed, and a kill -9 at that moment leaves a zombie (issue 18)
             mount.mount(mountPoint);
-            // the first request to a new FUSE mount costs milliseconds (threads start in the FUSE binding): pay it
-            // now, before a container's first lookups, and let the kernel cache the root's attributes
-            Files.readAttributes(mountPoint, BasicFileAttributes.class);
         } catch (IOException | RuntimeException e) {
             closeQuietly(mount);
             throw new IOException("cannot mount it: " + e.getMessage(), e);

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,12 +64,7 @@ final class Warmup {
                         throw new IOException("the warm-up layer was not mounted: " + f.reason());
                     }
                     layers.check(mp);
-                    for (String f : WarmupLayer.FILES) {
-                        Files.readAllBytes(mp.resolve(f));
-                    }
-                    try (Stream<Path> entries = Files.list(mp.resolve("bin"))) {
-                        entries.forEach(p -> p.toFile().lastModified());
-                    }
+                    WarmupLayer.readFrom(mp, mountTimeout);
                     layers.unmount(mp);
                 }
             }

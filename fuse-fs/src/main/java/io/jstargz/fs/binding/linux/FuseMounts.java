@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -59,6 +60,27 @@ public final class FuseMounts {
         }
         MountWatchdog.instance().watch(dir, fsType);
         return dir;
+    }
+
+    /**
+     * Aborts the kernel connection of every FUSE mount at or below {@code dir} that this process does not serve: what
+     * a dead daemon left there. A process waiting on such a mount, even one that is being killed, then gets ENOTCONN
+     * at once instead of waiting for an answer nobody will give. The mounts stay in the mount table (dead) for their
+     * owner to detach.
+     *
+     * @return the mount points whose connections were aborted
+     */
+    public static List<Path> abortConnectionsUnder(Path dir) throws IOException {
+        Path base = dir.toAbsolutePath().normalize();
+        List<Path> aborted = new ArrayList<>();
+        for (MountTable.Mount m : MountTable.all()) {
+            boolean ours = LIVE.stream().anyMatch(h -> h.mountPoint().equals(m.mountPoint()));
+            if (m.mountPoint().startsWith(base) && m.fsType().startsWith("fuse") && !ours
+                    && FuseConnections.abort(m.device())) {
+                aborted.add(m.mountPoint());
+            }
+        }
+        return aborted;
     }
 
     static void register(FuseMountHandle handle) {
