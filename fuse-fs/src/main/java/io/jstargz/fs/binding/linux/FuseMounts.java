@@ -83,6 +83,25 @@ public final class FuseMounts {
         return aborted;
     }
 
+    /**
+     * Checks that a FUSE mount with these options is at {@code mountPoint}, for a process that adopts its connection,
+     * and has the watchdog watch it from now on.
+     *
+     * @return the mount point as the mount table shows it
+     */
+    public static Path adoptable(Path mountPoint, MountOptions options) throws IOException {
+        Path dir = realPath(mountPoint);
+        String fsType = fsType(options);
+        MountTable.Mount m = MountTable.at(dir).orElseThrow(() -> new IOException("cannot adopt the FUSE mount at "
+                + dir + ": nothing is mounted there"));
+        if (!m.fsType().equals(fsType)) {
+            throw new IOException("cannot adopt the FUSE mount at " + dir + ": " + m.fsType() + " is mounted there, not "
+                    + fsType);
+        }
+        MountWatchdog.instance().watch(dir, fsType);
+        return dir;
+    }
+
     static void register(FuseMountHandle handle) {
         LIVE.add(handle);
     }
