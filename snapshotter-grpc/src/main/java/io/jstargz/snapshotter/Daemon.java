@@ -92,7 +92,7 @@ public final class Daemon implements AutoCloseable {
      * from here on and closes it.
      */
     public static Daemon start(Config config, RemoteLayerService remote) throws IOException {
-        RootLock lock = RootLock.acquire(config.root());
+        RootLock lock = RootLock.acquire(config.root(), remote.keptMounts());
         Snapshotter snapshotter = null;
         try {
             if (config.warmUp()) {

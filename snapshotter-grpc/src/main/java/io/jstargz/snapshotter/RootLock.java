@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -47,18 +48,19 @@ final class RootLock implements AutoCloseable {
 
     /**
      * Takes the lock of {@code root} (created if missing), from a dying holder if need be. With the lock, no live
-     * process serves the FUSE mounts under the root: their connections are aborted.
+     * process serves the FUSE mounts under the root: their connections are aborted, but for those at {@code kept},
+     * whose connections this process holds to adopt them.
      */
-    static RootLock acquire(Path root) throws IOException {
+    static RootLock acquire(Path root, Set<Path> kept) throws IOException {
         Files.createDirectories(root);
         FileChannel ch = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
             if (ch.tryLock() == null) {
-                fromDyingHolder(root, ch);
+                fromDyingHolder(root, ch, kept);
             } else {
                 // what a daemon that died left mounted must not hang whoever touches it: this daemon, first
-                List<Path> aborted = FuseMounts.abortConnectionsUnder(root);
+                List<Path> aborted = FuseMounts.abortConnectionsUnder(root, kept);
                 if (!aborted.isEmpty()) {
                     LOG.warn("aborted the FUSE connections of {} mounts under {} left by a daemon that died: {}",
                             aborted.size(), root, aborted);
@@ -77,14 +79,14 @@ final class RootLock implements AutoCloseable {
         }
     }
 
-    private static void fromDyingHolder(Path root, FileChannel ch) throws IOException {
+    private static void fromDyingHolder(Path root, FileChannel ch, Set<Path> kept) throws IOException {
         OptionalLong holder = holder(ch);
         if (holder.isEmpty() || !isDying(holder.getAsLong())) {
             throw new IOException("another jstargz daemon is using root " + root
                     + (holder.isPresent() ? " (pid " + holder.getAsLong() + ")" : ""));
         }
         long pid = holder.getAsLong();
-        List<Path> aborted = FuseMounts.abortConnectionsUnder(root);
+        List<Path> aborted = FuseMounts.abortConnectionsUnder(root, kept);
         LOG.warn("the daemon that holds root {} (pid {}) is being killed but has not exited; aborted the FUSE "
                 + "connections of its {} mounts so that it can, and waiting for its lock", root, pid, aborted.size());
         CompletableFuture<FileLock> locked = CompletableFuture.supplyAsync(() -> {

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -27,7 +28,7 @@ public final class ZombieRootHolder {
     }
 
     public static void main(String[] args) throws Exception {
-        RootLock lock = RootLock.acquire(Path.of(args[0]));
+        RootLock lock = RootLock.acquire(Path.of(args[0]), Set.of());
         MountHandle h = FuseBindings.byDefault().mount(Path.of(args[1]), new Stalling(),
                 MountOptions.forLayer("zombie-holder"));
         h.awaitMounted(Duration.ofSeconds(30));

@@ -31,6 +31,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,6 +69,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     private final RegistryClient client;
     private final ChunkCache cache;
     private final TocStore tocs;
+    private final KeptConnections connections;
     private final LayerOpener opener;
     private final NeighbourPrefetch neighbours;
     private final LayerMountOptions mountOptions;
@@ -81,11 +84,13 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     private final ExecutorService mountPool = ThreadPools.bounded("jstargz-mount", MOUNT_THREADS);
 
     /** The layers' service over these parts, which it owns from here on (closing it closes them). */
-    FuseRemoteLayers(RegistryClient client, ChunkCache cache, TocStore tocs, LayerMountOptions mountOptions,
-                     Duration mountTimeout, Duration prefetchWait, Duration backgroundQuiet, long indexEntries) {
+    FuseRemoteLayers(RegistryClient client, ChunkCache cache, TocStore tocs, KeptConnections connections,
+                     LayerMountOptions mountOptions, Duration mountTimeout, Duration prefetchWait,
+                     Duration backgroundQuiet, long indexEntries) {
         this.client = client;
         this.cache = cache;
         this.tocs = tocs;
+        this.connections = connections;
         this.opener = new LayerOpener(client, tocs, indexEntries);
         this.neighbours = new NeighbourPrefetch(opener, this::mountObject, mountPool);
         this.indexEntries = indexEntries;
@@ -110,7 +115,8 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             // copies a previous run left: each mount makes its own again
             FileTrees.removeTree(Settings.passthroughDir(config));
             return new FuseRemoteLayers(client, cache, new TocStore(config.root().resolve("layers")),
-                    Settings.mountOptions(config), Duration.ofSeconds(config.fuse().mountTimeoutSeconds()),
+                    KeptConnections.fromEnvironment(System.getenv()), Settings.mountOptions(config),
+                    Duration.ofSeconds(config.fuse().mountTimeoutSeconds()),
                     Duration.ofSeconds(config.fetch().prefetchWaitSeconds()),
                     Duration.ofSeconds(config.fetch().backgroundQuietSeconds()), config.memory().indexEntries());
         } catch (IOException | RuntimeException e) {
@@ -151,7 +157,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             long indexReady = System.nanoTime();
             CompletableFuture<LayerMount> mounting = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return mount(image, digest, opened, request, mountPoint, start);
+                    return mount(image, digest, opened, request, mountPoint, Optional.empty(), start);
                 } catch (IOException e) {
                     throw new CompletionException(e);
                 }
@@ -178,7 +184,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             if (mismatch != null) {
                 throw new LayerUnavailableException(mismatch);
             }
-            LayerMount m = mount(image, digest, opened, request, mountPoint, start);
+            LayerMount m = mount(image, digest, opened, request, mountPoint, connections.take(mountPoint), start);
             mounts.put(mountPoint, new Mounted(CompletableFuture.completedFuture(m), digest, new AtomicBoolean()));
         } catch (IllegalArgumentException e) {
             throw new LayerUnavailableException("its record names no valid layer: " + e.getMessage(), e);
@@ -214,21 +220,41 @@ public final class FuseRemoteLayers implements RemoteLayerService {
      * @param start when opening the layer began, for the mount time
      */
     private LayerMount mount(ImageReference image, Digest digest, LayerOpener.Opened opened, LayerRequest request,
-                             Path mountPoint, long start) throws IOException {
+                             Path mountPoint, Optional<KeptConnections.Inherited> inherited, long start)
+            throws IOException {
         LayerMount mount = null;
         try {
             mount = opened.take(() -> mountObject(image, digest, opened, request));
             // no stat of the new mount here, nor anywhere in this process: a thread blocked in a request to a mount
             // its own process serves cannot be killed, and a kill -9 at that moment leaves a zombie (issue 18)
-            mount.mount(mountPoint);
+            if (inherited.isEmpty() || !adopted(mount, mountPoint, inherited.get())) {
+                mount.mount(mountPoint);
+            }
         } catch (IOException | RuntimeException e) {
             closeQuietly(mount);
             throw new IOException("cannot mount it: " + e.getMessage(), e);
         }
+        connections.keep(mount, mountPoint);
         tocs.keep(digest, opened.toc());
         checkBudget(mount.index().entryCount());
         totals.mounted(System.nanoTime() - start);
         return mount;
+    }
+
+    /**
+     * Serves the mount a previous daemon left at {@code mountPoint} through the connection systemd handed back; false
+     * (the connection closed) when it cannot be adopted, and the layer is then mounted anew.
+     */
+    private boolean adopted(LayerMount mount, Path mountPoint, KeptConnections.Inherited inherited) {
+        try {
+            mount.adopt(mountPoint, inherited.fd(), inherited.kept());
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("layer at {}: cannot adopt the mount a previous daemon left, mounting it again: {}", mountPoint,
+                    e.getMessage());
+            connections.close(inherited);
+            return false;
+        }
     }
 
     /** A mount object for the opened layer (not mounted yet), caching what opening it fetched. */
@@ -309,6 +335,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
 
     @Override
     public void unmount(Path mountPoint) throws IOException {
+        connections.remove(mountPoint);
         Mounted m = mounts.remove(mountPoint);
         if (m == null) {
             Unmounter.detach(mountPoint);
@@ -328,6 +355,16 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     }
 
     @Override
+    public Set<Path> keptMounts() {
+        return connections.inheritedMountPoints();
+    }
+
+    @Override
+    public void restored() {
+        connections.releaseUnclaimed();
+    }
+
+    @Override
     public FetchProgress progress(Path mountPoint) {
         Mounted m = mounts.get(mountPoint);
         LayerMount mount = m == null ? null : m.now();
@@ -344,10 +381,11 @@ public final class FuseRemoteLayers implements RemoteLayerService {
                 cache.stats(), client.metrics().total());
     }
 
-    /** Unmounts every layer; their stored TOCs stay for the next start. */
+    /** Unmounts every layer, and lets systemd go of their connections; their stored TOCs stay for the next start. */
     @Override
     public void close() {
         for (Path mp : List.copyOf(mounts.keySet())) {
+            connections.remove(mp);
             Mounted m = mounts.remove(mp);
             if (m != null) {
                 closeQuietly(settled(m));

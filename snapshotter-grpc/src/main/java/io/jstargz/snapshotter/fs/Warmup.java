@@ -58,8 +58,8 @@ final class Warmup {
                 Path mp = Files.createDirectories(scratch.resolve("mnt"));
                 try (FuseRemoteLayers layers = new FuseRemoteLayers(RegistryClient.create(registry),
                         ChunkCache.open(new ChunkCacheConfig(scratch.resolve("cache" + round), 1 << 20, 16 << 20, 1)),
-                        new TocStore(scratch.resolve("layers" + round)), options, mountTimeout, prefetchWait,
-                        Duration.ZERO, WARMUP_ENTRIES)) {
+                        new TocStore(scratch.resolve("layers" + round)), KeptConnections.NONE, options, mountTimeout,
+                        prefetchWait, Duration.ZERO, WARMUP_ENTRIES)) {
                     if (layers.prepare(request, mp) instanceof PrepareOutcome.Fallback f) {
                         throw new IOException("the warm-up layer was not mounted: " + f.reason());
                     }

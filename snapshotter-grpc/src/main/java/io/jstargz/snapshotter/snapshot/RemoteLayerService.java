@@ -2,6 +2,7 @@ package io.jstargz.snapshotter.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * The lazy-mount side of the snapshotter (as the reference's {@code snapshot.FileSystem}): mounts one layer's
@@ -54,6 +55,18 @@ public interface RemoteLayerService extends AutoCloseable {
      * @param dir a directory of its own (kept across starts)
      */
     default void warmUp(Path dir) {
+    }
+
+    /**
+     * Mount points under the root whose layer mounts a previous daemon left alive for this one to adopt (their FUSE
+     * connections were kept): start-up neither aborts nor detaches them, and {@link #restore} adopts them.
+     */
+    default Set<Path> keptMounts() {
+        return Set.of();
+    }
+
+    /** Every recorded layer was restored (or failed to be): what was kept for layers not restored is released. */
+    default void restored() {
     }
 
     /** The FUSE binding serving the layers ({@code kernel}, {@code jnr}), for the log and {@code jstargz status}. */

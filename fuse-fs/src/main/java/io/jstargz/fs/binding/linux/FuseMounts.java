@@ -66,15 +66,16 @@ public final class FuseMounts {
      * Aborts the kernel connection of every FUSE mount at or below {@code dir} that this process does not serve: what
      * a dead daemon left there. A process waiting on such a mount, even one that is being killed, then gets ENOTCONN
      * at once instead of waiting for an answer nobody will give. The mounts stay in the mount table (dead) for their
-     * owner to detach.
+     * owner to detach. The mounts at {@code kept} are left alone: their connections are to be adopted.
      *
      * @return the mount points whose connections were aborted
      */
-    public static List<Path> abortConnectionsUnder(Path dir) throws IOException {
+    public static List<Path> abortConnectionsUnder(Path dir, Set<Path> kept) throws IOException {
         Path base = dir.toAbsolutePath().normalize();
         List<Path> aborted = new ArrayList<>();
         for (MountTable.Mount m : MountTable.all()) {
-            boolean ours = LIVE.stream().anyMatch(h -> h.mountPoint().equals(m.mountPoint()));
+            boolean ours = kept.contains(m.mountPoint())
+                    || LIVE.stream().anyMatch(h -> h.mountPoint().equals(m.mountPoint()));
             if (m.mountPoint().startsWith(base) && m.fsType().startsWith("fuse") && !ours
                     && FuseConnections.abort(m.device())) {
                 aborted.add(m.mountPoint());
@@ -95,8 +96,8 @@ public final class FuseMounts {
         MountTable.Mount m = MountTable.at(dir).orElseThrow(() -> new IOException("cannot adopt the FUSE mount at "
                 + dir + ": nothing is mounted there"));
         if (!m.fsType().equals(fsType)) {
-            throw new IOException("cannot adopt the FUSE mount at " + dir + ": " + m.fsType() + " is mounted there, not "
-                    + fsType);
+            throw new IOException("cannot adopt the FUSE mount at " + dir + ": " + m.fsType()
+                    + " is mounted there, not " + fsType);
         }
         MountWatchdog.instance().watch(dir, fsType);
         return dir;
