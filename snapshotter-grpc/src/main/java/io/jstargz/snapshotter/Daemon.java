@@ -100,7 +100,7 @@ public final class Daemon implements AutoCloseable {
             }
             snapshotter = Snapshotter.open(config.root(), remote, config.allowNoVerification());
             List<BindableService> services = List.of(new SnapshotsService(snapshotter),
-                    new IntrospectionService(snapshotter, remote.fuseBinding()));
+                    new IntrospectionService(snapshotter, remote.fuseBinding(), remote.crashSurvival()));
             UnixSocketServer server = UnixSocketServer.start(config.address(), services);
             if (config.warmUp()) {
                 GrpcWarmup.run(config.address());

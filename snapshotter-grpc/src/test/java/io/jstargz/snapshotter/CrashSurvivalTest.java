@@ -74,6 +74,8 @@ class CrashSurvivalTest {
                         List.of(layer.digest()), layer.tocDigest());
                 fails(Status.Code.ALREADY_EXISTS,
                         () -> new Rpc(c.snapshots("default")).prepare("default/1/extract sha256:c1", "", labels));
+                assertTrue(c.introspection().listLayers(ListLayersRequest.getDefaultInstance()).getCrashSurvival()
+                        .startsWith("layers survive a crash"), "status says the layers survive a crash");
                 List<Layer> before = layers(c);
                 Path mountPoint = Path.of(before.get(0).getRemote().getMountPoint());
                 systemd.await("fdstore: stored fuse.");

@@ -17,6 +17,7 @@ import io.jstargz.snapshotter.PushedLayers.Pushed;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.config.ConfigLoader;
 import io.jstargz.snapshotter.proto.introspection.ListLayersRequest;
+import io.jstargz.snapshotter.proto.introspection.ListLayersResponse;
 import io.jstargz.snapshotter.proto.introspection.RemoteLayer;
 import io.jstargz.snapshotter.snapshot.LayerRequest;
 import io.jstargz.testing.LayerBuilder;
@@ -118,8 +119,10 @@ class DyingDaemonTest {
 
             Config config = ConfigLoader.load(configFile);
             try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
-                assertEquals(RemoteLayer.State.MOUNTED, c.introspection()
-                        .listLayers(ListLayersRequest.getDefaultInstance()).getLayers(0).getRemote().getState());
+                ListLayersResponse status = c.introspection().listLayers(ListLayersRequest.getDefaultInstance());
+                assertEquals(RemoteLayer.State.MOUNTED, status.getLayers(0).getRemote().getState());
+                assertTrue(status.getCrashSurvival().startsWith("layers end with a crash"),
+                        "without systemd's fd store status says a crash ends the layers: " + status.getCrashSurvival());
                 assertEquals(new String(content, StandardCharsets.UTF_8), read(file).orThrow(),
                         "the new daemon serves the layer");
             }

@@ -355,6 +355,11 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     }
 
     @Override
+    public String crashSurvival() {
+        return connections.survival(mountOptions.binding());
+    }
+
+    @Override
     public Set<Path> keptMounts() {
         return connections.inheritedMountPoints();
     }

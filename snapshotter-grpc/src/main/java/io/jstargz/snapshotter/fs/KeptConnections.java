@@ -1,6 +1,7 @@
 package io.jstargz.snapshotter.fs;
 
 import io.jstargz.fs.LayerMount;
+import io.jstargz.fs.binding.FuseBinding;
 import io.jstargz.fs.binding.KeptConnection;
 import io.jstargz.snapshotter.systemd.SdNotify;
 import java.io.IOException;
@@ -76,6 +77,19 @@ public final class KeptConnections {
             LOG.warn("ignoring LISTEN_FDS={}: not a number", value);
             return 0;
         }
+    }
+
+    /** What a crash does to the layers mounted with {@code binding}, for {@code jstargz status}. */
+    String survival(FuseBinding binding) {
+        if (notifySocket == null) {
+            return "layers end with a crash of the daemon: no systemd fd store to keep their FUSE connections"
+                    + " ($NOTIFY_SOCKET is not set)";
+        }
+        if (!binding.name().equals("kernel")) {
+            return "layers end with a crash of the daemon: the " + binding.name() + " FUSE binding cannot keep its"
+                    + " connections (the kernel binding, JDK 22+, can)";
+        }
+        return "layers survive a crash of the daemon: their FUSE connections are kept in systemd's fd store";
     }
 
     /** Mount points whose connection was handed back: they are to be adopted, not detached. */

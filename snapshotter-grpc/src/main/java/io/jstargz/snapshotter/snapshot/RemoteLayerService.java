@@ -72,6 +72,14 @@ public interface RemoteLayerService extends AutoCloseable {
     /** The FUSE binding serving the layers ({@code kernel}, {@code jnr}), for the log and {@code jstargz status}. */
     String fuseBinding();
 
+    /**
+     * What a crash of the daemon does to the mounted layers, for {@code jstargz status}: whether they outlive it, or
+     * why not.
+     */
+    default String crashSurvival() {
+        return "layers end with a crash of the daemon";
+    }
+
     /** Cache fill of the layer mounted at {@code mountPoint}, for {@code jstargz status}. */
     default FetchProgress progress(Path mountPoint) {
         return FetchProgress.UNKNOWN;
