@@ -8,7 +8,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** Removal of directory trees (snapshots, scratch directories) that never reaches across a mount. */
 public final class FileTrees {
@@ -17,9 +19,17 @@ public final class FileTrees {
 
     /** Detaches every mount at or below {@code dir}, deepest first; returns the mount points it detached. */
     public static List<Path> detachAllUnder(Path dir) throws IOException {
-        List<Path> mounts = MountTable.mountPointsUnder(dir);
-        for (Path mp : mounts) {
-            Unmounter.detach(mp);
+        return detachAllUnder(dir, Set.of());
+    }
+
+    /** As {@link #detachAllUnder(Path)}, leaving the mounts at {@code kept} (and what is mounted below them). */
+    public static List<Path> detachAllUnder(Path dir, Set<Path> kept) throws IOException {
+        List<Path> mounts = new ArrayList<>();
+        for (Path mp : MountTable.mountPointsUnder(dir)) {
+            if (kept.stream().noneMatch(mp::startsWith)) {
+                Unmounter.detach(mp);
+                mounts.add(mp);
+            }
         }
         return mounts;
     }

@@ -14,6 +14,7 @@ import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.fs.LayerProgress.Phase;
 import io.jstargz.fs.binding.FilesystemOps;
 import io.jstargz.fs.binding.InodeOps;
+import io.jstargz.fs.binding.KeptConnection;
 import io.jstargz.fs.binding.MountHandle;
 import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.fs.binding.PathAddressedOps;
@@ -140,11 +141,45 @@ public final class LayerMount implements Closeable {
         if (closed || handle != null) {
             throw new IllegalStateException("layer " + identity.name() + " is " + (closed ? "closed" : "mounted"));
         }
-        InodeOps ops = options.debug() ? new TracingInodeOps(filesystem, identity.name()) : filesystem;
-        MountHandle h = options.binding().mount(mountPoint, ops, options.mountOptions(identity.fsName()));
+        MountHandle h = options.binding().mount(mountPoint, ops(), options.mountOptions(identity.fsName()));
         h.awaitMounted(options.mountTimeout());
+        serving(h, "mounted");
+    }
+
+    /**
+     * Serves the layer at {@code mountPoint}, where a previous process mounted it and kept its connection
+     * ({@link #keep}); {@code fd} is that connection, received by this process. Then starts fetching, as
+     * {@link #mount} does.
+     *
+     * @throws IOException if the mount is not there or the binding cannot adopt it
+     */
+    public synchronized void adopt(Path mountPoint, int fd, KeptConnection kept) throws IOException {
+        if (closed || handle != null) {
+            throw new IllegalStateException("layer " + identity.name() + " is " + (closed ? "closed" : "mounted"));
+        }
+        serving(options.binding().adopt(mountPoint, fd, kept, ops(), options.mountOptions(identity.fsName())),
+                "adopted");
+    }
+
+    /**
+     * Keeps the mount's connection with a keeper outside this process, under {@code label}
+     * ({@link MountHandle#keep}): the mount then outlives this process.
+     */
+    public KeptConnection keep(String keeperSocket, String label) throws IOException {
+        MountHandle h = handle;
+        if (h == null) {
+            throw new IOException("layer " + identity.name() + " is not mounted");
+        }
+        return h.keep(keeperSocket, label);
+    }
+
+    private InodeOps ops() {
+        return options.debug() ? new TracingInodeOps(filesystem, identity.name()) : filesystem;
+    }
+
+    private void serving(MountHandle h, String how) {
         handle = h;
-        log.info("layer {} mounted at {} ({} entries, {} bytes)", identity.name(), h.mountPoint(),
+        log.info("layer {} {} at {} ({} entries, {} bytes)", identity.name(), how, h.mountPoint(),
                 index.entryCount(), index.blobSize());
         startFetching();
     }

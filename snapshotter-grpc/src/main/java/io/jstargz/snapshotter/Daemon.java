@@ -22,12 +22,6 @@ import io.jstargz.snapshotter.systemd.SdNotify;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.management.ManagementFactory;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -54,7 +48,7 @@ public final class Daemon implements AutoCloseable {
     private static final String NATIVE_DIR = "native";
 
     private final Config config;
-    private final FileChannel lockFile;
+    private final RootLock lock;
     private final Snapshotter snapshotter;
     private final UnixSocketServer server;
     private final String fuseBinding;
@@ -69,10 +63,10 @@ public final class Daemon implements AutoCloseable {
     private volatile Thread warmUp;
     private boolean closing;
 
-    private Daemon(Config config, FileChannel lockFile, Snapshotter snapshotter, UnixSocketServer server,
+    private Daemon(Config config, RootLock lock, Snapshotter snapshotter, UnixSocketServer server,
                    String fuseBinding) {
         this.config = config;
-        this.lockFile = lockFile;
+        this.lock = lock;
         this.snapshotter = snapshotter;
         this.server = server;
         this.fuseBinding = fuseBinding;
@@ -125,12 +119,12 @@ public final class Daemon implements AutoCloseable {
      * from here on and closes it.
      */
     public static Daemon start(Config config, RemoteLayerService remote) throws IOException {
-        FileChannel lock = lockRoot(config.root());
+        RootLock lock = RootLock.acquire(config.root(), remote.keptMounts());
         Snapshotter snapshotter = null;
         try {
             snapshotter = Snapshotter.open(config.root(), remote, config.allowNoVerification());
             List<BindableService> services = List.of(new SnapshotsService(snapshotter),
-                    new IntrospectionService(snapshotter, remote.fuseBinding()));
+                    new IntrospectionService(snapshotter, remote.fuseBinding(), remote.crashSurvival()));
             UnixSocketServer server = UnixSocketServer.start(config.address(), services);
             Daemon d = new Daemon(config, lock, snapshotter, server, remote.fuseBinding());
             if (config.warmUp()) {
@@ -149,26 +143,6 @@ public final class Daemon implements AutoCloseable {
             lock.close();
             throw e;
         }
-    }
-
-    /** Only one daemon may own a root: two would both believe they own its snapshots. */
-    private static FileChannel lockRoot(Path root) throws IOException {
-        Files.createDirectories(root);
-        FileChannel ch = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null; // held by another daemon in this JVM
-        } catch (IOException e) {
-            ch.close();
-            throw e;
-        }
-        if (lock == null) {
-            ch.close();
-            throw new IOException("another jstargz daemon is using root " + root);
-        }
-        return ch;
     }
 
     /**
@@ -286,7 +260,7 @@ public final class Daemon implements AutoCloseable {
             LOG.error("shutdown: {}", e.getMessage(), e);
         } finally {
             try {
-                lockFile.close();
+                lock.close();
             } catch (IOException e) {
                 LOG.warn("cannot release the lock on {}: {}", config.root(), e.getMessage());
             }

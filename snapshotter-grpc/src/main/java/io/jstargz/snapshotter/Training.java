@@ -37,8 +37,7 @@ public final class Training {
                 .withMetricsAddress("").withWarmUp(true);
         try (Daemon daemon = Daemon.start(c);
              WarmupLayer layer = WarmupLayer.serve(c.root().resolve("warmup"))) {
-            GrpcWarmup.pull(daemon.config().address(), layer.imageRef(), layer.digest(), layer.tocDigest(),
-                    WarmupLayer.FILES);
+            GrpcWarmup.pull(daemon.config().address(), layer.imageRef(), layer.digest(), layer.tocDigest());
         } finally {
             FileTrees.removeTree(dir);
         }

@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.BuildInfo;
-import io.jstargz.concurrent.Threads;
 import io.jstargz.snapshotter.proto.snapshots.Kind;
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,9 +24,10 @@ class SignalShutdownTest {
         Path socket = run.resolve("j.sock");
         Path config = Files.writeString(tmp.resolve("config.toml"),
                 "root = \"" + root + "\"\naddress = \"" + socket + "\"\nwarm_up = false\n");
-        Process daemon = start(config);
+        ChildJvm.Started started = start(config);
+        Process daemon = started.process();
         try {
-            String ready = awaitReady(daemon);
+            String ready = started.line();
             assertTrue(ready.contains("jstargz snapshotter ready: version " + BuildInfo.current() + ", config "
                     + config + ", root "), "the start-up line names the version and the config: " + ready);
             assertTrue(ready.matches(".*, FUSE binding (kernel|jnr)$"), ready);
@@ -53,9 +51,8 @@ class SignalShutdownTest {
         assertFalse(Files.exists(socket), "socket removed");
         assertFalse(Files.exists(root.resolve("metadata.db-wal")), "database closed (WAL checkpointed away)");
 
-        Process again = start(config);
+        Process again = start(config).process();
         try {
-            awaitReady(again);
             try (GrpcClient c = new GrpcClient(socket)) {
                 assertEquals(Kind.COMMITTED, new Rpc(c.snapshots("default")).stat("default/1/a").getKind());
             }
@@ -65,31 +62,8 @@ class SignalShutdownTest {
         }
     }
 
-    private static Process start(Path config) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        return new ProcessBuilder(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
-                DaemonMain.class.getName(), config.toString())).redirectErrorStream(true).start();
-    }
-
-    /**
-     * Waits for the daemon's "ready" line (its socket file appears when bound, a moment before it accepts),
-     * copying its output to the test's, and failing if the process ends first.
-     */
-    private static String awaitReady(Process process) throws Exception {
-        CompletableFuture<String> ready = new CompletableFuture<>();
-        Threads.start("daemon-output", () -> {
-            try (BufferedReader r = process.inputReader()) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    System.out.println(line);
-                    if (line.contains("jstargz snapshotter ready")) {
-                        ready.complete(line);
-                    }
-                }
-            } catch (IOException e) {
-                ready.completeExceptionally(e);
-            }
-            ready.completeExceptionally(new AssertionError("the daemon exited before it was ready"));
-        });
-        return ready.get(60, TimeUnit.SECONDS);
+    private static ChildJvm.Started start(Path config) throws Exception {
+        return ChildJvm.startAndAwait(DaemonMain.class, "jstargz snapshotter ready", Duration.ofSeconds(60),
+                config.toString());
     }
 }

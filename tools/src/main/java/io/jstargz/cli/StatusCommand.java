@@ -54,10 +54,12 @@ final class StatusCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> all = new LinkedHashMap<>();
             all.put("fuseBinding", status.getFuseBinding());
+            all.put("crashSurvival", status.getCrashSurvival());
             all.put("snapshots", layers.stream().map(StatusCommand::toMap).toList());
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
         } else {
             out.println("FUSE binding: " + dash(status.getFuseBinding()));
+            out.println("crash survival: " + dash(status.getCrashSurvival()));
             out.println();
             printTables(out, layers);
         }

@@ -37,6 +37,20 @@ public interface MountHandle extends AutoCloseable {
      */
     void unmount(Duration timeout) throws IOException;
 
+    /**
+     * Stores this mount's connection with a keeper outside this process: sends its {@code /dev/fuse} descriptor, named
+     * as {@link KeptConnection#name()} with {@code label}, in an {@code FDSTORE=1} notification to the datagram socket
+     * {@code keeperSocket} (systemd's {@code $NOTIFY_SOCKET}, or a {@link ConnectionInbox} of a daemon taking over).
+     * From then on the mount outlives this process: its death no longer unmounts it, and requests that come while
+     * nobody serves it wait for the process that adopts it ({@link FuseBinding#adopt}).
+     *
+     * @throws IOException if this binding cannot keep connections (jnr-fuse), or the keeper cannot be reached
+     */
+    default KeptConnection keep(String keeperSocket, String label) throws IOException {
+        throw new IOException("the FUSE binding of " + mountPoint() + " cannot keep its connection outside this"
+                + " process: only the kernel binding (JDK 22+) can");
+    }
+
     /** Unmounts with a default timeout. */
     @Override
     void close() throws IOException;

@@ -10,21 +10,17 @@ import io.jstargz.fs.binding.linux.FuseConnections;
 import io.jstargz.mount.MountTable;
 import io.jstargz.mount.Unmounter;
 import io.jstargz.process.Command;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -184,13 +180,13 @@ class FuseBindingTest {
     @Test
     void killedProcessLeavesNoMountBehind() throws Exception {
         Path mp = Files.createDirectory(tmp.resolve("killed"));
-        Process child = startChild(mp);
+        Process child = MountChild.start(mp, BINDING);
         try {
-            long watchdog = awaitMountedLine(child);
+            long watchdog = MountChild.awaitMounted(child);
             assertEquals("fuse.jstargz", MountTable.at(mp).orElseThrow().fsType());
             child.destroyForcibly(); // SIGKILL: no shutdown hook runs
             child.onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            awaitExit(watchdog);
+            MountChild.awaitExit(watchdog);
             assertEquals(Optional.empty(), MountTable.at(mp), "the watchdog unmounted the dead mount");
             assertTrue(Files.isDirectory(mp));
         } finally {
@@ -201,11 +197,11 @@ class FuseBindingTest {
     @Test
     void staleMountLeftByADeadProcessIsReplaced() throws Exception {
         Path mp = Files.createDirectory(tmp.resolve("stale"));
-        Process child = startChild(mp);
+        Process child = MountChild.start(mp, BINDING);
         try {
-            long watchdog = awaitMountedLine(child);
+            long watchdog = MountChild.awaitMounted(child);
             ProcessHandle.of(watchdog).orElseThrow().destroyForcibly();
-            awaitExit(watchdog);
+            MountChild.awaitExit(watchdog);
             child.destroyForcibly();
             child.onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
         } finally {
@@ -228,40 +224,5 @@ class FuseBindingTest {
         IOException e = assertThrows(IOException.class,
                 () -> BINDING.mount(mp, new MemoryTree(), MountOptions.forLayer("full")));
         assertTrue(e.getMessage().contains("not empty"), e.getMessage());
-    }
-
-    private static Process startChild(Path mp) throws IOException {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> command = new ArrayList<>(List.of(java, "-Dfile.encoding=UTF-8",
-                "--enable-native-access=ALL-UNNAMED", "-D" + FuseBindings.PROPERTY + "=" + BINDING.name()));
-        if (Runtime.version().feature() >= 23) {
-            command.add("--sun-misc-unsafe-memory-access=allow"); // jnr-ffi
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), MountChild.class.getName(),
-                mp.toString()));
-        return new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start();
-    }
-
-    private static long awaitMountedLine(Process child) throws Exception {
-        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))
-                        .readLine();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        String got = line.get(WAIT.toSeconds() * 2, TimeUnit.SECONDS);
-        assertTrue(got != null && got.startsWith("mounted "), "child said: " + got);
-        return Long.parseLong(got.substring("mounted ".length()));
-    }
-
-    private static void awaitExit(long pid) throws Exception {
-        Optional<ProcessHandle> p = ProcessHandle.of(pid);
-        if (p.isPresent()) {
-            p.get().onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        }
     }
 }

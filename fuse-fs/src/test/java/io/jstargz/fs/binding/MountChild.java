@@ -1,15 +1,29 @@
 package io.jstargz.fs.binding;
 
 import io.jstargz.fs.binding.linux.MountWatchdog;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A separate JVM that mounts a {@link MemoryTree} at {@code args[0]} (with the binding {@link FuseBindings#PROPERTY}
- * names), prints {@code mounted <watchdog pid>} and then serves until it is killed: lets tests kill a mounting process
- * with SIGKILL.
+ * names), keeps its connection with the keeper socket {@code args[1]} if given ({@link MountHandle#keep}), prints
+ * {@code mounted <watchdog pid>} and then serves until it is killed: lets tests kill a mounting process with SIGKILL.
  */
 public final class MountChild {
+    /** The label the child keeps its connection under. */
+    static final String LABEL = "memory-tree";
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
     private MountChild() {
     }
 
@@ -17,8 +31,50 @@ public final class MountChild {
         MountHandle h = FuseBindings.byDefault().mount(Path.of(args[0]), new MemoryTree(),
                 MountOptions.forLayer("memory-tree"));
         h.awaitMounted(Duration.ofSeconds(30));
+        if (args.length > 1) {
+            h.keep(args[1], LABEL);
+        }
         System.out.println("mounted " + MountWatchdog.instance().pid());
         System.out.flush();
         h.unmounted().get();
+    }
+
+    /** Starts a child mounting at {@code mp} with {@code binding}, and keeping its connection with {@code keeper}. */
+    static Process start(Path mp, FuseBinding binding, String... keeper) throws IOException {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        List<String> command = new ArrayList<>(List.of(java, "-Dfile.encoding=UTF-8",
+                "--enable-native-access=ALL-UNNAMED", "-D" + FuseBindings.PROPERTY + "=" + binding.name()));
+        if (Runtime.version().feature() >= 23) {
+            command.add("--sun-misc-unsafe-memory-access=allow"); // jnr-ffi
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), MountChild.class.getName(),
+                mp.toString()));
+        command.addAll(List.of(keeper));
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    /** Waits for the child's {@code mounted} line; returns its watchdog's pid. */
+    static long awaitMounted(Process child) throws Exception {
+        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))
+                        .readLine();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        String got = line.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        if (got == null || !got.startsWith("mounted ")) {
+            throw new AssertionError("the mounting child said: " + got);
+        }
+        return Long.parseLong(got.substring("mounted ".length()));
+    }
+
+    /** Waits for process {@code pid} to exit. */
+    static void awaitExit(long pid) throws Exception {
+        Optional<ProcessHandle> p = ProcessHandle.of(pid);
+        if (p.isPresent()) {
+            p.get().onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
     }
 }

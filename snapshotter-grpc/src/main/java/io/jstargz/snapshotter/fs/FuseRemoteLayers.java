@@ -27,14 +27,14 @@ import io.jstargz.snapshotter.snapshot.LayerUnavailableException;
 import io.jstargz.snapshotter.snapshot.PrepareOutcome;
 import io.jstargz.snapshotter.snapshot.RemoteLayerService;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -72,6 +72,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     private final RegistryClient client;
     private final ChunkCache cache;
     private final TocStore tocs;
+    private final KeptConnections connections;
     private final LayerOpener opener;
     private final NeighbourPrefetch neighbours;
     private final LayerMountOptions mountOptions;
@@ -86,11 +87,13 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     private final ExecutorService mountPool = ThreadPools.bounded("jstargz-mount", MOUNT_THREADS);
 
     /** The layers' service over these parts, which it owns from here on (closing it closes them). */
-    FuseRemoteLayers(RegistryClient client, ChunkCache cache, TocStore tocs, LayerMountOptions mountOptions,
-                     Duration mountTimeout, Duration prefetchWait, Duration backgroundQuiet, long indexEntries) {
+    FuseRemoteLayers(RegistryClient client, ChunkCache cache, TocStore tocs, KeptConnections connections,
+                     LayerMountOptions mountOptions, Duration mountTimeout, Duration prefetchWait,
+                     Duration backgroundQuiet, long indexEntries) {
         this.client = client;
         this.cache = cache;
         this.tocs = tocs;
+        this.connections = connections;
         this.opener = new LayerOpener(client, tocs, indexEntries);
         this.neighbours = new NeighbourPrefetch(opener, this::mountObject, mountPool);
         this.indexEntries = indexEntries;
@@ -116,7 +119,8 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             // copies a previous run left: each mount makes its own again
             FileTrees.removeTree(Settings.passthroughDir(config));
             return new FuseRemoteLayers(client, cache, new TocStore(config.root().resolve("layers")),
-                    Settings.mountOptions(config), Duration.ofSeconds(config.fuse().mountTimeoutSeconds()),
+                    KeptConnections.fromEnvironment(System.getenv()), Settings.mountOptions(config),
+                    Duration.ofSeconds(config.fuse().mountTimeoutSeconds()),
                     Duration.ofSeconds(config.fetch().prefetchWaitSeconds()),
                     Duration.ofSeconds(config.fetch().backgroundQuietSeconds()), config.memory().indexEntries());
         } catch (IOException | RuntimeException e) {
@@ -162,7 +166,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             long indexReady = System.nanoTime();
             CompletableFuture<LayerMount> mounting = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return mount(image, digest, opened, request, mountPoint, start);
+                    return mount(image, digest, opened, request, mountPoint, Optional.empty(), start);
                 } catch (IOException e) {
                     throw new CompletionException(e);
                 }
@@ -189,7 +193,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             if (mismatch != null) {
                 throw new LayerUnavailableException(mismatch);
             }
-            LayerMount m = mount(image, digest, opened, request, mountPoint, start);
+            LayerMount m = mount(image, digest, opened, request, mountPoint, connections.take(mountPoint), start);
             mounts.put(mountPoint, new Mounted(CompletableFuture.completedFuture(m), digest, new AtomicBoolean()));
         } catch (IllegalArgumentException e) {
             throw new LayerUnavailableException("its record names no valid layer: " + e.getMessage(), e);
@@ -225,22 +229,41 @@ public final class FuseRemoteLayers implements RemoteLayerService {
      * @param start when opening the layer began, for the mount time
      */
     private LayerMount mount(ImageReference image, Digest digest, LayerOpener.Opened opened, LayerRequest request,
-                             Path mountPoint, long start) throws IOException {
+                             Path mountPoint, Optional<KeptConnections.Inherited> inherited, long start)
+            throws IOException {
         LayerMount mount = null;
         try {
             mount = opened.take(() -> mountObject(image, digest, opened, request));
-            mount.mount(mountPoint);
-            // the first request to a new FUSE mount costs milliseconds (threads start in the FUSE binding): pay it
-            // now, before a container's first lookups, and let the kernel cache the root's attributes
-            Files.readAttributes(mountPoint, BasicFileAttributes.class);
+            // no stat of the new mount here, nor anywhere in this process: a thread blocked in a request to a mount
+            // its own process serves cannot be killed, and a kill -9 at that moment leaves a zombie (issue 18)
+            if (inherited.isEmpty() || !adopted(mount, mountPoint, inherited.get())) {
+                mount.mount(mountPoint);
+            }
         } catch (IOException | RuntimeException e) {
             closeQuietly(mount);
             throw new IOException("cannot mount it: " + e.getMessage(), e);
         }
+        connections.keep(mount, mountPoint);
         tocs.keep(digest, opened.toc());
         checkBudget(mount.index().entryCount());
         totals.mounted(System.nanoTime() - start);
         return mount;
+    }
+
+    /**
+     * Serves the mount a previous daemon left at {@code mountPoint} through the connection systemd handed back; false
+     * (the connection closed) when it cannot be adopted, and the layer is then mounted anew.
+     */
+    private boolean adopted(LayerMount mount, Path mountPoint, KeptConnections.Inherited inherited) {
+        try {
+            mount.adopt(mountPoint, inherited.fd(), inherited.kept());
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("layer at {}: cannot adopt the mount a previous daemon left, mounting it again: {}", mountPoint,
+                    e.getMessage());
+            connections.close(inherited);
+            return false;
+        }
     }
 
     /** A mount object for the opened layer (not mounted yet), caching what opening it fetched. */
@@ -321,6 +344,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
 
     @Override
     public void unmount(Path mountPoint) throws IOException {
+        connections.remove(mountPoint);
         Mounted m = mounts.remove(mountPoint);
         if (m == null) {
             Unmounter.detach(mountPoint);
@@ -337,6 +361,21 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         if (mounts.values().stream().noneMatch(x -> x.digest().equals(m.digest()))) {
             tocs.delete(m.digest());
         }
+    }
+
+    @Override
+    public String crashSurvival() {
+        return connections.survival(mountOptions.binding());
+    }
+
+    @Override
+    public Set<Path> keptMounts() {
+        return connections.inheritedMountPoints();
+    }
+
+    @Override
+    public void restored() {
+        connections.releaseUnclaimed();
     }
 
     @Override
@@ -369,10 +408,11 @@ public final class FuseRemoteLayers implements RemoteLayerService {
                 cache.stats(), client.metrics());
     }
 
-    /** Unmounts every layer; their stored TOCs stay for the next start. */
+    /** Unmounts every layer, and lets systemd go of their connections; their stored TOCs stay for the next start. */
     @Override
     public void close() {
         for (Path mp : List.copyOf(mounts.keySet())) {
+            connections.remove(mp);
             Mounted m = mounts.remove(mp);
             if (m != null) {
                 closeQuietly(settled(m));

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,18 +63,13 @@ final class Warmup {
                 Path mp = Files.createDirectories(scratch.resolve("mnt"));
                 try (FuseRemoteLayers layers = new FuseRemoteLayers(RegistryClient.create(registry),
                         ChunkCache.open(new ChunkCacheConfig(scratch.resolve("cache" + round), SCRATCH_MEMORY, 0, 1)),
-                        new TocStore(scratch.resolve("layers" + round)), options, mountTimeout, prefetchWait,
-                        Duration.ZERO, WARMUP_ENTRIES)) {
+                        new TocStore(scratch.resolve("layers" + round)), KeptConnections.NONE, options, mountTimeout,
+                        prefetchWait, Duration.ZERO, WARMUP_ENTRIES)) {
                     if (layers.prepare(request, mp) instanceof PrepareOutcome.Fallback f) {
                         throw new IOException("the warm-up layer was not mounted: " + f.reason());
                     }
                     layers.check(mp);
-                    for (String f : WarmupLayer.FILES) {
-                        Files.readAllBytes(mp.resolve(f));
-                    }
-                    try (Stream<Path> entries = Files.list(mp.resolve("bin"))) {
-                        entries.forEach(p -> p.toFile().lastModified());
-                    }
+                    WarmupLayer.readFrom(mp, mountTimeout);
                     layers.unmount(mp);
                 }
             }

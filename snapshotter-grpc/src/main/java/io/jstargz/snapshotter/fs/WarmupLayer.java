@@ -9,6 +9,7 @@ import io.jstargz.estargz.EstargzReader;
 import io.jstargz.estargz.LayerConverter;
 import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
+import io.jstargz.process.Command;
 import io.jstargz.remote.Digest;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -79,6 +81,20 @@ public final class WarmupLayer implements AutoCloseable {
     public String imageRef() {
         return server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort() + "/"
                 + REPOSITORY + ":1";
+    }
+
+    /**
+     * Reads {@link #FILES} of the layer mounted at {@code mountPoint} and lists a directory, from a child process as a
+     * container does. Never from this process: a thread blocked in a request to a mount its own process serves cannot
+     * be killed, and a kill -9 at that moment leaves a zombie that holds the daemon's root (issue 18).
+     *
+     * @throws IOException if a read failed or did not end within {@code deadline}
+     */
+    public static void readFrom(Path mountPoint, Duration deadline) throws IOException {
+        List<String> args = new ArrayList<>(List.of("sh", "-c", "cat -- \"$@\" >/dev/null && ls -l \"$0\" >/dev/null",
+                mountPoint.resolve("bin").toString()));
+        FILES.forEach(f -> args.add(mountPoint.resolve(f).toString()));
+        Command.of(args).run(deadline).orThrow();
     }
 
     /** The layer blob's digest. */

@@ -18,10 +18,11 @@ import io.jstargz.snapshotter.proto.snapshots.RemoveSnapshotRequest;
 import io.jstargz.snapshotter.proto.snapshots.SnapshotsGrpc;
 import io.jstargz.snapshotter.proto.snapshots.StatSnapshotRequest;
 import io.jstargz.snapshotter.proto.types.Mount;
+import io.jstargz.snapshotter.fs.WarmupLayer;
 import io.jstargz.snapshotter.snapshot.LayerRequest;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -73,13 +74,14 @@ public final class GrpcWarmup {
     /**
      * Pulls a layer lazily through the daemon's socket and reads it, as containerd's unpacker and then a container
      * do: a Prepare with the labels of a pull (answered ALREADY_EXISTS once the layer is mounted), a Prepare of a
-     * container's snapshot on it, its Mounts, reads of {@code files} through the overlay's lower directory (the
-     * layer's FUSE mount), then Remove of both snapshots. For the AOT training run, whose root is its own: unlike
+     * container's snapshot on it, its Mounts, reads of the warm-up layer's files through the overlay's lower
+     * directory (the layer's FUSE mount) from a child process ({@link WarmupLayer#readFrom}), then Remove of both
+     * snapshots. For the AOT training run, whose root is its own: unlike
      * {@link #run}, this changes the snapshot store.
      *
      * @throws IOException a call or a read failed, naming it
      */
-    public static void pull(Path socket, String imageRef, String layerDigest, String tocDigest, List<String> files)
+    public static void pull(Path socket, String imageRef, String layerDigest, String tocDigest)
             throws IOException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         ManagedChannel channel = channel(socket, group);
@@ -101,9 +103,7 @@ public final class GrpcWarmup {
             s.prepare(PrepareSnapshotRequest.newBuilder().setSnapshotter("jstargz").setKey(container).setParent(chain)
                     .build());
             Path lower = lowerDir(s.mounts(MountsRequest.newBuilder().setKey(container).build()).getMountsList());
-            for (String f : files) {
-                Files.readAllBytes(lower.resolve(f));
-            }
+            WarmupLayer.readFrom(lower, Duration.ofSeconds(60));
             s.remove(RemoveSnapshotRequest.newBuilder().setKey(container).build());
             s.remove(RemoveSnapshotRequest.newBuilder().setKey(chain).build());
         } catch (StatusRuntimeException e) {

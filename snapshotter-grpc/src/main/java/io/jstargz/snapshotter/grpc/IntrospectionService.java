@@ -15,16 +15,22 @@ import io.jstargz.snapshotter.store.StoredSnapshot;
 public final class IntrospectionService extends IntrospectionGrpc.IntrospectionImplBase {
     private final Snapshotter snapshotter;
     private final String fuseBinding;
+    private final String crashSurvival;
 
-    /** {@code fuseBinding}: the name of the FUSE binding serving the remote layers. */
-    public IntrospectionService(Snapshotter snapshotter, String fuseBinding) {
+    /**
+     * {@code fuseBinding}: the name of the FUSE binding serving the remote layers; {@code crashSurvival}: what a crash
+     * does to them ({@link io.jstargz.snapshotter.snapshot.RemoteLayerService#crashSurvival}).
+     */
+    public IntrospectionService(Snapshotter snapshotter, String fuseBinding, String crashSurvival) {
         this.snapshotter = snapshotter;
         this.fuseBinding = fuseBinding;
+        this.crashSurvival = crashSurvival;
     }
 
     @Override
     public void listLayers(ListLayersRequest request, StreamObserver<ListLayersResponse> out) {
-        ListLayersResponse.Builder response = ListLayersResponse.newBuilder().setFuseBinding(fuseBinding);
+        ListLayersResponse.Builder response = ListLayersResponse.newBuilder().setFuseBinding(fuseBinding)
+                .setCrashSurvival(crashSurvival);
         try {
             for (LayerStatus status : snapshotter.status()) {
                 StoredSnapshot s = status.snapshot();

@@ -2,6 +2,7 @@ package io.jstargz.snapshotter.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * The lazy-mount side of the snapshotter (as the reference's {@code snapshot.FileSystem}): mounts one layer's
@@ -63,8 +64,28 @@ public interface RemoteLayerService extends AutoCloseable {
     default void keepFreeSpace() {
     }
 
+    /**
+     * Mount points under the root whose layer mounts a previous daemon left alive for this one to adopt (their FUSE
+     * connections were kept): start-up neither aborts nor detaches them, and {@link #restore} adopts them.
+     */
+    default Set<Path> keptMounts() {
+        return Set.of();
+    }
+
+    /** Every recorded layer was restored (or failed to be): what was kept for layers not restored is released. */
+    default void restored() {
+    }
+
     /** The FUSE binding serving the layers ({@code kernel}, {@code jnr}), for the log and {@code jstargz status}. */
     String fuseBinding();
+
+    /**
+     * What a crash of the daemon does to the mounted layers, for {@code jstargz status}: whether they outlive it, or
+     * why not.
+     */
+    default String crashSurvival() {
+        return "layers end with a crash of the daemon";
+    }
 
     /** Cache fill of the layer mounted at {@code mountPoint}, for {@code jstargz status}. */
     default FetchProgress progress(Path mountPoint) {

@@ -221,6 +221,7 @@ final class RemoteLayers implements AutoCloseable {
             }
         }, checks)));
         CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
+        service.restored();
     }
 
     /** Restores a FAILED layer on use; concurrent users of the same layer wait for one attempt. */
@@ -244,7 +245,10 @@ final class RemoteLayers implements AutoCloseable {
 
     private void restoreOne(RemoteLayerRecord r, Map<String, String> labels) throws LayerUnavailableException {
         try {
-            Files.createDirectories(r.mountPoint());
+            if (!service.keptMounts().contains(r.mountPoint())) {
+                // never a stat of a kept mount: nobody serves it until it is adopted, so the stat would wait forever
+                Files.createDirectories(r.mountPoint());
+            }
             service.restore(LayerRequest.ofRecord(r, labels), r.mountPoint());
             update(r.withState(RemoteLayerState.MOUNTED, "", clock.instant()));
             LOG.info("layer {} of {} mounted lazily at {} (restored, snapshot {})", r.layerDigest(), r.imageRef(),

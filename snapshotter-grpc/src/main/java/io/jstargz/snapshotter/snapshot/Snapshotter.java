@@ -54,7 +54,8 @@ public final class Snapshotter implements AutoCloseable {
 
     /**
      * Opens the snapshotter rooted at {@code root} (created if missing) and brings disk and database into
-     * agreement: leftover mounts under {@code snapshots/} are detached, directories no snapshot owns are removed,
+     * agreement: leftover mounts under {@code snapshots/} are detached (but for those the service kept alive to
+     * adopt), directories no snapshot owns are removed,
      * and remote layers recorded as mounted are mounted again.
      *
      * @param allowNoVerification whether a layer may be mounted without checking its TOC when its labels ask
@@ -70,7 +71,7 @@ public final class Snapshotter implements AutoCloseable {
         Snapshotter s = new Snapshotter(store, dirs, OverlayMounts.detect(dirs),
                 new RemoteLayers(store, dirs, service, clock), allowNoVerification, clock);
         try {
-            for (Path stale : FileTrees.detachAllUnder(dirs.snapshotsDir())) {
+            for (Path stale : FileTrees.detachAllUnder(dirs.snapshotsDir(), service.keptMounts())) {
                 LOG.info("detached stale mount {}", stale);
             }
             s.cleanup();

@@ -52,6 +52,14 @@ public abstract class FuseMountHandle implements MountHandle {
         initialised.complete(null);
     }
 
+    /**
+     * The connection is kept by a process outside this one ({@link MountHandle#keep}): this process's death must not
+     * unmount the mount any more.
+     */
+    protected final void keptElsewhere() {
+        MountWatchdog.instance().forget(mountPoint, fsType);
+    }
+
     /** Mounting failed before the kernel initialised the mount. */
     protected final void failed(Throwable cause) {
         initialised.completeExceptionally(cause);

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -56,6 +57,47 @@ public final class FuseMounts {
             if (entries.iterator().hasNext()) {
                 throw new IOException("mount point " + dir + " is not empty");
             }
+        }
+        MountWatchdog.instance().watch(dir, fsType);
+        return dir;
+    }
+
+    /**
+     * Aborts the kernel connection of every FUSE mount at or below {@code dir} that this process does not serve: what
+     * a dead daemon left there. A process waiting on such a mount, even one that is being killed, then gets ENOTCONN
+     * at once instead of waiting for an answer nobody will give. The mounts stay in the mount table (dead) for their
+     * owner to detach. The mounts at {@code kept} are left alone: their connections are to be adopted.
+     *
+     * @return the mount points whose connections were aborted
+     */
+    public static List<Path> abortConnectionsUnder(Path dir, Set<Path> kept) throws IOException {
+        Path base = dir.toAbsolutePath().normalize();
+        List<Path> aborted = new ArrayList<>();
+        for (MountTable.Mount m : MountTable.all()) {
+            boolean ours = kept.contains(m.mountPoint())
+                    || LIVE.stream().anyMatch(h -> h.mountPoint().equals(m.mountPoint()));
+            if (m.mountPoint().startsWith(base) && m.fsType().startsWith("fuse") && !ours
+                    && FuseConnections.abort(m.device())) {
+                aborted.add(m.mountPoint());
+            }
+        }
+        return aborted;
+    }
+
+    /**
+     * Checks that a FUSE mount with these options is at {@code mountPoint}, for a process that adopts its connection,
+     * and has the watchdog watch it from now on.
+     *
+     * @return the mount point as the mount table shows it
+     */
+    public static Path adoptable(Path mountPoint, MountOptions options) throws IOException {
+        Path dir = realPath(mountPoint);
+        String fsType = fsType(options);
+        MountTable.Mount m = MountTable.at(dir).orElseThrow(() -> new IOException("cannot adopt the FUSE mount at "
+                + dir + ": nothing is mounted there"));
+        if (!m.fsType().equals(fsType)) {
+            throw new IOException("cannot adopt the FUSE mount at " + dir + ": " + m.fsType()
+                    + " is mounted there, not " + fsType);
         }
         MountWatchdog.instance().watch(dir, fsType);
         return dir;

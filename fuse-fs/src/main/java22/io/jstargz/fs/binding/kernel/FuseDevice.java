@@ -37,6 +37,11 @@ final class FuseDevice implements AutoCloseable {
         return new FuseDevice(openDevice());
     }
 
+    /** The descriptor {@code fd} of a connection another process made, received by this one. */
+    static FuseDevice adopt(int fd) {
+        return new FuseDevice(fd);
+    }
+
     /** The descriptor, for mount(2)'s {@code fd=} option. */
     int fd() {
         return fd;

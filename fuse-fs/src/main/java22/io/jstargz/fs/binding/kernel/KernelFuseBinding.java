@@ -1,7 +1,9 @@
 package io.jstargz.fs.binding.kernel;
 
+import io.jstargz.fs.binding.ConnectionInbox;
 import io.jstargz.fs.binding.FuseBinding;
 import io.jstargz.fs.binding.InodeOps;
+import io.jstargz.fs.binding.KeptConnection;
 import io.jstargz.fs.binding.MountHandle;
 import io.jstargz.fs.binding.MountOptions;
 import io.jstargz.fs.binding.linux.FuseMounts;
@@ -46,6 +48,32 @@ public final class KernelFuseBinding implements FuseBinding {
         }
         handle.start();
         return handle;
+    }
+
+    @Override
+    public MountHandle adopt(Path mountPoint, int fd, KeptConnection kept, InodeOps ops, MountOptions options)
+            throws IOException {
+        Path dir = FuseMounts.adoptable(mountPoint, options);
+        KernelMountHandle handle = new KernelMountHandle(dir, ops, options, FuseDevice.adopt(fd), WORKERS);
+        handle.adopt(new RequestDispatcher.Negotiated(kept.protocolMinor(), kept.flags()));
+        return handle;
+    }
+
+    @Override
+    public ConnectionInbox openInbox(Path path) throws IOException {
+        FdMessages.Inbox inbox = FdMessages.Inbox.bind(path);
+        return new ConnectionInbox() {
+            @Override
+            public Notification receive() throws IOException {
+                FdMessages.Message m = inbox.receive();
+                return new Notification(m.text().lines().toList(), m.fds());
+            }
+
+            @Override
+            public void close() throws IOException {
+                inbox.close();
+            }
+        };
     }
 
     private static void mount(FuseDevice device, Path dir, MountOptions o) throws IOException {

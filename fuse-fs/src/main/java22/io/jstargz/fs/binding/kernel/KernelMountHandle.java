@@ -2,6 +2,7 @@ package io.jstargz.fs.binding.kernel;
 
 import io.jstargz.concurrent.Threads;
 import io.jstargz.fs.binding.InodeOps;
+import io.jstargz.fs.binding.KeptConnection;
 import io.jstargz.fs.binding.MountOptions;
 import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.fs.binding.linux.FuseMountHandle;
@@ -28,6 +29,7 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
     private final RequestDispatcher dispatcher;
     private final int workers;
     private final AtomicInteger running = new AtomicInteger();
+    private volatile RequestDispatcher.Negotiated negotiated;
 
     KernelMountHandle(Path mountPoint, InodeOps ops, MountOptions options, FuseDevice device, int workers) {
         super(mountPoint, options);
@@ -52,6 +54,27 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
             log.warn("{}: cannot read the mount table after mounting at {}: {}", options().fsName(), mountPoint(),
                     e.getMessage());
         }
+    }
+
+    /** Serves a mount whose connection another process initialised as {@code n} says. */
+    void adopt(RequestDispatcher.Negotiated n) {
+        negotiated = n;
+        dispatcher.adopted(n);
+        start();
+        initialised();
+    }
+
+    @Override
+    public KeptConnection keep(String keeperSocket, String label) throws IOException {
+        RequestDispatcher.Negotiated n = negotiated;
+        if (n == null || !isMounted()) {
+            throw new IOException(options().fsName() + ": the mount at " + mountPoint() + " is not serving; its"
+                    + " connection cannot be kept");
+        }
+        KeptConnection kept = new KeptConnection(label, n.minor(), n.flags());
+        FdMessages.send(keeperSocket, "FDSTORE=1\nFDNAME=" + kept.name() + "\n", device.fd());
+        keptElsewhere();
+        return kept;
     }
 
     /** Mounting failed before any worker started: the device is closed and the mount point forgotten. */
@@ -96,6 +119,7 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
     public void initialised(RequestDispatcher.Negotiated n) {
         log.debug("{}: FUSE 7.{} initialised at {}, flags 0x{}", options().fsName(), n.minor(), mountPoint(),
                 Long.toHexString(n.flags()));
+        negotiated = n;
         initialised();
     }
 

@@ -23,6 +23,10 @@ final class Libc {
     static final long MS_RDONLY = 1;
     static final long MS_NODEV = 4;
     static final long MS_NOATIME = 1024;
+    static final int AF_UNIX = 1;
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_CLOEXEC = 02000000;
+    static final int MSG_CMSG_CLOEXEC = 0x40000000;
 
     static final int ENOENT = 2;
     static final int EINTR = 4;
@@ -58,6 +62,14 @@ final class Libc {
     private static final MethodHandle MOUNT = function("mount", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
             ValueLayout.ADDRESS), CAPTURE_ERRNO);
+    private static final MethodHandle SOCKET = function("socket", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle BIND = function("bind", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle SENDMSG = function("sendmsg", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle RECVMSG = function("recvmsg", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle GETEUID = function("geteuid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
     private static final MethodHandle GETEGID = function("getegid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
     private static final MethodHandle STRERROR = function("strerror",
@@ -127,6 +139,38 @@ final class Libc {
                      long flags, MemorySegment data) {
         try {
             return (int) MOUNT.invokeExact(state, source, target, type, flags, data);
+        } catch (Throwable t) {
+            throw rethrown(t);
+        }
+    }
+
+    static int socket(MemorySegment state, int domain, int type, int protocol) {
+        try {
+            return (int) SOCKET.invokeExact(state, domain, type, protocol);
+        } catch (Throwable t) {
+            throw rethrown(t);
+        }
+    }
+
+    static int bind(MemorySegment state, int fd, MemorySegment address, int length) {
+        try {
+            return (int) BIND.invokeExact(state, fd, address, length);
+        } catch (Throwable t) {
+            throw rethrown(t);
+        }
+    }
+
+    static long sendmsg(MemorySegment state, int fd, MemorySegment message, int flags) {
+        try {
+            return (long) SENDMSG.invokeExact(state, fd, message, flags);
+        } catch (Throwable t) {
+            throw rethrown(t);
+        }
+    }
+
+    static long recvmsg(MemorySegment state, int fd, MemorySegment message, int flags) {
+        try {
+            return (long) RECVMSG.invokeExact(state, fd, message, flags);
         } catch (Throwable t) {
             throw rethrown(t);
         }

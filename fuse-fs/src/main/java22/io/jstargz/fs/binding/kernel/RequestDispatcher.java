@@ -79,6 +79,11 @@ final class RequestDispatcher {
         this.dirOpenFlags = options.kernelCache() ? FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR : 0;
     }
 
+    /** Serves a connection another process initialised as {@code n} says (INIT is never sent twice). */
+    void adopted(Negotiated n) {
+        passthrough = (n.flags() & PASSTHROUGH) != 0;
+    }
+
     /** The requests served, by operation (FUSE's opcode names), with the time their handlers took. */
     OperationStats operations() {
         return operations;
