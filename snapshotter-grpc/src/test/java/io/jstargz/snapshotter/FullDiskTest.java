@@ -21,6 +21,7 @@ import java.io.OutputStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -117,6 +118,14 @@ class FullDiskTest {
         assertTrue(store.getUsableSpace() < 1 << 20, store.getUsableSpace() + " bytes free");
     }
 
+    /**
+     * Waits until the cache, written to by a background thread, has reached its watermark: its first eviction for it
+     * since {@code log} was made (24 MiB read through an 18 MiB room), so that it holds chunks it can give back.
+     */
+    private static void awaitCacheAtWatermark(LogWatch log) throws Exception {
+        log.await(Duration.ofSeconds(60), "evicted", "leave 12.0 MiB free");
+    }
+
     @Test
     void theCacheKeepsItsWatermarkAndAFullDiskIsNoOutage() throws Exception {
         Config config = config();
@@ -126,24 +135,32 @@ class FullDiskTest {
                 "containerd.io/snapshot/cri.layer-digest", layer.digest(),
                 "containerd.io/snapshot/cri.image-layers", layer.digest(),
                 "containerd.io/snapshot/stargz/toc.digest", layer.tocDigest());
-        try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
+        try (LogWatch log = new LogWatch(); Daemon d = Daemon.start(config);
+             GrpcClient c = new GrpcClient(config.address())) {
             Rpc rpc = new Rpc(c.snapshots("default"));
             fails(Status.Code.ALREADY_EXISTS, () -> rpc.prepare("default/1/extract sha256:c1", "", labels));
             rpc.prepare("default/2/ctr", "sha256:c1");
             readsCorrectBytes(rpc, "default/2/ctr");
+            awaitCacheAtWatermark(log);
             assertTrue(store.getUsableSpace() >= MIN_FREE - SLACK, store.getUsableSpace() + " bytes free");
         }
 
-        // something else fills the filesystem to the last byte while the daemon is down
+        // something else fills the filesystem to the last byte while the daemon is down: it starts
         fill(store, "filler1");
-
         try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
             assertTrue(store.getUsableSpace() >= MIN_FREE - SLACK,
                     "the start evicted from the cache: " + store.getUsableSpace() + " bytes free");
+            readsCorrectBytes(new Rpc(c.snapshots("default")), "default/2/ctr");
+        }
+
+        // it frees its space, the cache fills up to the watermark again, and then something fills the filesystem
+        // while the daemon runs: changes to the snapshots still work
+        Files.delete(fs.resolve("filler1"));
+        try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address());
+             LogWatch log = new LogWatch()) {
             Rpc rpc = new Rpc(c.snapshots("default"));
             readsCorrectBytes(rpc, "default/2/ctr");
-
-            // and fills it again while the daemon runs: changes to the snapshots still work
+            awaitCacheAtWatermark(log);
             fill(store, "filler2");
             rpc.prepare("default/3/ctr", "sha256:c1");
             rpc.remove("default/3/ctr");
