@@ -120,7 +120,7 @@ class FullDiskTest {
 
     /**
      * Waits until the cache, written to by a background thread, has reached its watermark: its first eviction for it
-     * (24 MiB read through an 18 MiB room), so that it holds chunks it can give back.
+     * since {@code log} was made (24 MiB read through an 18 MiB room), so that it holds chunks it can give back.
      */
     private static void awaitCacheAtWatermark(LogWatch log) throws Exception {
         log.await(Duration.ofSeconds(60), "evicted", "leave 12.0 MiB free");
@@ -145,18 +145,22 @@ class FullDiskTest {
             assertTrue(store.getUsableSpace() >= MIN_FREE - SLACK, store.getUsableSpace() + " bytes free");
         }
 
-        // something else fills the filesystem to the last byte while the daemon is down
+        // something else fills the filesystem to the last byte while the daemon is down: it starts
         fill(store, "filler1");
-
-        try (LogWatch log = new LogWatch(); Daemon d = Daemon.start(config);
-             GrpcClient c = new GrpcClient(config.address())) {
+        try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
             assertTrue(store.getUsableSpace() >= MIN_FREE - SLACK,
                     "the start evicted from the cache: " + store.getUsableSpace() + " bytes free");
+            readsCorrectBytes(new Rpc(c.snapshots("default")), "default/2/ctr");
+        }
+
+        // it frees its space, the cache fills up to the watermark again, and then something fills the filesystem
+        // while the daemon runs: changes to the snapshots still work
+        Files.delete(fs.resolve("filler1"));
+        try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address());
+             LogWatch log = new LogWatch()) {
             Rpc rpc = new Rpc(c.snapshots("default"));
             readsCorrectBytes(rpc, "default/2/ctr");
             awaitCacheAtWatermark(log);
-
-            // and fills it again while the daemon runs: changes to the snapshots still work
             fill(store, "filler2");
             rpc.prepare("default/3/ctr", "sha256:c1");
             rpc.remove("default/3/ctr");
