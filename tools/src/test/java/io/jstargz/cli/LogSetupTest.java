@@ -1,6 +1,7 @@
 package io.jstargz.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -14,6 +15,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +70,23 @@ class LogSetupTest {
             assertEquals(Level.WARN, seen.list.get(0).getLevel());
         } finally {
             grpc.detachAppender(seen);
+        }
+    }
+
+    @Test
+    void theJdksAndOkhttpsDebugLinesStayOutOfTheDaemonsDebugLog() {
+        LogSetup.bridgeJul();
+        Logger root = CONTEXT.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Level before = root.getLevel();
+        try {
+            LogSetup.level("debug");
+            for (String name : List.of("jdk.event.security", "com.sun.net.httpserver",
+                    "okhttp3.internal.concurrent.TaskRunner")) {
+                assertFalse(CONTEXT.getLogger(name).isDebugEnabled(), name);
+            }
+            assertTrue(CONTEXT.getLogger("io.jstargz.snapshotter.Daemon").isDebugEnabled());
+        } finally {
+            root.setLevel(before);
         }
     }
 }
