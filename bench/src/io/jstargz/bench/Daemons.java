@@ -55,9 +55,11 @@ final class Daemons {
                 "hosts_dir = \"" + hostsDir + "\"",
                 ""));
         JstargzProbe probe = new JstargzProbe(repo, socket, metricsPort);
+        // the daemon serves before it warms up (a restart is ready at once); a node's daemon is up long before a pull,
+        // so the run waits for the warm-up's end, as it waited for "ready" when the warm-up came first
         Service s = Service.start("jstargz", List.of(repo.resolve("bin/jstargz").toString(), "serve", "--config",
                         config.toString()), Map.of(), dir.resolve("jstargz.log"),
-                l -> l.contains("jstargz snapshotter ready"), probe::onLogLine, READY_DEADLINE);
+                l -> l.contains("warm-up finished"), probe::onLogLine, READY_DEADLINE);
         return new Running(s, socket, probe);
     }
 

@@ -129,8 +129,11 @@ public final class Daemon implements AutoCloseable {
             Daemon d = new Daemon(config, lock, snapshotter, server, remote.fuseBinding());
             if (config.warmUp()) {
                 d.warmUp = Threads.start("jstargz-warmup", () -> {
+                    long begin = System.nanoTime();
                     remote.warmUp(config.root().resolve("warmup"));
                     GrpcWarmup.run(config.address());
+                    LOG.info("warm-up finished in {} ms: pulls from now on run compiled code",
+                            (System.nanoTime() - begin) / 1_000_000);
                 });
             }
             return d;
