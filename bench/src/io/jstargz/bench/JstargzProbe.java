@@ -27,11 +27,13 @@ import java.util.regex.Pattern;
  */
 final class JstargzProbe {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern MOUNTED = Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*layer (\\S+) of \\S+ "
+    /** The log line's time of day: the daemon logs RFC 3339 ({@code 2026-12-05T03:44:01.123Z}); older ones the time. */
+    private static final String TIME = "(?:\\d{4}-\\d\\d-\\d\\dT)?(\\d\\d:\\d\\d:\\d\\d\\.\\d{3})(?:Z|[+-]\\d\\d:\\d\\d)?";
+    private static final Pattern MOUNTED = Pattern.compile("^" + TIME + " .*layer (\\S+) of \\S+ "
             + "mounted lazily at .*: index ([^,]*), ready after (\\d+) ms");
     /** The FUSE mount serving: it finishes after Prepare has answered (Mounts waits for it). */
     private static final Pattern FUSE_MOUNTED = Pattern.compile(
-            "^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*LayerMount: layer (\\S+) mounted at ");
+            "^" + TIME + " .*LayerMount: layer (\\S+) mounted at ");
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\\{[^}]*})?) (\\S+)$");
 
     private final Path repo;
