@@ -6,25 +6,12 @@ final class EstargzFormat extends GzipFormat {
     private static final int XLEN = 26;
     private static final int SUBFIELD_LENGTH = 22;
 
-    @Override
-    public String name() {
-        return "estargz";
+    EstargzFormat() {
+        super("estargz", SIZE, XLEN);
     }
 
     @Override
-    public int footerSize() {
-        return SIZE;
-    }
-
-    @Override
-    Footer parseFooter(byte[] tail, int off, int len, long blobSize, StringBuilder problems) {
-        int start = off + len - SIZE;
-        String problem = gzipHeaderProblem(tail, start, XLEN);
-        if (problem != null) {
-            problems.append(problem);
-            return null;
-        }
-        int x = start + 12;
+    Footer parseExtra(byte[] tail, int x, long blobSize, StringBuilder problems) {
         int subLength = (tail[x + 2] & 0xff) | (tail[x + 3] & 0xff) << 8;
         if (tail[x] != 'S' || tail[x + 1] != 'G') {
             problems.append("extra subfield id is not SG");

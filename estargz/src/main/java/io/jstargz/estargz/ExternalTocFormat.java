@@ -13,25 +13,12 @@ final class ExternalTocFormat extends GzipFormat {
     private static final byte[] MAGIC = "STARGZEXTERNALTOC".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final int XLEN = 4 + MAGIC.length;
 
-    @Override
-    public String name() {
-        return "estargz (external TOC)";
+    ExternalTocFormat() {
+        super("estargz (external TOC)", SIZE, XLEN);
     }
 
     @Override
-    public int footerSize() {
-        return SIZE;
-    }
-
-    @Override
-    Footer parseFooter(byte[] tail, int off, int len, long blobSize, StringBuilder problems) {
-        int start = off + len - SIZE;
-        String problem = gzipHeaderProblem(tail, start, XLEN);
-        if (problem != null) {
-            problems.append(problem);
-            return null;
-        }
-        int x = start + 12;
+    Footer parseExtra(byte[] tail, int x, long blobSize, StringBuilder problems) {
         int subLength = (tail[x + 2] & 0xff) | (tail[x + 3] & 0xff) << 8;
         if (tail[x] != 'S' || tail[x + 1] != 'G' || subLength != MAGIC.length
                 || !java.util.Arrays.equals(tail, x + 4, x + 4 + MAGIC.length, MAGIC, 0, MAGIC.length)) {

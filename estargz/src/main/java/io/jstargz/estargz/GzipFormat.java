@@ -30,13 +30,55 @@ abstract sealed class GzipFormat extends BlobFormat permits EstargzFormat, Exter
     /** Inflaters are costly to make (native memory): spans of every layer share a few. */
     private static final BlockingQueue<Inflater> INFLATERS = new ArrayBlockingQueue<>(POOLED_INFLATERS);
 
+    private final String name;
+    private final int footerSize;
+    private final int extraLength;
+
+    /**
+     * @param name        for messages and {@code blob inspect}
+     * @param footerSize  bytes of the footer member
+     * @param extraLength bytes of its gzip extra field (XLEN)
+     */
+    GzipFormat(String name, int footerSize, int extraLength) {
+        this.name = name;
+        this.footerSize = footerSize;
+        this.extraLength = extraLength;
+    }
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final int footerSize() {
+        return footerSize;
+    }
+
+    @Override
+    final Footer parseFooter(byte[] tail, int off, int len, long blobSize, StringBuilder problems) {
+        int start = off + len - footerSize;
+        String problem = gzipHeaderProblem(tail, start, extraLength);
+        if (problem != null) {
+            problems.append(problem);
+            return null;
+        }
+        return parseExtra(tail, start + 12, blobSize, problems);
+    }
+
+    /**
+     * The footer its gzip extra field at {@code tail[extra]} describes, or null with the problem appended: the one
+     * thing the formats of this family lay out differently.
+     */
+    abstract Footer parseExtra(byte[] tail, int extra, long blobSize, StringBuilder problems);
+
     @Override
     final long maxExpansion() {
         return MAX_EXPANSION;
     }
 
     /** The footer's problem, if {@code b[start..]} does not start a gzip header with FEXTRA of {@code xlen} bytes. */
-    static String gzipHeaderProblem(byte[] b, int start, int xlen) {
+    private static String gzipHeaderProblem(byte[] b, int start, int xlen) {
         if ((b[start] & 0xff) != 0x1f || (b[start + 1] & 0xff) != 0x8b || b[start + 2] != 8) {
             return "no gzip header";
         }

@@ -9,25 +9,13 @@ final class LegacyStargzFormat extends GzipFormat {
     private static final int SIZE = 47;
     private static final int XLEN = 22;
 
-    @Override
-    public String name() {
-        return "legacy stargz";
+    LegacyStargzFormat() {
+        super("legacy stargz", SIZE, XLEN);
     }
 
     @Override
-    public int footerSize() {
-        return SIZE;
-    }
-
-    @Override
-    Footer parseFooter(byte[] tail, int off, int len, long blobSize, StringBuilder problems) {
-        int start = off + len - SIZE;
-        String problem = gzipHeaderProblem(tail, start, XLEN);
-        if (problem != null) {
-            problems.append(problem);
-            return null;
-        }
-        return footer(parseOffset(tail, start + 12), blobSize, problems);
+    Footer parseExtra(byte[] tail, int extra, long blobSize, StringBuilder problems) {
+        return footer(parseOffset(tail, extra), blobSize, problems);
     }
 
     @Override
