@@ -86,32 +86,34 @@ public final class Daemon implements AutoCloseable {
         FuseRemoteLayers layers = FuseRemoteLayers.create(config, keychain == null ? List.of() : List.of(keychain));
         Daemon d = start(config, layers);
         if (keychain != null) {
-            try {
-                d.keychain = CriKeychainServer.start(config.criKeychain(), keychain, d.snapshotter);
-            } catch (IOException | RuntimeException e) {
-                d.close();
-                throw new IOException("cannot serve the CRI keychain on " + config.criKeychain().listenPath() + ": "
-                        + e.getMessage(), e);
-            }
+            d.keychain = d.serveOrClose("the CRI keychain", config.criKeychain().listenPath().toString(),
+                    () -> CriKeychainServer.start(config.criKeychain(), keychain, d.snapshotter));
         }
         if (!config.metricsAddress().isEmpty()) {
-            try {
-                d.metrics = MetricsServer.start(config.metricsAddress(), layers::stats, d.snapshotter);
-            } catch (IOException | RuntimeException e) {
-                d.close();
-                throw new IOException("cannot serve metrics on " + config.metricsAddress() + ": " + e.getMessage(), e);
-            }
+            d.metrics = d.serveOrClose("metrics", config.metricsAddress(),
+                    () -> MetricsServer.start(config.metricsAddress(), layers::stats, d.snapshotter));
         }
         if (!config.debugAddress().isEmpty()) {
-            try {
-                d.debug = DebugServer.start(config.debugAddress(), layers::operationsInFlight);
-            } catch (IOException | RuntimeException e) {
-                d.close();
-                throw new IOException("cannot serve diagnostics on " + config.debugAddress() + ": " + e.getMessage(),
-                        e);
-            }
+            d.debug = d.serveOrClose("diagnostics", config.debugAddress(),
+                    () -> DebugServer.start(config.debugAddress(), layers::operationsInFlight));
         }
         return d;
+    }
+
+    /** Starts a server beside the snapshots socket. */
+    @FunctionalInterface
+    private interface Server<T> {
+        T start() throws IOException;
+    }
+
+    /** {@code server} started, or the daemon closed and the failure named with what and where it would serve. */
+    private <T> T serveOrClose(String what, String where, Server<T> server) throws IOException {
+        try {
+            return server.start();
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw new IOException("cannot serve " + what + " on " + where + ": " + e.getMessage(), e);
+        }
     }
 
     /**
