@@ -52,6 +52,10 @@ final class InodeMap<T> {
         return this;
     }
 
+    boolean isEmpty() {
+        return size == 0;
+    }
+
     /** The value of {@code inode}, or null. */
     @SuppressWarnings("unchecked")
     T get(int inode) {

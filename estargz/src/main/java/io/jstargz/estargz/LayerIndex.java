@@ -165,6 +165,22 @@ public final class LayerIndex {
         return Collections.unmodifiableMap(counts);
     }
 
+    /**
+     * Whether any entry has an extended attribute or is an opaque directory (which a filesystem shows with an
+     * attribute): a layer without either has no attribute to answer for.
+     */
+    public boolean hasXattrs() {
+        if (!inodes.xattrs.isEmpty()) {
+            return true;
+        }
+        for (int i = 1; i <= inodes.count(); i++) {
+            if (inodes.is(i, Inodes.OPAQUE)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public Landmark landmark() {
         return landmark;
     }

@@ -31,6 +31,12 @@ public final class LayerFilesystem implements InodeOps {
     private static final Logger log = LoggerFactory.getLogger(LayerFilesystem.class);
     static final List<String> OPAQUE_XATTRS = List.of("trusted.overlay.opaque", "user.overlay.opaque");
     private static final byte[] OPAQUE_VALUE = {'y'};
+    /**
+     * The answer to every attribute query on a layer that has no attribute. The kernel remembers ENOSYS for the
+     * connection and stops asking: overlayfs and exec ask on every lookup and exec (security.capability,
+     * trusted.overlay.*), about a quarter of a Python start's FUSE requests, and take "not supported" as "none".
+     */
+    private static final FsException NO_XATTRS = new FsException(Errno.ENOSYS, "the layer has no extended attributes");
     private static final int S_IFCHR = 0020000;
     private static final int O_ACCMODE = 3;
     private static final int BLOCK_SIZE = 4096;
@@ -43,6 +49,7 @@ public final class LayerFilesystem implements InodeOps {
     private final AtomicLongArray opened;
     private final FilesystemStatistics statistics;
     private final FileCopies copies;
+    private final boolean hasXattrs;
 
     /** {@code copies}: local copies of whole files for passthrough, or null for none. */
     LayerFilesystem(LayerIndex index, ChunkFetcher fetcher, FetchCounters counters, AccessListener listener,
@@ -52,6 +59,7 @@ public final class LayerFilesystem implements InodeOps {
         this.counters = counters;
         this.listener = listener;
         this.copies = copies;
+        this.hasXattrs = index.hasXattrs();
         this.opened = new AtomicLongArray(index.entryCount() / 64 + 2);
         long bytes = 0;
         for (int ino = 1; ino <= index.entryCount(); ino++) {
@@ -158,6 +166,9 @@ public final class LayerFilesystem implements InodeOps {
 
     @Override
     public byte[] getxattr(long inode, String name) throws FsException {
+        if (!hasXattrs) {
+            throw NO_XATTRS;
+        }
         DirEntry d = node(inode);
         if (d.whiteout()) {
             throw FsException.ENODATA;
@@ -174,6 +185,9 @@ public final class LayerFilesystem implements InodeOps {
 
     @Override
     public List<String> listxattr(long inode) throws FsException {
+        if (!hasXattrs) {
+            throw NO_XATTRS;
+        }
         DirEntry d = node(inode);
         if (d.whiteout()) {
             return List.of();

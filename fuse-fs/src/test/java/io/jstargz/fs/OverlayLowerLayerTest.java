@@ -1,5 +1,6 @@
 package io.jstargz.fs;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,6 +56,36 @@ class OverlayLowerLayerTest {
             } finally {
                 run("umount", merged.toString());
             }
+        }
+    }
+
+    @Test
+    void aLayerWithoutXattrsIsAskedForThemOnceAndReadsWellUnderOverlay() throws Exception {
+        TestLayers.Layer plain = TestLayers.random(tmp.resolve("plain"), 4, 64 * 1024, 64 * 1024, 3);
+        Path merged = Files.createDirectories(tmp.resolve("merged"));
+        Path upper = Files.createDirectories(tmp.resolve("upper"));
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")));
+             LayerMount layer = LayerMount.open(LayerIdentity.ofFile(plain.blob()), FileBlobSource.open(plain.blob()),
+                     cache, LayerMountOptions.defaults())) {
+            layer.mount(Files.createDirectories(tmp.resolve("layer")));
+            // a writable overlay, as a container's: lookups and copy-up query the lower layer's attributes
+            run("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + layer.mountPoint() + ",upperdir=" + upper
+                    + ",workdir=" + work, merged.toString());
+            try {
+                for (var file : plain.contents().entrySet()) {
+                    Path p = merged.resolve(file.getKey());
+                    assertArrayEquals(file.getValue(), Files.readAllBytes(p), file.getKey());
+                    assertEquals(List.of(), Xattrs.list(layer.mountPoint().resolve(file.getKey())));
+                    Files.setLastModifiedTime(p, Files.getLastModifiedTime(p)); // copy-up copies attributes
+                }
+            } finally {
+                run("umount", merged.toString());
+            }
+            long asked = layer.operations().entrySet().stream().filter(e -> e.getKey().contains("xattr"))
+                    .mapToLong(e -> e.getValue().count()).sum();
+            assertTrue(asked <= 2, "ENOSYS answers every later attribute query in the kernel, but the layer was asked "
+                    + asked + " times: " + layer.operations());
         }
     }
 

@@ -30,6 +30,7 @@ final class Xattrs {
     }
 
     private static final int EINVAL = 22;
+    private static final int EOPNOTSUPP = 95;
 
     /**
      * Name to raw value, sorted by name. A value the kernel refuses to pass on is null: it validates
@@ -58,6 +59,9 @@ final class Xattrs {
     static List<String> list(Path path) throws IOException {
         byte[] buf = new byte[65536];
         long n = LIBC.llistxattr(path.toString(), buf, buf.length);
+        if (n < 0 && errno() == EOPNOTSUPP) {
+            return List.of(); // a filesystem without attributes (a layer that has none answers so)
+        }
         if (n < 0) {
             throw new IOException("llistxattr " + path + ": errno " + errno());
         }

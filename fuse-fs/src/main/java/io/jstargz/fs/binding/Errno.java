@@ -19,5 +19,7 @@ public enum Errno {
     /** Invalid argument (e.g. readlink of something that is not a symlink). */
     EINVAL,
     /** Bad file handle. */
-    EBADF
+    EBADF,
+    /** Not implemented: the kernel remembers it for the operation and asks no more on that connection. */
+    ENOSYS
 }

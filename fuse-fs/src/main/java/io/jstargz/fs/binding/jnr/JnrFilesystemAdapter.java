@@ -318,6 +318,7 @@ final class JnrFilesystemAdapter extends FuseStubFS {
             case EROFS -> ErrorCodes.EROFS();
             case EINVAL -> ErrorCodes.EINVAL();
             case EBADF -> ErrorCodes.EBADF();
+            case ENOSYS -> ErrorCodes.ENOSYS();
         };
     }
 }

@@ -382,6 +382,7 @@ final class RequestDispatcher {
             case EROFS -> Libc.EROFS;
             case EINVAL -> Libc.EINVAL;
             case EBADF -> Libc.EBADF;
+            case ENOSYS -> Libc.ENOSYS;
         };
     }
 }
