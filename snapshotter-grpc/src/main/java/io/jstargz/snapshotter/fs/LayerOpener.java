@@ -201,10 +201,14 @@ final class LayerOpener implements AutoCloseable {
             }
             RegistryBlobSource blob = client.openBlob(image, digest, -1);
             TailCapture capture = new TailCapture(blob, blob.readTail());
+            long tailFetched = System.nanoTime();
             LayerIndex index = EstargzReader.open(capture, OpenOptions.defaults(name)
                     .withTailSize(Math.max(Footer.MAX_SIZE, client.config().tailFetchSize()))
                     .withExternalToc(externalToc));
             BlobTail fetched = capture.fetched();
+            LOG.debug("layer {} of {}: its tail fetched in {} ms, its index ({} entries, {} bytes fetched) ready {} ms"
+                    + " later", name, image, (tailFetched - start) / 1_000_000, index.entryCount(),
+                    fetched.bytes().length, millisSince(tailFetched));
             return new Opened(index, TocStore.tocOf(fetched, index), fetched, blob, millisSince(start));
         } catch (IOException e) {
             LOG.debug("layer {} of {} does not open: {}", name, image, e.getMessage());
