@@ -3,6 +3,7 @@ package io.jstargz.cli;
 import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;
 import java.nio.file.Path;
+import java.util.Set;
 import picocli.CommandLine.Option;
 
 /**
@@ -16,6 +17,12 @@ final class HostsDirOption {
     Path hostsDir = RegistryConfig.DEFAULT_HOSTS_DIR;
 
     RegistryClient registry() {
-        return RegistryClient.create(RegistryConfig.builder().hostsDir(hostsDir).build());
+        return registry(Set.of());
+    }
+
+    /** A client that reaches {@code plainHttpHosts} over plain HTTP unless their hosts.toml says otherwise. */
+    RegistryClient registry(Set<String> plainHttpHosts) {
+        return RegistryClient.create(RegistryConfig.builder().hostsDir(hostsDir).plainHttpHosts(plainHttpHosts)
+                .build());
     }
 }
