@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 
 /** {@code jstargz image ...}: whole images. */
 @Command(name = "image", mixinStandardHelpOptions = true,
-        description = "Whole images: convert them to eStargz (optionally optimized for a workload), print their TOC digests.",
+        description = "Whole images: convert them to eStargz (optionally optimized for a workload), show their "
+                + "TOC digests.",
         subcommands = {
             ImageConvertCommand.class,
             ImageOptimizeCommand.class,

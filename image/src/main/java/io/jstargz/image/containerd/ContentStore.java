@@ -100,7 +100,8 @@ final class ContentStore {
             }
             // the COMMIT names the offset reached: at offset 0 containerd would truncate what was written
             exchange.call(WriteContentRequest.newBuilder().setAction(WriteAction.COMMIT).setRef(ref)
-                    .setOffset(offset).setTotal(blob.size()).setExpected(blob.digest().toString()).putAllLabels(labels).build());
+                    .setOffset(offset).setTotal(blob.size()).setExpected(blob.digest().toString())
+                    .putAllLabels(labels).build());
             exchange.requests.onCompleted();
             done = true;
         } catch (StatusRuntimeException e) {

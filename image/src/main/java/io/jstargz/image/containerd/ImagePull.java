@@ -97,29 +97,32 @@ public final class ImagePull {
         List<String> chainIds = chainIds(diffIds);
 
         try (Lease lease = Lease.create(containerd, LEASE_EXPIRY)) {
-            String leaseId = lease.id();
-            ContentStore content = new ContentStore(containerd, leaseId);
+            ContentStore content = new ContentStore(containerd, lease.id());
             if (root.isIndex()) {
                 content.put(root.descriptor(), new ByteArrayInputStream(root.bytes()),
                         Map.of("containerd.io/gc.ref.content.m." + indexEntry, manifestContent.digest().toString()));
             }
-            Map<String, String> manifestLabels = new HashMap<>();
-            manifestLabels.put("containerd.io/gc.ref.content.config", manifest.config().digest().toString());
-            for (int i = 0; i < manifest.layers().size(); i++) {
-                manifestLabels.put("containerd.io/gc.ref.content.l." + i, manifest.layers().get(i).digest().toString());
-            }
             content.put(manifestContent.descriptor(), new ByteArrayInputStream(manifestContent.bytes()),
-                    manifestLabels);
+                    manifestGcLabels(manifest));
             // the image's config holds its unpacked snapshots, as containerd's unpacker labels it
             Map<String, String> configLabels = chainIds.isEmpty() ? Map.of()
                     : Map.of("containerd.io/gc.ref.snapshot." + snapshotter, chainIds.get(chainIds.size() - 1));
             content.put(manifest.config(), new ByteArrayInputStream(config), configLabels);
 
-            List<PulledImage.Layer> layers = unpack(ref, manifest, diffIds, chainIds, leaseId, content);
-            Descriptor target = root.descriptor();
-            record(ref.toString(), target);
-            return new PulledImage(ref.toString(), target, manifestContent.descriptor(), layers);
+            List<PulledImage.Layer> layers = unpack(ref, manifest, diffIds, chainIds, lease.id(), content);
+            record(ref.toString(), root.descriptor());
+            return new PulledImage(ref.toString(), root.descriptor(), manifestContent.descriptor(), layers);
         }
+    }
+
+    /** The labels by which a manifest holds its config and layers in containerd's content store. */
+    private static Map<String, String> manifestGcLabels(ImageManifest manifest) {
+        Map<String, String> labels = new HashMap<>();
+        labels.put("containerd.io/gc.ref.content.config", manifest.config().digest().toString());
+        for (int i = 0; i < manifest.layers().size(); i++) {
+            labels.put("containerd.io/gc.ref.content.l." + i, manifest.layers().get(i).digest().toString());
+        }
+        return labels;
     }
 
     private List<PulledImage.Layer> unpack(ImageReference ref, ImageManifest manifest, List<String> diffIds,
