@@ -26,8 +26,8 @@ import picocli.CommandLine.Parameters;
             "Prints a line per layer, then the image's name for ctr run --snapshotter jstargz."})
 final class PullCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "REF", description = "The image: HOST/REPO:TAG or HOST/REPO@DIGEST "
-            + "(docker:// may be written before it).")
+    @Parameters(index = "0", paramLabel = "REF", description = "The image, as HOST/REPO:TAG or HOST/REPO@DIGEST "
+            + "(or docker://HOST/REPO:TAG).")
     String reference;
 
     @Option(names = {"-a", "--address"}, paramLabel = "SOCKET",

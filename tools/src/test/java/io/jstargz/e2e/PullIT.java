@@ -12,6 +12,9 @@ import io.jstargz.remote.RegistryConfig;
 import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.testing.Containerd;
 import io.jstargz.testing.RegistryServer;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -192,6 +195,15 @@ class PullIT {
         assertEquals(1, noContainerd.exitCode(), noContainerd.output());
         assertTrue(noContainerd.output().contains("no such file: " + tmp.resolve("none.sock")
                 + " (containerd's socket, for jstargz pull)"), noContainerd.output());
+
+        Path stale = tmp.resolve("stale.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(stale));
+        }
+        CommandResult notRunning = jstargz("pull", "--address", stale.toString(), estargz.ref());
+        assertEquals(1, notRunning.exitCode(), notRunning.output());
+        assertTrue(notRunning.output().contains("containerd at " + stale + " (namespace default): creating a lease: "
+                + "containerd is not reachable"), notRunning.output());
 
         CommandResult noImage = jstargz("pull", "--address", containerd.address().toString(), "--namespace", NS,
                 registry.host() + "/e2e/pull:missing");

@@ -82,15 +82,20 @@ public final class ContainerdConnection implements Closeable {
         return channel;
     }
 
+    /** An exception for a failed call, prefixed with this connection: its socket and namespace. */
+    public IOException failed(String what, StatusRuntimeException e) {
+        return failed(this, what, e);
+    }
+
     /**
-     * An exception for a failed call: {@code where}: {@code what}: containerd's status. A missing object is a
-     * {@link NoSuchFileException}; an unreachable containerd says so.
+     * An exception for a failed call: {@code where} (which names the socket): {@code what}: containerd's status. A
+     * missing object is a {@link NoSuchFileException}; an unreachable containerd says so.
      */
     public IOException failed(Object where, String what, StatusRuntimeException e) {
         Status status = e.getStatus();
         if (status.getCode() == Status.Code.UNAVAILABLE) {
-            return new IOException(where + ": " + what + ": containerd is not reachable at " + socket + " ("
-                    + status.getDescription() + "); is it running?", e);
+            return new IOException(where + ": " + what + ": containerd is not reachable (" + status.getDescription()
+                    + "); is it running?", e);
         }
         String message = where + ": " + what + ": " + status.getCode() + " " + status.getDescription();
         return status.getCode() == Status.Code.NOT_FOUND ? new NoSuchFileException(message)

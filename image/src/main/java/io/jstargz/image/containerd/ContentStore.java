@@ -55,7 +55,7 @@ final class ContentStore {
             if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
                 return false;
             }
-            throw connection.failed(connection, "content " + blob.digest(), e);
+            throw connection.failed("content " + blob.digest(), e);
         }
     }
 
@@ -68,7 +68,7 @@ final class ContentStore {
                     .setInfo(Info.newBuilder().setDigest(blob.digest().toString()).putAllLabels(labels))
                     .setUpdateMask(mask).build());
         } catch (StatusRuntimeException e) {
-            throw connection.failed(connection, "labelling content " + blob.digest(), e);
+            throw connection.failed("labelling content " + blob.digest(), e);
         }
     }
 
@@ -111,7 +111,7 @@ final class ContentStore {
                 label(blob, labels);
                 return;
             }
-            throw connection.failed(connection, "writing content " + blob.digest(), e);
+            throw connection.failed("writing content " + blob.digest(), e);
         } finally {
             if (!done) {
                 exchange.requests.onError(Status.CANCELLED.withDescription("write abandoned").asException());

@@ -79,24 +79,25 @@ public final class ImagePull {
 
     /** Pulls {@code ref} for {@code platform} (used when it names an index) into the connection's namespace. */
     public PulledImage pull(ImageReference ref, Platform platform) throws IOException {
-        ManifestContent root = registry.getManifest(ref);
-        ManifestContent manifestContent = root;
-        int indexEntry = -1;
-        if (root.isIndex()) {
-            ImageIndex index = root.index();
-            Descriptor chosen = index.select(platform);
-            indexEntry = index.manifests().indexOf(chosen);
-            manifestContent = registry.getManifest(ref.withDigest(chosen.digest()));
-        }
-        ImageManifest manifest = manifestContent.manifest();
-        byte[] config;
-        try (InputStream in = registry.fetchBlob(ref, manifest.config().digest(), manifest.config().size())) {
-            config = in.readAllBytes();
-        }
-        List<String> diffIds = diffIds(ref, manifest, config);
-        List<String> chainIds = chainIds(diffIds);
-
+        // the lease first: an unreachable containerd is found before anything is fetched
         try (Lease lease = Lease.create(containerd, LEASE_EXPIRY)) {
+            ManifestContent root = registry.getManifest(ref);
+            ManifestContent manifestContent = root;
+            int indexEntry = -1;
+            if (root.isIndex()) {
+                ImageIndex index = root.index();
+                Descriptor chosen = index.select(platform);
+                indexEntry = index.manifests().indexOf(chosen);
+                manifestContent = registry.getManifest(ref.withDigest(chosen.digest()));
+            }
+            ImageManifest manifest = manifestContent.manifest();
+            byte[] config;
+            try (InputStream in = registry.fetchBlob(ref, manifest.config().digest(), manifest.config().size())) {
+                config = in.readAllBytes();
+            }
+            List<String> diffIds = diffIds(ref, manifest, config);
+            List<String> chainIds = chainIds(diffIds);
+
             ContentStore content = new ContentStore(containerd, lease.id());
             if (root.isIndex()) {
                 content.put(root.descriptor(), new ByteArrayInputStream(root.bytes()),
@@ -186,7 +187,7 @@ public final class ImagePull {
                             .setDigest(layer.digest().toString()).setSize(layer.size()))
                     .addAllMounts(mounts).build()).getApplied().getDigest();
         } catch (StatusRuntimeException e) {
-            throw containerd.failed(containerd, "applying " + name, e);
+            throw containerd.failed("applying " + name, e);
         }
         if (!applied.equals(diffId)) {
             throw new IOException(name + " unpacked to " + applied + ", but the image's config says its diff ID is "
@@ -234,12 +235,12 @@ public final class ImagePull {
             images.create(CreateImageRequest.newBuilder().setImage(image).build());
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
-                throw containerd.failed(containerd, "creating image " + name, e);
+                throw containerd.failed("creating image " + name, e);
             }
             try {
                 images.update(UpdateImageRequest.newBuilder().setImage(image).build());
             } catch (StatusRuntimeException u) {
-                throw containerd.failed(containerd, "updating image " + name, u);
+                throw containerd.failed("updating image " + name, u);
             }
         }
     }

@@ -24,7 +24,7 @@ record Lease(ContainerdConnection containerd, String id) implements AutoCloseabl
             leases(containerd).create(CreateRequest.newBuilder().setId(id).putLabels("containerd.io/gc.expire",
                     Instant.now().plus(expiry).truncatedTo(ChronoUnit.SECONDS).toString()).build());
         } catch (StatusRuntimeException e) {
-            throw containerd.failed(containerd, "creating a lease", e);
+            throw containerd.failed("creating a lease", e);
         }
         return new Lease(containerd, id);
     }
@@ -34,7 +34,7 @@ record Lease(ContainerdConnection containerd, String id) implements AutoCloseabl
         try {
             leases(containerd).delete(DeleteRequest.newBuilder().setId(id).build());
         } catch (StatusRuntimeException e) {
-            throw containerd.failed(containerd, "releasing lease " + id, e);
+            throw containerd.failed("releasing lease " + id, e);
         }
     }
 

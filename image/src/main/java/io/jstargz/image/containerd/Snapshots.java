@@ -80,6 +80,6 @@ final class Snapshots {
     }
 
     private IOException failed(String what, StatusRuntimeException e) {
-        return connection.failed(connection, "snapshotter " + snapshotter + ": " + what, e);
+        return connection.failed("snapshotter " + snapshotter + ": " + what, e);
     }
 }
