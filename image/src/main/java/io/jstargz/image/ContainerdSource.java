@@ -1,18 +1,9 @@
 package io.jstargz.image;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
-import io.grpc.stub.MetadataUtils;
 import io.jstargz.estargz.RemoteBlob;
+import io.jstargz.image.containerd.ContainerdConnection;
 import io.jstargz.image.proto.content.ContentGrpc;
 import io.jstargz.image.proto.content.ReadContentRequest;
 import io.jstargz.image.proto.content.ReadContentResponse;
@@ -26,8 +17,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -39,33 +28,18 @@ import java.util.concurrent.TimeUnit;
  * any offset, for random access). As {@code ctr-remote image convert} reads it; the image is not copied first.
  */
 final class ContainerdSource implements ImageSource {
-    private static final Metadata.Key<String> NAMESPACE =
-            Metadata.Key.of("containerd-namespace", Metadata.ASCII_STRING_MARSHALLER);
     private static final long CALL_SECONDS = 60;
 
     private final ImageLocation.Containerd location;
-    private final EventLoopGroup group;
-    private final ManagedChannel channel;
+    private final ContainerdConnection connection;
     private final ImagesGrpc.ImagesBlockingStub images;
     private final ContentGrpc.ContentBlockingStub content;
 
     ContainerdSource(ImageLocation.Containerd location) throws IOException {
         this.location = location;
-        if (!Files.exists(location.socket())) {
-            throw new NoSuchFileException(location.socket() + " (containerd's socket, for " + location + ")");
-        }
-        this.group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        this.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(location.socket().toString()))
-                .eventLoopGroup(group)
-                .channelType(EpollDomainSocketChannel.class)
-                .usePlaintext()
-                .build();
-        Metadata headers = new Metadata();
-        headers.put(NAMESPACE, location.namespace());
-        this.images = ImagesGrpc.newBlockingStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-        this.content = ContentGrpc.newBlockingStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        this.connection = ContainerdConnection.open(location.socket(), location.namespace(), location.toString());
+        this.images = connection.stub(ImagesGrpc.newBlockingStub(connection.channel()));
+        this.content = connection.stub(ContentGrpc.newBlockingStub(connection.channel()));
     }
 
     @Override
@@ -187,15 +161,12 @@ final class ContainerdSource implements ImageSource {
     }
 
     private IOException failed(String what, StatusRuntimeException e) {
-        String message = this + ": " + what + ": " + e.getStatus().getCode() + " " + e.getStatus().getDescription();
-        return e.getStatus().getCode() == Status.Code.NOT_FOUND ? new NoSuchFileException(message)
-                : new IOException(message, e);
+        return connection.failed(this, what, e);
     }
 
     @Override
     public void close() {
-        channel.shutdownNow();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        connection.close();
     }
 
     @Override

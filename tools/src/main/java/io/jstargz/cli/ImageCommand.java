@@ -6,10 +6,12 @@ import picocli.CommandLine.Command;
 
 /** {@code jstargz image ...}: whole images. */
 @Command(name = "image", mixinStandardHelpOptions = true,
-        description = "Convert whole images to eStargz, optionally optimized for a workload.",
+        description = "Whole images: convert them to eStargz (optionally optimized for a workload), show their "
+                + "TOC digests.",
         subcommands = {
             ImageConvertCommand.class,
             ImageOptimizeCommand.class,
+            ImageTocDigestCommand.class,
         })
 final class ImageCommand implements Callable<Integer> {
 

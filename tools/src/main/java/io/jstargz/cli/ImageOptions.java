@@ -8,10 +8,8 @@ import io.jstargz.process.Command;
 import io.jstargz.process.CommandResult;
 import io.jstargz.remote.Platform;
 import io.jstargz.remote.RegistryClient;
-import io.jstargz.remote.RegistryConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,18 +57,8 @@ final class ImageOptions {
             description = "Threads compressing each layer. Default: all cores.")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--containerd-address", paramLabel = "SOCKET",
-            description = "containerd's socket, for containerd:NAME. Default: /run/containerd/containerd.sock.")
-    Path containerdAddress = ImageLocation.Containerd.DEFAULT_SOCKET;
-
-    @Option(names = "--containerd-namespace", paramLabel = "NS",
-            description = "containerd's namespace, for containerd:NAME. Default: $CONTAINERD_NAMESPACE, else default.")
-    String containerdNamespace = System.getenv().getOrDefault("CONTAINERD_NAMESPACE",
-            ImageLocation.Containerd.DEFAULT_NAMESPACE);
-
-    @Option(names = "--hosts-dir", paramLabel = "DIR", description = "containerd-style hosts.toml directory for "
-            + "registry mirrors, TLS and headers. Default: /etc/containerd/certs.d.")
-    Path hostsDir = RegistryConfig.DEFAULT_HOSTS_DIR;
+    @CommandLine.Mixin
+    LocationOptions locations;
 
     @Option(names = "--progress", paramLabel = "MODE", description = "auto, tty (live bars) or plain (log lines). "
             + "Default: auto.")
@@ -91,32 +79,11 @@ final class ImageOptions {
     }
 
     ImageLocation location(CommandLine cmd, String location) {
-        ImageLocation parsed;
-        try {
-            parsed = ImageLocation.parse(location);
-        } catch (IllegalArgumentException e) {
-            localPathHint(cmd, location);
-            throw new CommandLine.ParameterException(cmd, e.getMessage());
-        }
-        if (parsed instanceof ImageLocation.Registry) {
-            localPathHint(cmd, location);
-        }
-        return parsed instanceof ImageLocation.Containerd c ? c.at(containerdAddress, containerdNamespace) : parsed;
-    }
-
-    /** A name without a transport is a registry reference, even when a file of that name is here: say so. */
-    private static void localPathHint(CommandLine cmd, String location) {
-        Path path = Path.of(location);
-        if (Files.exists(path)) {
-            throw new CommandLine.ParameterException(cmd, "'" + location + "' is taken for a registry reference,"
-                    + " but it is a local " + (Files.isDirectory(path) ? "directory" : "file") + ": write"
-                    + " docker-archive:" + location + " for a docker save archive, or oci:" + location
-                    + " for an OCI image layout");
-        }
+        return locations.location(cmd, location);
     }
 
     RegistryClient registry() {
-        return RegistryClient.create(RegistryConfig.builder().hostsDir(hostsDir).build());
+        return locations.registry();
     }
 
     ProgressPrinter progressPrinter(CommandLine cmd, PrintWriter err) {

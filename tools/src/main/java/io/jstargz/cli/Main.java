@@ -24,6 +24,7 @@ import picocli.CommandLine.ScopeType;
             BlobCommand.class,
             ImageCommand.class,
             MountCommand.class,
+            PullCommand.class,
             ServeCommand.class,
             StatusCommand.class,
             ShellDocsCommand.class,

@@ -4,16 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jstargz.cli.BlobCommandsTest.Run;
+import io.jstargz.remote.Digest;
 import io.jstargz.testing.BusyboxImage;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The image commands, run in-process on a busybox image in an OCI layout. */
 class ImageCommandsTest {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
     @TempDir
     Path tmp;
 
@@ -87,6 +94,62 @@ class ImageCommandsTest {
             assertTrue(r.err().contains(bad.get(0).equals("--reuse") ? "--reuse" : bad.get(0).equals("--entrypoint")
                     ? "JSON array" : bad.get(1)), bad + ": " + r.err());
         }
+    }
+
+    @Test
+    void tocDigestPrintsTheAnnotationOrTheFootersTocAndNamesLayersThatAreNotEstargz() throws Exception {
+        BusyboxImage.threeLayers(tmp.resolve("src"), "bb");
+        Run convert = BlobCommandsTest.jstargz("image", "convert", "--progress", "plain", "--compression-level", "1",
+                "oci:" + tmp.resolve("src") + ":bb", "oci:" + tmp.resolve("dst") + ":esgz");
+        assertEquals(0, convert.exit(), convert.err());
+        Path dst = tmp.resolve("dst");
+        JsonNode manifest = manifest(dst);
+        List<String> annotated = new ArrayList<>();
+        manifest.path("layers").forEach(l -> annotated.add(l.path("annotations")
+                .path("containerd.io/snapshot/stargz/toc.digest").asText()));
+
+        Run fromAnnotation = BlobCommandsTest.jstargz("image", "toc-digest", "oci:" + dst + ":esgz");
+        assertEquals(0, fromAnnotation.exit(), fromAnnotation.err());
+        assertEquals(annotated, tocColumn(fromAnnotation.out()), fromAnnotation.out());
+
+        // the same image without the annotations: the digests come from each layer's footer and TOC, and agree
+        ObjectNode stripped = manifest.deepCopy();
+        stripped.withArray("layers").forEach(l -> ((ObjectNode) l).remove("annotations"));
+        byte[] bytes = MAPPER.writeValueAsBytes(stripped);
+        String digest = Digest.sha256(bytes).toString();
+        Files.write(dst.resolve("blobs/sha256/" + digest.substring(7)), bytes);
+        ObjectNode index = (ObjectNode) MAPPER.readTree(dst.resolve("index.json").toFile());
+        ObjectNode entry = ((ObjectNode) index.path("manifests").get(0)).deepCopy();
+        entry.put("digest", digest).put("size", bytes.length);
+        ((ObjectNode) entry.path("annotations")).put("org.opencontainers.image.ref.name", "bare");
+        index.withArray("manifests").add(entry);
+        Files.write(dst.resolve("index.json"), MAPPER.writeValueAsBytes(index));
+        Run fromFooter = BlobCommandsTest.jstargz("image", "toc-digest", "--json", "oci:" + dst + ":bare");
+        assertEquals(0, fromFooter.exit(), fromFooter.err());
+        List<String> computed = new ArrayList<>();
+        MAPPER.readTree(fromFooter.out()).forEach(l -> {
+            assertEquals("footer", l.path("from").asText(), l.toString());
+            computed.add(l.path("tocDigest").asText());
+        });
+        assertEquals(annotated, computed);
+
+        Run gzip = BlobCommandsTest.jstargz("image", "toc-digest", "oci:" + tmp.resolve("src") + ":bb");
+        assertEquals(1, gzip.exit(), gzip.out());
+        assertEquals(List.of("-", "-", "-"), tocColumn(gzip.out()), gzip.out());
+        JsonNode first = manifest(tmp.resolve("src")).path("layers").get(0);
+        assertTrue(gzip.err().contains("layer 0 " + first.path("digest").asText() + " is not eStargz"), gzip.err());
+    }
+
+    /** The manifest the only (or first) entry of an OCI layout's index names. */
+    private static JsonNode manifest(Path layout) throws IOException {
+        String digest = MAPPER.readTree(layout.resolve("index.json").toFile()).path("manifests").get(0)
+                .path("digest").asText();
+        return MAPPER.readTree(layout.resolve("blobs/sha256/" + digest.substring(7)).toFile());
+    }
+
+    /** The TOC DIGEST column of {@code image toc-digest}'s table. */
+    private static List<String> tocColumn(String table) {
+        return table.lines().skip(1).map(l -> l.split("\\s+")[3]).toList();
     }
 
     @Test

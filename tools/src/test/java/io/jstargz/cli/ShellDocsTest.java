@@ -51,7 +51,8 @@ class ShellDocsTest {
             pages = s.map(p -> p.getFileName().toString()).sorted().toList();
         }
         assertTrue(pages.containsAll(List.of("jstargz.1", "jstargz-image.1", "jstargz-image-convert.1",
-                "jstargz-image-optimize.1", "jstargz-serve.1", "jstargz-status.1", "jstargz-blob-inspect.1")),
+                "jstargz-image-optimize.1", "jstargz-image-toc-digest.1", "jstargz-pull.1", "jstargz-serve.1",
+                "jstargz-status.1", "jstargz-blob-inspect.1")),
                 pages::toString);
         assertTrue(pages.stream().noneMatch(p -> p.contains("shell-docs")), pages::toString);
         for (String page : pages) {

@@ -46,6 +46,8 @@ public record LayerRequest(String target, String imageRef, String layerDigest, L
     private static final String SKIP_VERIFY = "containerd.io/snapshot/remote/stargz.skipverify";
     /** ctr-remote's label: bytes to prefetch from a layer that has no prefetch landmark. */
     private static final String PREFETCH_SIZE = "containerd.io/snapshot/remote/stargz.prefetch";
+    /** containerd refuses a label whose key and value together are longer. */
+    private static final int MAX_LABEL_BYTES = 4096;
 
     /** Whether the layer may be mounted lazily, and how its TOC is checked. */
     public sealed interface Verification {
@@ -132,6 +134,40 @@ public record LayerRequest(String target, String imageRef, String layerDigest, L
                                                 List<String> layers, String tocDigest) {
         return Map.of(TARGET, target, CRI_IMAGE_REF, imageRef, CRI_LAYER_DIGEST, layerDigest,
                 CRI_IMAGE_LAYERS, String.join(",", layers), TOC_DIGEST, tocDigest);
+    }
+
+    /**
+     * The labels of a Prepare that asks for {@code layerDigest} of {@code imageRef} as {@code jstargz pull} sends them:
+     * the CRI labels and ctr-remote's stargz labels, the layer's TOC digest when its descriptor has one, and as many
+     * of the image's layers as fit in a label (as ctr-remote, which drops the rest).
+     */
+    public static Map<String, String> pullLabels(String target, String imageRef, String layerDigest,
+                                                 List<String> layers, String tocDigest) {
+        Map<String, String> labels = new HashMap<>();
+        labels.put(TARGET, target);
+        for (String[] keys : new String[][] {
+                {CRI_IMAGE_REF, CRI_LAYER_DIGEST, CRI_IMAGE_LAYERS},
+                {STARGZ_REFERENCE, STARGZ_DIGEST, STARGZ_LAYERS}}) {
+            labels.put(keys[0], imageRef);
+            labels.put(keys[1], layerDigest);
+            labels.put(keys[2], layersFitting(keys[2], layers));
+        }
+        if (tocDigest != null) {
+            labels.put(TOC_DIGEST, tocDigest);
+        }
+        return labels;
+    }
+
+    private static String layersFitting(String key, List<String> layers) {
+        StringBuilder value = new StringBuilder();
+        for (String layer : layers) {
+            int length = key.length() + value.length() + (value.isEmpty() ? 0 : 1) + layer.length();
+            if (length > MAX_LABEL_BYTES) {
+                break;
+            }
+            value.append(value.isEmpty() ? "" : ",").append(layer);
+        }
+        return value.toString();
     }
 
     private static Verification verification(Map<String, String> labels, boolean allowNoVerification) {
