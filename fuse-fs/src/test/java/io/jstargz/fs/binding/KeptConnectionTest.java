@@ -39,7 +39,7 @@ class KeptConnectionTest {
             ConnectionInbox.Notification stored;
             try {
                 long watchdog = MountChild.awaitMounted(child);
-                stored = keeper.receive();
+                stored = keeper.receive(Duration.ZERO);
                 child.destroyForcibly();
                 child.onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
                 MountChild.awaitExit(watchdog);
