@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.mount.MountTable;
 import io.jstargz.process.Command;
+import java.io.BufferedReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,9 +41,19 @@ class HandOverTest {
         Path out = tmp.resolve("reads");
         Path stop = tmp.resolve("stop");
         Process reader = null;
+        Process lister = null;
         try (ConnectionInbox inbox = BINDING.openInbox(inboxPath)) {
             handle.awaitMounted(WAIT);
             String device = MountTable.at(mp).orElseThrow().device();
+            // a directory opened before the handovers and listed after them: the last server lists it again
+            lister = new ProcessBuilder("python3", "-c", "import os, sys\n"
+                    + "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)\n"
+                    + "print('open', flush=True)\n"
+                    + "sys.stdin.readline()\n"
+                    + "print(' '.join(sorted(os.listdir(fd))), flush=True)\n", mp.toString())
+                    .redirectErrorStream(true).start();
+            BufferedReader listed = lister.inputReader();
+            assertEquals("open", listed.readLine());
             reader = new ProcessBuilder("sh", "-c", "while [ ! -e \"$0\" ]; do echo 3 > /proc/sys/vm/drop_caches;"
                     + " sha256sum \"$1/big.bin\" \"$1/hello.txt\" 2>&1; done", stop.toString(), mp.toString())
                     .redirectErrorStream(true).redirectOutput(out.toFile()).start();
@@ -60,6 +71,10 @@ class HandOverTest {
                 assertEquals(big, Command.of("sha256sum", mp.resolve("big.bin").toString()).run(WAIT).orThrow()
                         .strip(), "a read after handover " + (i + 1));
             }
+            lister.getOutputStream().write('\n');
+            lister.getOutputStream().flush();
+            assertEquals(String.join(" ", Command.of("ls", mp.toString()).run(WAIT).orThrow().strip().split("\n")),
+                    listed.readLine(), "the directory opened before the handovers lists its names");
             Files.createFile(stop);
             assertTrue(reader.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "the reader ends");
             List<String> reads = Files.readAllLines(out);
@@ -72,6 +87,9 @@ class HandOverTest {
         } finally {
             if (reader != null) {
                 reader.destroyForcibly();
+            }
+            if (lister != null) {
+                lister.destroyForcibly();
             }
             handle.close();
         }

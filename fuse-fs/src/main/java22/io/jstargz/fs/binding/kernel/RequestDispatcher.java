@@ -115,10 +115,10 @@ final class RequestDispatcher {
                     reply.ok(unique);
                 }
                 case OPENDIR -> opendir(unique, node, reply);
-                case READDIR -> readdir(unique, in, false, reply);
-                case READDIRPLUS -> readdir(unique, in, true, reply);
+                case READDIR -> readdir(unique, node, in, false, reply);
+                case READDIRPLUS -> readdir(unique, node, in, true, reply);
                 case RELEASEDIR -> {
-                    listings.close(in.get(ValueLayout.JAVA_LONG, ARG + RELEASE_FH));
+                    listings.close(node);
                     reply.ok(unique);
                 }
                 case STATFS -> statfs(unique, reply);
@@ -241,9 +241,14 @@ final class RequestDispatcher {
     }
 
     private void opendir(long unique, long node, ReplyWriter reply) throws IOException, FsException {
+        listings.open(node, listing(node));
+        opened(unique, node, dirOpenFlags, 0, reply);
+    }
+
+    private DirectoryListings.Listing listing(long node) throws FsException {
         NodeAttributes self = ops.getattr(node);
         List<DirectoryEntry> entries = ops.readdir(node);
-        opened(unique, listings.open(new DirectoryListings.Listing(self, entries)), dirOpenFlags, 0, reply);
+        return new DirectoryListings.Listing(self, entries);
     }
 
     /**
@@ -251,14 +256,14 @@ final class RequestDispatcher {
      * each entry's offset is the position of the next. With {@code plus}, each entry carries its attributes and
      * counts as a lookup.
      */
-    private void readdir(long unique, MemorySegment in, boolean plus, ReplyWriter reply)
+    private void readdir(long unique, long node, MemorySegment in, boolean plus, ReplyWriter reply)
             throws IOException, FsException {
-        long handle = in.get(ValueLayout.JAVA_LONG, ARG + READ_FH);
         long offset = in.get(ValueLayout.JAVA_LONG, ARG + READ_OFFSET);
         int size = Math.min(in.get(ValueLayout.JAVA_INT, ARG + READ_SIZE), ReplyWriter.SMALL_PAYLOAD);
-        DirectoryListings.Listing listing = listings.get(handle);
-        if (listing == null) {
-            throw new FsException(Errno.EBADF, "no open directory " + handle);
+        DirectoryListings.Listing listing = listings.get(node);
+        if (listing == null) { // opened before a handover or a crash, by the server before this one
+            listing = listing(node);
+            listings.open(node, listing);
         }
         List<DirectoryEntry> entries = listing.entries();
         MemorySegment out = reply.start(unique, size);
