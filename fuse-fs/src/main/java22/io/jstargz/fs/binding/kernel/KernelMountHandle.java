@@ -11,9 +11,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +38,11 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
     private final RequestDispatcher dispatcher;
     private final int workers;
     private final AtomicInteger running = new AtomicInteger();
-    /** Kernel thread ids of the workers, to interrupt their reads. */
-    private final Set<Integer> threads = ConcurrentHashMap.newKeySet();
+    /**
+     * By worker: its kernel thread id while it waits in read(2), else 0. Only those are interrupted: a worker serving a
+     * request finishes it, sees {@link #parking} and parks, and its other system calls are left alone.
+     */
+    private final AtomicIntegerArray readers;
     /** Guards the parking of workers: {@link #parked}, {@link #parking}, {@link #leave}. */
     private final Object parkLock = new Object();
     private int parked;
@@ -53,6 +55,7 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         super(mountPoint, options);
         this.device = device;
         this.workers = workers;
+        this.readers = new AtomicIntegerArray(workers);
         this.dispatcher = new RequestDispatcher(ops, options, device, this);
     }
 
@@ -64,7 +67,8 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         starting();
         running.set(workers);
         for (int i = 0; i < workers; i++) {
-            Threads.start("jstargz-fuse-" + options().fsName() + "-" + i, this::work);
+            int worker = i;
+            Threads.start("jstargz-fuse-" + options().fsName() + "-" + i, () -> work(worker));
         }
         try {
             learnDevice();
@@ -126,8 +130,11 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
                         throw new IOException(options().fsName() + ": " + (running.get() - parked) + " FUSE workers"
                                 + " of " + mountPoint() + " were still serving requests after " + timeout);
                     }
-                    for (int tid : threads) {
-                        ReadInterrupts.interrupt(tid);
+                    for (int i = 0; i < workers; i++) {
+                        int tid = readers.get(i);
+                        if (tid != 0) {
+                            ReadInterrupts.interrupt(tid);
+                        }
                     }
                     parkLock.wait(INTERRUPT_AGAIN_MILLIS);
                 }
@@ -176,14 +183,22 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         served();
     }
 
-    private void work() {
+    private void work(int worker) {
         int tid = ReadInterrupts.currentThread();
-        threads.add(tid);
         try (Arena arena = Arena.ofConfined(); FuseChannel channel = device.newChannel(arena)) {
             MemorySegment request = arena.allocate(REQUEST_BUFFER, 4096);
             ReplyWriter reply = new ReplyWriter(channel, arena);
-            while (!parking || park()) {
+            while (true) {
+                readers.set(worker, tid); // before the check: a handover that starts now interrupts this read
+                if (parking) {
+                    readers.set(worker, 0);
+                    if (park()) {
+                        continue;
+                    }
+                    break;
+                }
                 int n = channel.read(request);
+                readers.set(worker, 0);
                 if (n == FuseChannel.GONE) {
                     break;
                 }
@@ -199,7 +214,7 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         } catch (IOException | RuntimeException e) {
             log.error("{}: a FUSE worker at {} stopped", options().fsName(), mountPoint(), e);
         } finally {
-            threads.remove(tid);
+            readers.set(worker, 0);
             synchronized (parkLock) {
                 parkLock.notifyAll(); // one fewer to park
                 if (running.decrementAndGet() == 0) {
