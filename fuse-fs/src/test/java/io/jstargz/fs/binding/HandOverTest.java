@@ -63,7 +63,7 @@ class HandOverTest {
                 assertTrue(old.unmounted().isDone(), "the old server serves no more");
                 assertFalse(old.isMounted());
                 ConnectionInbox.Notification got = inbox.receive(WAIT);
-                assertEquals(sent, KeptConnection.parse(got.field("FDNAME")).orElseThrow());
+                assertEquals(sent, KeptConnection.parse(got.field("FDNAME"), got.field("OPEN_INODES")).orElseThrow());
                 handle = BINDING.adopt(mp, got.fds()[0], sent, new MemoryTree(), MountOptions.forLayer("memory-tree"));
                 old.close(); // a handle handed over unmounts nothing
                 assertEquals(device, MountTable.at(mp).orElseThrow().device(), "handover " + (i + 1)

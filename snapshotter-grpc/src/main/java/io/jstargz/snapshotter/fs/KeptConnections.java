@@ -59,7 +59,8 @@ public final class KeptConnections {
     static KeptConnections of(Map<String, String> env, List<ConnectionInbox.Notification> handedOver) {
         KeptConnections c = fromEnvironment(env);
         for (ConnectionInbox.Notification n : handedOver) {
-            Optional<KeptConnection> kept = Optional.ofNullable(n.field("FDNAME")).flatMap(KeptConnection::parse);
+            Optional<KeptConnection> kept = Optional.ofNullable(n.field("FDNAME"))
+                    .flatMap(name -> KeptConnection.parse(name, n.field("OPEN_INODES")));
             if (kept.isPresent() && n.fds().length == 1) {
                 c.inherited.put(Path.of(kept.get().label()), new Inherited(n.fds()[0], kept.get()));
             } else {

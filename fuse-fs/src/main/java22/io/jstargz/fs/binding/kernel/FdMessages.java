@@ -27,7 +27,8 @@ final class FdMessages {
     /** {@code struct msghdr} on 64-bit Linux, and its fields' offsets. */
     private static final int MSGHDR_SIZE = 56;
     private static final int CMSG_HEADER = 16;
-    private static final int MAX_TEXT = 4096;
+    /** Room for a handed-over connection's open inodes ({@code OPEN_INODES=}, a few thousand). */
+    private static final int MAX_TEXT = 64 * 1024;
 
     /** A message received: its text and the descriptors it carried, now open in this process (close-on-exec). */
     record Message(String text, int[] fds) {

@@ -56,7 +56,7 @@ public final class KernelFuseBinding implements FuseBinding {
             throws IOException {
         Path dir = FuseMounts.adoptable(mountPoint, options);
         KernelMountHandle handle = new KernelMountHandle(dir, ops, options, FuseDevice.adopt(fd), WORKERS);
-        handle.adopt(new RequestDispatcher.Negotiated(kept.protocolMinor(), kept.flags()));
+        handle.adopt(kept);
         return handle;
     }
 

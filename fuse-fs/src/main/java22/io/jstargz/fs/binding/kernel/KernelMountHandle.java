@@ -78,10 +78,10 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         }
     }
 
-    /** Serves a mount whose connection another process initialised as {@code n} says. */
-    void adopt(RequestDispatcher.Negotiated n) {
-        negotiated = n;
-        dispatcher.adopted(n);
+    /** Serves a mount whose connection another process initialised, and served until now, as {@code kept} says. */
+    void adopt(KeptConnection kept) {
+        negotiated = new RequestDispatcher.Negotiated(kept.protocolMinor(), kept.flags());
+        dispatcher.adopted(kept);
         start();
         initialised();
     }
@@ -93,8 +93,12 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
             throw new IOException(options().fsName() + ": the mount at " + mountPoint() + " is not serving; its"
                     + " connection cannot be kept");
         }
-        KeptConnection kept = new KeptConnection(label, n.minor(), n.flags());
-        FdMessages.send(keeperSocket, "FDSTORE=1\nFDNAME=" + kept.name() + "\n", device.fd());
+        return send(keeperSocket, new KeptConnection(label, n.minor(), n.flags()));
+    }
+
+    private KeptConnection send(String socket, KeptConnection kept) throws IOException {
+        FdMessages.send(socket, "FDSTORE=1\nFDNAME=" + kept.name() + "\nOPEN_INODES=" + kept.openInodesField() + "\n",
+                device.fd());
         keptElsewhere();
         return kept;
     }
@@ -108,7 +112,8 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         parkWorkers(timeout);
         KeptConnection kept;
         try {
-            kept = keep(inboxSocket, label);
+            RequestDispatcher.Negotiated n = negotiated;
+            kept = send(inboxSocket, new KeptConnection(label, n.minor(), n.flags(), dispatcher.openInodes()));
         } catch (IOException | RuntimeException e) {
             releaseWorkers(false);
             throw e;

@@ -7,6 +7,7 @@ import io.jstargz.fs.binding.Errno;
 import io.jstargz.fs.binding.FilesystemStatistics;
 import io.jstargz.fs.binding.FsException;
 import io.jstargz.fs.binding.InodeOps;
+import io.jstargz.fs.binding.KeptConnection;
 import io.jstargz.fs.binding.MountOptions;
 import io.jstargz.fs.binding.NodeAttributes;
 import io.jstargz.fs.binding.OperationStats;
@@ -79,9 +80,18 @@ final class RequestDispatcher {
         this.dirOpenFlags = options.kernelCache() ? FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR : 0;
     }
 
-    /** Serves a connection another process initialised as {@code n} says (INIT is never sent twice). */
-    void adopted(Negotiated n) {
-        passthrough = (n.flags() & PASSTHROUGH) != 0;
+    /**
+     * Serves a connection another process initialised as {@code kept} says (INIT is never sent twice), going on with
+     * the files it left open.
+     */
+    void adopted(KeptConnection kept) {
+        passthrough = (kept.flags() & PASSTHROUGH) != 0;
+        passthroughFiles.adopted(kept.openInodes());
+    }
+
+    /** The inodes with open files now ({@link KeptConnection#openInodes}); call it with no request being served. */
+    List<KeptConnection.OpenInode> openInodes() {
+        return passthroughFiles.openInodes();
     }
 
     /** The requests served, by operation (FUSE's opcode names), with the time their handlers took. */
