@@ -24,7 +24,8 @@ import time
 
 
 def log(*words):
-    print("fdstore:", *words, flush=True)
+    # one write(2) per line: the service writes to the same pipe, and could write between the pieces of a line
+    os.write(1, ("fdstore: " + " ".join(str(w) for w in words) + "\n").encode())
 
 
 def main():
