@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A handover to another process ({@link #handOver}) first parks every worker: each finishes the request it is
  * serving, and one waiting in read(2) is interrupted before it takes another ({@link ReadInterrupts}), so no request
- * is lost and those that come meanwhile wait in the kernel. Once the connection has been sent, the parked workers
- * leave without reading again; if it could not be sent, they go back to serving.
+ * is lost and those that come meanwhile wait in the kernel. The connection is sent with the inodes that have files
+ * open and how each is read ({@link KeptConnection#openInodes}); then the parked workers leave without reading again.
+ * If it could not be sent, they go back to serving.
  */
 final class KernelMountHandle extends FuseMountHandle implements RequestDispatcher.InitListener {
     private static final Logger log = LoggerFactory.getLogger(KernelMountHandle.class);
