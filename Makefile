@@ -50,6 +50,7 @@ install:
 		echo "make install: no AOT cache recorded; the daemon records it at its first start" >&2
 	install -d $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/jstargz $(DESTDIR)$(PREFIX)/share/doc/jstargz
 	sed -e 's|^ExecStart=.*|ExecStart=$(PREFIX)/bin/jstargz serve|' \
+		-e 's|^ExecReload=.*|ExecReload=/bin/sh -c \x27$(PREFIX)/bin/jstargz serve --takeover \&\x27|' \
 		-e 's|^Documentation=.*|Documentation=file:$(PREFIX)/share/doc/jstargz/daemon.md|' dist/jstargz.service \
 		> $(DESTDIR)/etc/systemd/system/jstargz.service
 	test -e $(DESTDIR)/etc/jstargz/config.toml || install -m 0644 dist/config.toml $(DESTDIR)/etc/jstargz/config.toml

@@ -8,8 +8,11 @@ Runs COMMAND as a service with Type=notify and a file descriptor store, followin
 FDSTORE=1 under its FDNAME= (a second one of the same name replaces the first), drops it on FDSTOREREMOVE=1, and on
 each start passes the kept descriptors as fds 3, 4, ... with LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID set.
 Standard input takes commands, one a line: "kill" sends SIGKILL to the service, waits for it to exit and starts it
-again (as Restart=always does after a crash); "stop" sends SIGTERM, waits, and exits. Events are printed on
-standard output as lines starting with "fdstore: " (started PID, ready PID, stored NAME, removed NAME, exited CODE).
+again (as Restart=always does after a crash); "reload" starts COMMAND --takeover beside the service, without
+LISTEN_FDS, as ExecReload= of dist/jstargz.service does, and the service is the new process once MAINPID= names it
+(NotifyAccess=all: systemd accepts MAINPID= of a process of the service); "stop" sends SIGTERM, waits, and exits.
+Events are printed on standard output as lines starting with "fdstore: " (started PID, ready PID, stored NAME,
+removed NAME, mainpid PID, exited CODE).
 """
 import fcntl
 import os
@@ -21,7 +24,8 @@ import time
 
 
 def log(*words):
-    print("fdstore:", *words, flush=True)
+    # one write(2) per line: the service writes to the same pipe, and could write between the pieces of a line
+    os.write(1, ("fdstore: " + " ".join(str(w) for w in words) + "\n").encode())
 
 
 def main():
@@ -30,13 +34,22 @@ def main():
     sock.bind(path)
     store = {}  # name -> fd, in the order stored
     service = start(path, command, store)
+    started = {}  # pid -> a process started by "reload", until MAINPID= names it
     sel = selectors.DefaultSelector()
     sel.register(sock, selectors.EVENT_READ, "notify")
     sel.register(sys.stdin, selectors.EVENT_READ, "command")
     while True:
         for key, _ in sel.select():
             if key.data == "notify":
-                notification(sock, store, service)
+                main_pid = notification(sock, store, service)
+                if main_pid in started:
+                    old, service = service, started.pop(main_pid)
+                    log("mainpid", main_pid)
+                    sel.register(os.pidfd_open(old.pid), selectors.EVENT_READ, old)
+            elif isinstance(key.data, Service):
+                sel.unregister(key.fileobj)
+                os.close(key.fd)
+                log("exited", key.data.wait())
             else:
                 line = sys.stdin.readline().strip()
                 if line == "kill":
@@ -44,7 +57,12 @@ def main():
                     service.send_signal(signal.SIGKILL)
                     log("exited", service.wait())
                     service = start(path, command, store)
-                    service.killed = killed
+                    service.since = ("kill", killed)
+                elif line == "reload":
+                    reloaded = time.monotonic()
+                    new = start(path, command + ["--takeover"], {})
+                    new.since = ("reload", reloaded)
+                    started[new.pid] = new
                 elif line in ("stop", ""):
                     service.send_signal(signal.SIGTERM)
                     log("exited", service.wait())
@@ -52,6 +70,7 @@ def main():
 
 
 def notification(sock, store, service):
+    """Handles one notification; returns the pid it names in MAINPID=, if any."""
     data, fds, _, _ = socket.recv_fds(sock, 65536, 253)
     fields = dict(line.split("=", 1) for line in data.decode().splitlines() if "=" in line)
     name = fields.get("FDNAME", "stored")
@@ -62,16 +81,17 @@ def notification(sock, store, service):
                 os.close(old)
             store[name] = fd
             log("stored", name)
-        return
+        return None
     for fd in fds:
         os.close(fd)
     if fields.get("FDSTOREREMOVE") == "1" and name in store:
         os.close(store.pop(name))
         log("removed", name)
     if fields.get("READY") == "1":
-        since = getattr(service, "killed", None)
-        after = "" if since is None else "%.0f ms after the kill" % ((time.monotonic() - since) * 1000)
+        since = getattr(service, "since", None)
+        after = "" if since is None else "%.0f ms after the %s" % ((time.monotonic() - since[1]) * 1000, since[0])
         log("ready", service.pid, after)
+    return int(fields["MAINPID"]) if fields.get("MAINPID", "").isdigit() else None
 
 
 class Service:

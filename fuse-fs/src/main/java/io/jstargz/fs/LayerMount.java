@@ -173,6 +173,24 @@ public final class LayerMount implements Closeable {
         return h.keep(keeperSocket, label);
     }
 
+    /**
+     * Hands the mount over to a process taking over ({@link MountHandle#handOver}), under {@code label}, then stops
+     * fetching and closes the blob as {@link #close} does, but leaves the layer mounted. If the handover fails, the
+     * layer goes on serving here.
+     */
+    public synchronized KeptConnection handOver(String inboxSocket, String label, Duration timeout)
+            throws IOException {
+        MountHandle h = handle;
+        if (h == null || closed) {
+            throw new IOException("layer " + identity.name() + " is " + (closed ? "closed" : "not mounted"));
+        }
+        KeptConnection kept = h.handOver(inboxSocket, label, timeout);
+        closed = true;
+        background.stop();
+        release(null);
+        return kept;
+    }
+
     private InodeOps ops() {
         return options.debug() ? new TracingInodeOps(filesystem, identity.name()) : filesystem;
     }
@@ -328,6 +346,11 @@ public final class LayerMount implements Closeable {
                 failure = e;
             }
         }
+        release(failure);
+    }
+
+    /** Stops fetching and closes the blob; throws {@code failure}, or what closing failed with. */
+    private void release(IOException failure) throws IOException {
         taskPool.shutdownNow();
         fetchPool.shutdownNow();
         if (copies != null) {

@@ -5,6 +5,7 @@ import io.grpc.BindableService;
 import io.jstargz.BuildInfo;
 import io.jstargz.concurrent.Futures;
 import io.jstargz.concurrent.Threads;
+import io.jstargz.fs.binding.FuseBindings;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.config.MemoryBudget;
 import io.jstargz.snapshotter.snapshot.Snapshotter;
@@ -15,6 +16,8 @@ import io.jstargz.snapshotter.grpc.UnixSocketServer;
 import io.jstargz.snapshotter.keychain.CriKeychain;
 import io.jstargz.snapshotter.keychain.CriKeychainServer;
 import io.jstargz.snapshotter.fs.FuseRemoteLayers;
+import io.jstargz.snapshotter.handover.HandoverListener;
+import io.jstargz.snapshotter.handover.Takeover;
 import io.jstargz.snapshotter.debug.DebugServer;
 import io.jstargz.snapshotter.metrics.MetricsServer;
 import io.jstargz.snapshotter.snapshot.RemoteLayerService;
@@ -25,6 +28,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -35,13 +39,17 @@ import org.slf4j.LoggerFactory;
  * The jstargz daemon: the snapshotter at {@code config.root()} served to containerd on {@code config.address()}
  * (the Snapshots service and jstargz's Introspection service on one socket).
  * <pre>
- *   Daemon.run(config, file);                // jstargz serve: blocks until SIGTERM/SIGINT
+ *   Daemon.run(config, file, takeover);      // jstargz serve: blocks until SIGTERM/SIGINT, or a handover
  *   try (Daemon d = Daemon.start(config)) {} // embedded (tests): returns once serving
  * </pre>
+ * A daemon on the kernel FUSE binding listens for a daemon taking over ({@link HandoverListener}); one started to take
+ * over ({@link Takeover}) adopts the mounts of the one it replaces, which then exits without unmounting them.
  */
 public final class Daemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(120);
+    /** How long each step of a takeover may take (the old daemon finishing its requests, then exiting). */
+    private static final Duration TAKEOVER_WAIT = Duration.ofSeconds(120);
     /** Under the root: the CRI keychain's credentials, kept for restarts (mode 0600). */
     private static final String KEYCHAIN_FILE = "cri-keychain.json";
     /** Under the root: the native libraries the daemon loads ({@link NativeLibraries}). */
@@ -52,6 +60,8 @@ public final class Daemon implements AutoCloseable {
     private final Snapshotter snapshotter;
     private final UnixSocketServer server;
     private final String fuseBinding;
+    private volatile HandoverListener handover;
+    private volatile Takeover.Result tookOver;
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile MetricsServer metrics;
     private volatile DebugServer debug;
@@ -79,12 +89,24 @@ public final class Daemon implements AutoCloseable {
      * @throws StartupException before any work, if FUSE cannot be used or the metrics address cannot be bound
      */
     public static Daemon start(Config config) throws IOException {
+        return start(config, false);
+    }
+
+    /**
+     * Starts as {@link #start(Config)} does; with {@code takeover}, first takes over the mounts of the daemon running
+     * on the root ({@link Takeover}), if one runs.
+     */
+    static Daemon start(Config config, boolean takeover) throws IOException {
         Preflight.here().check(config);
+        Optional<Takeover.Result> took = takeover ? Takeover.from(config.root(),
+                FuseBindings.create(FuseBindings.Choice.of(config.fuse().binding())), TAKEOVER_WAIT) : Optional.empty();
         CriKeychain keychain = config.criKeychain().enable() ? CriKeychain.open(
                 config.root().resolve(KEYCHAIN_FILE), Duration.ofSeconds(config.criKeychain().credentialTtlSeconds()),
                 Clock.systemUTC()) : null;
-        FuseRemoteLayers layers = FuseRemoteLayers.create(config, keychain == null ? List.of() : List.of(keychain));
+        FuseRemoteLayers layers = FuseRemoteLayers.create(config, keychain == null ? List.of() : List.of(keychain),
+                took.map(Takeover.Result::connections).orElse(List.of()));
         Daemon d = start(config, layers);
+        d.tookOver = took.orElse(null);
         if (keychain != null) {
             d.keychain = d.serveOrClose("the CRI keychain", config.criKeychain().listenPath().toString(),
                     () -> CriKeychainServer.start(config.criKeychain(), keychain, d.snapshotter));
@@ -97,7 +119,43 @@ public final class Daemon implements AutoCloseable {
             d.debug = d.serveOrClose("diagnostics", config.debugAddress(),
                     () -> DebugServer.start(config.debugAddress(), layers::operationsInFlight));
         }
+        d.handover = HandoverListener.start(config.root(), layers.binding(), d.new Handing(layers)).orElse(null);
         return d;
+    }
+
+    /** This daemon's part of a handover to a daemon taking over. */
+    private final class Handing implements HandoverListener.Owner {
+        private final FuseRemoteLayers layers;
+
+        Handing(FuseRemoteLayers layers) {
+            this.layers = layers;
+        }
+
+        @Override
+        public int handOver(String inbox) throws IOException {
+            if (!beginClosing()) {
+                throw new IOException("the daemon is stopping");
+            }
+            try {
+                stopServing();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("handover: {}; handing the layers over all the same", e.getMessage());
+            }
+            return layers.handOver(inbox);
+        }
+
+        @Override
+        public void handedOver(long successor) {
+            try {
+                snapshotter.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.error("closing after the handover: {}", e.getMessage(), e);
+            } finally {
+                // systemd follows the new daemon from now on (NotifyAccess=all): this one's exit is no crash
+                SdNotify.notify("MAINPID=" + successor);
+                release();
+            }
+        }
     }
 
     /** Starts a server beside the snapshots socket. */
@@ -126,7 +184,8 @@ public final class Daemon implements AutoCloseable {
         try {
             snapshotter = Snapshotter.open(config.root(), remote, config.allowNoVerification());
             List<BindableService> services = List.of(new SnapshotsService(snapshotter),
-                    new IntrospectionService(snapshotter, remote.fuseBinding(), remote.crashSurvival()));
+                    new IntrospectionService(snapshotter, remote.fuseBinding(), remote.crashSurvival(),
+                            remote.upgrade()));
             UnixSocketServer server = UnixSocketServer.start(config.address(), services);
             Daemon d = new Daemon(config, lock, snapshotter, server, remote.fuseBinding());
             if (config.warmUp()) {
@@ -152,11 +211,14 @@ public final class Daemon implements AutoCloseable {
 
     /**
      * Runs the daemon until SIGTERM or SIGINT, then shuts down gracefully: stops serving, unmounts remote layers,
-     * closes the database. Tells systemd when ready if started with {@code Type=notify}.
+     * closes the database; or until a daemon takes over, which gets the mounts. Tells systemd when ready if started
+     * with {@code Type=notify}.
      *
      * @param configFile where {@code config} was read from, for the start-up line
+     * @param takeover   take the mounts over from the daemon running on the root, if one runs
      */
-    public static void run(Config config, String configFile) throws IOException, InterruptedException {
+    public static void run(Config config, String configFile, boolean takeover)
+            throws IOException, InterruptedException {
         NativeLibraries.extractUnder(config.root().resolve(NATIVE_DIR));
         // installed first: a signal during start (restoring layers, warming up) still ends in a clean shutdown
         CompletableFuture<Daemon> started = new CompletableFuture<>();
@@ -173,7 +235,7 @@ public final class Daemon implements AutoCloseable {
         logMemory(MemoryBudget.of(config));
         Daemon daemon;
         try {
-            daemon = start(config);
+            daemon = start(config, takeover);
         } catch (IOException | RuntimeException e) {
             started.completeExceptionally(e);
             throw e;
@@ -181,6 +243,11 @@ public final class Daemon implements AutoCloseable {
         started.complete(daemon);
         LOG.info("jstargz snapshotter ready: version {}, config {}, root {}, socket {}, FUSE binding {}",
                 BuildInfo.current(), configFile, config.root(), config.address(), daemon.fuseBinding);
+        Takeover.Result took = daemon.tookOver;
+        if (took != null) {
+            LOG.info("took over from pid {}: {} layer mounts adopted, serving {} ms after asking", took.from(),
+                    took.connections().size(), (System.nanoTime() - took.askedAt()) / 1_000_000);
+        }
         SdNotify.notify("READY=1");
         daemon.awaitClose();
     }
@@ -240,37 +307,56 @@ public final class Daemon implements AutoCloseable {
 
     @Override
     public void close() {
-        synchronized (this) {
-            if (closing) {
-                return;
-            }
-            closing = true;
+        if (!beginClosing()) {
+            return;
         }
         LOG.info("shutting down");
         SdNotify.notify("STOPPING=1");
         try {
-            if (metrics != null) {
-                metrics.close();
-            }
-            if (debug != null) {
-                debug.close();
-            }
-            if (keychain != null) {
-                keychain.close();
-            }
-            server.close();
-            awaitWarmUp();
+            stopServing();
             snapshotter.close();
         } catch (IOException | RuntimeException e) {
             LOG.error("shutdown: {}", e.getMessage(), e);
         } finally {
-            try {
-                lock.close();
-            } catch (IOException e) {
-                LOG.warn("cannot release the lock on {}: {}", config.root(), e.getMessage());
-            }
-            closed.countDown();
-            LOG.info("stopped");
+            release();
         }
+    }
+
+    /** Whether this call starts closing (a stop or a handover): true once. */
+    private synchronized boolean beginClosing() {
+        if (closing) {
+            return false;
+        }
+        closing = true;
+        return true;
+    }
+
+    /** Closes every socket and address the daemon serves on, and waits for the warm-up. */
+    private void stopServing() throws InterruptedIOException {
+        if (handover != null) {
+            handover.close();
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
+        if (debug != null) {
+            debug.close();
+        }
+        if (keychain != null) {
+            keychain.close();
+        }
+        server.close();
+        awaitWarmUp();
+    }
+
+    /** Releases the root's lock: the daemon has stopped. */
+    private void release() {
+        try {
+            lock.close();
+        } catch (IOException e) {
+            LOG.warn("cannot release the lock on {}: {}", config.root(), e.getMessage());
+        }
+        closed.countDown();
+        LOG.info("stopped");
     }
 }

@@ -15,6 +15,7 @@ import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.snapshotter.PushedLayers.Pushed;
 import io.jstargz.snapshotter.proto.introspection.Layer;
 import io.jstargz.snapshotter.proto.introspection.ListLayersRequest;
+import io.jstargz.snapshotter.proto.introspection.ListLayersResponse;
 import io.jstargz.snapshotter.proto.introspection.RemoteLayer;
 import io.jstargz.snapshotter.snapshot.LayerRequest;
 import io.jstargz.testing.LayerBuilder;
@@ -36,72 +37,181 @@ import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 13: a lazily pulled layer that a container reads survives the daemon's crashes under systemd. Real: the
- * registry, the daemon (its own JVM, on the kernel FUSE binding of the launcher's JDK), its FUSE mount, and the
- * reader (a shell loop in a child process that drops the page cache and checks every file's sha256). Played:
- * systemd, by {@code fdstore.py}, which follows its documented fd store protocol (NOTIFY_SOCKET, FDSTORE=1,
- * LISTEN_FDS) and restarts the daemon as {@code Restart=always} does.
+ * Issue 13: a lazily pulled layer that a container reads survives the daemon's crashes under systemd, and its
+ * upgrades. Real: the registry, the daemons (each its own JVM, on the kernel FUSE binding of the launcher's JDK), the
+ * FUSE mount, the handover between two daemons ({@code --takeover}), and the reader (a shell loop in a child process
+ * that drops the page cache and checks every file's sha256). Played: systemd, by {@code fdstore.py}, which follows its
+ * documented protocol (NOTIFY_SOCKET, FDSTORE=1, LISTEN_FDS, MAINPID=), restarts the daemon as {@code Restart=always}
+ * does, and starts the new daemon as {@code ExecReload=} of {@code dist/jstargz.service} does.
  */
 class CrashSurvivalTest {
     private static final Duration DEADLINE = Duration.ofSeconds(120);
     private static final int CRASHES = 10;
+    private static final int UPGRADES = 10;
+    private static final Pattern TOOK_OVER = Pattern.compile("took over from pid \\d+: (\\d+) layer mounts adopted,"
+            + " serving (\\d+) ms after asking");
+
+    @TempDir
+    Path tmp;
 
     @Test
-    void aLayerBeingReadSurvivesTenKillsOfTheDaemon(@TempDir Path tmp) throws Exception {
-        byte[] big = new byte[4 << 20];
-        new Random(13).nextBytes(big);
-        Map<String, byte[]> files = new LinkedHashMap<>(Map.of("data/big.bin", big,
-                "etc/a.txt", "a\n".getBytes(StandardCharsets.UTF_8), "etc/b.txt", "b\n".getBytes(StandardCharsets.UTF_8)));
-        try (RegistryServer registry = RegistryServer.start();
-             RegistryClient client = RegistryClient.create(RegistryConfig.builder()
-                     .hostsDir(Path.of("/nonexistent")).build(), CredentialStore.ANONYMOUS)) {
-            String image = registry.host() + "/app:1";
-            LayerBuilder builder = new LayerBuilder();
-            files.forEach((name, content) -> builder.file(name, content, 0644));
-            Pushed layer = PushedLayers.estargz(client, ImageReference.parse(image), builder);
-            Path root = tmp.resolve("root");
-            Path socket = tmp.resolve("j.sock");
-            Path config = Files.writeString(tmp.resolve("config.toml"), "root = \"" + root + "\"\naddress = \""
-                    + socket + "\"\nwarm_up = false\n[registry]\nhosts_dir = \"" + tmp.resolve("no-hosts") + "\"\n");
-            Systemd systemd = Systemd.start(tmp.resolve("notify.sock"), config);
-            try (systemd; GrpcClient c = new GrpcClient(socket)) {
+    void aLayerBeingReadSurvivesTenKillsOfTheDaemon() throws Exception {
+        try (Served served = Served.start(tmp)) {
+            Systemd systemd = served.systemd;
+            GrpcClient c = served.client;
+            Reader reader = served.reader;
+            List<Layer> before = served.layers;
+            int failed = 0;
+            int reads = 0;
+            List<String> takeovers = new ArrayList<>();
+            for (int i = 0; i < CRASHES; i++) {
+                Path stop = tmp.resolve("stop-" + i);
+                Process loop = reader.start(stop, tmp.resolve("reads-" + i));
+                systemd.command("kill");
+                takeovers.add(systemd.await("fdstore: ready"));
+                served.assertSame(before, "after restart " + (i + 1));
+                Files.createFile(stop);
+                assertTrue(loop.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS), "the reader ends");
+                failed += reader.failures(tmp.resolve("reads-" + i));
+                reads += Files.readAllLines(tmp.resolve("reads-" + i)).size();
+                assertEquals(0, reader.failures(reader.once(tmp.resolve("after-" + i))),
+                        "every read after restart " + (i + 1) + " is correct");
+            }
+            System.out.println("crash survival: " + CRASHES + " kills, " + failed + " of " + reads + " reads failed"
+                    + " in the crash windows; takeovers: " + takeovers);
+        }
+    }
+
+    @Test
+    void aLayerBeingReadSurvivesTenUpgradesWithoutAFailedRead() throws Exception {
+        try (Served served = Served.start(tmp)) {
+            Systemd systemd = served.systemd;
+            Reader reader = served.reader;
+            assertTrue(served.status().getUpgrade().startsWith("layers survive an upgrade"),
+                    "status says the layers survive an upgrade");
+            int reads = 0;
+            List<Long> serving = new ArrayList<>();
+            List<String> ready = new ArrayList<>();
+            for (int i = 0; i < UPGRADES; i++) {
+                Path out = tmp.resolve("reads-" + i);
+                Path stop = tmp.resolve("stop-" + i);
+                Process loop = reader.start(stop, out);
+                systemd.command("reload");
+                Map<String, String> events = systemd.awaitAll("fdstore: mainpid", "fdstore: exited",
+                        "fdstore: ready", Systemd.TOOK_OVER_LOG);
+                assertEquals("fdstore: exited 0", events.get("fdstore: exited"), "the old daemon exits cleanly");
+                Matcher took = TOOK_OVER.matcher(events.get(Systemd.TOOK_OVER_LOG));
+                assertTrue(took.find(), events.get(Systemd.TOOK_OVER_LOG));
+                assertEquals("1", took.group(1), "the new daemon adopted the layer's mount");
+                serving.add(Long.parseLong(took.group(2)));
+                ready.add(events.get("fdstore: ready"));
+                served.assertSame(served.layers, "after upgrade " + (i + 1));
+                Files.createFile(stop);
+                assertTrue(loop.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS), "the reader ends");
+                assertEquals(0, reader.failures(out), "reads that failed during upgrade " + (i + 1));
+                reads += Files.readAllLines(out).size();
+            }
+            System.out.println("upgrades: " + UPGRADES + " handovers, 0 of " + reads + " reads failed; the new daemon"
+                    + " served the handed-over mount, ms after asking: " + serving + "; " + ready);
+        }
+    }
+
+    /** The daemon under fdstore.py, a layer of three files lazily mounted and read by {@link #reader}. */
+    private static final class Served implements AutoCloseable {
+        private final RegistryServer registry;
+        private final RegistryClient registryClient;
+        private final Systemd systemd;
+        private final GrpcClient client;
+        private final Reader reader;
+        private final List<Layer> layers;
+        private final Path mountPoint;
+        private final String device;
+
+        private Served(RegistryServer registry, RegistryClient registryClient, Systemd systemd, GrpcClient client,
+                       Reader reader) throws IOException {
+            this.registry = registry;
+            this.registryClient = registryClient;
+            this.systemd = systemd;
+            this.client = client;
+            this.reader = reader;
+            this.layers = layers(client);
+            this.mountPoint = Path.of(layers.get(0).getRemote().getMountPoint());
+            this.device = MountTable.at(mountPoint).orElseThrow().device();
+        }
+
+        static Served start(Path tmp) throws Exception {
+            byte[] big = new byte[4 << 20];
+            new Random(13).nextBytes(big);
+            Map<String, byte[]> files = new LinkedHashMap<>(Map.of("data/big.bin", big,
+                    "etc/a.txt", "a\n".getBytes(StandardCharsets.UTF_8), "etc/b.txt", "b\n".getBytes(StandardCharsets.UTF_8)));
+            RegistryServer registry = RegistryServer.start();
+            RegistryClient client = RegistryClient.create(RegistryConfig.builder()
+                    .hostsDir(Path.of("/nonexistent")).build(), CredentialStore.ANONYMOUS);
+            Systemd systemd = null;
+            GrpcClient c = null;
+            try {
+                String image = registry.host() + "/app:1";
+                LayerBuilder builder = new LayerBuilder();
+                files.forEach((name, content) -> builder.file(name, content, 0644));
+                Pushed layer = PushedLayers.estargz(client, ImageReference.parse(image), builder);
+                Path root = tmp.resolve("root");
+                Path socket = tmp.resolve("j.sock");
+                Path config = Files.writeString(tmp.resolve("config.toml"), "root = \"" + root + "\"\naddress = \""
+                        + socket + "\"\nwarm_up = false\n[registry]\nhosts_dir = \"" + tmp.resolve("no-hosts") + "\"\n");
+                systemd = Systemd.start(tmp.resolve("notify.sock"), config);
+                c = new GrpcClient(socket);
                 systemd.await("fdstore: ready");
                 Map<String, String> labels = LayerRequest.criLabels("sha256:c1", image, layer.digest(),
                         List.of(layer.digest()), layer.tocDigest());
+                GrpcClient prepared = c;
                 fails(Status.Code.ALREADY_EXISTS,
-                        () -> new Rpc(c.snapshots("default")).prepare("default/1/extract sha256:c1", "", labels));
+                        () -> new Rpc(prepared.snapshots("default")).prepare("default/1/extract sha256:c1", "", labels));
                 assertTrue(c.introspection().listLayers(ListLayersRequest.getDefaultInstance()).getCrashSurvival()
                         .startsWith("layers survive a crash"), "status says the layers survive a crash");
-                List<Layer> before = layers(c);
-                Path mountPoint = Path.of(before.get(0).getRemote().getMountPoint());
                 systemd.await("fdstore: stored fuse.");
-                String device = MountTable.at(mountPoint).orElseThrow().device();
-                Reader reader = new Reader(mountPoint, files);
+                Path mountPoint = Path.of(layers(c).get(0).getRemote().getMountPoint());
+                return new Served(registry, client, systemd, c, new Reader(mountPoint, files));
+            } catch (Exception | AssertionError e) {
+                closeAll(c, systemd, client, registry);
+                throw e;
+            }
+        }
 
-                int failed = 0;
-                int reads = 0;
-                List<String> takeovers = new ArrayList<>();
-                for (int i = 0; i < CRASHES; i++) {
-                    Path stop = tmp.resolve("stop-" + i);
-                    Process loop = reader.start(stop, tmp.resolve("reads-" + i));
-                    systemd.command("kill");
-                    takeovers.add(systemd.await("fdstore: ready"));
-                    assertEquals(before, layers(c), "after restart " + (i + 1) + " the same layers are mounted");
-                    assertEquals(device, MountTable.at(mountPoint).orElseThrow().device(),
-                            "the mount was adopted, not made again");
-                    Files.createFile(stop);
-                    assertTrue(loop.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS), "the reader ends");
-                    failed += reader.failures(tmp.resolve("reads-" + i));
-                    reads += Files.readAllLines(tmp.resolve("reads-" + i)).size();
-                    assertEquals(0, reader.failures(reader.once(tmp.resolve("after-" + i))),
-                            "every read after restart " + (i + 1) + " is correct");
+        ListLayersResponse status() {
+            return client.introspection().listLayers(ListLayersRequest.getDefaultInstance());
+        }
+
+        /** The same layers are mounted as {@code before}, on the same mount (adopted, not made again). */
+        void assertSame(List<Layer> before, String when) throws IOException {
+            assertEquals(before, layers(client), when + " the same layers are mounted");
+            assertEquals(device, MountTable.at(mountPoint).orElseThrow().device(),
+                    when + " the mount is the same: adopted, not made again");
+        }
+
+        @Override
+        public void close() throws Exception {
+            closeAll(client, systemd, registryClient, registry);
+        }
+
+        private static void closeAll(AutoCloseable... all) throws Exception {
+            Exception failure = null;
+            for (AutoCloseable a : all) {
+                try {
+                    if (a != null) {
+                        a.close();
+                    }
+                } catch (Exception e) {
+                    failure = failure == null ? e : failure;
                 }
-                System.out.println("crash survival: " + CRASHES + " kills, " + failed + " of " + reads + " reads failed"
-                        + " in the crash windows; takeovers: " + takeovers);
+            }
+            if (failure != null) {
+                throw failure;
             }
         }
     }
@@ -153,8 +263,9 @@ class CrashSurvivalTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
 
-    /** fdstore.py running the daemon (DaemonMain on the launcher's JDK), its events in a queue. */
+    /** fdstore.py running the daemon (DaemonMain on the launcher's JDK), its events and takeover lines in a queue. */
     private static final class Systemd implements AutoCloseable {
+        private static final String TOOK_OVER_LOG = "took over from pid";
         private final Process process;
         private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
 
@@ -164,7 +275,7 @@ class CrashSurvivalTest {
                 try (BufferedReader r = process.inputReader()) {
                     for (String l; (l = r.readLine()) != null; ) {
                         System.out.println(l);
-                        if (l.startsWith("fdstore: ")) {
+                        if (l.startsWith("fdstore: ") || l.contains(TOOK_OVER_LOG)) {
                             events.add(l);
                         }
                     }
@@ -197,6 +308,29 @@ class CrashSurvivalTest {
                     return e;
                 }
             }
+        }
+
+        /**
+         * The next event starting with (or, for a log line, containing) each of {@code prefixes}, by prefix, whatever
+         * their order; other events are skipped.
+         */
+        Map<String, String> awaitAll(String... prefixes) throws Exception {
+            Map<String, String> got = new LinkedHashMap<>();
+            long deadline = System.nanoTime() + DEADLINE.toNanos();
+            while (got.size() < prefixes.length) {
+                String e = events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                if (e == null || e.equals("fdstore: ended")) {
+                    throw new AssertionError("no events " + List.of(prefixes) + " from fdstore.py, got " + got + ": "
+                            + e);
+                }
+                for (String p : prefixes) {
+                    if ((e.startsWith(p) || !p.startsWith("fdstore: ") && e.contains(p)) && !got.containsKey(p)) {
+                        got.put(p, e);
+                        break;
+                    }
+                }
+            }
+            return got;
         }
 
         void command(String line) throws IOException {

@@ -38,6 +38,12 @@ final class ServeCommand implements Callable<Integer> {
                     + " JsonEncoder). Default: ${DEFAULT-VALUE}.")
     String logFormat;
 
+    @Option(names = "--takeover",
+            description = {"Take over from the daemon running on the same root, without unmounting its layers:",
+                "it hands over their FUSE connections and exits, and running containers keep reading",
+                "(docs/daemon.md, \"Restarts and crashes\"). With no daemon running, start as usual."})
+    boolean takeover;
+
     @Option(names = "--jvm-options", hidden = true,
             description = "Print the JVM options the configuration asks for (one a line) and exit; for bin/jstargz.")
     boolean jvmOptions;
@@ -87,7 +93,7 @@ final class ServeCommand implements Callable<Integer> {
         if (train) {
             Training.run(c);
         } else {
-            Daemon.run(c, ConfigLoader.origin(config));
+            Daemon.run(c, ConfigLoader.origin(config), takeover);
         }
         return 0;
     }

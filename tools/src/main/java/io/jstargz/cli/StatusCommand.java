@@ -55,11 +55,13 @@ final class StatusCommand implements Callable<Integer> {
             Map<String, Object> all = new LinkedHashMap<>();
             all.put("fuseBinding", status.getFuseBinding());
             all.put("crashSurvival", status.getCrashSurvival());
+            all.put("upgrade", status.getUpgrade());
             all.put("snapshots", layers.stream().map(StatusCommand::toMap).toList());
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
         } else {
             out.println("FUSE binding: " + dash(status.getFuseBinding()));
             out.println("crash survival: " + dash(status.getCrashSurvival()));
+            out.println("upgrade: " + dash(status.getUpgrade()));
             out.println();
             printTables(out, layers);
         }

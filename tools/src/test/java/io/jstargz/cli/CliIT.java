@@ -53,8 +53,10 @@ class CliIT {
                 "PREFIX=/opt/jstargz").run(Duration.ofSeconds(60)).orThrow();
         Path root = destdir.resolve("root");
         assertTrue(Files.isRegularFile(root.resolve("opt/jstargz/lib/jstargz/jstargz.jar")));
-        assertTrue(Files.readAllLines(root.resolve("etc/systemd/system/jstargz.service"))
-                .contains("ExecStart=/opt/jstargz/bin/jstargz serve"));
+        List<String> unit = Files.readAllLines(root.resolve("etc/systemd/system/jstargz.service"));
+        assertTrue(unit.contains("ExecStart=/opt/jstargz/bin/jstargz serve"), unit.toString());
+        assertTrue(unit.contains("ExecReload=/bin/sh -c '/opt/jstargz/bin/jstargz serve --takeover &'"),
+                unit.toString());
         assertEquals(Files.readString(REPO.resolve("dist/config.toml")),
                 Files.readString(root.resolve("etc/jstargz/config.toml")));
 

@@ -187,6 +187,14 @@ final class DaemonProcess implements AutoCloseable {
         awaitNthLog(START_DEADLINE, 2, "client connected on " + socket);
     }
 
+    /** Waits at most {@code deadline} for the daemon to exit by itself (after a handover); its exit code. */
+    int awaitExit(Duration deadline) throws Exception {
+        if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IOException("jstargz serve (pid " + process.pid() + ") did not exit within " + deadline);
+        }
+        return process.exitValue();
+    }
+
     /** SIGTERM, and waits for the daemon to unmount its layers and exit. */
     void stop() throws Exception {
         process.destroy();

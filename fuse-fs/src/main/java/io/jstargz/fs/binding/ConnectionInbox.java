@@ -1,6 +1,7 @@
 package io.jstargz.fs.binding;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -21,8 +22,12 @@ public interface ConnectionInbox extends AutoCloseable {
         }
     }
 
-    /** Waits for the next notification. */
-    Notification receive() throws IOException;
+    /**
+     * Waits for the next notification, at most {@code timeout} ({@link Duration#ZERO}: for ever).
+     *
+     * @throws java.net.SocketTimeoutException if none came in time
+     */
+    Notification receive(Duration timeout) throws IOException;
 
     @Override
     void close() throws IOException;

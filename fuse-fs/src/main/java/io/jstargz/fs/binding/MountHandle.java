@@ -51,6 +51,21 @@ public interface MountHandle extends AutoCloseable {
                 + " process: only the kernel binding (JDK 22+) can");
     }
 
+    /**
+     * Hands this mount over to a process taking over, without unmounting it: stops taking requests (those being
+     * served are answered first, and requests that come meanwhile wait in the kernel for the new server), sends the
+     * connection to {@code inboxSocket} as {@link #keep} does, and lets go of it. From then on this handle serves
+     * nothing and {@link #unmounted()} is complete, but the mount stays. If the connection cannot be sent, the mount
+     * is served again and the error thrown.
+     *
+     * @param timeout how long the requests being served may take to finish
+     * @throws IOException if this binding cannot hand mounts over (jnr-fuse), or the handover failed
+     */
+    default KeptConnection handOver(String inboxSocket, String label, Duration timeout) throws IOException {
+        throw new IOException("the FUSE binding of " + mountPoint() + " cannot hand its connection over to another"
+                + " process: only the kernel binding (JDK 22+) can");
+    }
+
     /** Unmounts with a default timeout. */
     @Override
     void close() throws IOException;

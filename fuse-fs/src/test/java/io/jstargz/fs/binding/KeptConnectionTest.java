@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class KeptConnectionTest {
             ConnectionInbox.Notification stored;
             try {
                 long watchdog = MountChild.awaitMounted(child);
-                stored = keeper.receive();
+                stored = keeper.receive(Duration.ZERO);
                 child.destroyForcibly();
                 child.onExit().get(WAIT.toSeconds(), TimeUnit.SECONDS);
                 MountChild.awaitExit(watchdog);
@@ -73,6 +74,10 @@ class KeptConnectionTest {
         assertEquals(new KeptConnection("snap-1", 41, 0x1ffL),
                 KeptConnection.parse(new KeptConnection("snap-1", 41, 0x1ffL).name()).orElseThrow());
         assertThrows(IllegalArgumentException.class, () -> new KeptConnection("has:colon", 41, 0));
+        KeptConnection handedOver = new KeptConnection("snap-1", 41, 0x1ffL,
+                List.of(new KeptConnection.OpenInode(7, 3, 2), new KeptConnection.OpenInode(9, 0, 1)));
+        assertEquals(handedOver, KeptConnection.parse(handedOver.name(), handedOver.openInodesField()).orElseThrow());
+        assertTrue(KeptConnection.parse(handedOver.name(), "7:x").isEmpty(), "a malformed field is refused");
     }
 
     private static CommandResult sha256(Path file) {

@@ -11,6 +11,8 @@ import io.jstargz.fs.LayerIdentity;
 import io.jstargz.fs.LayerMount;
 import io.jstargz.fs.LayerMountOptions;
 import io.jstargz.fs.LayerProgress;
+import io.jstargz.fs.binding.ConnectionInbox;
+import io.jstargz.fs.binding.FuseBinding;
 import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.mount.FileTrees;
 import io.jstargz.mount.Unmounter;
@@ -57,6 +59,8 @@ import org.slf4j.LoggerFactory;
 public final class FuseRemoteLayers implements RemoteLayerService {
     private static final Logger LOG = LoggerFactory.getLogger(FuseRemoteLayers.class);
     private static final int MOUNT_THREADS = 4;
+    /** How long the FUSE requests being served may take to finish when a layer is handed over. */
+    private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(30);
 
     /**
      * A layer mounted, or being mounted, at a mount point. {@code waited} turns true at its first check, which may
@@ -105,9 +109,12 @@ public final class FuseRemoteLayers implements RemoteLayerService {
 
     /**
      * The service {@code config} describes: its registry settings, chunk cache and fetch policy. Credentials come
-     * from {@code credentials} first (e.g. the CRI keychain), in order, then from the docker config.
+     * from {@code credentials} first (e.g. the CRI keychain), in order, then from the docker config. The connections
+     * systemd hands back and those {@code handedOver} by a daemon this one takes over from are adopted by
+     * {@link #restore}.
      */
-    public static FuseRemoteLayers create(Config config, List<CredentialStore> credentials) throws IOException {
+    public static FuseRemoteLayers create(Config config, List<CredentialStore> credentials,
+                                          List<ConnectionInbox.Notification> handedOver) throws IOException {
         ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(config.cacheDir(), config.cache().maxMemoryBytes(),
                 config.cache().maxDiskBytes(), ChunkCacheConfig.DEFAULT_SHARD_WIDTH, MemoryBudget.WRITE_QUEUE_BYTES,
                 new FreeSpaceWatermark(config.cache().minFreeBytes(), config.cache().minFreePercent())));
@@ -119,7 +126,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             // copies a previous run left: each mount makes its own again
             FileTrees.removeTree(Settings.passthroughDir(config));
             return new FuseRemoteLayers(client, cache, new TocStore(config.root().resolve("layers")),
-                    KeptConnections.fromEnvironment(System.getenv()), Settings.mountOptions(config),
+                    KeptConnections.of(System.getenv(), handedOver), Settings.mountOptions(config),
                     Duration.ofSeconds(config.fuse().mountTimeoutSeconds()),
                     Duration.ofSeconds(config.fetch().prefetchWaitSeconds()),
                     Duration.ofSeconds(config.fetch().backgroundQuietSeconds()), config.memory().indexEntries());
@@ -138,6 +145,11 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     @Override
     public String fuseBinding() {
         return mountOptions.binding().name();
+    }
+
+    /** The FUSE binding serving the layers. */
+    public FuseBinding binding() {
+        return mountOptions.binding();
     }
 
     @Override
@@ -232,14 +244,17 @@ public final class FuseRemoteLayers implements RemoteLayerService {
                              Path mountPoint, Optional<KeptConnections.Inherited> inherited, long start)
             throws IOException {
         LayerMount mount = null;
+        Optional<KeptConnections.Inherited> unadopted = inherited;
         try {
             mount = opened.take(() -> mountObject(image, digest, opened, request));
+            unadopted = Optional.empty(); // from here the connection is adopted, or closed when it cannot be
             // no stat of the new mount here, nor anywhere in this process: a thread blocked in a request to a mount
             // its own process serves cannot be killed, and a kill -9 at that moment leaves a zombie (issue 18)
             if (inherited.isEmpty() || !adopted(mount, mountPoint, inherited.get())) {
                 mount.mount(mountPoint);
             }
         } catch (IOException | RuntimeException e) {
+            unadopted.ifPresent(connections::close);
             closeQuietly(mount);
             throw new IOException("cannot mount it: " + e.getMessage(), e);
         }
@@ -366,6 +381,39 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     @Override
     public String crashSurvival() {
         return connections.survival(mountOptions.binding());
+    }
+
+    @Override
+    public String upgrade() {
+        return KeptConnections.upgrade(mountOptions.binding());
+    }
+
+    /**
+     * Hands every mounted layer over to a daemon taking over, whose inbox is the unix socket {@code inbox}, once the
+     * layers being mounted are: each mount's FUSE connection is sent there ({@link KeptConnections#handOver}) and this
+     * service lets go of it without unmounting. A layer that cannot be handed over stays, and {@link #close} unmounts
+     * it. Call it when nothing mounts layers any more (the gRPC socket is closed).
+     *
+     * @return how many layers were handed over
+     */
+    public int handOver(String inbox) {
+        int handedOver = 0;
+        for (Path mp : List.copyOf(mounts.keySet())) {
+            Mounted m = mounts.get(mp);
+            LayerMount mount = m == null ? null : settled(m);
+            if (mount == null) {
+                continue;
+            }
+            try {
+                connections.handOver(mount, mp, inbox, HANDOVER_TIMEOUT);
+                mounts.remove(mp);
+                handedOver++;
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("layer at {} is not handed over, it is unmounted as the daemon stops: {}", mp,
+                        e.getMessage());
+            }
+        }
+        return handedOver;
     }
 
     @Override

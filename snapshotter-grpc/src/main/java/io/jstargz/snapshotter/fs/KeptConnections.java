@@ -1,11 +1,13 @@
 package io.jstargz.snapshotter.fs;
 
 import io.jstargz.fs.LayerMount;
+import io.jstargz.fs.binding.ConnectionInbox;
 import io.jstargz.fs.binding.FuseBinding;
 import io.jstargz.fs.binding.KeptConnection;
 import io.jstargz.snapshotter.systemd.SdNotify;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The FUSE connections of this daemon's layer mounts in systemd's file descriptor store, so that running containers
- * keep their layers when the daemon crashes.
+ * keep their layers when the daemon crashes, and handed to a daemon taking over, so that they keep them across an
+ * upgrade.
  *
  * <p>Each new mount's connection is stored ({@code FDSTORE=1}, named after its mount point, {@link KeptConnection});
  * a mount whose connection some process holds does not die with the daemon: requests wait until a daemon serves it
@@ -47,6 +50,27 @@ public final class KeptConnections {
     private KeptConnections(String notifySocket, Map<Path, Inherited> inherited) {
         this.notifySocket = notifySocket;
         this.inherited = new ConcurrentHashMap<>(inherited);
+    }
+
+    /**
+     * The store systemd's environment describes, with the connections {@code handedOver} by a daemon this one takes
+     * over from (each an {@code FDSTORE=1} notification, as systemd would have got it): those are adopted the same way.
+     */
+    static KeptConnections of(Map<String, String> env, List<ConnectionInbox.Notification> handedOver) {
+        KeptConnections c = fromEnvironment(env);
+        for (ConnectionInbox.Notification n : handedOver) {
+            Optional<KeptConnection> kept = Optional.ofNullable(n.field("FDNAME"))
+                    .flatMap(name -> KeptConnection.parse(name, n.field("OPEN_INODES")));
+            if (kept.isPresent() && n.fds().length == 1) {
+                c.inherited.put(Path.of(kept.get().label()), new Inherited(n.fds()[0], kept.get()));
+            } else {
+                LOG.warn("ignoring a handed-over message that is not one named FUSE connection: {}", n.fields());
+                for (int fd : n.fds()) {
+                    c.posix.close(fd);
+                }
+            }
+        }
+        return c;
     }
 
     /**
@@ -113,6 +137,26 @@ public final class KeptConnections {
             LOG.warn("layer at {}: its FUSE connection is not kept by systemd, a crash ends the mount: {}", mountPoint,
                     e.getMessage());
         }
+    }
+
+    /**
+     * Hands the connection of {@code mount} at {@code mountPoint} over to the daemon taking over, whose inbox is
+     * {@code inbox} ({@link LayerMount#handOver}). systemd keeps what it stored: the new daemon stores the same
+     * connection again, which systemd recognises, and if it dies before that, systemd still holds the mount.
+     */
+    void handOver(LayerMount mount, Path mountPoint, String inbox, Duration timeout) throws IOException {
+        mount.handOver(inbox, mountPoint.toString(), timeout);
+        stored.remove(mountPoint);
+    }
+
+    /** What an upgrade ({@code jstargz serve --takeover}) does to the layers mounted with {@code binding}. */
+    static String upgrade(FuseBinding binding) {
+        if (!binding.name().equals("kernel")) {
+            return "layers end with an upgrade: the " + binding.name() + " FUSE binding cannot hand its connections"
+                    + " over (the kernel binding, JDK 22+, can); a restart unmounts them";
+        }
+        return "layers survive an upgrade: jstargz serve --takeover (systemctl reload) hands their FUSE connections"
+                + " over; a stop or restart unmounts them";
     }
 
     /** The layer at {@code mountPoint} is unmounted for good: systemd lets go of its connection. */

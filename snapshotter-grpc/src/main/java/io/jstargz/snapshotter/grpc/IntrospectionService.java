@@ -16,21 +16,24 @@ public final class IntrospectionService extends IntrospectionGrpc.IntrospectionI
     private final Snapshotter snapshotter;
     private final String fuseBinding;
     private final String crashSurvival;
+    private final String upgrade;
 
     /**
      * {@code fuseBinding}: the name of the FUSE binding serving the remote layers; {@code crashSurvival}: what a crash
-     * does to them ({@link io.jstargz.snapshotter.snapshot.RemoteLayerService#crashSurvival}).
+     * does to them ({@link io.jstargz.snapshotter.snapshot.RemoteLayerService#crashSurvival}); {@code upgrade}: what an
+     * upgrade does to them ({@link io.jstargz.snapshotter.snapshot.RemoteLayerService#upgrade}).
      */
-    public IntrospectionService(Snapshotter snapshotter, String fuseBinding, String crashSurvival) {
+    public IntrospectionService(Snapshotter snapshotter, String fuseBinding, String crashSurvival, String upgrade) {
         this.snapshotter = snapshotter;
         this.fuseBinding = fuseBinding;
         this.crashSurvival = crashSurvival;
+        this.upgrade = upgrade;
     }
 
     @Override
     public void listLayers(ListLayersRequest request, StreamObserver<ListLayersResponse> out) {
         ListLayersResponse.Builder response = ListLayersResponse.newBuilder().setFuseBinding(fuseBinding)
-                .setCrashSurvival(crashSurvival);
+                .setCrashSurvival(crashSurvival).setUpgrade(upgrade);
         try {
             for (LayerStatus status : snapshotter.status()) {
                 StoredSnapshot s = status.snapshot();

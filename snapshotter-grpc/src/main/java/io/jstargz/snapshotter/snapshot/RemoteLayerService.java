@@ -87,6 +87,11 @@ public interface RemoteLayerService extends AutoCloseable {
         return "layers end with a crash of the daemon";
     }
 
+    /** What an upgrade ({@code jstargz serve --takeover}) does to the mounted layers, for {@code jstargz status}. */
+    default String upgrade() {
+        return "layers end with an upgrade: a restart unmounts them";
+    }
+
     /** Cache fill of the layer mounted at {@code mountPoint}, for {@code jstargz status}. */
     default FetchProgress progress(Path mountPoint) {
         return FetchProgress.UNKNOWN;

@@ -1,5 +1,6 @@
 package io.jstargz.snapshotter.systemd;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * systemd's readiness protocol: one datagram to {@code $NOTIFY_SOCKET} (a no-op when not run by systemd). The JDK's
+ * systemd's readiness protocol: one datagram to {@code $NOTIFY_SOCKET} (a no-op when not run by systemd); also the
+ * datagrams of a handover between two daemons. The JDK's
  * unix-domain channels are stream sockets only, so the datagram goes through libc ({@code socket(2)},
  * {@code sendto(2)}) with jnr-ffi, which the daemon already loads for {@code umount2(2)} and which runs on every JDK.
  */
@@ -57,23 +59,36 @@ public final class SdNotify {
         if (socket == null || socket.isEmpty()) {
             return false;
         }
+        try {
+            send(socket, state);
+            return true;
+        } catch (IOException e) {
+            LOG.warn("cannot notify systemd: {}", e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * Sends {@code message} as one datagram to the unix socket {@code socket} (a path, or {@code @name} in the
+     * abstract namespace).
+     *
+     * @throws IOException if it cannot be sent (the message names the socket and the error)
+     */
+    public static void send(String socket, String message) throws IOException {
         byte[] address = address(socket);
         if (address == null) {
-            LOG.warn("cannot notify systemd at {}: the path is longer than {} bytes", socket, SUN_PATH - 1);
-            return false;
+            throw new IOException("cannot send to " + socket + ": the path is longer than " + (SUN_PATH - 1)
+                    + " bytes");
         }
         int fd = LIBC.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
-            LOG.warn("cannot notify systemd at {}: socket: {}", socket, lastError());
-            return false;
+            throw new IOException("cannot send to " + socket + ": socket: " + lastError());
         }
         try {
-            byte[] message = state.getBytes(StandardCharsets.UTF_8);
-            if (LIBC.sendto(fd, message, message.length, 0, address, address.length) != message.length) {
-                LOG.warn("cannot notify systemd at {}: sendto: {}", socket, lastError());
-                return false;
+            byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
+            if (LIBC.sendto(fd, bytes, bytes.length, 0, address, address.length) != bytes.length) {
+                throw new IOException("cannot send to " + socket + ": sendto: " + lastError());
             }
-            return true;
         } finally {
             LIBC.close(fd);
         }

@@ -60,6 +60,16 @@ public abstract class FuseMountHandle implements MountHandle {
         MountWatchdog.instance().forget(mountPoint, fsType);
     }
 
+    /**
+     * The connection was handed over to another process ({@link MountHandle#handOver}): this process serves the mount
+     * no more and leaves it mounted, at exit too.
+     */
+    protected final void handedOver() {
+        keptElsewhere();
+        FuseMounts.ended(this);
+        unmounted.complete(null);
+    }
+
     /** Mounting failed before the kernel initialised the mount. */
     protected final void failed(Throwable cause) {
         initialised.completeExceptionally(cause);

@@ -5,11 +5,16 @@ import io.jstargz.fs.binding.NodeAttributes;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The listings of open directories, by handle. A directory is listed once when it is opened: the kernel then reads
- * it page by page by offset, and each page is a slice of the same listing rather than a new one.
+ * The listings of open directories, by inode number. A directory is listed once when it is opened: the kernel then
+ * reads it page by page by offset, and each page is a slice of the same listing rather than a new one.
+ *
+ * <p>A directory's handle is its inode number, as a file's is, and the listing is found by the request's node, not
+ * its handle: a handle then means the same to every server of a mount. A directory opened before a handover or a
+ * crash is listed again on its next read by the server that adopted the mount; a listing follows the index's order,
+ * so the offsets the kernel kept still match. Two opens of one directory share its listing, and one released drops it
+ * for both: the other lists it again.
  */
 final class DirectoryListings {
 
@@ -18,20 +23,17 @@ final class DirectoryListings {
     }
 
     private final Map<Long, Listing> open = new ConcurrentHashMap<>();
-    private final AtomicLong nextHandle = new AtomicLong(1);
 
-    long open(Listing listing) {
-        long handle = nextHandle.getAndIncrement();
-        open.put(handle, listing);
-        return handle;
+    void open(long node, Listing listing) {
+        open.put(node, listing);
     }
 
-    /** The listing of an open handle, or null. */
-    Listing get(long handle) {
-        return open.get(handle);
+    /** The listing of open directory {@code node}, or null. */
+    Listing get(long node) {
+        return open.get(node);
     }
 
-    void close(long handle) {
-        open.remove(handle);
+    void close(long node) {
+        open.remove(node);
     }
 }

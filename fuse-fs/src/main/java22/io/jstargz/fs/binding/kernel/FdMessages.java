@@ -6,7 +6,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.net.SocketTimeoutException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Arrays;
 
 /**
@@ -18,14 +21,14 @@ import java.util.Arrays;
 final class FdMessages {
     /** At most this many descriptors travel in one message (the kernel's {@code SCM_MAX_FD}). */
     static final int MAX_FDS = 253;
-    private static final int SOL_SOCKET = 1;
     private static final int SCM_RIGHTS = 1;
     /** {@code struct sockaddr_un}: a short family and 108 bytes of path. */
     private static final int SOCKADDR_UN_SIZE = 110;
     /** {@code struct msghdr} on 64-bit Linux, and its fields' offsets. */
     private static final int MSGHDR_SIZE = 56;
     private static final int CMSG_HEADER = 16;
-    private static final int MAX_TEXT = 4096;
+    /** Room for a handed-over connection's open inodes ({@code OPEN_INODES=}, a few thousand). */
+    private static final int MAX_TEXT = 64 * 1024;
 
     /** A message received: its text and the descriptors it carried, now open in this process (close-on-exec). */
     record Message(String text, int[] fds) {
@@ -55,7 +58,7 @@ final class FdMessages {
                 MemorySegment control = fds.length == 0 ? MemorySegment.NULL : arena.allocate(controlSize, 8);
                 if (fds.length > 0) {
                     control.set(ValueLayout.JAVA_LONG, 0, CMSG_HEADER + 4L * fds.length);
-                    control.set(ValueLayout.JAVA_INT, 8, SOL_SOCKET);
+                    control.set(ValueLayout.JAVA_INT, 8, Libc.SOL_SOCKET);
                     control.set(ValueLayout.JAVA_INT, 12, SCM_RIGHTS);
                     for (int i = 0; i < fds.length; i++) {
                         control.set(ValueLayout.JAVA_INT, CMSG_HEADER + 4L * i, fds[i]);
@@ -82,7 +85,7 @@ final class FdMessages {
             this.path = path;
         }
 
-        /** Binds a new socket at {@code path} (a file that must not exist yet). */
+        /** Binds a new socket at {@code path} (a file that must not exist yet), for its owner only (mode 0600). */
         static Inbox bind(Path path) throws IOException {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment state = Libc.newCallState(arena);
@@ -97,14 +100,32 @@ final class FdMessages {
                     Libc.close(fd);
                     throw Libc.error("binding a unix socket at " + path, errno);
                 }
-                return new Inbox(fd, path);
+                Inbox inbox = new Inbox(fd, path);
+                try {
+                    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+                } catch (IOException | RuntimeException e) {
+                    inbox.close();
+                    throw e;
+                }
+                return inbox;
             }
         }
 
-        /** Waits for the next message. Descriptors beyond {@link #MAX_FDS} are dropped by the kernel. */
-        Message receive() throws IOException {
+        /**
+         * Waits for the next message, at most {@code timeout} ({@link Duration#ZERO}: for ever). Descriptors beyond
+         * {@link #MAX_FDS} are dropped by the kernel.
+         *
+         * @throws SocketTimeoutException if no message came in time
+         */
+        Message receive(Duration timeout) throws IOException {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment state = Libc.newCallState(arena);
+                MemorySegment timeval = arena.allocate(16, 8);
+                timeval.set(ValueLayout.JAVA_LONG, 0, timeout.toSeconds());
+                timeval.set(ValueLayout.JAVA_LONG, 8, timeout.toMillisPart() * 1000L);
+                if (Libc.setsockopt(state, fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, timeval) != 0) {
+                    throw Libc.error("setting the receive timeout of " + path, Libc.errno(state));
+                }
                 MemorySegment data = arena.allocate(MAX_TEXT);
                 long controlSize = space(MAX_FDS);
                 MemorySegment control = arena.allocate(controlSize, 8);
@@ -112,6 +133,9 @@ final class FdMessages {
                 long n;
                 while ((n = Libc.recvmsg(state, fd, message, Libc.MSG_CMSG_CLOEXEC)) < 0) {
                     int errno = Libc.errno(state);
+                    if (errno == Libc.EAGAIN) {
+                        throw new SocketTimeoutException("no message on " + path + " within " + timeout);
+                    }
                     if (errno != Libc.EINTR) {
                         throw Libc.error("receiving on " + path, errno);
                     }
@@ -135,7 +159,7 @@ final class FdMessages {
             if (len < CMSG_HEADER) {
                 break;
             }
-            if (control.get(ValueLayout.JAVA_INT, off + 8) == SOL_SOCKET
+            if (control.get(ValueLayout.JAVA_INT, off + 8) == Libc.SOL_SOCKET
                     && control.get(ValueLayout.JAVA_INT, off + 12) == SCM_RIGHTS) {
                 int count = (int) ((len - CMSG_HEADER) / 4);
                 int at = out.length;

@@ -8,6 +8,10 @@ import java.lang.foreign.MemorySegment;
  * expects a reply on the descriptor its request was read from). Used by one thread only.
  */
 final class FuseChannel implements AutoCloseable {
+    /** {@link #read}: the connection is gone. */
+    static final int GONE = -1;
+    /** {@link #read}: the wait was interrupted ({@link ReadInterrupts}) before a request came. */
+    static final int INTERRUPTED = -2;
     private final int fd;
     private final MemorySegment state;
 
@@ -19,7 +23,7 @@ final class FuseChannel implements AutoCloseable {
     /**
      * Waits for the next request and reads it into {@code buffer}.
      *
-     * @return its length, or -1 once the connection is gone (unmounted or aborted)
+     * @return its length, {@link #GONE} once the connection is gone (unmounted or aborted), or {@link #INTERRUPTED}
      * @throws IOException if the device fails otherwise
      */
     int read(MemorySegment buffer) throws IOException {
@@ -30,10 +34,13 @@ final class FuseChannel implements AutoCloseable {
             }
             int errno = Libc.errno(state);
             if (errno == Libc.ENODEV) {
-                return -1;
+                return GONE;
             }
-            // EINTR: a signal; ENOENT: the request was interrupted while it was read; EAGAIN: another reader won
-            if (errno != Libc.EINTR && errno != Libc.ENOENT && errno != Libc.EAGAIN) {
+            if (errno == Libc.EINTR) {
+                return INTERRUPTED;
+            }
+            // ENOENT: the request was interrupted while it was read; EAGAIN: another reader won
+            if (errno != Libc.ENOENT && errno != Libc.EAGAIN) {
                 throw Libc.error("reading the FUSE device", errno);
             }
         }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The binding that speaks the kernel's FUSE protocol itself on {@code /dev/fuse} through the FFM API (JDK 22+), as
@@ -55,7 +56,7 @@ public final class KernelFuseBinding implements FuseBinding {
             throws IOException {
         Path dir = FuseMounts.adoptable(mountPoint, options);
         KernelMountHandle handle = new KernelMountHandle(dir, ops, options, FuseDevice.adopt(fd), WORKERS);
-        handle.adopt(new RequestDispatcher.Negotiated(kept.protocolMinor(), kept.flags()));
+        handle.adopt(kept);
         return handle;
     }
 
@@ -64,8 +65,8 @@ public final class KernelFuseBinding implements FuseBinding {
         FdMessages.Inbox inbox = FdMessages.Inbox.bind(path);
         return new ConnectionInbox() {
             @Override
-            public Notification receive() throws IOException {
-                FdMessages.Message m = inbox.receive();
+            public Notification receive(Duration timeout) throws IOException {
+                FdMessages.Message m = inbox.receive(timeout);
                 return new Notification(m.text().lines().toList(), m.fds());
             }
 

@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,22 +21,42 @@ import org.slf4j.LoggerFactory;
  * read(2) on its own clone of the device, answers the request it got with the {@link RequestDispatcher}, and reuses
  * its buffers for the next. The kernel ends every read with ENODEV once the mount is gone (unmounted, or its
  * connection aborted); when the last worker has seen that, the device is closed and the mount has ended.
+ *
+ * <p>A handover to another process ({@link #handOver}) first parks every worker: each finishes the request it is
+ * serving, and one waiting in read(2) is interrupted before it takes another ({@link ReadInterrupts}), so no request
+ * is lost and those that come meanwhile wait in the kernel. The connection is sent with the inodes that have files
+ * open and how each is read ({@link KeptConnection#openInodes}); then the parked workers leave without reading again.
+ * If it could not be sent, they go back to serving.
  */
 final class KernelMountHandle extends FuseMountHandle implements RequestDispatcher.InitListener {
     private static final Logger log = LoggerFactory.getLogger(KernelMountHandle.class);
     /** Room for any request but a write (a read-only mount gets none): names, xattr names, forget batches. */
     private static final int REQUEST_BUFFER = 4 * FuseProtocol.MIN_READ_BUFFER;
+    /** How often a worker that has not parked yet is interrupted again (a signal before its read is lost). */
+    private static final long INTERRUPT_AGAIN_MILLIS = 5;
 
     private final FuseDevice device;
     private final RequestDispatcher dispatcher;
     private final int workers;
     private final AtomicInteger running = new AtomicInteger();
+    /**
+     * By worker: its kernel thread id while it waits in read(2), else 0. Only those are interrupted: a worker serving a
+     * request finishes it, sees {@link #parking} and parks, and its other system calls are left alone.
+     */
+    private final AtomicIntegerArray readers;
+    /** Guards the parking of workers: {@link #parked}, {@link #parking}, {@link #leave}. */
+    private final Object parkLock = new Object();
+    private int parked;
+    private volatile boolean parking;
+    /** The connection was handed over: parked workers leave instead of serving again. */
+    private boolean leave;
     private volatile RequestDispatcher.Negotiated negotiated;
 
     KernelMountHandle(Path mountPoint, InodeOps ops, MountOptions options, FuseDevice device, int workers) {
         super(mountPoint, options);
         this.device = device;
         this.workers = workers;
+        this.readers = new AtomicIntegerArray(workers);
         this.dispatcher = new RequestDispatcher(ops, options, device, this);
     }
 
@@ -46,7 +68,8 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         starting();
         running.set(workers);
         for (int i = 0; i < workers; i++) {
-            Threads.start("jstargz-fuse-" + options().fsName() + "-" + i, this::work);
+            int worker = i;
+            Threads.start("jstargz-fuse-" + options().fsName() + "-" + i, () -> work(worker));
         }
         try {
             learnDevice();
@@ -56,10 +79,10 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         }
     }
 
-    /** Serves a mount whose connection another process initialised as {@code n} says. */
-    void adopt(RequestDispatcher.Negotiated n) {
-        negotiated = n;
-        dispatcher.adopted(n);
+    /** Serves a mount whose connection another process initialised, and served until now, as {@code kept} says. */
+    void adopt(KeptConnection kept) {
+        negotiated = new RequestDispatcher.Negotiated(kept.protocolMinor(), kept.flags());
+        dispatcher.adopted(kept);
         start();
         initialised();
     }
@@ -71,10 +94,92 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
             throw new IOException(options().fsName() + ": the mount at " + mountPoint() + " is not serving; its"
                     + " connection cannot be kept");
         }
-        KeptConnection kept = new KeptConnection(label, n.minor(), n.flags());
-        FdMessages.send(keeperSocket, "FDSTORE=1\nFDNAME=" + kept.name() + "\n", device.fd());
+        return send(keeperSocket, new KeptConnection(label, n.minor(), n.flags()));
+    }
+
+    private KeptConnection send(String socket, KeptConnection kept) throws IOException {
+        FdMessages.send(socket, "FDSTORE=1\nFDNAME=" + kept.name() + "\nOPEN_INODES=" + kept.openInodesField() + "\n",
+                device.fd());
         keptElsewhere();
         return kept;
+    }
+
+    @Override
+    public KeptConnection handOver(String inboxSocket, String label, Duration timeout) throws IOException {
+        if (negotiated == null || !isMounted()) {
+            throw new IOException(options().fsName() + ": the mount at " + mountPoint() + " is not serving; its"
+                    + " connection cannot be handed over");
+        }
+        parkWorkers(timeout);
+        KeptConnection kept;
+        try {
+            RequestDispatcher.Negotiated n = negotiated;
+            kept = send(inboxSocket, new KeptConnection(label, n.minor(), n.flags(), dispatcher.openInodes()));
+        } catch (IOException | RuntimeException e) {
+            releaseWorkers(false);
+            throw e;
+        }
+        releaseWorkers(true);
+        handedOver();
+        log.info("{}: handed the FUSE connection of {} over to {}", options().fsName(), mountPoint(), inboxSocket);
+        return kept;
+    }
+
+    /** Parks every worker between two requests, interrupting those waiting in read(2); at most {@code timeout}. */
+    private void parkWorkers(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (parkLock) {
+            parking = true;
+            try {
+                while (parked < running.get()) {
+                    if (System.nanoTime() - deadline >= 0) {
+                        throw new IOException(options().fsName() + ": " + (running.get() - parked) + " FUSE workers"
+                                + " of " + mountPoint() + " were still serving requests after " + timeout);
+                    }
+                    for (int i = 0; i < workers; i++) {
+                        int tid = readers.get(i);
+                        if (tid != 0) {
+                            ReadInterrupts.interrupt(tid);
+                        }
+                    }
+                    parkLock.wait(INTERRUPT_AGAIN_MILLIS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                releaseWorkers(false);
+                throw new IOException("interrupted while stopping the FUSE workers of " + mountPoint(), e);
+            } catch (IOException | RuntimeException e) {
+                releaseWorkers(false);
+                throw e;
+            }
+        }
+    }
+
+    /** Lets the parked workers go: to leave, or to serve again. */
+    private void releaseWorkers(boolean leave) {
+        synchronized (parkLock) {
+            this.leave = leave;
+            parking = false;
+            parkLock.notifyAll();
+        }
+    }
+
+    /** Parks the calling worker until the handover ends; returns whether it is to serve again. */
+    private boolean park() {
+        synchronized (parkLock) {
+            parked++;
+            parkLock.notifyAll();
+            try {
+                while (parking) {
+                    parkLock.wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                parked--;
+            }
+            return !leave && !Thread.currentThread().isInterrupted();
+        }
     }
 
     /** Mounting failed before any worker started: the device is closed and the mount point forgotten. */
@@ -84,11 +189,28 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         served();
     }
 
-    private void work() {
+    private void work(int worker) {
+        int tid = ReadInterrupts.currentThread();
         try (Arena arena = Arena.ofConfined(); FuseChannel channel = device.newChannel(arena)) {
             MemorySegment request = arena.allocate(REQUEST_BUFFER, 4096);
             ReplyWriter reply = new ReplyWriter(channel, arena);
-            for (int n; (n = channel.read(request)) >= 0; ) {
+            while (true) {
+                readers.set(worker, tid); // before the check: a handover that starts now interrupts this read
+                if (parking) {
+                    readers.set(worker, 0);
+                    if (park()) {
+                        continue;
+                    }
+                    break;
+                }
+                int n = channel.read(request);
+                readers.set(worker, 0);
+                if (n == FuseChannel.GONE) {
+                    break;
+                }
+                if (n == FuseChannel.INTERRUPTED) {
+                    continue;
+                }
                 try {
                     dispatcher.serve(request, n, reply);
                 } finally {
@@ -98,8 +220,16 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         } catch (IOException | RuntimeException e) {
             log.error("{}: a FUSE worker at {} stopped", options().fsName(), mountPoint(), e);
         } finally {
-            if (running.decrementAndGet() == 0) {
-                ended();
+            readers.set(worker, 0);
+            synchronized (parkLock) {
+                parkLock.notifyAll(); // one fewer to park
+                if (running.decrementAndGet() == 0) {
+                    if (leave) {
+                        device.close(); // the connection lives on in the process it was handed to
+                    } else {
+                        ended();
+                    }
+                }
             }
         }
     }

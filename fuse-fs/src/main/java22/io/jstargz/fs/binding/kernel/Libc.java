@@ -27,6 +27,8 @@ final class Libc {
     static final int SOCK_DGRAM = 2;
     static final int SOCK_CLOEXEC = 02000000;
     static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    static final int SOL_SOCKET = 1;
+    static final int SO_RCVTIMEO = 20;
 
     static final int ENOENT = 2;
     static final int EINTR = 4;
@@ -70,6 +72,17 @@ final class Libc {
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle RECVMSG = function("recvmsg", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle SETSOCKOPT = function("setsockopt", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+            ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle SIGACTION = function("sigaction", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), CAPTURE_ERRNO);
+    private static final MethodHandle TGKILL = function("tgkill", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle GETTID = function("gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+    private static final MethodHandle GETPID = function("getpid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+    private static final MethodHandle SIGRTMIN = function("__libc_current_sigrtmin",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT));
     private static final MethodHandle GETEUID = function("geteuid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
     private static final MethodHandle GETEGID = function("getegid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
     private static final MethodHandle STRERROR = function("strerror",
@@ -80,9 +93,7 @@ final class Libc {
     }
 
     private static MethodHandle function(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment address = LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no " + name));
-        return LINKER.downcallHandle(address, descriptor, options);
+        return LINKER.downcallHandle(address(name), descriptor, options);
     }
 
     /** A segment that receives {@code errno} of the calls it is passed to; one per thread. */
@@ -174,6 +185,61 @@ final class Libc {
         } catch (Throwable t) {
             throw rethrown(t);
         }
+    }
+
+    static int setsockopt(MemorySegment state, int fd, int level, int name, MemorySegment value) {
+        try {
+            return (int) SETSOCKOPT.invokeExact(state, fd, level, name, value, (int) value.byteSize());
+        } catch (Throwable t) {
+            throw rethrown(t);
+        }
+    }
+
+    static int sigaction(MemorySegment state, int signal, MemorySegment action, MemorySegment old) {
+        try {
+            return (int) SIGACTION.invokeExact(state, signal, action, old);
+        } catch (Throwable t) {
+            throw rethrown(t);
+        }
+    }
+
+    static int tgkill(MemorySegment state, int pid, int tid, int signal) {
+        try {
+            return (int) TGKILL.invokeExact(state, pid, tid, signal);
+        } catch (Throwable t) {
+            throw rethrown(t);
+        }
+    }
+
+    static int gettid() {
+        try {
+            return (int) GETTID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrown(t);
+        }
+    }
+
+    static int getpid() {
+        try {
+            return (int) GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrown(t);
+        }
+    }
+
+    /** The first real-time signal the C library leaves to applications ({@code SIGRTMIN}). */
+    static int sigrtmin() {
+        try {
+            return (int) SIGRTMIN.invokeExact();
+        } catch (Throwable t) {
+            throw rethrown(t);
+        }
+    }
+
+    /** The address of the C library's function {@code name}. */
+    static MemorySegment address(String name) {
+        return LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no " + name));
     }
 
     static int geteuid() {

@@ -1,8 +1,11 @@
 package io.jstargz.fs.binding.kernel;
 
 import io.jstargz.fs.binding.InodeOps;
+import io.jstargz.fs.binding.KeptConnection;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -38,6 +41,20 @@ final class PassthroughFiles {
         this.ops = ops;
         this.device = device;
         this.fsName = fsName;
+    }
+
+    /** The inodes with open files now, and how they are read: for the server a mount is handed over to. */
+    List<KeptConnection.OpenInode> openInodes() {
+        List<KeptConnection.OpenInode> out = new ArrayList<>();
+        open.forEach((inode, o) -> out.add(new KeptConnection.OpenInode(inode, o.backingId(), o.count())));
+        return out;
+    }
+
+    /** Goes on from the open inodes of the server this mount was handed over from, as it left them. */
+    void adopted(List<KeptConnection.OpenInode> inodes) {
+        for (KeptConnection.OpenInode o : inodes) {
+            open.put(o.inode(), new OpenInode(o.backingId(), o.openFiles()));
+        }
     }
 
     /** One more open file of {@code inode}: the backing id to pass it through with, or 0 to serve it. */

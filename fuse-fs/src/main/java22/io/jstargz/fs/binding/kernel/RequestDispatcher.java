@@ -7,6 +7,7 @@ import io.jstargz.fs.binding.Errno;
 import io.jstargz.fs.binding.FilesystemStatistics;
 import io.jstargz.fs.binding.FsException;
 import io.jstargz.fs.binding.InodeOps;
+import io.jstargz.fs.binding.KeptConnection;
 import io.jstargz.fs.binding.MountOptions;
 import io.jstargz.fs.binding.NodeAttributes;
 import io.jstargz.fs.binding.OperationStats;
@@ -79,9 +80,18 @@ final class RequestDispatcher {
         this.dirOpenFlags = options.kernelCache() ? FOPEN_KEEP_CACHE | FOPEN_CACHE_DIR : 0;
     }
 
-    /** Serves a connection another process initialised as {@code n} says (INIT is never sent twice). */
-    void adopted(Negotiated n) {
-        passthrough = (n.flags() & PASSTHROUGH) != 0;
+    /**
+     * Serves a connection another process initialised as {@code kept} says (INIT is never sent twice), going on with
+     * the files it left open.
+     */
+    void adopted(KeptConnection kept) {
+        passthrough = (kept.flags() & PASSTHROUGH) != 0;
+        passthroughFiles.adopted(kept.openInodes());
+    }
+
+    /** The inodes with open files now ({@link KeptConnection#openInodes}); call it with no request being served. */
+    List<KeptConnection.OpenInode> openInodes() {
+        return passthroughFiles.openInodes();
     }
 
     /** The requests served, by operation (FUSE's opcode names), with the time their handlers took. */
@@ -115,10 +125,10 @@ final class RequestDispatcher {
                     reply.ok(unique);
                 }
                 case OPENDIR -> opendir(unique, node, reply);
-                case READDIR -> readdir(unique, in, false, reply);
-                case READDIRPLUS -> readdir(unique, in, true, reply);
+                case READDIR -> readdir(unique, node, in, false, reply);
+                case READDIRPLUS -> readdir(unique, node, in, true, reply);
                 case RELEASEDIR -> {
-                    listings.close(in.get(ValueLayout.JAVA_LONG, ARG + RELEASE_FH));
+                    listings.close(node);
                     reply.ok(unique);
                 }
                 case STATFS -> statfs(unique, reply);
@@ -241,9 +251,14 @@ final class RequestDispatcher {
     }
 
     private void opendir(long unique, long node, ReplyWriter reply) throws IOException, FsException {
+        listings.open(node, listing(node));
+        opened(unique, node, dirOpenFlags, 0, reply);
+    }
+
+    private DirectoryListings.Listing listing(long node) throws FsException {
         NodeAttributes self = ops.getattr(node);
         List<DirectoryEntry> entries = ops.readdir(node);
-        opened(unique, listings.open(new DirectoryListings.Listing(self, entries)), dirOpenFlags, 0, reply);
+        return new DirectoryListings.Listing(self, entries);
     }
 
     /**
@@ -251,14 +266,14 @@ final class RequestDispatcher {
      * each entry's offset is the position of the next. With {@code plus}, each entry carries its attributes and
      * counts as a lookup.
      */
-    private void readdir(long unique, MemorySegment in, boolean plus, ReplyWriter reply)
+    private void readdir(long unique, long node, MemorySegment in, boolean plus, ReplyWriter reply)
             throws IOException, FsException {
-        long handle = in.get(ValueLayout.JAVA_LONG, ARG + READ_FH);
         long offset = in.get(ValueLayout.JAVA_LONG, ARG + READ_OFFSET);
         int size = Math.min(in.get(ValueLayout.JAVA_INT, ARG + READ_SIZE), ReplyWriter.SMALL_PAYLOAD);
-        DirectoryListings.Listing listing = listings.get(handle);
-        if (listing == null) {
-            throw new FsException(Errno.EBADF, "no open directory " + handle);
+        DirectoryListings.Listing listing = listings.get(node);
+        if (listing == null) { // opened before a handover or a crash, by the server before this one
+            listing = listing(node);
+            listings.open(node, listing);
         }
         List<DirectoryEntry> entries = listing.entries();
         MemorySegment out = reply.start(unique, size);
