@@ -126,7 +126,7 @@ public final class Daemon implements AutoCloseable {
         try {
             snapshotter = Snapshotter.open(config.root(), remote, config.allowNoVerification());
             List<BindableService> services = List.of(new SnapshotsService(snapshotter),
-                    new IntrospectionService(snapshotter, remote.fuseBinding(), remote.crashSurvival()));
+                    new IntrospectionService(snapshotter, remote, MemoryBudget.of(config).processBoundBytes()));
             UnixSocketServer server = UnixSocketServer.start(config.address(), services);
             Daemon d = new Daemon(config, lock, snapshotter, server, remote.fuseBinding());
             if (config.warmUp()) {

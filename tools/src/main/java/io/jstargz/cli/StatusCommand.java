@@ -24,7 +24,9 @@ import picocli.CommandLine.Option;
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Show the running daemon's snapshots and how each lazily pulled layer is doing.",
             "For each layer containerd asked it to pull lazily: image, layer digest, state (MOUNTED, FALLBACK,",
-            "FAILED), bytes fetched of the layer's size, mount point, and for a fallback or failure the reason."})
+            "FAILED), bytes fetched of the layer's size, mount point, and for a fallback or failure the reason.",
+            "Above them: the FUSE binding, what a crash does to the layers, and the daemon's resident memory",
+            "beside its process bound (set from the configuration)."})
 final class StatusCommand implements Callable<Integer> {
 
     @Option(names = "--address", paramLabel = "SOCK",
@@ -55,11 +57,15 @@ final class StatusCommand implements Callable<Integer> {
             Map<String, Object> all = new LinkedHashMap<>();
             all.put("fuseBinding", status.getFuseBinding());
             all.put("crashSurvival", status.getCrashSurvival());
+            all.put("residentBytes", status.getResidentBytes());
+            all.put("memoryBoundBytes", status.getMemoryBoundBytes());
             all.put("snapshots", layers.stream().map(StatusCommand::toMap).toList());
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
         } else {
             out.println("FUSE binding: " + dash(status.getFuseBinding()));
             out.println("crash survival: " + dash(status.getCrashSurvival()));
+            out.println("memory: " + Sizes.human(status.getResidentBytes()) + " resident, bound "
+                    + Sizes.human(status.getMemoryBoundBytes()));
             out.println();
             printTables(out, layers);
         }

@@ -1,7 +1,9 @@
 package io.jstargz.snapshotter.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.jstargz.process.ProcessMemory;
 import io.jstargz.snapshotter.snapshot.LayerStatus;
+import io.jstargz.snapshotter.snapshot.RemoteLayerService;
 import io.jstargz.snapshotter.snapshot.Snapshotter;
 import io.jstargz.snapshotter.proto.introspection.IntrospectionGrpc;
 import io.jstargz.snapshotter.proto.introspection.Layer;
@@ -14,24 +16,27 @@ import io.jstargz.snapshotter.store.StoredSnapshot;
 /** {@code jstargz.v1.Introspection}: what {@code jstargz status} shows. */
 public final class IntrospectionService extends IntrospectionGrpc.IntrospectionImplBase {
     private final Snapshotter snapshotter;
-    private final String fuseBinding;
+    private final RemoteLayerService remote;
     private final String crashSurvival;
+    private final long memoryBoundBytes;
 
     /**
-     * {@code fuseBinding}: the name of the FUSE binding serving the remote layers; {@code crashSurvival}: what a crash
-     * does to them ({@link io.jstargz.snapshotter.snapshot.RemoteLayerService#crashSurvival}).
+     * {@code remote}: the service serving the remote layers (its FUSE binding, what a crash does to them);
+     * {@code memoryBoundBytes}: the process bound ({@link io.jstargz.snapshotter.config.MemoryBudget}).
      */
-    public IntrospectionService(Snapshotter snapshotter, String fuseBinding, String crashSurvival) {
+    public IntrospectionService(Snapshotter snapshotter, RemoteLayerService remote, long memoryBoundBytes) {
         this.snapshotter = snapshotter;
-        this.fuseBinding = fuseBinding;
-        this.crashSurvival = crashSurvival;
+        this.remote = remote;
+        this.crashSurvival = remote.crashSurvival();
+        this.memoryBoundBytes = memoryBoundBytes;
     }
 
     @Override
     public void listLayers(ListLayersRequest request, StreamObserver<ListLayersResponse> out) {
-        ListLayersResponse.Builder response = ListLayersResponse.newBuilder().setFuseBinding(fuseBinding)
-                .setCrashSurvival(crashSurvival);
+        ListLayersResponse.Builder response = ListLayersResponse.newBuilder().setFuseBinding(remote.fuseBinding())
+                .setCrashSurvival(crashSurvival).setMemoryBoundBytes(memoryBoundBytes);
         try {
+            response.setResidentBytes(ProcessMemory.self().residentBytes());
             for (LayerStatus status : snapshotter.status()) {
                 StoredSnapshot s = status.snapshot();
                 if (!request.getNamespace().isEmpty() && !request.getNamespace().equals(s.namespace())) {
