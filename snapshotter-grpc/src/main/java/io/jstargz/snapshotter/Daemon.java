@@ -91,7 +91,7 @@ public final class Daemon implements AutoCloseable {
         }
         if (!config.metricsAddress().isEmpty()) {
             d.metrics = d.serveOrClose("metrics", config.metricsAddress(),
-                    () -> MetricsServer.start(config.metricsAddress(), layers::stats, d.snapshotter));
+                    () -> MetricsServer.start(config.metricsAddress(), layers::stats, layers::degraded, d.snapshotter));
         }
         if (!config.debugAddress().isEmpty()) {
             d.debug = d.serveOrClose("diagnostics", config.debugAddress(),

@@ -21,8 +21,8 @@ public final class IntrospectionService extends IntrospectionGrpc.IntrospectionI
     private final long memoryBoundBytes;
 
     /**
-     * {@code remote}: the service serving the remote layers (its FUSE binding, what a crash does to them);
-     * {@code memoryBoundBytes}: the process bound ({@link io.jstargz.snapshotter.config.MemoryBudget}).
+     * {@code remote}: the service serving the remote layers (its FUSE binding, what a crash does to them, whether it
+     * is degraded); {@code memoryBoundBytes}: the process bound ({@link io.jstargz.snapshotter.config.MemoryBudget}).
      */
     public IntrospectionService(Snapshotter snapshotter, RemoteLayerService remote, long memoryBoundBytes) {
         this.snapshotter = snapshotter;
@@ -36,6 +36,7 @@ public final class IntrospectionService extends IntrospectionGrpc.IntrospectionI
         ListLayersResponse.Builder response = ListLayersResponse.newBuilder().setFuseBinding(remote.fuseBinding())
                 .setCrashSurvival(crashSurvival).setMemoryBoundBytes(memoryBoundBytes);
         try {
+            remote.degraded().ifPresent(response::setDegraded);
             response.setResidentBytes(ProcessMemory.self().residentBytes());
             for (LayerStatus status : snapshotter.status()) {
                 StoredSnapshot s = status.snapshot();
