@@ -113,9 +113,12 @@ public final class ChunkCache implements Closeable {
     /**
      * Evicts from the disk tier what its filesystem lacks to keep the free space watermark now: something else may
      * have filled it since the last write. Cheap when nothing is lacking (one statfs).
+     *
+     * @return the bytes the filesystem still lacks to keep the watermark: more than 0 when the cache has nothing left
+     *         to give back
      */
-    public void keepFreeSpace() {
-        disk.keepFreeSpace();
+    public long keepFreeSpace() {
+        return disk.keepFreeSpace();
     }
 
     /** Current counters and sizes. */

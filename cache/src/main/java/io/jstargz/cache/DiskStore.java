@@ -40,6 +40,7 @@ final class DiskStore {
     private final FreeSpaceWatermark minFree;
     private final CacheCounters counters;
     private final AtomicBoolean writesFailing = new AtomicBoolean();
+    private final AtomicBoolean belowWatermark = new AtomicBoolean();
     private final CompletableFuture<Void> indexed = new CompletableFuture<>();
 
     private DiskStore(DiskLayout layout, long capacity, FreeSpaceWatermark minFree, CacheCounters counters)
@@ -205,13 +206,29 @@ final class DiskStore {
         }
     }
 
-    /** Evicts what the filesystem lacks to keep its watermark, once the index is rebuilt. */
-    void keepFreeSpace() {
+    /**
+     * Evicts what the filesystem lacks to keep its watermark, once the index is rebuilt, and returns what it still
+     * lacks then: more than 0 when the tier has nothing left to give back and something else fills the filesystem.
+     * Says so once when that starts, and once when it ends.
+     */
+    long keepFreeSpace() {
         long lacking = shortfall(0);
         if (lacking > 0) {
             awaitIndexed();
             deleteEvicted(index.evictOverflow(lacking));
+            lacking = shortfall(0);
         }
+        boolean below = lacking > 0;
+        if (belowWatermark.getAndSet(below) != below) {
+            if (below) {
+                log.warn("chunk cache {}: its filesystem lacks {} to leave {} free, and the cache holds nothing more"
+                        + " to give back ({} on disk): degraded until something else frees space",
+                        layout.chunks().getParent(), Sizes.human(lacking), minFree, Sizes.human(index.bytes()));
+            } else {
+                log.info("chunk cache {}: its filesystem leaves {} free again", layout.chunks().getParent(), minFree);
+            }
+        }
+        return lacking;
     }
 
     long bytes() {

@@ -17,12 +17,18 @@ import org.slf4j.LoggerFactory;
  * and fetch each batch in one request. Before each request a worker waits until no on-demand read is waiting for a
  * fetch, so the background never delays a container's reads by more than one batch. A failing batch is retried with
  * backoff; after {@link #MAX_FAILURES} failures in a row the background fetch gives up (reads still fetch what they
- * need).
+ * need). A worker takes the memory its batch will hold from the daemon's {@link FetchMemory} before it claims the
+ * batch's spans, so that a reader that wants one of them never waits for memory the background waits for.
  */
 final class BackgroundFetcher {
     private static final Logger log = LoggerFactory.getLogger(BackgroundFetcher.class);
     /** Compressed bytes per request. */
     static final long BATCH_BYTES = 2L << 20;
+    /**
+     * What a batch holds in memory, its compressed bytes and the chunks decoded from them, at most (a single span may
+     * hold more: it is fetched on its own).
+     */
+    static final long BATCH_MEMORY = 2 * BATCH_BYTES;
     static final int MAX_FAILURES = 5;
     private static final long QUIET_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long MAX_BACKOFF_MILLIS = 30_000;
@@ -33,6 +39,7 @@ final class BackgroundFetcher {
     private final RemoteBlob blob;
     private final DemandGate gate;
     private final BackgroundGate holdBack;
+    private final FetchMemory memory;
     private final FetchCounters counters;
     private int cursor;
     private int passes;
@@ -40,13 +47,14 @@ final class BackgroundFetcher {
     private volatile boolean stopped;
 
     BackgroundFetcher(String layer, SpanStore store, RemoteBlob blob, DemandGate gate, BackgroundGate holdBack,
-                      FetchCounters counters) {
+                      FetchMemory memory, FetchCounters counters) {
         this.layer = layer;
         this.store = store;
         this.table = store.table();
         this.blob = blob;
         this.gate = gate;
         this.holdBack = holdBack;
+        this.memory = memory;
         this.counters = counters;
     }
 
@@ -57,11 +65,15 @@ final class BackgroundFetcher {
             if (!gate.awaitQuiet(QUIET_CHECK_NANOS)) {
                 continue;
             }
-            Batch batch = nextBatch();
-            if (batch == null) {
-                return;
-            }
-            try {
+            try (FetchMemory.Held held = memory.forBackground(BATCH_MEMORY)) {
+                Batch batch = nextBatch();
+                if (batch == null) {
+                    held.close();
+                    if (awaitOtherFetches()) {
+                        continue;
+                    }
+                    return;
+                }
                 fetch(batch);
                 synchronized (this) {
                     failures = 0;
@@ -82,6 +94,32 @@ final class BackgroundFetcher {
         }
     }
 
+    /**
+     * When no span is left to claim, waits for the fetches others run (readers, read-ahead, the other workers) of
+     * spans not cached yet, and returns true if there were any: a span whose fetch fails is fetched by a next pass.
+     * Without it, a worker that found every span it had not fetched claimed by readers ended with the layer far from
+     * local, and never said when it was.
+     */
+    private boolean awaitOtherFetches() {
+        List<CompletableFuture<byte[][]>> others = new ArrayList<>();
+        for (int s = 0; s < table.spanCount(); s++) {
+            CompletableFuture<byte[][]> f = store.inFlight(s);
+            if (f != null && !store.isCached(s)) {
+                others.add(f.exceptionally(e -> null));
+            }
+        }
+        if (others.isEmpty()) {
+            return false;
+        }
+        // each is bounded: a reader's fetch by the read bound, a worker's by the request timeout
+        CompletableFuture.allOf(others.toArray(CompletableFuture[]::new)).join();
+        synchronized (this) {
+            cursor = 0;
+            passes = 0;
+        }
+        return true;
+    }
+
     /** Stops the workers after their current request. */
     void stop() {
         stopped = true;
@@ -95,12 +133,14 @@ final class BackgroundFetcher {
     }
 
     /**
-     * Claims the next run of adjacent uncached spans, at most {@link #BATCH_BYTES} (at least one span). A second pass
+     * Claims the next run of adjacent uncached spans, at most {@link #BATCH_BYTES} holding at most
+     * {@link #BATCH_MEMORY} (at least one span). A second pass
      * picks up spans skipped because another fetch had them when their failures left them uncached.
      */
     private synchronized Batch nextBatch() {
         List<Integer> spans = new ArrayList<>();
         List<CompletableFuture<byte[][]>> claims = new ArrayList<>();
+        long holds = 0;
         while (true) {
             if (cursor >= table.spanCount()) {
                 if (!spans.isEmpty() || ++passes >= 2) {
@@ -110,7 +150,8 @@ final class BackgroundFetcher {
             }
             int s = cursor;
             boolean adjacent = spans.isEmpty() || table.start(s) == table.end(spans.get(spans.size() - 1));
-            boolean fits = spans.isEmpty() || table.end(s) - table.start(spans.get(0)) <= BATCH_BYTES;
+            boolean fits = spans.isEmpty() || table.end(s) - table.start(spans.get(0)) <= BATCH_BYTES
+                    && holds + table.fetchBytes(s) <= BATCH_MEMORY;
             if (!adjacent || !fits) {
                 break;
             }
@@ -130,6 +171,7 @@ final class BackgroundFetcher {
             }
             spans.add(s);
             claims.add(claim);
+            holds += table.fetchBytes(s);
         }
         return spans.isEmpty() ? null : new Batch(spans, claims);
     }

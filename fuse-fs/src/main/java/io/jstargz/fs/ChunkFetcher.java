@@ -51,10 +51,12 @@ final class ChunkFetcher {
     private final long timeoutNanos;
     private final long neighbourBytes;
     private final DemandGate gate;
+    private final FetchMemory memory;
     private final FetchCounters counters;
 
     ChunkFetcher(String layer, SpanStore store, ChunkCache cache, RemoteBlob blob, Executor executor,
-                 Duration timeout, long neighbourBytes, DemandGate gate, FetchCounters counters) {
+                 Duration timeout, long neighbourBytes, DemandGate gate, FetchMemory memory,
+                 FetchCounters counters) {
         this.layer = layer;
         this.store = store;
         this.table = store.table();
@@ -64,6 +66,7 @@ final class ChunkFetcher {
         this.timeoutNanos = timeout.toNanos();
         this.neighbourBytes = neighbourBytes;
         this.gate = gate;
+        this.memory = memory;
         this.counters = counters;
     }
 
@@ -265,41 +268,56 @@ final class ChunkFetcher {
         }
     }
 
-    /** Fetches owned spans in one batch, by {@code deadline}: the blob reads adjacent ones together. */
+    /**
+     * Fetches owned spans in one batch, by {@code deadline}: the blob reads adjacent ones together. The bytes the batch
+     * holds are taken from the daemon's {@link FetchMemory} first; when other reads' fetches hold it until the
+     * deadline, the batch fails as a stalled fetch would.
+     */
     private void fetch(Entry file, long offset, List<Integer> owned, List<CompletableFuture<byte[][]>> claims,
                        int wanted, long deadline) {
         List<ByteRange> ranges = new ArrayList<>(owned.size());
+        long holds = 0;
         for (int s : owned) {
             ranges.add(new ByteRange(table.start(s), table.length(s)));
+            holds += table.fetchBytes(s);
         }
-        List<byte[]> bytes;
         long start = System.nanoTime();
+        FetchMemory.Held held;
         try {
-            long left = deadline - start;
-            if (left <= 0) {
-                throw new InterruptedIOException("waited " + Duration.ofNanos(timeoutNanos).toMillis()
-                        + " ms for a fetch thread");
-            }
-            counters.requests.increment();
-            bytes = blob.readRanges(ranges, Duration.ofNanos(left));
-            counters.onDemandFetches.record(start);
-        } catch (IOException | RuntimeException e) {
-            counters.onDemandFetches.record(start);
-            IOException failure = new IOException("layer " + layer + ": fetching " + ranges + " for file \""
-                    + file.path() + "\" at offset " + offset + " failed: " + e.getMessage(), e);
-            log.warn("{}", failure.getMessage());
-            for (int i = 0; i < owned.size(); i++) {
-                store.fail(owned.get(i), claims.get(i), failure);
-            }
-            return;
+            held = memory.forRead(holds, deadline - start);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            held = null;
         }
-        for (int i = 0; i < owned.size(); i++) {
-            int s = owned.get(i);
-            (i < wanted ? counters.onDemandBytes : counters.neighbourBytes).add(table.length(s));
+        try (FetchMemory.Held h = held) {
+            List<byte[]> bytes;
             try {
-                store.complete(s, claims.get(i), bytes.get(i), 0, (int) table.length(s));
-            } catch (ChunkVerificationException | RuntimeException e) {
-                log.warn("{}", e.getMessage());
+                long left = deadline - System.nanoTime();
+                if (h == null || left <= 0) {
+                    throw new InterruptedIOException("waited " + Duration.ofNanos(timeoutNanos).toMillis()
+                            + " ms for a fetch thread and memory for the fetch");
+                }
+                counters.requests.increment();
+                bytes = blob.readRanges(ranges, Duration.ofNanos(left));
+                counters.onDemandFetches.record(start);
+            } catch (IOException | RuntimeException e) {
+                counters.onDemandFetches.record(start);
+                IOException failure = new IOException("layer " + layer + ": fetching " + ranges + " for file \""
+                        + file.path() + "\" at offset " + offset + " failed: " + e.getMessage(), e);
+                log.warn("{}", failure.getMessage());
+                for (int i = 0; i < owned.size(); i++) {
+                    store.fail(owned.get(i), claims.get(i), failure);
+                }
+                return;
+            }
+            for (int i = 0; i < owned.size(); i++) {
+                int s = owned.get(i);
+                (i < wanted ? counters.onDemandBytes : counters.neighbourBytes).add(table.length(s));
+                try {
+                    store.complete(s, claims.get(i), bytes.get(i), 0, (int) table.length(s));
+                } catch (ChunkVerificationException | RuntimeException e) {
+                    log.warn("{}", e.getMessage());
+                }
             }
         }
         if (log.isDebugEnabled()) {

@@ -31,12 +31,14 @@ import java.util.Objects;
  * @param passthroughDir       where whole local copies of fully fetched files are kept for FUSE passthrough (the
  *                             kernel then reads them without asking the daemon, where the binding and the kernel
  *                             can); null: no passthrough
+ * @param fetchMemory          the heap fetches in flight may hold, shared by the layers of a daemon (default:
+ *                             {@link FetchMemory#UNBOUNDED})
  */
 public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, boolean backgroundFetch,
                                 int backgroundWorkers, int fetchThreads, long neighbourBytes, Duration readTimeout,
                                 Duration mountTimeout, Duration cacheTimeout, int readAheadKib,
                                 AccessListener accessListener, BackgroundGate backgroundGate, boolean debug,
-                                FuseBinding binding, Path passthroughDir) {
+                                FuseBinding binding, Path passthroughDir, FetchMemory fetchMemory) {
 
     /** Neighbour bytes fetched with a miss by default; chosen by measurement, see docs/benchmarks.md. */
     public static final long DEFAULT_NEIGHBOUR_BYTES = 32 * 1024;
@@ -47,6 +49,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         Objects.requireNonNull(cacheTimeout, "cacheTimeout");
         Objects.requireNonNull(binding, "binding");
         Objects.requireNonNull(backgroundGate, "backgroundGate");
+        Objects.requireNonNull(fetchMemory, "fetchMemory");
         if (prefetchSizeDefault < 0 || neighbourBytes < 0 || backgroundWorkers < 1 || fetchThreads < 1
                 || readAheadKib < 0) {
             throw new IllegalArgumentException("prefetchSizeDefault, neighbourBytes and readAheadKib must be >= 0,"
@@ -88,6 +91,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         b.debug = debug;
         b.binding = binding;
         b.passthroughDir = passthroughDir;
+        b.fetchMemory = fetchMemory;
         return b;
     }
 
@@ -108,6 +112,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         private boolean debug;
         private FuseBinding binding;
         private Path passthroughDir;
+        private FetchMemory fetchMemory = FetchMemory.UNBOUNDED;
 
         private Builder() {
         }
@@ -127,12 +132,13 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
         public Builder debug(boolean v) { debug = v; return this; }
         public Builder binding(FuseBinding v) { binding = v; return this; }
         public Builder passthroughDir(Path v) { passthroughDir = v; return this; }
+        public Builder fetchMemory(FetchMemory v) { fetchMemory = v; return this; }
 
         public LayerMountOptions build() {
             return new LayerMountOptions(prefetch, prefetchSizeDefault, backgroundFetch, backgroundWorkers,
                     fetchThreads, neighbourBytes, readTimeout, mountTimeout, cacheTimeout, readAheadKib,
                     accessListener, backgroundGate, debug, binding == null ? FuseBindings.byDefault() : binding,
-                    passthroughDir);
+                    passthroughDir, fetchMemory);
         }
     }
 

@@ -75,6 +75,11 @@ final class SpanStore {
         return new Claim(mine, true);
     }
 
+    /** The fetch of span {@code s} under way, or null. */
+    CompletableFuture<byte[][]> inFlight(int s) {
+        return inflight.get(s);
+    }
+
     /** Claims span {@code s} only if nobody fetches it and it is not cached; null otherwise. */
     CompletableFuture<byte[][]> claimIfFree(int s) {
         if (recentFailure(s) != null) {

@@ -85,6 +85,19 @@ final class SpanTable {
         return g - chunks.spanFirstChunk(chunks.spanOf(g));
     }
 
+    /**
+     * What fetching span {@code s} holds in memory until its chunks are cached: its compressed bytes and the chunks
+     * decoded from them ({@link FetchMemory}).
+     */
+    long fetchBytes(int span) {
+        long bytes = length(span);
+        for (int i = 0; i < chunksIn(span); i++) {
+            int g = chunkOf(span, i);
+            bytes += fileEnd(g) - fileOffset(g);
+        }
+        return bytes;
+    }
+
     /** Sum of all span lengths: the compressed bytes that hold file contents. */
     long spanBytes() {
         return chunks.spanBytes();

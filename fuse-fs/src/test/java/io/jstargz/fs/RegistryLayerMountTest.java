@@ -171,6 +171,37 @@ class RegistryLayerMountTest {
         }
     }
 
+    /**
+     * A connection that stalls (before the headers, or mid-body) while a fresh one would be answered: the read's
+     * first attempt is abandoned at half the read bound and a retry on a fresh connection serves it, with correct
+     * bytes and no EIO.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {0, 1000})
+    void aStalledConnectionIsAbandonedForAFreshOne(long stallAfterBytes) throws Exception {
+        TestLayers.Layer layer = TestLayers.random(tmp.resolve("layer"), 3, 4 << 20, 64 * 1024, 11);
+        String big = layer.contents().entrySet().stream().filter(e -> e.getValue().length > 3 << 20)
+                .map(java.util.Map.Entry::getKey).findFirst().orElseThrow();
+        byte[] want = layer.contents().get(big);
+        LayerMountOptions onDemand = LayerMountOptions.builder().prefetch(false).backgroundFetch(false)
+                .readTimeout(Duration.ofSeconds(8)).build();
+        RegistryConfig defaults = RegistryConfig.builder().hostsDir(Path.of("/nonexistent-hosts-dir"))
+                .checkInterval(Duration.ZERO).build();
+        try (RegistryClient patient = RegistryClient.create(defaults, CredentialStore.ANONYMOUS);
+             ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")));
+             LayerMount m = mountFromRegistry(patient, proxy.host(), layer.blob(), cache, onDemand);
+             FileChannel file = FileChannel.open(m.mountPoint().resolve(big))) {
+            assertArrayEquals(Arrays.copyOfRange(want, 0, 65536), read(file, 0, 65536));
+
+            proxy.stallOpenConnections(stallAfterBytes);
+            long far = want.length - 200_000;
+            assertArrayEquals(Arrays.copyOfRange(want, (int) far, (int) far + 65536), read(file, far, 65536));
+            proxy.awaitHeld(Duration.ZERO); // the first attempt went to the stalled connection
+        } finally {
+            proxy.up();
+        }
+    }
+
     private static byte[] read(FileChannel file, long offset, int length) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(length);
         while (buf.hasRemaining()) {

@@ -35,7 +35,9 @@ import okhttp3.OkHttpClient;
  * realm, service, scopes and credential key until they expire; concurrent requests for the same scopes share one
  * token request, and since a scope names one repository, images of different repositories never share a token. A
  * token the registry rejects is replaced once. Basic headers are kept per host and reference, so credential helpers
- * do not run on every request.
+ * do not run on every request, and built again when the credential store's {@link CredentialStore#revision} changes
+ * (a docker config rewritten with a new password): the new password goes with the next request, not only after the
+ * registry rejects the old one.
  */
 final class Authorizer {
 
@@ -49,6 +51,10 @@ final class Authorizer {
         volatile HostChallenge challenge;
     }
 
+    /** A Basic header, and the revision of the credential store it was built from. */
+    private record BasicHeader(String header, Object revision) {
+    }
+
     /** Basic headers built, by host and reference; bounded, the least recently used go first. */
     private static final int MAX_BASIC_HEADERS = 1024;
 
@@ -57,10 +63,10 @@ final class Authorizer {
     private final RegistryConfig config;
     private final Map<String, HostState> hosts = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<BearerToken>> tokenCache = new ConcurrentHashMap<>();
-    private final Map<String, String> basicHeaders = Collections.synchronizedMap(
+    private final Map<String, BasicHeader> basicHeaders = Collections.synchronizedMap(
             new LinkedHashMap<>(16, 0.75f, true) {
                 @Override
-                protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                protected boolean removeEldestEntry(Map.Entry<String, BasicHeader> eldest) {
                     return size() > MAX_BASIC_HEADERS;
                 }
             });
@@ -85,7 +91,7 @@ final class Authorizer {
             return null;
         }
         if (challenge.scheme.equals("basic")) {
-            return basicHeaders.get(basicKey(host, access));
+            return basicHeader(host, access);
         }
         return "Bearer " + token(host, client, challenge, access, access.scopes(), null).token();
     }
@@ -135,6 +141,7 @@ final class Authorizer {
         }
         if (basic != null) {
             // looked up again: the credentials may have been rotated since the header was built
+            Object revision = credentials.revision();
             Credentials creds = lookup(host, access);
             if (creds == null) {
                 throw new UnauthorizedException(host + " requires a user name and password and "
@@ -146,10 +153,34 @@ final class Authorizer {
                 throw new UnauthorizedException(host + " rejected the credentials of " + creds.username()
                         + " from " + credentials.describe(), 401);
             }
-            basicHeaders.put(basicKey(host, access), header);
+            basicHeaders.put(basicKey(host, access), new BasicHeader(header, revision));
             return;
         }
         throw new UnauthorizedException(host + " answered 401 without a Basic or Bearer challenge", 401);
+    }
+
+    /**
+     * The Basic header for a request, or null before a 401 asked for one: the one built before while the credential
+     * store is unchanged, else built again from what the store holds now.
+     */
+    private String basicHeader(RegistryHost host, Access access) throws IOException {
+        String key = basicKey(host, access);
+        BasicHeader built = basicHeaders.get(key);
+        if (built == null) {
+            return null;
+        }
+        Object revision = credentials.revision();
+        if (built.revision().equals(revision)) {
+            return built.header();
+        }
+        Credentials creds = lookup(host, access);
+        if (creds == null) {
+            basicHeaders.remove(key);
+            return null;
+        }
+        String header = basic(creds);
+        basicHeaders.put(key, new BasicHeader(header, revision));
+        return header;
     }
 
     /** The error for a request still refused after {@link #refresh}: what was sent, never the secret. */

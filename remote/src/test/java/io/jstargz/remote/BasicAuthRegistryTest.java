@@ -101,6 +101,37 @@ class BasicAuthRegistryTest {
         }
     }
 
+    /**
+     * A password changed in the docker config goes with the next request: rewritten with a wrong one, the next read
+     * is refused (the header built before is not sent again); rewritten with the right one, reads work again
+     * without a 401 first.
+     */
+    @Test
+    void aPasswordChangedInTheDockerConfigGoesWithTheNextRequest(@TempDir Path dir) throws IOException {
+        Path dockerConfig = writeDockerConfig(dir, basicAuthEntry(registry.host(), USER, PASSWORD));
+        byte[] file = Files.readAllBytes(TestImages.blob("small1-default.esgz"));
+        try (RegistryClient client = RegistryClient.create(config(dockerConfig).build())) {
+            TestImages.push(client, ref("basic/rotated:1"), List.of("small1-default.esgz"),
+                    Platform.parse("linux/amd64"));
+            ResolvedImage resolved = client.resolve(ref("basic/rotated:1"));
+            RegistryBlobSource blob = client.openBlob(ref("basic/rotated:1"), resolved.manifest().layers().get(0));
+            assertArrayEquals(Arrays.copyOfRange(file, 100, 200), blob.read(100, 100));
+
+            writeDockerConfig(dir, basicAuthEntry(registry.host(), USER, "rotated-away-52"));
+            UnauthorizedException e = assertThrows(UnauthorizedException.class, () -> blob.read(200, 100));
+            assertTrue(e.getMessage().contains("rejected the credentials of alice"), e.getMessage());
+
+            writeDockerConfig(dir, basicAuthEntry(registry.host(), USER, PASSWORD));
+            int mark = registry.accessLogMark();
+            assertArrayEquals(Arrays.copyOfRange(file, 300, 400), blob.read(300, 100));
+            registry.syncAccessLog();
+            List<RegistryAccessLog.Entry> seen = registry.accessLog().since(mark);
+            assertFalse(seen.isEmpty());
+            assertEquals(0, seen.stream().filter(r -> r.status() == 401).count(),
+                    "the restored password went with the first request: " + seen);
+        }
+    }
+
     @Test
     void credentialHelpersSupplyTheSecret(@TempDir Path dir) throws IOException {
         Path helper = dir.resolve("docker-credential-jstargztest");

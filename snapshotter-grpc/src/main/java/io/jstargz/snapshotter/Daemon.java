@@ -113,7 +113,7 @@ public final class Daemon implements AutoCloseable {
         }
         if (!config.metricsAddress().isEmpty()) {
             d.metrics = d.serveOrClose("metrics", config.metricsAddress(),
-                    () -> MetricsServer.start(config.metricsAddress(), layers::stats, d.snapshotter));
+                    () -> MetricsServer.start(config.metricsAddress(), layers::stats, layers::degraded, d.snapshotter));
         }
         if (!config.debugAddress().isEmpty()) {
             d.debug = d.serveOrClose("diagnostics", config.debugAddress(),
@@ -184,8 +184,7 @@ public final class Daemon implements AutoCloseable {
         try {
             snapshotter = Snapshotter.open(config.root(), remote, config.allowNoVerification());
             List<BindableService> services = List.of(new SnapshotsService(snapshotter),
-                    new IntrospectionService(snapshotter, remote.fuseBinding(), remote.crashSurvival(),
-                            remote.upgrade()));
+                    new IntrospectionService(snapshotter, remote, MemoryBudget.of(config).processBoundBytes()));
             UnixSocketServer server = UnixSocketServer.start(config.address(), services);
             Daemon d = new Daemon(config, lock, snapshotter, server, remote.fuseBinding());
             if (config.warmUp()) {

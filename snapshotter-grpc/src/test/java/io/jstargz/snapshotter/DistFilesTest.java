@@ -104,7 +104,7 @@ class DistFilesTest {
         assertEquals(0, verify.exitCode(), verify.output());
         assertEquals("", verify.output().strip(), "no unknown or misplaced settings");
 
-        long budget = MemoryBudget.of(Config.defaults()).processBytes();
+        long budget = MemoryBudget.of(Config.defaults()).processBoundBytes();
         long high = Sizes.parse(setting(unit, "MemoryHigh"));
         long max = Sizes.parse(setting(unit, "MemoryMax"));
         assertTrue(high >= budget + (128L << 20), "MemoryHigh leaves room for page cache above " + budget);

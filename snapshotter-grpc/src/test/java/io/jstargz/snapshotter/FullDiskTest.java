@@ -2,6 +2,7 @@ package io.jstargz.snapshotter;
 
 import static io.jstargz.snapshotter.Rpc.fails;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import io.jstargz.remote.auth.CredentialStore;
 import io.jstargz.snapshotter.PushedLayers.Pushed;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.config.ConfigLoader;
+import io.jstargz.snapshotter.grpc.IntrospectionClient;
 import io.jstargz.snapshotter.proto.types.Mount;
 import io.jstargz.testing.LayerBuilder;
 import io.jstargz.testing.RegistryServer;
@@ -82,8 +84,12 @@ class FullDiskTest {
     }
 
     private Config config() throws Exception {
+        return config("");
+    }
+
+    private Config config(String topLevel) throws Exception {
         return ConfigLoader.parse("root = \"" + fs.resolve("root") + "\"\naddress = \"" + tmp.resolve("j.sock")
-                + "\"\nwarm_up = false\n[cache]\nmin_free_bytes = " + MIN_FREE + "\nmin_free_percent = 0\n"
+                + "\"\nwarm_up = false\n" + topLevel + "[cache]\nmin_free_bytes = " + MIN_FREE + "\nmin_free_percent = 0\n"
                 + "[fetch]\nbackground_fetch = false\n[registry]\nhosts_dir = \"" + tmp.resolve("no-hosts") + "\"\n",
                 "test");
     }
@@ -167,6 +173,33 @@ class FullDiskTest {
             rpc.remove("default/2/ctr");
             rpc.remove("sha256:c1");
             fails(Status.Code.NOT_FOUND, () -> rpc.stat("sha256:c1"));
+        }
+    }
+
+    /**
+     * When something else fills the filesystem and the cache holds nothing to give back, the watermark cannot be kept:
+     * the daemon says it is degraded (status and metric) and why, and says it no longer is once space is freed.
+     */
+    @Test
+    void aWatermarkTheCacheCannotKeepIsReportedAsDegraded() throws Exception {
+        Config config = config("metrics_address = \"127.0.0.1:0\"\n");
+        FileStore store = Files.getFileStore(fs);
+        try (LogWatch log = new LogWatch(); Daemon d = Daemon.start(config)) {
+            String metrics = "http://127.0.0.1:" + d.metricsPort().orElseThrow() + "/metrics";
+            assertEquals("", IntrospectionClient.listLayers(config.address(), "").getDegraded());
+            assertEquals(0, Scrape.of(metrics).value("jstargz_degraded"));
+
+            fill(store, "filler");
+            String degraded = IntrospectionClient.listLayers(config.address(), "").getDegraded();
+            assertTrue(degraded.contains("free space watermark") && degraded.contains("nothing more to give back"),
+                    degraded);
+            assertEquals(1, Scrape.of(metrics).value("jstargz_degraded"));
+            log.await(Duration.ofSeconds(10), "chunk cache", "degraded until something else frees space");
+
+            Files.delete(fs.resolve("filler"));
+            assertEquals("", IntrospectionClient.listLayers(config.address(), "").getDegraded());
+            assertEquals(0, Scrape.of(metrics).value("jstargz_degraded"));
+            log.await(Duration.ofSeconds(10), "chunk cache", "free again");
         }
     }
 }

@@ -36,11 +36,13 @@ public final class TcpProxy implements Closeable {
     /** What one connection may still forward from the server while the proxy is stalled. */
     private final class Allowance {
         private long left;
+        /** Stalled on its own ({@link #stallOpenConnections}), whatever new connections do. */
+        private boolean stalled;
 
         /** How many of {@code n} bytes may be forwarded now (at least 1), blocking while a stall holds them all. */
         int grant(int n) throws IOException {
             synchronized (TcpProxy.this) {
-                while (stallAfter >= 0 && left <= 0 && !server.isClosed()) {
+                while ((stallAfter >= 0 || stalled) && left <= 0 && !server.isClosed()) {
                     held.countDown();
                     try {
                         TcpProxy.this.wait();
@@ -49,7 +51,7 @@ public final class TcpProxy implements Closeable {
                         throw new InterruptedIOException("stalled");
                     }
                 }
-                int granted = stallAfter >= 0 ? (int) Math.min(n, left) : n;
+                int granted = stallAfter >= 0 || stalled ? (int) Math.min(n, left) : n;
                 left -= granted;
                 return granted;
             }
@@ -87,6 +89,18 @@ public final class TcpProxy implements Closeable {
         }
     }
 
+    /**
+     * Stalls only the connections open now, as {@link #stall} does; new connections forward everything: a registry
+     * whose connection hangs while a fresh one would be answered.
+     */
+    public synchronized void stallOpenConnections(long afterBytes) {
+        held = new CountDownLatch(1);
+        for (Allowance a : allowances) {
+            a.stalled = true;
+            a.left = afterBytes;
+        }
+    }
+
     /** Waits until the stall holds back some answer: a request was sent that gets no (more) answer. */
     public void awaitHeld(Duration deadline) throws InterruptedException {
         CountDownLatch h;
@@ -101,6 +115,7 @@ public final class TcpProxy implements Closeable {
     public synchronized void up() {
         down = false;
         stallAfter = -1;
+        allowances.forEach(a -> a.stalled = false);
         notifyAll();
     }
 

@@ -154,12 +154,16 @@ final class DaemonProcess implements AutoCloseable {
         return lines.stream().filter(l -> l.contains(part)).toList();
     }
 
+    /** {@code jstargz status --json}, as it prints it. */
+    JsonNode statusJson() throws IOException {
+        return JSON.readTree(Command.of(CLI.toString(), "status", "--json", "--address", socket.toString())
+                .run(Duration.ofSeconds(60)).orThrow());
+    }
+
     /** {@code jstargz status --json}: the snapshots by name. */
     Map<String, JsonNode> status() throws IOException {
-        String out = Command.of(CLI.toString(), "status", "--json", "--address", socket.toString())
-                .run(Duration.ofSeconds(60)).orThrow();
         Map<String, JsonNode> byName = new HashMap<>();
-        for (JsonNode s : JSON.readTree(out).get("snapshots")) {
+        for (JsonNode s : statusJson().get("snapshots")) {
             byName.put(s.get("name").asText(), s);
         }
         return byName;

@@ -1,6 +1,7 @@
 package io.jstargz.remote.auth;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,6 +24,9 @@ public interface CredentialStore {
         }
     };
 
+    /** What {@link #revision} answers for a store that cannot tell when its credentials change. */
+    Object UNCHANGING = "unchanging";
+
     /**
      * Credentials for a request to {@code host} on behalf of image {@code reference}, or {@code null} to go
      * anonymously.
@@ -37,6 +41,18 @@ public interface CredentialStore {
 
     /** Where credentials were looked for, for error messages. */
     String describe();
+
+    /**
+     * A value that changes whenever the credentials this store gives may have changed (a file rewritten, a pull
+     * secret recorded): what was built from them (a Basic header) is used only while it stays equal. Cheap enough to
+     * ask before every request (a stat, a counter). A store that cannot tell answers {@link #UNCHANGING}: its
+     * credentials are then looked up again only after the registry rejects them.
+     *
+     * @throws IOException if the store's source cannot be examined
+     */
+    default Object revision() throws IOException {
+        return UNCHANGING;
+    }
 
     /** The credentials of the first of {@code stores} that has some, asked in order. */
     static CredentialStore firstOf(List<CredentialStore> stores) {
@@ -56,6 +72,15 @@ public interface CredentialStore {
             @Override
             public String describe() {
                 return String.join(", then ", in.stream().map(CredentialStore::describe).toList());
+            }
+
+            @Override
+            public Object revision() throws IOException {
+                List<Object> revisions = new ArrayList<>(in.size());
+                for (CredentialStore s : in) {
+                    revisions.add(s.revision());
+                }
+                return revisions;
             }
         };
     }

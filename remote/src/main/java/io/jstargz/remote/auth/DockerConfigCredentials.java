@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.Base64;
 import java.util.Iterator;
@@ -18,7 +19,8 @@ import java.util.Map;
  * Credentials from a docker {@code config.json}, looked up like the docker CLI does: a {@code credHelpers} entry for
  * the registry, else the {@code credsStore} helper, else {@code auths} ({@code auth} = base64 of
  * {@code user:password}, or {@code username}/{@code password}, or {@code identitytoken}). Docker Hub is stored
- * under {@code https://index.docker.io/v1/}. The file is re-read when it changes.
+ * under {@code https://index.docker.io/v1/}. The file is re-read when it changes (its modification time or size),
+ * and its {@link #revision} tells the client to build its headers again.
  */
 public final class DockerConfigCredentials implements CredentialStore {
 
@@ -26,8 +28,14 @@ public final class DockerConfigCredentials implements CredentialStore {
     private static final String DOCKER_HUB = "docker.io";
     private static final String DOCKER_HUB_KEY = "https://index.docker.io/v1/";
 
-    private record Loaded(FileTime modified, JsonNode root) {
+    /** The file as a stat sees it: a rewrite changes one or the other. */
+    private record Stamp(FileTime modified, long size) {
     }
+
+    private record Loaded(Stamp stamp, JsonNode root) {
+    }
+
+    private static final Stamp ABSENT = new Stamp(FileTime.fromMillis(0), -1);
 
     private final Path file;
     private final List<Path> helperDirs;
@@ -45,6 +53,20 @@ public final class DockerConfigCredentials implements CredentialStore {
     @Override
     public String describe() {
         return "docker config " + file;
+    }
+
+    @Override
+    public Object revision() throws IOException {
+        return stamp();
+    }
+
+    private Stamp stamp() throws IOException {
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return new Stamp(a.lastModifiedTime(), a.size());
+        } catch (NoSuchFileException e) {
+            return ABSENT;
+        }
     }
 
     /** The config's credentials for {@code registry}, whatever the image: a docker config knows only hosts. */
@@ -132,14 +154,12 @@ public final class DockerConfigCredentials implements CredentialStore {
     }
 
     private JsonNode load() throws IOException {
-        FileTime modified;
-        try {
-            modified = Files.getLastModifiedTime(file);
-        } catch (NoSuchFileException e) {
+        Stamp stamp = stamp();
+        if (stamp == ABSENT) {
             return null;
         }
         Loaded l = loaded;
-        if (l != null && l.modified.equals(modified)) {
+        if (l != null && l.stamp.equals(stamp)) {
             return l.root;
         }
         JsonNode root;
@@ -150,7 +170,7 @@ public final class DockerConfigCredentials implements CredentialStore {
             throw new IOException("cannot parse docker config " + file + " at line " + e.getLocation().getLineNr()
                     + ", column " + e.getLocation().getColumnNr());
         }
-        loaded = new Loaded(modified, root);
+        loaded = new Loaded(stamp, root);
         return root;
     }
 }

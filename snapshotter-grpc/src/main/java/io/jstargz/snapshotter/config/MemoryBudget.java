@@ -7,8 +7,8 @@ import java.util.List;
  * the options, the launcher passes them on): a heap bounded by what the work holds, and bounds on what grows outside
  * it.
  *
- * <p>The heap holds the memory tier of the chunk cache, the chunks queued for the disk writer, the indexes of open
- * layers (bytes per entry measured on the python base layer), and the daemon's own objects with room for a TOC being
+ * <p>The heap holds the memory tier of the chunk cache, the chunks queued for the disk writer, the fetches in flight
+ * (bounded across all layers, {@code io.jstargz.fs.FetchMemory}), the indexes of open layers (bytes per entry measured on the python base layer), and the daemon's own objects with room for a TOC being
  * parsed. The bound is a ceiling, not a reservation: the serial collector commits the old generation as it fills and
  * gives back what is free after a full collection. The young generation is fixed, with survivor spaces of a quarter
  * of it each, so that what one Prepare or one fetched batch holds for a moment (a TOC and its parse, a few chunks)
@@ -25,6 +25,13 @@ import java.util.List;
 public record MemoryBudget(long memoryTierBytes, long indexEntries) {
     /** Chunks waiting for the disk writer; beyond it, the thread that fetched a chunk writes it. */
     public static final long WRITE_QUEUE_BYTES = 8L << 20;
+    /**
+     * Fetches in flight for readers, across all layers (compressed bytes and the chunks decoded from them, until the
+     * cache has them): four 2 MiB chunks of incompressible data at once, or many small files.
+     */
+    public static final long READ_FETCH_BYTES = 16L << 20;
+    /** Background fetches in flight across all layers: two batches of 2 MiB and their chunks. */
+    public static final long BACKGROUND_FETCH_BYTES = 8L << 20;
     /**
      * Heap per index entry of the compact index: 125 B measured on the 6,650-entry python base layer, 149 B on a
      * generated 100,000-entry layer (docs/benchmarks.md, "Layer index").
@@ -45,18 +52,27 @@ public record MemoryBudget(long memoryTierBytes, long indexEntries) {
         return new MemoryBudget(config.cache().maxMemoryBytes(), config.memory().indexEntries());
     }
 
+    /** The heap fetches in flight may hold: what readers' fetches and the background fetch hold at most. */
+    public static long fetchBytes() {
+        return READ_FETCH_BYTES + BACKGROUND_FETCH_BYTES;
+    }
+
     public long indexBytes() {
         return indexEntries * INDEX_BYTES_PER_ENTRY;
     }
 
     /** The heap bound, {@code -Xmx}: in steps of 2 MiB, the JVM's heap alignment, so it is the bound the JVM runs with. */
     public long maxHeapBytes() {
-        long sum = BASE_BYTES + memoryTierBytes + WRITE_QUEUE_BYTES + indexBytes();
+        long sum = BASE_BYTES + memoryTierBytes + WRITE_QUEUE_BYTES + fetchBytes() + indexBytes();
         return (sum + HEAP_ALIGNMENT - 1) / HEAP_ALIGNMENT * HEAP_ALIGNMENT;
     }
 
-    /** The most the daemon's process should use: the heap bound and what it uses beside the heap. */
-    public long processBytes() {
+    /**
+     * The process bound: the most the daemon's resident memory ({@code VmRSS}) should reach, under any load that keeps
+     * within the configuration: the heap bound and what the daemon uses beside the heap. The daemon logs it at start
+     * and {@code jstargz status} shows it beside the resident memory.
+     */
+    public long processBoundBytes() {
         return maxHeapBytes() + OUTSIDE_HEAP_BYTES;
     }
 
@@ -80,11 +96,13 @@ public record MemoryBudget(long memoryTierBytes, long indexEntries) {
                 netty + "useCacheForAllThreads=false");
     }
 
-    /** What the bound is made of, for the daemon's log. */
+    /** What the bounds are made of, for the daemon's log. */
     public String describe() {
         return mib(maxHeapBytes()) + " MiB heap: " + mib(memoryTierBytes) + " MiB memory tier, "
-                + mib(WRITE_QUEUE_BYTES) + " MiB disk write queue, " + mib(indexBytes()) + " MiB for "
-                + indexEntries + " index entries, " + mib(BASE_BYTES) + " MiB for the daemon";
+                + mib(WRITE_QUEUE_BYTES) + " MiB disk write queue, " + mib(fetchBytes()) + " MiB fetches in flight, "
+                + mib(indexBytes()) + " MiB for "
+                + indexEntries + " index entries, " + mib(BASE_BYTES) + " MiB for the daemon; process bound "
+                + mib(processBoundBytes()) + " MiB (the heap and " + mib(OUTSIDE_HEAP_BYTES) + " MiB beside it)";
     }
 
     /** Whole MiB, rounded up. */

@@ -28,6 +28,7 @@ import io.jstargz.snapshotter.snapshot.LayerRequest;
 import io.jstargz.snapshotter.snapshot.LayerUnavailableException;
 import io.jstargz.snapshotter.snapshot.PrepareOutcome;
 import io.jstargz.snapshotter.snapshot.RemoteLayerService;
+import io.jstargz.text.Sizes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,6 +141,14 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     @Override
     public void keepFreeSpace() {
         cache.keepFreeSpace();
+    }
+
+    @Override
+    public Optional<String> degraded() {
+        long lacking = cache.keepFreeSpace();
+        return lacking == 0 ? Optional.empty() : Optional.of("the chunk cache's filesystem lacks "
+                + Sizes.human(lacking) + " to keep its free space watermark (cache.min_free_bytes,"
+                + " cache.min_free_percent), and the cache holds nothing more to give back");
     }
 
     @Override

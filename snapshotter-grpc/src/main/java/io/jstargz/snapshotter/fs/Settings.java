@@ -1,9 +1,11 @@
 package io.jstargz.snapshotter.fs;
 
+import io.jstargz.fs.FetchMemory;
 import io.jstargz.fs.LayerMountOptions;
 import io.jstargz.fs.binding.FuseBindings;
 import io.jstargz.remote.RegistryConfig;
 import io.jstargz.snapshotter.config.Config;
+import io.jstargz.snapshotter.config.MemoryBudget;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -27,7 +29,8 @@ final class Settings {
     }
 
     /**
-     * The layer mount options of {@code config}.
+     * The layer mount options of {@code config}, with one {@link FetchMemory} for all the layers they mount (the share
+     * of the heap {@link MemoryBudget} sets aside for fetches in flight).
      *
      * @throws IllegalStateException if the configured FUSE binding cannot run here (the message says why)
      */
@@ -42,6 +45,7 @@ final class Settings {
                 .cacheTimeout(Duration.ofSeconds(config.fuse().cacheTimeoutSeconds()))
                 .readTimeout(Duration.ofSeconds(config.fuse().readTimeoutSeconds()))
                 .debug("trace".equals(config.logLevel()))
+                .fetchMemory(new FetchMemory(MemoryBudget.READ_FETCH_BYTES, MemoryBudget.BACKGROUND_FETCH_BYTES))
                 .build();
     }
 

@@ -1,7 +1,9 @@
 package io.jstargz.snapshotter.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.jstargz.process.ProcessMemory;
 import io.jstargz.snapshotter.snapshot.LayerStatus;
+import io.jstargz.snapshotter.snapshot.RemoteLayerService;
 import io.jstargz.snapshotter.snapshot.Snapshotter;
 import io.jstargz.snapshotter.proto.introspection.IntrospectionGrpc;
 import io.jstargz.snapshotter.proto.introspection.Layer;
@@ -14,27 +16,31 @@ import io.jstargz.snapshotter.store.StoredSnapshot;
 /** {@code jstargz.v1.Introspection}: what {@code jstargz status} shows. */
 public final class IntrospectionService extends IntrospectionGrpc.IntrospectionImplBase {
     private final Snapshotter snapshotter;
-    private final String fuseBinding;
+    private final RemoteLayerService remote;
     private final String crashSurvival;
     private final String upgrade;
+    private final long memoryBoundBytes;
 
     /**
-     * {@code fuseBinding}: the name of the FUSE binding serving the remote layers; {@code crashSurvival}: what a crash
-     * does to them ({@link io.jstargz.snapshotter.snapshot.RemoteLayerService#crashSurvival}); {@code upgrade}: what an
-     * upgrade does to them ({@link io.jstargz.snapshotter.snapshot.RemoteLayerService#upgrade}).
+     * {@code remote}: the service serving the remote layers (its FUSE binding, what a crash and an upgrade do to them,
+     * whether it is degraded); {@code memoryBoundBytes}: the process bound
+     * ({@link io.jstargz.snapshotter.config.MemoryBudget}).
      */
-    public IntrospectionService(Snapshotter snapshotter, String fuseBinding, String crashSurvival, String upgrade) {
+    public IntrospectionService(Snapshotter snapshotter, RemoteLayerService remote, long memoryBoundBytes) {
         this.snapshotter = snapshotter;
-        this.fuseBinding = fuseBinding;
-        this.crashSurvival = crashSurvival;
-        this.upgrade = upgrade;
+        this.remote = remote;
+        this.crashSurvival = remote.crashSurvival();
+        this.upgrade = remote.upgrade();
+        this.memoryBoundBytes = memoryBoundBytes;
     }
 
     @Override
     public void listLayers(ListLayersRequest request, StreamObserver<ListLayersResponse> out) {
-        ListLayersResponse.Builder response = ListLayersResponse.newBuilder().setFuseBinding(fuseBinding)
-                .setCrashSurvival(crashSurvival).setUpgrade(upgrade);
+        ListLayersResponse.Builder response = ListLayersResponse.newBuilder().setFuseBinding(remote.fuseBinding())
+                .setCrashSurvival(crashSurvival).setUpgrade(upgrade).setMemoryBoundBytes(memoryBoundBytes);
         try {
+            remote.degraded().ifPresent(response::setDegraded);
+            response.setResidentBytes(ProcessMemory.self().residentBytes());
             for (LayerStatus status : snapshotter.status()) {
                 StoredSnapshot s = status.snapshot();
                 if (!request.getNamespace().isEmpty() && !request.getNamespace().equals(s.namespace())) {

@@ -57,6 +57,8 @@ public final class CriKeychain implements CredentialStore {
     private final Clock clock;
     private final Map<String, PullCredential> entries = new HashMap<>();
     private final Map<String, Integer> pulling = new HashMap<>();
+    /** Counts the changes to {@link #entries}: headers built from an older revision are built again. */
+    private long revision;
 
     private CriKeychain(Path file, Duration ttl, Clock clock) {
         this.file = file;
@@ -90,6 +92,7 @@ public final class CriKeychain implements CredentialStore {
             if (credentials.isPresent()) {
                 entries.put(key, new PullCredential(key, credentials.get(), auth.getServerAddress(),
                         clock.instant()));
+                revision++;
                 saveOrWarn();
                 LOG.info("CRI keychain: credentials recorded for {}", key);
             }
@@ -144,6 +147,11 @@ public final class CriKeychain implements CredentialStore {
         return "the CRI keychain";
     }
 
+    @Override
+    public synchronized Object revision() {
+        return revision;
+    }
+
     /** The images it holds credentials for, for tests and logs (never the credentials). */
     public synchronized List<String> references() {
         return List.copyOf(entries.keySet());
@@ -165,6 +173,7 @@ public final class CriKeychain implements CredentialStore {
                 }
             }
             if (!gone.isEmpty()) {
+                revision++;
                 saveOrWarn();
             }
         }

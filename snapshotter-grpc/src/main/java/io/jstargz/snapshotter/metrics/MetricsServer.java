@@ -20,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -43,13 +44,18 @@ public final class MetricsServer implements AutoCloseable {
     /**
      * Serves the metrics on {@code address} ({@code host:port}, {@code [::1]:port}; port 0 picks a free one).
      *
-     * @param stats what the lazily pulled layers did
+     * @param stats    what the lazily pulled layers did
+     * @param degraded why the daemon cannot keep up what it promises now, or empty
      */
-    public static MetricsServer start(String address, Supplier<LayerStats> stats, Snapshotter snapshotter)
+    public static MetricsServer start(String address, Supplier<LayerStats> stats,
+                                      Supplier<Optional<String>> degraded, Snapshotter snapshotter)
             throws IOException {
         InetSocketAddress at = ListenAddress.parse("metrics_address", address).socketAddress();
         PrometheusRegistry registry = new PrometheusRegistry();
         register(registry, stats, snapshotter);
+        GaugeWithCallback.builder().name("jstargz_degraded")
+                .help("1 when the daemon cannot keep up what it promises (jstargz status says why), else 0")
+                .callback(cb -> cb.call(degraded.get().isPresent() ? 1 : 0)).register(registry);
         HTTPServer server = HTTPServer.builder().inetAddress(at.getAddress()).port(at.getPort()).registry(registry)
                 .buildAndStart();
         LOG.info("metrics on http://{}:{}/metrics", at.getHostString(), server.getPort());

@@ -2,6 +2,7 @@ package io.jstargz.snapshotter.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -62,6 +63,15 @@ public interface RemoteLayerService extends AutoCloseable {
      * keep: called before each change to the metadata database, which fails on a full disk. Must not throw.
      */
     default void keepFreeSpace() {
+    }
+
+    /**
+     * Why the service cannot keep up what it promises now (the chunk cache's free space watermark, when the cache has
+     * nothing left to give back), or empty when it can. Checked when asked; cheap enough for every status call and
+     * metrics scrape.
+     */
+    default Optional<String> degraded() {
+        return Optional.empty();
     }
 
     /**

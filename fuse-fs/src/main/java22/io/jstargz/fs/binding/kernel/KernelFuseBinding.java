@@ -21,7 +21,10 @@ import java.time.Duration;
  * (images carry setuid binaries) and do not update access times.
  */
 public final class KernelFuseBinding implements FuseBinding {
-    /** Worker threads per mount: enough that reads waiting for the registry do not hold up other requests. */
+    /**
+     * Worker threads per mount at most: enough that reads waiting for the registry do not hold up other requests. A
+     * mount starts with one and grows only as far as its requests run at once ({@link KernelMountHandle}).
+     */
     static final int WORKERS = 16;
     private static final long S_IFDIR = 0040000;
 

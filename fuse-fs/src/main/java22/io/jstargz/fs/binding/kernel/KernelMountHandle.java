@@ -11,16 +11,23 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A mount this process serves on {@code /dev/fuse} itself. A fixed pool of platform threads serves it: each blocks in
- * read(2) on its own clone of the device, answers the request it got with the {@link RequestDispatcher}, and reuses
- * its buffers for the next. The kernel ends every read with ENODEV once the mount is gone (unmounted, or its
- * connection aborted); when the last worker has seen that, the device is closed and the mount has ended.
+ * A mount this process serves on {@code /dev/fuse} itself. Platform threads serve it: each blocks in read(2) on its
+ * own clone of the device, answers the request it got with the {@link RequestDispatcher}, and reuses its buffers for
+ * the next. The kernel ends every read with ENODEV once the mount is gone (unmounted, or its connection aborted);
+ * when the last worker has seen that, the device is closed and the mount has ended.
+ *
+ * <p>The workers grow with the requests a mount has at once, as libfuse's multithreaded loop does: a mount starts
+ * with one, a worker that takes a request while no other waits starts another (up to {@code maxWorkers}), and a
+ * worker that finishes a request while {@link #MAX_IDLE} others wait exits. Each worker holds a thread stack and
+ * 160 KiB of buffers: a fixed 16 per mount made 20 mounted layers hold 320 threads, 70 MiB of stacks and 50 MiB of
+ * buffers, most of them never used.
  *
  * <p>A handover to another process ({@link #handOver}) first parks every worker: each finishes the request it is
  * serving, and one waiting in read(2) is interrupted before it takes another ({@link ReadInterrupts}), so no request
@@ -37,13 +44,19 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
 
     private final FuseDevice device;
     private final RequestDispatcher dispatcher;
-    private final int workers;
+    /** Workers waiting for a request beyond which a worker done with its request exits. */
+    static final int MAX_IDLE = 2;
+    private final int maxWorkers;
+    /** Workers started and not yet ended; the mount has ended when it falls to 0. */
     private final AtomicInteger running = new AtomicInteger();
+    /** Workers waiting in read(2). */
+    private final AtomicInteger idle = new AtomicInteger();
+    private final AtomicInteger started = new AtomicInteger();
     /**
-     * By worker: its kernel thread id while it waits in read(2), else 0. Only those are interrupted: a worker serving a
-     * request finishes it, sees {@link #parking} and parks, and its other system calls are left alone.
+     * The kernel thread ids of the workers waiting in read(2). Only those are interrupted: a worker serving a request
+     * finishes it, sees {@link #parking} and parks, and its other system calls are left alone.
      */
-    private final AtomicIntegerArray readers;
+    private final Set<Integer> readers = ConcurrentHashMap.newKeySet();
     /** Guards the parking of workers: {@link #parked}, {@link #parking}, {@link #leave}. */
     private final Object parkLock = new Object();
     private int parked;
@@ -52,25 +65,21 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
     private boolean leave;
     private volatile RequestDispatcher.Negotiated negotiated;
 
-    KernelMountHandle(Path mountPoint, InodeOps ops, MountOptions options, FuseDevice device, int workers) {
+    KernelMountHandle(Path mountPoint, InodeOps ops, MountOptions options, FuseDevice device, int maxWorkers) {
         super(mountPoint, options);
         this.device = device;
-        this.workers = workers;
-        this.readers = new AtomicIntegerArray(workers);
+        this.maxWorkers = maxWorkers;
         this.dispatcher = new RequestDispatcher(ops, options, device, this);
     }
 
     /**
-     * Starts the workers once mount(2) has attached the device, and learns the mount's device number (so that a
+     * Starts the first worker once mount(2) has attached the device, and learns the mount's device number (so that a
      * connection aborted before anyone awaited the mount still has its dead mount detached).
      */
     void start() {
         starting();
-        running.set(workers);
-        for (int i = 0; i < workers; i++) {
-            int worker = i;
-            Threads.start("jstargz-fuse-" + options().fsName() + "-" + i, () -> work(worker));
-        }
+        running.incrementAndGet();
+        launchWorker();
         try {
             learnDevice();
         } catch (IOException e) {
@@ -136,11 +145,8 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
                         throw new IOException(options().fsName() + ": " + (running.get() - parked) + " FUSE workers"
                                 + " of " + mountPoint() + " were still serving requests after " + timeout);
                     }
-                    for (int i = 0; i < workers; i++) {
-                        int tid = readers.get(i);
-                        if (tid != 0) {
-                            ReadInterrupts.interrupt(tid);
-                        }
+                    for (int tid : readers) {
+                        ReadInterrupts.interrupt(tid);
                     }
                     parkLock.wait(INTERRUPT_AGAIN_MILLIS);
                 }
@@ -189,38 +195,60 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         served();
     }
 
-    private void work(int worker) {
+    /** One more worker, unless the mount has its most; called by a worker, so the mount is running. */
+    private void growIfBelowMax() {
+        for (int r = running.get(); r < maxWorkers; r = running.get()) {
+            if (running.compareAndSet(r, r + 1)) {
+                launchWorker();
+                return;
+            }
+        }
+    }
+
+    private void launchWorker() {
+        Threads.start("jstargz-fuse-" + options().fsName() + "-" + started.getAndIncrement(), this::work);
+    }
+
+    private void work() {
         int tid = ReadInterrupts.currentThread();
         try (Arena arena = Arena.ofConfined(); FuseChannel channel = device.newChannel(arena)) {
             MemorySegment request = arena.allocate(REQUEST_BUFFER, 4096);
             ReplyWriter reply = new ReplyWriter(channel, arena);
             while (true) {
-                readers.set(worker, tid); // before the check: a handover that starts now interrupts this read
+                readers.add(tid); // before the check: a handover that starts now interrupts this read
                 if (parking) {
-                    readers.set(worker, 0);
+                    readers.remove(tid);
                     if (park()) {
                         continue;
                     }
                     break;
                 }
+                idle.incrementAndGet();
                 int n = channel.read(request);
-                readers.set(worker, 0);
+                int othersWaiting = idle.decrementAndGet();
+                readers.remove(tid);
                 if (n == FuseChannel.GONE) {
                     break;
                 }
                 if (n == FuseChannel.INTERRUPTED) {
                     continue;
                 }
+                if (othersWaiting == 0) {
+                    growIfBelowMax(); // this request may take long (a fetch): the next one needs a worker
+                }
                 try {
                     dispatcher.serve(request, n, reply);
                 } finally {
                     reply.release();
                 }
+                if (idle.get() >= MAX_IDLE) {
+                    break; // enough others wait for the next request
+                }
             }
         } catch (IOException | RuntimeException e) {
             log.error("{}: a FUSE worker at {} stopped", options().fsName(), mountPoint(), e);
         } finally {
-            readers.set(worker, 0);
+            readers.remove(tid);
             synchronized (parkLock) {
                 parkLock.notifyAll(); // one fewer to park
                 if (running.decrementAndGet() == 0) {
