@@ -24,7 +24,9 @@ import time
 
 
 def log(*words):
-    print("fdstore:", *words, flush=True)
+    # one write(2) per line: the service writes its log to the same pipe, and a line written in parts can be cut by
+    # one of its lines
+    os.write(sys.stdout.fileno(), (" ".join(["fdstore:"] + [str(w) for w in words]) + "\n").encode())
 
 
 def main():
