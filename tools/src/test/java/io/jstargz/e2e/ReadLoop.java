@@ -27,32 +27,38 @@ record ReadLoop(Path dir, int files) {
     static final String SUMS = "/check/sha256sums";
     /** Written in {@link #dir} when the container's task has exited: {@code ctr run}'s exit status. */
     static final String EXITED = "exited";
-    private static final Pattern PASS = Pattern.compile("pass (\\d+) ok (\\d+) wrong (\\d+)");
+    private static final Pattern PASS = Pattern.compile("pass (\\d+) ok (\\d+) wrong (\\d+) list (\\d+)");
 
     /**
      * One pass over the files.
      *
-     * @param n     its number, from 1
-     * @param ok    files whose bytes had the listed sha256
-     * @param wrong files read in full whose sha256 was another: wrong bytes served
+     * @param n          its number, from 1
+     * @param ok         files whose bytes had the listed sha256
+     * @param wrong      files read in full whose sha256 was another: wrong bytes served
+     * @param listFailed the list could not be read: the pass checked no file
      */
-    record Pass(int n, int ok, int wrong) {
-        /** Reads that failed (the file, or the list, could not be read). */
+    record Pass(int n, int ok, int wrong, boolean listFailed) {
+        /** Reads that failed: the list's, or those of the files that were neither right nor wrong. */
         int failed(int files) {
-            return files - ok - wrong;
+            return listFailed ? 1 : files - ok - wrong;
         }
     }
 
     /**
      * The container's command: busybox {@code sh}, paced by a tenth of a second between passes so that it leaves
-     * the CPU to the daemons (the test drops the page cache to send the next pass's reads to FUSE).
+     * the CPU to the daemons (the test drops the page cache to send the next pass's reads to FUSE). The list is
+     * read by {@code cat}, a new process: each pass execs busybox while the shell holds it open, as a container's
+     * processes do. The reads that failed are appended to {@code /out/failed} with the pass's number, and what
+     * {@code cat} said to {@code /out/errors}.
      */
     static List<String> command() {
-        return List.of("sh", "-c", "n=0; while :; do n=$((n+1)); ok=0; wrong=0;"
-                + " while read sum f; do s=$(sha256sum \"$f\" 2>/dev/null) || continue;"
+        return List.of("sh", "-c", "n=0; while :; do n=$((n+1)); ok=0; wrong=0; list=0;"
+                + " if { cat " + SUMS + " > /tmp/sums; } 2>> /out/errors; then"
+                + " while read sum f; do"
+                + " s=$(sha256sum \"$f\" 2>/dev/null) || { echo \"$n $f\" >> /out/failed; continue; };"
                 + " if [ \"${s%% *}\" = \"$sum\" ]; then ok=$((ok+1)); else wrong=$((wrong+1)); fi;"
-                + " done < " + SUMS + ";"
-                + " echo \"pass $n ok $ok wrong $wrong\" >> /out/passes; usleep 100000; done");
+                + " done < /tmp/sums; else list=1; echo \"$n " + SUMS + "\" >> /out/failed; fi;"
+                + " echo \"pass $n ok $ok wrong $wrong list $list\" >> /out/passes; usleep 100000; done");
     }
 
     /** The passes so far, in order. */
@@ -63,7 +69,7 @@ record ReadLoop(Path dir, int files) {
         }
         return Files.readAllLines(file).stream().map(PASS::matcher).filter(Matcher::matches)
                 .map(m -> new Pass(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
-                        Integer.parseInt(m.group(3))))
+                        Integer.parseInt(m.group(3)), m.group(4).equals("1")))
                 .toList();
     }
 
@@ -71,6 +77,12 @@ record ReadLoop(Path dir, int files) {
     int last() throws IOException {
         List<Pass> p = passes();
         return p.isEmpty() ? 0 : p.get(p.size() - 1).n();
+    }
+
+    /** The reads that failed (of the list or of a file), as {@code <pass> <path>}. */
+    List<String> failedReads() throws IOException {
+        Path file = dir.resolve("failed");
+        return Files.exists(file) ? Files.readAllLines(file) : List.of();
     }
 
     /** The passes numbered {@code from} to {@code to}, both included. */
