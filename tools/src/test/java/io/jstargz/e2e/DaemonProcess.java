@@ -25,12 +25,17 @@ import java.util.function.Predicate;
 /**
  * {@code bin/jstargz serve} as its own process, the way a node runs it: its log is kept (and can be waited on line
  * by line), it can be stopped with SIGTERM or killed with SIGKILL, and {@code jstargz status} asks it what it holds.
+ * Or the daemon under systemd's file descriptor store, played by {@code fdstore.py} (see {@link #underFdStore}): then
+ * the process is fdstore.py, whose output holds its events ({@code fdstore: ...}) and the daemons' logs, and it takes
+ * systemd's commands ({@link #fdStore}).
  */
 final class DaemonProcess implements AutoCloseable {
     static final Path REPO = Paths.get(System.getProperty("jstargz.repo", "..")).toAbsolutePath();
     static final Path CLI = REPO.resolve("bin/jstargz");
     /** The FUSE binding the daemon is configured with: the build runs the end-to-end tests on each. */
     static final String FUSE_BINDING = System.getProperty("jstargz.fuse.binding", "auto");
+    /** systemd's side of the fd store, for tests (it documents its protocol and commands). */
+    static final Path FDSTORE = REPO.resolve("snapshotter-grpc/src/test/resources/fdstore.py");
     private static final Duration START_DEADLINE = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -39,12 +44,14 @@ final class DaemonProcess implements AutoCloseable {
 
     private final Process process;
     private final Path socket;
+    private final boolean fdStore;
     private final List<String> lines = new ArrayList<>();
     private final List<Waiter> waiters = new ArrayList<>();
 
-    private DaemonProcess(Process process, Path socket, Path log) {
+    private DaemonProcess(Process process, Path socket, Path log, boolean fdStore) {
         this.process = process;
         this.socket = socket;
+        this.fdStore = fdStore;
         Threads.start("jstargz-serve-log", () -> pump(log));
     }
 
@@ -82,14 +89,32 @@ final class DaemonProcess implements AutoCloseable {
         return start(command, socket, log, Map.of());
     }
 
+    /**
+     * Starts {@code jstargz serve --config config} under {@link #FDSTORE} listening on {@code notifySocket}, as
+     * {@code dist/jstargz.service} runs it, and waits until it serves on {@code socket}. {@link #fdStore} sends
+     * systemd's commands: {@code kill} (SIGKILL, then a restart with the kept descriptors), {@code reload}
+     * ({@code jstargz serve --config config --takeover} beside the running daemon).
+     */
+    static DaemonProcess underFdStore(Path config, Path socket, Path log, Path notifySocket) throws Exception {
+        return start(List.of("python3", FDSTORE.toString(), notifySocket.toString(), CLI.toString(), "serve",
+                "--config", config.toString()), socket, log, Map.of(), true);
+    }
+
     private static DaemonProcess start(List<String> command, Path socket, Path log, Map<String, String> env)
             throws Exception {
+        return start(command, socket, log, env, false);
+    }
+
+    private static DaemonProcess start(List<String> command, Path socket, Path log, Map<String, String> env,
+                                       boolean fdStore) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("JSTARGZ_NO_TRAINING", "1");
         pb.environment().putAll(env);
         Process p = pb.start();
-        p.getOutputStream().close();
-        DaemonProcess d = new DaemonProcess(p, socket, log);
+        if (!fdStore) {
+            p.getOutputStream().close(); // the daemon reads nothing; fdstore.py reads its commands there
+        }
+        DaemonProcess d = new DaemonProcess(p, socket, log, fdStore);
         try {
             d.awaitLog(START_DEADLINE, "jstargz snapshotter ready");
         } catch (Exception e) {
@@ -169,6 +194,12 @@ final class DaemonProcess implements AutoCloseable {
         return byName;
     }
 
+    /** {@code jstargz status --json} whole: the binding, what survives a crash and an upgrade, the snapshots. */
+    JsonNode statusJson() throws IOException {
+        return JSON.readTree(Command.of(CLI.toString(), "status", "--json", "--address", socket.toString())
+                .run(Duration.ofSeconds(60)).orThrow());
+    }
+
     /** {@code jstargz status} as people read it. */
     String statusTable() throws IOException {
         return Command.of(CLI.toString(), "status", "--address", socket.toString()).run(Duration.ofSeconds(60))
@@ -199,21 +230,40 @@ final class DaemonProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** SIGTERM, and waits for the daemon to unmount its layers and exit. */
+    /** One of fdstore.py's commands ({@link #underFdStore}); returns without waiting for its effect. */
+    void fdStore(String command) throws IOException {
+        if (!fdStore) {
+            throw new IllegalStateException("the daemon does not run under fdstore.py");
+        }
+        process.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
+    /** SIGTERM (under fdstore.py: its stop command), and waits for the daemon to unmount its layers and exit. */
     void stop() throws Exception {
-        process.destroy();
+        if (fdStore) {
+            fdStore("stop");
+        } else {
+            process.destroy();
+        }
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             throw new IOException("jstargz serve did not stop within 60 s of SIGTERM");
         }
     }
 
-    /** SIGKILL: no shutdown hook runs. Waits for the process and its mount watchdog to be gone. */
+    /**
+     * SIGKILL: no shutdown hook runs. Waits for the process and its mount watchdog to be gone. Under fdstore.py, the
+     * daemons it runs are killed first (fdstore.py would restart them), then fdstore.py, whose store then ends.
+     */
     void kill() throws Exception {
-        List<ProcessHandle> children = process.toHandle().children().toList();
+        List<ProcessHandle> descendants = process.toHandle().descendants().toList();
+        if (fdStore) {
+            process.toHandle().children().forEach(ProcessHandle::destroyForcibly);
+        }
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
-        for (ProcessHandle child : children) {
-            child.onExit().get(30, TimeUnit.SECONDS);
+        for (ProcessHandle d : descendants) {
+            d.onExit().get(30, TimeUnit.SECONDS);
         }
     }
 
