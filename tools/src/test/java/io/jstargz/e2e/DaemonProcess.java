@@ -179,7 +179,7 @@ final class DaemonProcess implements AutoCloseable {
         return lines.stream().filter(l -> l.contains(part)).toList();
     }
 
-    /** {@code jstargz status --json}, as it prints it. */
+    /** {@code jstargz status --json} whole: the binding, what survives a crash and an upgrade, memory, the snapshots. */
     JsonNode statusJson() throws IOException {
         return JSON.readTree(Command.of(CLI.toString(), "status", "--json", "--address", socket.toString())
                 .run(Duration.ofSeconds(60)).orThrow());
@@ -192,12 +192,6 @@ final class DaemonProcess implements AutoCloseable {
             byName.put(s.get("name").asText(), s);
         }
         return byName;
-    }
-
-    /** {@code jstargz status --json} whole: the binding, what survives a crash and an upgrade, the snapshots. */
-    JsonNode statusJson() throws IOException {
-        return JSON.readTree(Command.of(CLI.toString(), "status", "--json", "--address", socket.toString())
-                .run(Duration.ofSeconds(60)).orThrow());
     }
 
     /** {@code jstargz status} as people read it. */
