@@ -179,7 +179,7 @@ final class DaemonProcess implements AutoCloseable {
         return lines.stream().filter(l -> l.contains(part)).toList();
     }
 
-    /** {@code jstargz status --json} whole: the binding, what survives a crash and an upgrade, memory, the snapshots. */
+    /** {@code jstargz status --json} whole: the binding, what survives a crash and an upgrade, memory, snapshots. */
     JsonNode statusJson() throws IOException {
         return JSON.readTree(Command.of(CLI.toString(), "status", "--json", "--address", socket.toString())
                 .run(Duration.ofSeconds(60)).orThrow());
