@@ -101,8 +101,7 @@ class RegistryLayerMountTest {
     @Test
     void registryGoneMidReadGivesEioThenReadsWorkWhenItIsBack() throws Exception {
         TestLayers.Layer layer = TestLayers.random(tmp.resolve("layer"), 3, 4 << 20, 64 * 1024, 7);
-        String big = layer.contents().entrySet().stream().filter(e -> e.getValue().length > 3 << 20)
-                .map(java.util.Map.Entry::getKey).findFirst().orElseThrow();
+        String big = bigFile(layer);
         byte[] want = layer.contents().get(big);
         LayerMountOptions onDemand = LayerMountOptions.builder().prefetch(false).backgroundFetch(false).build();
         try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")));
@@ -137,14 +136,12 @@ class RegistryLayerMountTest {
     @ValueSource(longs = {0, 1000})
     void stalledRegistryGivesEioWithinTheReadBoundThenReadsWork(long stallAfterBytes) throws Exception {
         TestLayers.Layer layer = TestLayers.random(tmp.resolve("layer"), 3, 4 << 20, 64 * 1024, 11);
-        String big = layer.contents().entrySet().stream().filter(e -> e.getValue().length > 3 << 20)
-                .map(java.util.Map.Entry::getKey).findFirst().orElseThrow();
+        String big = bigFile(layer);
         byte[] want = layer.contents().get(big);
         Duration bound = Duration.ofSeconds(3);
         LayerMountOptions onDemand = LayerMountOptions.builder().prefetch(false).backgroundFetch(false)
                 .readTimeout(bound).build();
-        RegistryConfig defaults = RegistryConfig.builder().hostsDir(Path.of("/nonexistent-hosts-dir"))
-                .checkInterval(Duration.ZERO).build();
+        RegistryConfig defaults = withoutHostsDir();
         try (RegistryClient patient = RegistryClient.create(defaults, CredentialStore.ANONYMOUS);
              ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")));
              LayerMount m = mountFromRegistry(patient, proxy.host(), layer.blob(), cache, onDemand);
@@ -180,13 +177,11 @@ class RegistryLayerMountTest {
     @ValueSource(longs = {0, 1000})
     void aStalledConnectionIsAbandonedForAFreshOne(long stallAfterBytes) throws Exception {
         TestLayers.Layer layer = TestLayers.random(tmp.resolve("layer"), 3, 4 << 20, 64 * 1024, 11);
-        String big = layer.contents().entrySet().stream().filter(e -> e.getValue().length > 3 << 20)
-                .map(java.util.Map.Entry::getKey).findFirst().orElseThrow();
+        String big = bigFile(layer);
         byte[] want = layer.contents().get(big);
         LayerMountOptions onDemand = LayerMountOptions.builder().prefetch(false).backgroundFetch(false)
                 .readTimeout(Duration.ofSeconds(8)).build();
-        RegistryConfig defaults = RegistryConfig.builder().hostsDir(Path.of("/nonexistent-hosts-dir"))
-                .checkInterval(Duration.ZERO).build();
+        RegistryConfig defaults = withoutHostsDir();
         try (RegistryClient patient = RegistryClient.create(defaults, CredentialStore.ANONYMOUS);
              ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")));
              LayerMount m = mountFromRegistry(patient, proxy.host(), layer.blob(), cache, onDemand);
@@ -210,5 +205,17 @@ class RegistryLayerMountTest {
             }
         }
         return Arrays.copyOf(buf.array(), buf.position());
+    }
+
+    /** A file of {@code layer} larger than 3 MiB: reads far into it need fetches of their own. */
+    private static String bigFile(TestLayers.Layer layer) {
+        return layer.contents().entrySet().stream().filter(e -> e.getValue().length > 3 << 20)
+                .map(java.util.Map.Entry::getKey).findFirst().orElseThrow();
+    }
+
+    /** The client's defaults, with no hosts.toml directory and no waiting between host checks. */
+    private static RegistryConfig withoutHostsDir() {
+        return RegistryConfig.builder().hostsDir(Path.of("/nonexistent-hosts-dir")).checkInterval(Duration.ZERO)
+                .build();
     }
 }

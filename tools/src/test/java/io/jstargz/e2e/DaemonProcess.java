@@ -194,6 +194,18 @@ final class DaemonProcess implements AutoCloseable {
         return byName;
     }
 
+    /** The remote-layer records of {@code image}'s layers in {@code jstargz status --json}, lowest layer first. */
+    List<JsonNode> remoteLayers(TestImage image) throws IOException {
+        Map<String, JsonNode> status = status();
+        List<JsonNode> out = new ArrayList<>();
+        for (String digest : image.layerDigests()) {
+            out.add(status.values().stream().map(s -> s.path("remote"))
+                    .filter(r -> r.path("layerDigest").asText().equals(digest)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no remote record of " + digest + " in " + status)));
+        }
+        return out;
+    }
+
     /** {@code jstargz status} as people read it. */
     String statusTable() throws IOException {
         return Command.of(CLI.toString(), "status", "--address", socket.toString()).run(Duration.ofSeconds(60))

@@ -15,9 +15,7 @@ import io.jstargz.testing.TcpProxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -82,34 +80,15 @@ class LazyPullIT {
         }
     }
 
-    private String run(TestImage image, String container) throws Exception {
-        List<String> args = new ArrayList<>(List.of("run", "--rm", "--snapshotter", Containerd.SNAPSHOTTER,
-                image.ref(), container));
-        args.addAll(TestImage.COMMAND);
-        return containerd.ctr(NS, args.toArray(String[]::new)).orThrow();
-    }
-
-    /** The remote-layer records of {@code image}'s layers in {@code jstargz status --json}, lowest layer first. */
-    private List<JsonNode> remoteLayers(TestImage image) throws Exception {
-        Map<String, JsonNode> status = daemon.status();
-        List<JsonNode> out = new ArrayList<>();
-        for (String digest : image.layerDigests()) {
-            out.add(status.values().stream().map(s -> s.path("remote"))
-                    .filter(r -> r.path("layerDigest").asText().equals(digest)).findFirst()
-                    .orElseThrow(() -> new AssertionError("no remote record of " + digest + " in " + status)));
-        }
-        return out;
-    }
-
     @Test
     @Order(1)
     void rpullMountsTheLayersLazilyAndTheContainerRuns() throws Exception {
         int mark = registry.accessLogMark();
         containerd.ctrRemote(NS, "image", "rpull", "--plain-http", "--snapshotter", Containerd.SNAPSHOTTER,
                 estargz.ref()).orThrow();
-        assertEquals(TestImage.OUTPUT, run(estargz, "lazy-1"));
+        assertEquals(TestImage.OUTPUT, estargz.run(containerd, NS, "lazy-1"));
 
-        for (JsonNode r : remoteLayers(estargz)) {
+        for (JsonNode r : daemon.remoteLayers(estargz)) {
             assertEquals("MOUNTED", r.get("state").asText(), r.toString());
             assertEquals(estargz.ref(), r.get("imageRef").asText());
             assertTrue(r.get("fetchedBytes").asLong() > 0 && r.get("totalBytes").asLong() > 0, r.toString());
@@ -144,8 +123,8 @@ class LazyPullIT {
     void aGzipImageIsPulledNormallyThroughTheFallback() throws Exception {
         containerd.ctrRemote(NS, "image", "rpull", "--plain-http", "--snapshotter", Containerd.SNAPSHOTTER,
                 gzip.ref()).orThrow();
-        assertEquals(TestImage.OUTPUT, run(gzip, "fallback-1"));
-        for (JsonNode r : remoteLayers(gzip)) {
+        assertEquals(TestImage.OUTPUT, gzip.run(containerd, NS, "fallback-1"));
+        for (JsonNode r : daemon.remoteLayers(gzip)) {
             assertEquals("FALLBACK", r.get("state").asText(), r.toString());
             assertTrue(r.get("reason").asText().contains("no TOC digest annotation"), r.toString());
         }
@@ -166,9 +145,9 @@ class LazyPullIT {
             daemon.awaitLog(DEADLINE, digest, "mounted lazily", "(restored");
         }
         daemon.awaitContainerdConnected(containerd, NS);
-        assertEquals(TestImage.OUTPUT, run(estargz, "lazy-2"));
-        assertEquals(TestImage.OUTPUT, run(gzip, "fallback-2"));
-        for (JsonNode r : remoteLayers(estargz)) {
+        assertEquals(TestImage.OUTPUT, estargz.run(containerd, NS, "lazy-2"));
+        assertEquals(TestImage.OUTPUT, gzip.run(containerd, NS, "fallback-2"));
+        for (JsonNode r : daemon.remoteLayers(estargz)) {
             assertEquals("MOUNTED", r.get("state").asText(), r.toString());
         }
     }
@@ -184,8 +163,8 @@ class LazyPullIT {
             daemon.kill();
             daemon = DaemonProcess.start(config, socket, tmp.resolve("jstargz.log"));
             daemon.awaitContainerdConnected(containerd, NS);
-            assertEquals(TestImage.OUTPUT, run(estargz, "lazy-3"));
-            for (JsonNode r : remoteLayers(estargz)) {
+            assertEquals(TestImage.OUTPUT, estargz.run(containerd, NS, "lazy-3"));
+            for (JsonNode r : daemon.remoteLayers(estargz)) {
                 assertEquals("MOUNTED", r.get("state").asText(), r.toString());
                 assertEquals(r.get("totalBytes").asLong(), r.get("fetchedBytes").asLong(), r.toString());
             }

@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -88,29 +87,10 @@ class PullIT {
                 "--hosts-dir", tmp.resolve("certs.d").toString(), image.ref()).orThrow();
     }
 
-    private String run(TestImage image, String container) throws Exception {
-        List<String> args = new ArrayList<>(List.of("run", "--rm", "--snapshotter", Containerd.SNAPSHOTTER,
-                image.ref(), container));
-        args.addAll(TestImage.COMMAND);
-        return containerd.ctr(NS, args.toArray(String[]::new)).orThrow();
-    }
-
     /** A garbage collection now: deleting a lease with --sync waits for the collection it starts. */
     private void collectGarbage() throws Exception {
         containerd.ctr(NS, "leases", "create", "--id", "jstargz-e2e-gc").orThrow();
         containerd.ctr(NS, "leases", "delete", "--sync", "jstargz-e2e-gc").orThrow();
-    }
-
-    /** The daemon's records of {@code image}'s layers in {@code jstargz status --json}, lowest first. */
-    private List<JsonNode> layerRecords(TestImage image) throws Exception {
-        Map<String, JsonNode> status = daemon.status();
-        List<JsonNode> out = new ArrayList<>();
-        for (String digest : image.layerDigests()) {
-            out.add(status.values().stream().map(s -> s.path("remote"))
-                    .filter(r -> r.path("layerDigest").asText().equals(digest)).findFirst()
-                    .orElseThrow(() -> new AssertionError("no record of layer " + digest + " in " + status)));
-        }
-        return out;
     }
 
     @Test
@@ -123,7 +103,7 @@ class PullIT {
         }
         assertTrue(out.contains("pulled " + estargz.ref() + " (sha256:"), out);
         assertTrue(out.contains(": 3 layers mounted lazily, 0 unpacked, 0 already there"), out);
-        for (JsonNode r : layerRecords(estargz)) {
+        for (JsonNode r : daemon.remoteLayers(estargz)) {
             assertEquals("MOUNTED", r.get("state").asText(), r.toString());
             assertEquals(estargz.ref(), r.get("imageRef").asText(), r.toString());
         }
@@ -136,7 +116,7 @@ class PullIT {
 
         // the image's gc labels now hold its manifest, config and snapshots
         collectGarbage();
-        assertEquals(TestImage.OUTPUT, run(estargz, "pulled-1"));
+        assertEquals(TestImage.OUTPUT, estargz.run(containerd, NS, "pulled-1"));
     }
 
     @Test
@@ -145,7 +125,7 @@ class PullIT {
         String table = jstargz("image", "toc-digest", "--hosts-dir", tmp.resolve("certs.d").toString(),
                 estargz.ref()).orThrow();
         List<String> expected = new ArrayList<>();
-        List<JsonNode> records = layerRecords(estargz);
+        List<JsonNode> records = daemon.remoteLayers(estargz);
         for (int i = 0; i < records.size(); i++) {
             expected.add("linux/amd64 " + i + " " + estargz.layerDigests().get(i) + " "
                     + records.get(i).get("tocDigest").asText());
@@ -168,7 +148,7 @@ class PullIT {
             assertTrue(out.contains(layer + ": unpacked"), out);
         }
         assertTrue(out.contains(": 0 layers mounted lazily, 3 unpacked, 0 already there"), out);
-        for (JsonNode r : layerRecords(gzip)) {
+        for (JsonNode r : daemon.remoteLayers(gzip)) {
             assertEquals("FALLBACK", r.get("state").asText(), r.toString());
         }
         List<String> content = TestImage.contentDigests(containerd, NS);
@@ -176,7 +156,7 @@ class PullIT {
             assertTrue(content.contains(digest), "layer " + digest + " is in the content store");
         }
         collectGarbage();
-        assertEquals(TestImage.OUTPUT, run(gzip, "pulled-2"));
+        assertEquals(TestImage.OUTPUT, gzip.run(containerd, NS, "pulled-2"));
     }
 
     @Test
@@ -184,7 +164,7 @@ class PullIT {
     void pullingAgainFindsTheSnapshotsThere() throws Exception {
         String out = pull(estargz);
         assertTrue(out.contains(": 0 layers mounted lazily, 0 unpacked, 3 already there"), out);
-        assertEquals(TestImage.OUTPUT, run(estargz, "pulled-3"));
+        assertEquals(TestImage.OUTPUT, estargz.run(containerd, NS, "pulled-3"));
     }
 
     @Test

@@ -38,6 +38,14 @@ record TestImage(String ref, List<String> layerDigests) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Runs {@link #COMMAND} in a container of this image on the jstargz snapshotter; what it printed. */
+    String run(Containerd containerd, String namespace, String container) throws Exception {
+        List<String> args = new ArrayList<>(List.of("run", "--rm", "--snapshotter", Containerd.SNAPSHOTTER, ref,
+                container));
+        args.addAll(COMMAND);
+        return containerd.ctr(namespace, args.toArray(String[]::new)).orThrow();
+    }
+
     private static List<LayerBuilder> layers() throws IOException {
         return List.of(BusyboxImage.baseLayer(),
                 new LayerBuilder().file("data/hello.txt", "hello from layer 2\n").file("data/gone.txt", "gone\n"),
