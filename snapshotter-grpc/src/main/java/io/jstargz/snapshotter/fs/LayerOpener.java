@@ -160,7 +160,8 @@ final class LayerOpener implements AutoCloseable {
                 .maximumWeight(maxIndexEntries)
                 .weigher((Key k, Opened o) -> o.weight())
                 .expireAfterAccess(KEEP_UNUSED)
-                .removalListener((Key k, Opened o, RemovalCause cause) -> {
+                // evicted (too much held, or unused): discarded at once, on the thread that evicts it
+                .evictionListener((Key k, Opened o, RemovalCause cause) -> {
                     if (o != null) {
                         o.discard();
                     }
@@ -222,7 +223,9 @@ final class LayerOpener implements AutoCloseable {
 
     @Override
     public void close() {
-        // the removal listener discards what each layer holds, on the executor: it must still take tasks
+        // each layer held gives back what it holds now, and one being opened when its opening ends, on the thread
+        // that ends it: not through the executor, which is shutting down (a removal listener there was refused)
+        opened.asMap().values().forEach(opening -> opening.thenAccept(Opened::discard));
         opened.synchronous().invalidateAll();
         executor.shutdown();
     }
