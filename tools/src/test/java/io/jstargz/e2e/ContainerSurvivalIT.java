@@ -137,10 +137,9 @@ class ContainerSurvivalIT {
 
     /**
      * A configuration of the test's root and socket, with {@code settings}. Without FUSE passthrough: which files
-     * the kernel passes through to which backing file is known only to the daemon that opened them, so after a
-     * handover or a crash, opening a file that a process still holds open from before (the container's shell execs
-     * busybox, which it runs) fails with EIO (docs/daemon.md, Restarts and crashes). With passthrough on, this test
-     * fails on the first pass after the first handover.
+     * the kernel passes through to which backing file is known only to the daemon that opened them (a handover passes
+     * it on, a crash loses it), so after a crash, opening a file that a process still holds open from before (the
+     * container's shell execs busybox, which it runs) fails with EIO (docs/daemon.md, Restarts and crashes).
      */
     private Path config(String name, String settings) throws IOException {
         return Files.writeString(tmp.resolve(name), "root = \"" + tmp.resolve("root") + "\"\n"
