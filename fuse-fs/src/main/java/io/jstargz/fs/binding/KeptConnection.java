@@ -15,14 +15,16 @@ import java.util.regex.Pattern;
  * <p>A connection handed over by a server that is still alive ({@link MountHandle#handOver}) also says which inodes
  * have files open in the kernel, and how each is read ({@link #openInodes}, the {@code OPEN_INODES=} field beside
  * the name): the kernel fails an open that would read an inode another way than its open files do, so the next
- * server must go on as the last one did. A connection kept for a crash cannot say it (it is stored once, at mount).
+ * server must go on as the last one did. A connection kept for a crash cannot say it (it is stored once, at mount):
+ * the binding then goes on from the table its server kept on disk beside the mount point.
  *
  * @param label         the caller's name for the mount (e.g. its snapshot)
  * @param protocolMinor the FUSE protocol minor version in use
  * @param flags         the INIT flags granted
- * @param openInodes    the inodes with open files, when the server handed the connection over; else empty
+ * @param openInodes    the inodes with open files, when the server handed the connection over; empty when the
+ *                      connection was kept for a crash (not known here)
  */
-public record KeptConnection(String label, int protocolMinor, long flags, List<OpenInode> openInodes) {
+public record KeptConnection(String label, int protocolMinor, long flags, Optional<List<OpenInode>> openInodes) {
     private static final Pattern NAME = Pattern.compile("fuse\\.(\\d+)\\.([0-9a-f]+)\\.(.+)");
     private static final int MAX_NAME = 255;
 
@@ -35,11 +37,11 @@ public record KeptConnection(String label, int protocolMinor, long flags, List<O
 
     /** A connection as stored for a crash: no open inodes known. */
     public KeptConnection(String label, int protocolMinor, long flags) {
-        this(label, protocolMinor, flags, List.of());
+        this(label, protocolMinor, flags, Optional.empty());
     }
 
     public KeptConnection {
-        openInodes = List.copyOf(openInodes);
+        openInodes = openInodes.map(List::copyOf);
         if (label.isEmpty() || label.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == ':')) {
             throw new IllegalArgumentException("a kept connection's label must be non-empty, without control"
                     + " characters or colons: " + label);
@@ -55,10 +57,13 @@ public record KeptConnection(String label, int protocolMinor, long flags, List<O
         return name;
     }
 
-    /** The {@code OPEN_INODES=} field: {@code inode:backingId:openFiles} of each open inode, comma-separated. */
+    /**
+     * The {@code OPEN_INODES=} field: {@code inode:backingId:openFiles} of each open inode, comma-separated (empty
+     * when none is known).
+     */
     public String openInodesField() {
         StringBuilder b = new StringBuilder();
-        for (OpenInode o : openInodes) {
+        for (OpenInode o : openInodes.orElse(List.of())) {
             b.append(b.isEmpty() ? "" : ",").append(o.inode()).append(':').append(o.backingId()).append(':')
                     .append(o.openFiles());
         }
@@ -71,8 +76,8 @@ public record KeptConnection(String label, int protocolMinor, long flags, List<O
     }
 
     /**
-     * The connection a descriptor name and its {@code OPEN_INODES=} field ({@link #openInodesField}; null or empty:
-     * none) describe, or empty when either is malformed.
+     * The connection a descriptor name and its {@code OPEN_INODES=} field ({@link #openInodesField}; empty: none
+     * open; null: not known) describe, or empty when either is malformed.
      */
     public static Optional<KeptConnection> parse(String name, String openInodes) {
         Matcher m = NAME.matcher(name);
@@ -88,7 +93,8 @@ public record KeptConnection(String label, int protocolMinor, long flags, List<O
                 }
             }
             return Optional.of(new KeptConnection(m.group(3), Integer.parseInt(m.group(1)),
-                    Long.parseUnsignedLong(m.group(2), 16), open));
+                    Long.parseUnsignedLong(m.group(2), 16),
+                    openInodes == null ? Optional.empty() : Optional.of(open)));
         } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
             return Optional.empty();
         }

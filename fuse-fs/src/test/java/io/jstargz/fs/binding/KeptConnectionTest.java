@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -75,7 +76,7 @@ class KeptConnectionTest {
                 KeptConnection.parse(new KeptConnection("snap-1", 41, 0x1ffL).name()).orElseThrow());
         assertThrows(IllegalArgumentException.class, () -> new KeptConnection("has:colon", 41, 0));
         KeptConnection handedOver = new KeptConnection("snap-1", 41, 0x1ffL,
-                List.of(new KeptConnection.OpenInode(7, 3, 2), new KeptConnection.OpenInode(9, 0, 1)));
+                Optional.of(List.of(new KeptConnection.OpenInode(7, 3, 2), new KeptConnection.OpenInode(9, 0, 1))));
         assertEquals(handedOver, KeptConnection.parse(handedOver.name(), handedOver.openInodesField()).orElseThrow());
         assertTrue(KeptConnection.parse(handedOver.name(), "7:x").isEmpty(), "a malformed field is refused");
     }

@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A separate JVM that mounts a {@link MemoryTree} at {@code args[0]} (with the binding {@link FuseBindings#PROPERTY}
- * names), keeps its connection with the keeper socket {@code args[1]} if given ({@link MountHandle#keep}), prints
- * {@code mounted <watchdog pid>} and then serves until it is killed: lets tests kill a mounting process with SIGKILL.
+ * names), keeps its connection with the keeper socket {@code args[1]} if given ({@link MountHandle#keep}), passes
+ * big.bin through to the copy {@code args[2]} if given, prints {@code mounted <watchdog pid>} and then serves until it
+ * is killed: lets tests kill a mounting process with SIGKILL.
  */
 public final class MountChild {
     /** The label the child keeps its connection under. */
@@ -28,8 +29,9 @@ public final class MountChild {
     }
 
     public static void main(String[] args) throws Exception {
-        MountHandle h = FuseBindings.byDefault().mount(Path.of(args[0]), new MemoryTree(),
-                MountOptions.forLayer("memory-tree"));
+        Path copy = args.length > 2 ? Path.of(args[2]) : null;
+        MountHandle h = FuseBindings.byDefault().mount(Path.of(args[0]), new MemoryTree(copy),
+                MountOptions.forLayer("memory-tree").withPassthrough(copy != null));
         h.awaitMounted(Duration.ofSeconds(30));
         if (args.length > 1) {
             h.keep(args[1], LABEL);
@@ -39,8 +41,11 @@ public final class MountChild {
         h.unmounted().get();
     }
 
-    /** Starts a child mounting at {@code mp} with {@code binding}, and keeping its connection with {@code keeper}. */
-    static Process start(Path mp, FuseBinding binding, String... keeper) throws IOException {
+    /**
+     * Starts a child mounting at {@code mp} with {@code binding}, keeping its connection with the keeper socket (the
+     * first of {@code keeperAndCopy}) and passing big.bin through to a copy (the second), if given.
+     */
+    static Process start(Path mp, FuseBinding binding, String... keeperAndCopy) throws IOException {
         String java = ProcessHandle.current().info().command().orElseThrow();
         List<String> command = new ArrayList<>(List.of(java, "-Dfile.encoding=UTF-8",
                 "--enable-native-access=ALL-UNNAMED", "-D" + FuseBindings.PROPERTY + "=" + binding.name()));
@@ -49,7 +54,7 @@ public final class MountChild {
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), MountChild.class.getName(),
                 mp.toString()));
-        command.addAll(List.of(keeper));
+        command.addAll(List.of(keeperAndCopy));
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 

@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -69,7 +70,7 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         super(mountPoint, options);
         this.device = device;
         this.maxWorkers = maxWorkers;
-        this.dispatcher = new RequestDispatcher(ops, options, device, this);
+        this.dispatcher = new RequestDispatcher(ops, options, device, mountPoint, this);
     }
 
     /**
@@ -107,8 +108,8 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
     }
 
     private KeptConnection send(String socket, KeptConnection kept) throws IOException {
-        FdMessages.send(socket, "FDSTORE=1\nFDNAME=" + kept.name() + "\nOPEN_INODES=" + kept.openInodesField() + "\n",
-                device.fd());
+        String openInodes = kept.openInodes().isPresent() ? "OPEN_INODES=" + kept.openInodesField() + "\n" : "";
+        FdMessages.send(socket, "FDSTORE=1\nFDNAME=" + kept.name() + "\n" + openInodes, device.fd());
         keptElsewhere();
         return kept;
     }
@@ -123,7 +124,8 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
         KeptConnection kept;
         try {
             RequestDispatcher.Negotiated n = negotiated;
-            kept = send(inboxSocket, new KeptConnection(label, n.minor(), n.flags(), dispatcher.openInodes()));
+            kept = send(inboxSocket, new KeptConnection(label, n.minor(), n.flags(),
+                    Optional.of(dispatcher.openInodes())));
         } catch (IOException | RuntimeException e) {
             releaseWorkers(false);
             throw e;
@@ -253,6 +255,7 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
                 parkLock.notifyAll(); // one fewer to park
                 if (running.decrementAndGet() == 0) {
                     if (leave) {
+                        dispatcher.stopped(false);
                         device.close(); // the connection lives on in the process it was handed to
                     } else {
                         ended();
@@ -263,6 +266,7 @@ final class KernelMountHandle extends FuseMountHandle implements RequestDispatch
     }
 
     private void ended() {
+        dispatcher.stopped(true);
         device.close();
         log.debug("{}: FUSE server at {} stopped", options().fsName(), mountPoint());
         served();

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -66,11 +67,11 @@ final class RequestDispatcher {
     /** Whether INIT granted passthrough (asked for when the options want it). */
     private volatile boolean passthrough;
 
-    RequestDispatcher(InodeOps ops, MountOptions options, FuseDevice device, InitListener onInit) {
+    RequestDispatcher(InodeOps ops, MountOptions options, FuseDevice device, Path mountPoint, InitListener onInit) {
         this.ops = ops;
         this.options = options;
         this.onInit = onInit;
-        this.passthroughFiles = new PassthroughFiles(ops, device, options.fsName());
+        this.passthroughFiles = new PassthroughFiles(ops, device, options.fsName(), mountPoint);
         for (int op = 0; op < counters.length; op++) {
             String name = OPCODE_NAMES.get(op);
             counters[op] = name == null ? otherCounter : operations.counter(name);
@@ -82,11 +83,21 @@ final class RequestDispatcher {
 
     /**
      * Serves a connection another process initialised as {@code kept} says (INIT is never sent twice), going on with
-     * the files it left open.
+     * the files it left open. Call before serving.
      */
     void adopted(KeptConnection kept) {
         passthrough = (kept.flags() & PASSTHROUGH) != 0;
-        passthroughFiles.adopted(kept.openInodes());
+        if (passthrough) {
+            passthroughFiles.adopted(kept.openInodes());
+        }
+    }
+
+    /**
+     * No request is served any more: the table of open inodes on disk is removed when the mount has ended
+     * ({@code ended}), and left for the next server when the connection was handed over.
+     */
+    void stopped(boolean ended) {
+        passthroughFiles.stopKeeping(ended);
     }
 
     /** The inodes with open files now ({@link KeptConnection#openInodes}); call it with no request being served. */
@@ -176,6 +187,9 @@ final class RequestDispatcher {
         if (options.passthrough() && !passthrough) {
             log.warn("{}: the kernel does not offer FUSE passthrough (it needs CONFIG_FUSE_PASSTHROUGH, Linux 6.9+);"
                     + " the daemon serves every read", options.fsName());
+        }
+        if (passthrough) {
+            passthroughFiles.started();
         }
         MemorySegment out = reply.start(unique, INIT_OUT_SIZE);
         out.asSlice(OUT_HEADER_SIZE, INIT_OUT_SIZE).fill((byte) 0);
