@@ -16,6 +16,7 @@ import io.jstargz.testing.ContainerdRelease;
 import io.jstargz.testing.LayerBuilder;
 import io.jstargz.testing.RegistryServer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -49,7 +50,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <li>(a) handovers ({@code jstargz serve --takeover}, as {@code systemctl reload} starts it): no read fails, no byte
  * is wrong, the container runs on, and the same layers stay mounted on the same mounts;</li>
  * <li>(b) {@code kill -9} of the daemon under the fd store: the container runs on, and every read after the
- * restart is correct; the reads that failed in the crash windows are counted and printed, not asserted;</li>
+ * restart is correct, those of a file that a process of the container holds open across the kills too (FUSE
+ * passthrough is on, as by default); the reads that failed in the crash windows are counted and printed, not
+ * asserted;</li>
  * <li>(c) {@code kill -9} without the fd store: the container's reads end with errors (or the container ends)
  * within a bound, nothing hangs, and once the daemon is back a new container works.</li>
  * </ol>
@@ -71,6 +74,8 @@ class ContainerSurvivalIT {
     private static final boolean KERNEL = DaemonProcess.expectedFuseBinding().equals("kernel");
     private static final int ROUNDS = ContainerdRelease.underTest().equals(ContainerdRelease.V1_6) ? 10 : 2;
     private static final int FILES = 40;
+    /** The file a process of the container holds open across the kills, and the read loop opens again each pass. */
+    private static final String HELD = "/data/file-00";
     private static final Pattern TOOK_OVER = Pattern.compile("took over from pid \\d+: (\\d+) layer mounts adopted,"
             + " serving (\\d+) ms after asking");
     private static final Pattern READY_AFTER = Pattern.compile("fdstore: ready \\d+ (\\d+) ms after the");
@@ -93,6 +98,8 @@ class ContainerSurvivalIT {
     private ReadLoop survivor;
     private Map<String, String> layers;
     private String snapshots;
+    /** The sha256 of each file of the image's data layer, by path in the container. */
+    private final Map<String, String> sums = new TreeMap<>();
     /** fdstore.py's ready events so far: the first start, each handover and each restart. */
     private int readies;
 
@@ -135,21 +142,18 @@ class ContainerSurvivalIT {
         }
     }
 
-    /**
-     * A configuration of the test's root and socket, with {@code settings}. Without FUSE passthrough: which files
-     * the kernel passes through to which backing file is known only to the daemon that opened them (a handover passes
-     * it on, a crash loses it), so after a crash, opening a file that a process still holds open from before (the
-     * container's shell execs busybox, which it runs) fails with EIO (docs/daemon.md, Restarts and crashes).
-     */
+    /** A configuration of the test's root and socket, with {@code settings}; FUSE passthrough on, by default. */
     private Path config(String name, String settings) throws IOException {
         return Files.writeString(tmp.resolve(name), "root = \"" + tmp.resolve("root") + "\"\n"
                 + "address = \"" + socket + "\"\n" + settings
-                + "[registry]\nhosts_dir = \"" + tmp.resolve("certs.d") + "\"\n" + DaemonProcess.fuseConfig()
-                + "passthrough = false\n");
+                + "[registry]\nhosts_dir = \"" + tmp.resolve("certs.d") + "\"\n" + DaemonProcess.fuseConfig());
     }
 
-    /** {@value #FILES} files of 1 byte to 256 KiB of random bytes, and their list for {@code sha256sum}. */
-    private static LayerBuilder filesAndTheirSums() throws Exception {
+    /**
+     * {@value #FILES} files of 1 byte to 256 KiB of random bytes, and their list for {@code sha256sum}; the sha256 of
+     * each goes in {@link #sums} too.
+     */
+    private LayerBuilder filesAndTheirSums() throws Exception {
         Random random = new Random(13);
         LayerBuilder layer = new LayerBuilder();
         StringBuilder sums = new StringBuilder();
@@ -158,8 +162,9 @@ class ContainerSurvivalIT {
             random.nextBytes(content);
             String path = String.format("data/file-%02d", i);
             layer.file(path, content, 0644);
-            sums.append(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)))
-                    .append("  /").append(path).append('\n');
+            String sum = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+            this.sums.put("/" + path, sum);
+            sums.append(sum).append("  /").append(path).append('\n');
         }
         return layer.file(ReadLoop.SUMS.substring(1), sums.toString());
     }
@@ -284,6 +289,7 @@ class ContainerSurvivalIT {
             return;
         }
         assertTrue(crash.startsWith("layers survive a crash"), crash);
+        Process holder = holdOpen();
         List<Integer> failedPerCrash = new ArrayList<>();
         List<Long> ready = new ArrayList<>();
         int reads = 0;
@@ -311,6 +317,9 @@ class ContainerSurvivalIT {
         for (ReadLoop.Pass p : survivor.between(before + 1, survivor.last())) {
             assertEquals(0, p.failed(FILES) + p.wrong(), "every read after the last restart is correct: " + p);
         }
+        String sum = sums.get(HELD);
+        assertEquals(List.of(sum + "  -", sum + "  " + HELD), releaseHeld(holder),
+                "the file held open across the kills reads right through its descriptor, and opened again");
         System.out.println("container survival: " + ROUNDS + " kills under the fd store; reads that failed in each"
                 + " crash window: " + failedPerCrash + " (of " + reads + " reads in the windows; reads that failed,"
                 + " by pass: " + survivor.failedReads() + "); restarted daemon ready, ms after the kill: "
@@ -376,6 +385,34 @@ class ContainerSurvivalIT {
         for (ReadLoop.Pass p : survivor.between(first, survivor.last())) {
             assertEquals(0, p.failed(FILES) + p.wrong(), "the reads go on: " + p);
         }
+    }
+
+    /**
+     * Starts a process in the running container that holds {@link #HELD} open ({@code exec 3<}) until it reads a line
+     * on its standard input, and then writes to {@code /out/held} the sha256 of what it reads through that
+     * descriptor, then of the file opened again. Returns once it holds the file. Every pass of the read loop opens
+     * the file again meanwhile: after a crash, the kernel fails such an open unless the new daemon reads the file as
+     * the dead one did (passed through to the same backing id, or served), which it learns from the table of open
+     * inodes the dead one kept on disk.
+     */
+    private Process holdOpen() throws Exception {
+        Process holder = new ProcessBuilder(containerd.release().ctr().toString(), "--address",
+                containerd.address().toString(), "--namespace", NS, "task", "exec", "--exec-id", "holder", SURVIVOR,
+                "sh", "-c", "exec 3< " + HELD + " && echo holding > /out/holding && read go"
+                        + " && { sha256sum <&3; sha256sum " + HELD + "; } > /out/held")
+                .redirectErrorStream(true).redirectOutput(survivor.dir().resolve("holder.log").toFile()).start();
+        survivor.await(DEADLINE, "the holder of " + HELD, () -> Files.exists(survivor.dir().resolve("holding")));
+        return holder;
+    }
+
+    /** Lets the holder go: the lines it wrote, the sha256 through its descriptor and of the file opened again. */
+    private List<String> releaseHeld(Process holder) throws Exception {
+        holder.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+        holder.getOutputStream().flush();
+        Path held = survivor.dir().resolve("held");
+        survivor.await(DEADLINE, "the held file's sums", () -> Files.exists(held)
+                && Files.readAllLines(held).size() >= 2);
+        return Files.readAllLines(held);
     }
 
     /** The {@code n}-th ready event of fdstore.py: ms from its kill or reload to the daemon's READY=1. */
