@@ -6,6 +6,7 @@ import io.jstargz.BuildInfo;
 import io.jstargz.concurrent.Futures;
 import io.jstargz.concurrent.Threads;
 import io.jstargz.fs.binding.FuseBindings;
+import io.jstargz.fs.binding.linux.FuseMounts;
 import io.jstargz.snapshotter.config.Config;
 import io.jstargz.snapshotter.config.MemoryBudget;
 import io.jstargz.snapshotter.snapshot.Snapshotter;
@@ -32,6 +33,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -219,9 +221,10 @@ public final class Daemon implements AutoCloseable {
     public static void run(Config config, String configFile, boolean takeover)
             throws IOException, InterruptedException {
         NativeLibraries.extractUnder(config.root().resolve(NATIVE_DIR));
-        // installed first: a signal during start (restoring layers, warming up) still ends in a clean shutdown
+        // installed first: a signal during start (restoring layers, warming up) still ends in a clean shutdown; run
+        // by the FUSE mounts' exit hook before it unmounts what is left, so a handover under way finishes first
         CompletableFuture<Daemon> started = new CompletableFuture<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        FuseMounts.atExitFirst(() -> {
             if (started.isCompletedExceptionally()) {
                 return; // the caller reports why it did not start
             }
@@ -230,7 +233,7 @@ public final class Daemon implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 LOG.warn("stopping before the daemon started: {}", e.getMessage());
             }
-        }, "jstargz-shutdown"));
+        });
         logMemory(MemoryBudget.of(config));
         Daemon daemon;
         try {
@@ -304,9 +307,15 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops: closes the sockets, unmounts the layers and closes the database. If the daemon is closing already, or
+     * handing its mounts over (a SIGTERM during a takeover), waits for that to end instead: the exit that follows must
+     * not cut a handover short.
+     */
     @Override
     public void close() {
         if (!beginClosing()) {
+            awaitClosed();
             return;
         }
         LOG.info("shutting down");
@@ -318,6 +327,16 @@ public final class Daemon implements AutoCloseable {
             LOG.error("shutdown: {}", e.getMessage(), e);
         } finally {
             release();
+        }
+    }
+
+    private void awaitClosed() {
+        try {
+            if (!closed.await(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("the daemon's stop or handover did not end within {}", SHUTDOWN_WAIT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

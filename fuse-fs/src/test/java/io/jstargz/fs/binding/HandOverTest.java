@@ -96,6 +96,41 @@ class HandOverTest {
         assertTrue(MountTable.at(mp).isEmpty(), "the last server unmounts it");
     }
 
+    /**
+     * A process stopped by SIGTERM while it hands a mount over (as a daemon that gets SIGTERM during a takeover) does
+     * not unmount it under the process taking over: the exit hook runs the handover first ({@code
+     * FuseMounts.atExitFirst}), and unmounts only what was left. Real: a child JVM serving the mount, SIGTERM.
+     */
+    @Test
+    void aSigtermLetsAHandOverAtExitFinishBeforeTheMountsAreUnmounted() throws Exception {
+        assertEquals("kernel", BINDING.name(), "this test runs on the kernel binding");
+        Path mp = Files.createDirectory(tmp.resolve("mnt"));
+        Path inboxPath = tmp.resolve("inbox.sock");
+        try (ConnectionInbox inbox = BINDING.openInbox(inboxPath)) {
+            Process child = MountChild.start(mp, BINDING, "--hand-over-at-exit", inboxPath.toString());
+            String device;
+            ConnectionInbox.Notification got;
+            try {
+                long watchdog = MountChild.awaitMounted(child);
+                device = MountTable.at(mp).orElseThrow().device();
+                child.destroy();
+                assertTrue(child.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "the child exits on SIGTERM");
+                MountChild.awaitExit(watchdog);
+                got = inbox.receive(WAIT);
+            } finally {
+                child.destroyForcibly();
+            }
+            assertEquals(device, MountTable.at(mp).orElseThrow().device(), "the mount handed over at exit is there");
+            KeptConnection kept = KeptConnection.parse(got.field("FDNAME"), got.field("OPEN_INODES")).orElseThrow();
+            try (MountHandle adopted = BINDING.adopt(mp, got.fds()[0], kept, new MemoryTree(),
+                    MountOptions.forLayer("memory-tree"))) {
+                assertEquals("hello from jstargz\n", Command.of("cat", mp.resolve("hello.txt").toString()).run(WAIT)
+                        .orThrow(), "the process it was handed to serves it");
+            }
+        }
+        assertTrue(MountTable.at(mp).isEmpty(), "the last server unmounts it");
+    }
+
     private static String sha256(Path file) throws Exception {
         return Command.of("sha256sum", file.toString()).run(WAIT).orThrow().split(" ")[0];
     }

@@ -37,7 +37,7 @@ class KeptConnectionTest {
         Path mp = Files.createDirectory(tmp.resolve("mnt"));
         Path expected = MemoryTree.writeBig(tmp.resolve("big.bin"));
         try (ConnectionInbox keeper = BINDING.openInbox(tmp.resolve("keeper.sock"))) {
-            Process child = MountChild.start(mp, BINDING, tmp.resolve("keeper.sock").toString());
+            Process child = MountChild.start(mp, BINDING, "--keep", tmp.resolve("keeper.sock").toString());
             ConnectionInbox.Notification stored;
             try {
                 long watchdog = MountChild.awaitMounted(child);

@@ -1,5 +1,6 @@
 package io.jstargz.fs.binding;
 
+import io.jstargz.fs.binding.linux.FuseMounts;
 import io.jstargz.fs.binding.linux.MountWatchdog;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -9,16 +10,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A separate JVM that mounts a {@link MemoryTree} at {@code args[0]} (with the binding {@link FuseBindings#PROPERTY}
- * names), keeps its connection with the keeper socket {@code args[1]} if given ({@link MountHandle#keep}), passes
- * big.bin through to the copy {@code args[2]} if given, prints {@code mounted <watchdog pid>} and then serves until it
- * is killed: lets tests kill a mounting process with SIGKILL.
+ * names), prints {@code mounted <watchdog pid>} and then serves until it is killed: lets tests kill a mounting process
+ * with SIGKILL. Options after the mount point: {@code --keep SOCKET} keeps its connection with that keeper
+ * ({@link MountHandle#keep}); {@code --copy FILE} passes big.bin through to that copy; {@code --hand-over-at-exit
+ * SOCKET} hands the mount over to that inbox when the JVM exits (SIGTERM), first thing at exit
+ * ({@link FuseMounts#atExitFirst}).
  */
 public final class MountChild {
     /** The label the child keeps its connection under. */
@@ -29,23 +34,33 @@ public final class MountChild {
     }
 
     public static void main(String[] args) throws Exception {
-        Path copy = args.length > 2 ? Path.of(args[2]) : null;
+        Map<String, String> options = new HashMap<>();
+        for (int i = 1; i + 1 < args.length; i += 2) {
+            options.put(args[i], args[i + 1]);
+        }
+        Path copy = options.containsKey("--copy") ? Path.of(options.get("--copy")) : null;
         MountHandle h = FuseBindings.byDefault().mount(Path.of(args[0]), new MemoryTree(copy),
                 MountOptions.forLayer("memory-tree").withPassthrough(copy != null));
         h.awaitMounted(Duration.ofSeconds(30));
-        if (args.length > 1) {
-            h.keep(args[1], LABEL);
+        if (options.containsKey("--keep")) {
+            h.keep(options.get("--keep"), LABEL);
+        }
+        if (options.containsKey("--hand-over-at-exit")) {
+            FuseMounts.atExitFirst(() -> {
+                try {
+                    h.handOver(options.get("--hand-over-at-exit"), LABEL, WAIT);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
         }
         System.out.println("mounted " + MountWatchdog.instance().pid());
         System.out.flush();
         h.unmounted().get();
     }
 
-    /**
-     * Starts a child mounting at {@code mp} with {@code binding}, keeping its connection with the keeper socket (the
-     * first of {@code keeperAndCopy}) and passing big.bin through to a copy (the second), if given.
-     */
-    static Process start(Path mp, FuseBinding binding, String... keeperAndCopy) throws IOException {
+    /** Starts a child mounting at {@code mp} with {@code binding}, with {@code options} (see the class). */
+    static Process start(Path mp, FuseBinding binding, String... options) throws IOException {
         String java = ProcessHandle.current().info().command().orElseThrow();
         List<String> command = new ArrayList<>(List.of(java, "-Dfile.encoding=UTF-8",
                 "--enable-native-access=ALL-UNNAMED", "-D" + FuseBindings.PROPERTY + "=" + binding.name()));
@@ -54,7 +69,7 @@ public final class MountChild {
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), MountChild.class.getName(),
                 mp.toString()));
-        command.addAll(List.of(keeperAndCopy));
+        command.addAll(List.of(options));
         return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 

@@ -90,7 +90,8 @@ class PassthroughAfterCrashTest {
         Path copy = MemoryTree.writeBig(tmp.resolve("big.copy"));
         String sha256 = sha256(copy).orThrow().split(" ")[0];
         try (ConnectionInbox keeper = BINDING.openInbox(tmp.resolve("keeper.sock"))) {
-            Process child = MountChild.start(mp, BINDING, tmp.resolve("keeper.sock").toString(), copy.toString());
+            Process child = MountChild.start(mp, BINDING, "--keep", tmp.resolve("keeper.sock").toString(), "--copy",
+                    copy.toString());
             Process holder = null;
             try {
                 long watchdog = MountChild.awaitMounted(child);

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,12 +22,16 @@ import org.slf4j.LoggerFactory;
  * This process's FUSE mounts, whatever binding serves them. Mount points are checked and prepared the same way for
  * every binding, and live mounts are unmounted by one JVM shutdown hook on a normal exit or SIGTERM/SIGINT; the
  * {@link MountWatchdog} unmounts them when the JVM is killed, and a stale mount of our type found at a mount point
- * is detached before mounting there again.
+ * is detached before mounting there again. A process that ends its mounts its own way (a daemon that unmounts its
+ * layers in order, or is handing them over to another process) has the hook do that first ({@link #atExitFirst}):
+ * shutdown hooks run at once, so a hook of its own would race this one, which would unmount a mount being handed
+ * over.
  */
 public final class FuseMounts {
     private static final Logger log = LoggerFactory.getLogger(FuseMounts.class);
     private static final Duration SHUTDOWN_UNMOUNT_TIMEOUT = Duration.ofSeconds(5);
     private static final Set<FuseMountHandle> LIVE = ConcurrentHashMap.newKeySet();
+    private static final List<Runnable> AT_EXIT_FIRST = new CopyOnWriteArrayList<>();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(FuseMounts::unmountAll, "jstargz-fuse-unmount"));
@@ -135,7 +140,22 @@ public final class FuseMounts {
         Unmounter.detach(dir);
     }
 
+    /**
+     * Runs {@code first} at exit (a normal one, or SIGTERM/SIGINT), before the mounts still live are unmounted; it
+     * returns when it has done with them, and those it left live are unmounted then.
+     */
+    public static void atExitFirst(Runnable first) {
+        AT_EXIT_FIRST.add(first);
+    }
+
     private static void unmountAll() {
+        for (Runnable first : AT_EXIT_FIRST) {
+            try {
+                first.run();
+            } catch (RuntimeException e) {
+                log.warn("at exit, before unmounting: {}", e.getMessage(), e);
+            }
+        }
         for (FuseMountHandle h : List.copyOf(LIVE)) {
             try {
                 h.unmount(SHUTDOWN_UNMOUNT_TIMEOUT);
