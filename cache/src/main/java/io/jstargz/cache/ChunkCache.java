@@ -103,6 +103,23 @@ public final class ChunkCache implements Closeable {
     }
 
     /**
+     * Caches a chunk on disk only, written by the caller, for chunks fetched ahead of any reader (the background fetch
+     * brings whole layers). Through the memory tier or the write queue they would push out the chunks readers use and
+     * live long enough to be promoted to the heap's old generation, which then grows by every byte fetched until a
+     * full collection. A reader's disk hit puts the chunk in memory. Without a disk tier it goes to memory, as
+     * {@link #put}.
+     */
+    public void putOnDisk(CacheKey key, byte[] data) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(data, "data");
+        if (!disk.hasCapacity()) {
+            put(key, data);
+            return;
+        }
+        disk.write(key, data);
+    }
+
+    /**
      * Whether the chunk of {@code key} is cached, without reading it: cheap enough to ask for every chunk of a layer.
      * A file another process wrote counts. Does not count as a use of the chunk.
      */

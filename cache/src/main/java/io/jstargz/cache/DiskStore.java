@@ -169,6 +169,10 @@ final class DiskStore {
         }
     }
 
+    boolean hasCapacity() {
+        return capacity > 0;
+    }
+
     /**
      * Writes the chunk unless it is already indexed (same key, same content), evicting least recently used entries
      * to stay under the bound. A failure is logged (once until writes work again) and leaves the chunk off disk.

@@ -84,6 +84,32 @@ class ChunkCacheTest {
     }
 
     @Test
+    void aChunkPutOnDiskIsWrittenAtOnceAndStaysOutOfTheMemoryTierUntilAReaderHitsIt() throws Exception {
+        byte[] data = bytes(6, 50_000);
+        CacheKey key = keyOf(data);
+        try (ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(dir, 1 << 20, 1 << 20, 2))) {
+            cache.putOnDisk(key, data);
+            assertTrue(cache.contains(key));
+            assertEquals(0, cache.stats().memoryBytes(), "the memory tier holds nothing");
+            assertEquals(1, cache.stats().diskEntries());
+            assertArrayEquals(data, cache.getIfPresent(key).orElseThrow());
+            assertEquals(1, cache.stats().diskHits());
+            assertEquals(data.length, cache.stats().memoryBytes(), "a reader's disk hit puts it in memory");
+        }
+    }
+
+    @Test
+    void aChunkPutOnDiskWithoutADiskTierIsKeptInMemory() throws Exception {
+        byte[] data = bytes(7, 50_000);
+        CacheKey key = keyOf(data);
+        try (ChunkCache cache = open(1 << 20, 0)) {
+            cache.putOnDisk(key, data);
+            assertEquals(data.length, cache.stats().memoryBytes());
+            assertArrayEquals(data, cache.getIfPresent(key).orElseThrow());
+        }
+    }
+
+    @Test
     void getIfPresentOfAnAbsentChunkCountsAMiss() throws Exception {
         try (ChunkCache cache = open(1 << 20, 1 << 20)) {
             CacheKey absent = keyOf(bytes(4, 10));

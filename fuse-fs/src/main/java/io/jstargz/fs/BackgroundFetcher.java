@@ -197,7 +197,7 @@ final class BackgroundFetcher {
         for (int i = 0; i < batch.spans.size(); i++) {
             int s = batch.spans.get(i);
             try {
-                store.complete(s, batch.claims.get(i), bytes, (int) (table.start(s) - range.offset()),
+                store.completeAhead(s, batch.claims.get(i), bytes, (int) (table.start(s) - range.offset()),
                         (int) table.length(s));
             } catch (ChunkVerificationException | RuntimeException e) {
                 log.warn("{} (background fetch goes on)", e.getMessage());

@@ -1,5 +1,6 @@
 package io.jstargz.fs;
 
+import io.jstargz.cache.CacheKey;
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.estargz.ChunkDecoder;
 import io.jstargz.estargz.ChunkVerificationException;
@@ -118,9 +119,23 @@ final class SpanStore {
      */
     byte[][] complete(int s, CompletableFuture<byte[][]> claim, byte[] buf, int off, int len)
             throws ChunkVerificationException {
+        return complete(s, claim, buf, off, len, true);
+    }
+
+    /**
+     * Completes an owned claim of the background fetch as {@link #complete} does, but caches its chunks on disk only
+     * ({@link ChunkCache#putOnDisk}): readers that joined the claim get the chunks from it, later ones from disk.
+     */
+    void completeAhead(int s, CompletableFuture<byte[][]> claim, byte[] buf, int off, int len)
+            throws ChunkVerificationException {
+        complete(s, claim, buf, off, len, false);
+    }
+
+    private byte[][] complete(int s, CompletableFuture<byte[][]> claim, byte[] buf, int off, int len, boolean inMemory)
+            throws ChunkVerificationException {
         byte[][] chunks;
         try {
-            chunks = decode(s, buf, off, len);
+            chunks = decode(s, buf, off, len, inMemory);
         } catch (ChunkVerificationException | RuntimeException e) {
             fail(s, claim, e);
             throw e;
@@ -165,10 +180,15 @@ final class SpanStore {
         return null;
     }
 
-    private byte[][] decode(int s, byte[] buf, int off, int len) throws ChunkVerificationException {
+    private byte[][] decode(int s, byte[] buf, int off, int len, boolean inMemory) throws ChunkVerificationException {
         byte[][] out = decoder.decodeSpan(s, buf, off, len);
         for (int i = 0; i < out.length; i++) {
-            cache.put(table.key(table.chunkOf(s, i)), out[i]);
+            CacheKey key = table.key(table.chunkOf(s, i));
+            if (inMemory) {
+                cache.put(key, out[i]);
+            } else {
+                cache.putOnDisk(key, out[i]);
+            }
         }
         markCovered(s);
         return out;

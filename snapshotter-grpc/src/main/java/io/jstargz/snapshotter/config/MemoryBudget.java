@@ -39,7 +39,12 @@ public record MemoryBudget(long memoryTierBytes, long indexEntries) {
     static final long INDEX_BYTES_PER_ENTRY = 150;
     /** The daemon's own heap after its warm-up (21 MiB live), and a large TOC being parsed. */
     static final long BASE_BYTES = 48L << 20;
-    static final long YOUNG_BYTES = 16L << 20;
+    /**
+     * Eden 16 MiB, survivor spaces 8 MiB each: what the fetches in flight hold at a young collection (up to the 8 MiB
+     * of the background fetch) fits a survivor space and dies there. With 16 MiB, each collection during the python
+     * image's background fetch promoted 2-5 MiB of it, and the old generation grew by 50 MiB of garbage.
+     */
+    static final long YOUNG_BYTES = 32L << 20;
     /**
      * What the daemon uses beside its heap: the JVM and its class data, compiled code, thread stacks, metaspace
      * (about 120 MiB idle, docs/daemon.md "Memory"), up to 45 MiB more while the JIT compiles, and the threads and

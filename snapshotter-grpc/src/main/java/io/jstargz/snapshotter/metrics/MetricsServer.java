@@ -2,6 +2,7 @@ package io.jstargz.snapshotter.metrics;
 
 import io.jstargz.BuildInfo;
 import io.jstargz.cache.CacheStats;
+import io.jstargz.concurrent.ThreadPools;
 import io.jstargz.snapshotter.config.ListenAddress;
 import io.jstargz.snapshotter.snapshot.FetchProgress;
 import io.jstargz.snapshotter.snapshot.LayerStatus;
@@ -34,6 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class MetricsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
+    private static final int SCRAPE_THREADS = 2;
 
     private final HTTPServer server;
 
@@ -56,8 +58,10 @@ public final class MetricsServer implements AutoCloseable {
         GaugeWithCallback.builder().name("jstargz_degraded")
                 .help("1 when the daemon cannot keep up what it promises (jstargz status says why), else 0")
                 .callback(cb -> cb.call(degraded.get().isPresent() ? 1 : 0)).register(registry);
+        // scrapes are rare and short: two threads at most, none while idle (the exporter's own pool keeps one for
+        // good and starts up to 10; 7 after a pull of the python image with a scrape every few seconds)
         HTTPServer server = HTTPServer.builder().inetAddress(at.getAddress()).port(at.getPort()).registry(registry)
-                .buildAndStart();
+                .executorService(ThreadPools.bounded("jstargz-metrics", SCRAPE_THREADS)).buildAndStart();
         LOG.info("metrics on http://{}:{}/metrics", at.getHostString(), server.getPort());
         return new MetricsServer(server);
     }
