@@ -2,6 +2,7 @@ package io.jstargz.concurrent;
 
 import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -32,9 +33,18 @@ public final class ThreadPools {
 
     /** As {@link #bounded(String, int)}, with at most {@code queue} tasks waiting (more are rejected). */
     public static ThreadPoolExecutor bounded(String name, int threads, int queue) {
+        return bounded(name, threads, queue, Threads.named(name));
+    }
+
+    /** As {@link #bounded(String, int)}, for work that may wait for idle CPU ({@link Threads#background}). */
+    public static ThreadPoolExecutor background(String name, int threads) {
+        return bounded(name, threads, Integer.MAX_VALUE, Threads.background(name));
+    }
+
+    private static ThreadPoolExecutor bounded(String name, int threads, int queue, ThreadFactory factory) {
         HandOffQueue waiting = new HandOffQueue(queue);
         ThreadPoolExecutor pool = new ThreadPoolExecutor(0, threads, IDLE_SECONDS, TimeUnit.SECONDS, waiting,
-                Threads.named(name), (task, executor) -> {
+                factory, (task, executor) -> {
                     if (executor.isShutdown() || !waiting.enqueue(task)) {
                         throw new RejectedExecutionException(name + ": " + (executor.isShutdown() ? "shut down"
                                 : queue + " tasks wait already"));

@@ -2,12 +2,30 @@ package io.jstargz.concurrent;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import jnr.ffi.LibraryLoader;
 
 /**
  * The threads jstargz starts: all daemon threads (none keeps a JVM alive that is shutting down) with names that say
  * whose they are in a thread dump.
+ *
+ * <p>Background threads (fetching the rest of a layer, copying files for passthrough) run at the lowest CPU priority,
+ * nice 19: they decompress and verify hundreds of MiB while a container starts on the same cores, and the
+ * container's own startup must win. The JVM ignores {@link Thread#setPriority} on Linux, so the thread sets its nice
+ * value itself; on Linux that is a per-thread attribute ({@code setpriority(2)}, "Bugs").
  */
 public final class Threads {
+    private static final int PRIO_PROCESS = 0;
+    private static final int LOWEST = 19;
+
+    /** The libc function used; public only because jnr-ffi implements it. */
+    public interface LibC {
+        int setpriority(int which, int who, int prio);
+    }
+
+    private static final class Native {
+        static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+    }
+
     private Threads() {
     }
 
@@ -15,6 +33,18 @@ public final class Threads {
     public static ThreadFactory named(String name) {
         AtomicInteger n = new AtomicInteger();
         return r -> daemon(name + "-" + n.incrementAndGet(), r);
+    }
+
+    /**
+     * As {@link #named}, for threads whose work may wait for idle CPU: each runs at nice 19 (where the kernel refuses,
+     * at the priority it had).
+     */
+    public static ThreadFactory background(String name) {
+        ThreadFactory named = named(name);
+        return r -> named.newThread(() -> {
+            Native.LIBC.setpriority(PRIO_PROCESS, 0, LOWEST); // 0: the calling thread
+            r.run();
+        });
     }
 
     /** Starts {@code task} on a new daemon thread named {@code name}. */

@@ -51,7 +51,7 @@ public final class LayerMount implements Closeable {
     private static final int COPY_THREADS = 2;
 
     private final LayerIdentity identity;
-    private final RemoteBlob blob;
+    private final KeptTailBlob blob;
     private final LayerIndex index;
     private final LayerMountOptions options;
     private final ChunkCache cache;
@@ -65,6 +65,8 @@ public final class LayerMount implements Closeable {
      * 16 readers opening 700 files of 20 layers started 136 copying threads).
      */
     private final ThreadPoolExecutor copyPool;
+    /** The background fetch's workers, at the lowest CPU priority: a container starting beside them goes first. */
+    private final ThreadPoolExecutor backgroundPool;
     private final LayerFilesystem filesystem;
     private final FileCopies copies;
     private final BackgroundFetcher background;
@@ -78,7 +80,7 @@ public final class LayerMount implements Closeable {
     private LayerMount(LayerIdentity identity, RemoteBlob blob, LayerIndex index, ChunkCache cache,
                        LayerMountOptions options) {
         this.identity = identity;
-        this.blob = blob;
+        this.blob = new KeptTailBlob(blob);
         this.index = index;
         this.options = options;
         String name = identity.name();
@@ -86,13 +88,15 @@ public final class LayerMount implements Closeable {
         this.store = new SpanStore(new SpanTable(index), index.decoder(), cache);
         this.fetchPool = ThreadPools.bounded("jstargz-fetch-" + identity.shortName(), options.fetchThreads());
         this.taskPool = Executors.newCachedThreadPool(Threads.named("jstargz-fill-" + identity.shortName()));
-        ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, blob, fetchPool, options.readTimeout(),
+        this.backgroundPool = ThreadPools.background("jstargz-background-" + identity.shortName(),
+                options.backgroundWorkers());
+        ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, this.blob, fetchPool, options.readTimeout(),
                 options.neighbourBytes(), gate, options.fetchMemory(), counters);
-        this.copyPool = ThreadPools.bounded("jstargz-copy-" + identity.shortName(), COPY_THREADS);
+        this.copyPool = ThreadPools.background("jstargz-copy-" + identity.shortName(), COPY_THREADS);
         this.copies = options.passthroughDir() == null ? null
                 : new FileCopies(options.passthroughDir(), identity.shortName(), fetcher, store, copyPool);
         this.filesystem = new LayerFilesystem(index, fetcher, counters, options.accessListener(), copies);
-        this.background = new BackgroundFetcher(name, store, blob, gate, options.backgroundGate(),
+        this.background = new BackgroundFetcher(name, store, this.blob, gate, options.backgroundGate(),
                 options.fetchMemory(), counters);
         counters.prefetch = options.prefetch() ? Phase.PENDING : Phase.DISABLED;
         counters.backgroundFetch = options.backgroundFetch() ? Phase.PENDING : Phase.DISABLED;
@@ -232,6 +236,12 @@ public final class LayerMount implements Closeable {
             throw new IllegalStateException("layer " + identity.name() + ": adopt fetched bytes before fetching");
         }
         alreadyFetched = fetched;
+        SpanTable table = store.table();
+        int after = table.firstSpanAtOrAfter(fetched.offset());
+        if (after > 0 && table.end(after - 1) > fetched.offset()) { // the span the tail cuts: keep its part
+            blob.keep(fetched.offset(), fetched.slice(fetched.offset(),
+                    (int) (Math.min(table.end(after - 1), fetched.blobSize()) - fetched.offset())));
+        }
     }
 
     /**
@@ -361,6 +371,7 @@ public final class LayerMount implements Closeable {
     private void release(IOException failure) throws IOException {
         taskPool.shutdownNow();
         fetchPool.shutdownNow();
+        backgroundPool.shutdownNow();
         copyPool.shutdownNow();
         if (copies != null) {
             copies.close();
@@ -405,7 +416,7 @@ public final class LayerMount implements Closeable {
         List<CompletableFuture<Void>> workers = new ArrayList<>();
         try {
             for (int i = 0; i < options.backgroundWorkers(); i++) {
-                workers.add(CompletableFuture.runAsync(this::backgroundWorker, taskPool));
+                workers.add(CompletableFuture.runAsync(this::backgroundWorker, backgroundPool));
             }
         } catch (RejectedExecutionException closing) {
             backgroundDone.complete(null);
