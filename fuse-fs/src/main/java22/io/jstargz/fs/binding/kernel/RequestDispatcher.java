@@ -257,7 +257,7 @@ final class RequestDispatcher {
         long handle = in.get(ValueLayout.JAVA_LONG, ARG + READ_FH);
         long offset = in.get(ValueLayout.JAVA_LONG, ARG + READ_OFFSET);
         int size = Math.min(in.get(ValueLayout.JAVA_INT, ARG + READ_SIZE), options.maxRead());
-        reply.start(unique, size);
+        reply.startRead(unique, size);
         int n = ops.read(handle, offset, size, reply);
         reply.send(n);
     }
