@@ -37,8 +37,8 @@ final class ReplyWriter implements ReadTarget {
     private final FuseChannel channel;
     private final MemorySegment small;
     private MemorySegment current;
-    /** The payload room a started read needs beyond {@link #small}, until its first byte borrows it; else 0. */
-    private int largeWanted;
+    /** A started read is larger than {@link #small} and borrows a large buffer at its first byte. */
+    private boolean largeDue;
     private long unique;
     private OperationStats.Counter counter;
     private long startNanos;
@@ -87,7 +87,7 @@ final class ReplyWriter implements ReadTarget {
     void startRead(long unique, int size) {
         release();
         this.unique = unique;
-        largeWanted = size > SMALL_PAYLOAD ? size : 0;
+        largeDue = size > SMALL_PAYLOAD;
     }
 
     private static MemorySegment borrowLarge() {
@@ -131,16 +131,16 @@ final class ReplyWriter implements ReadTarget {
 
     @Override
     public void put(int at, byte[] src, int srcOffset, int length) {
-        if (largeWanted > 0) {
+        if (largeDue) {
             current = borrowLarge();
-            largeWanted = 0;
+            largeDue = false;
         }
         MemorySegment.copy(src, srcOffset, current, ValueLayout.JAVA_BYTE, OUT_HEADER_SIZE + at, length);
     }
 
     /** Gives back a borrowed read buffer (after a reply, or when a request failed before its reply). */
     void release() {
-        largeWanted = 0;
+        largeDue = false;
         if (current != small) {
             if (IDLE_LARGE_COUNT.incrementAndGet() <= IDLE_LARGE_KEPT) {
                 IDLE_LARGE.offerFirst(current);
