@@ -30,6 +30,8 @@ public record MountOptions(String fsName, String subtype, boolean allowOther, bo
     public static final int MAX_READ = 1024 * 1024;
     /** Readahead for sequential reads of large files: 1 MiB. */
     public static final int DEFAULT_READ_AHEAD_KIB = 1024;
+    /** The largest readahead: 1 GiB, so that it fits INIT's answer in bytes. */
+    public static final int MAX_READ_AHEAD_KIB = 1024 * 1024;
     /** Cache timeouts for immutable layers. */
     public static final Duration LONG_TIMEOUT = Duration.ofHours(1);
 
@@ -45,9 +47,15 @@ public record MountOptions(String fsName, String subtype, boolean allowOther, bo
         if (maxRead < 4096 || maxRead > MAX_READ) {
             throw new IllegalArgumentException("maxRead must be 4096.." + MAX_READ + ", got " + maxRead);
         }
-        if (readAheadKib < 0) {
-            throw new IllegalArgumentException("readAheadKib must be >= 0, got " + readAheadKib);
+        if (readAheadKib < 0 || readAheadKib > MAX_READ_AHEAD_KIB) {
+            throw new IllegalArgumentException("readAheadKib must be 0.." + MAX_READ_AHEAD_KIB + ", got "
+                    + readAheadKib);
         }
+    }
+
+    /** The readahead in bytes, as INIT's answer carries it (0: the kernel's default). */
+    public int readAheadBytes() {
+        return readAheadKib * 1024;
     }
 
     /**

@@ -109,6 +109,27 @@ class FuseBindingTest {
         }
     }
 
+    /**
+     * The kernel lowers a mount's readahead to what the server answers at INIT whenever that answer comes, so a
+     * readahead set while INIT was still unanswered used to fall back to the kernel's 128 KiB on some mounts. Several
+     * fresh mounts: each is to keep the readahead its options ask for.
+     */
+    @Test
+    void everyFreshMountKeepsTheReadaheadItsOptionsAskFor() throws Exception {
+        MountOptions options = MountOptions.forLayer("readahead-tree");
+        for (int i = 0; i < 6; i++) {
+            Path mp = Files.createDirectory(tmp.resolve("ra" + i));
+            try (MountHandle h = BINDING.mount(mp, new MemoryTree(), options)) {
+                h.awaitMounted(WAIT);
+                assertArrayEquals(MemoryTree.HELLO, Files.readAllBytes(mp.resolve("hello.txt")));
+                String device = MountTable.at(mp).orElseThrow().device();
+                assertEquals(Integer.toString(options.readAheadKib()),
+                        Files.readString(Path.of("/sys/class/bdi", device, "read_ahead_kb")).trim(),
+                        "read_ahead_kb of mount " + i + " (" + device + ")");
+            }
+        }
+    }
+
     @Test
     void aFileWithALocalCopyIsReadByTheKernelWithoutAskingTheFilesystem() throws Exception {
         Path mp = Files.createDirectory(tmp.resolve("passthrough"));

@@ -35,8 +35,12 @@ final class JnrFilesystemAdapter extends FuseStubFS {
     private static final int BLOCK_SIZE = 4096;
     private static final int STAT_SIZE = Struct.size(new FileStat(Runtime.getSystemRuntime()));
 
+    /** Where {@code max_readahead} is in libfuse 2's {@code struct fuse_conn_info} (after four unsigned ints). */
+    private static final int CONN_MAX_READAHEAD = 16;
+
     private final FilesystemOps ops;
     private final String name;
+    private final int readAheadBytes;
     private volatile Runnable onInit = () -> { };
     private final OperationStats operations = new OperationStats();
     private final OperationStats.Counter getattrs = operations.counter("getattr");
@@ -51,9 +55,11 @@ final class JnrFilesystemAdapter extends FuseStubFS {
     private final OperationStats.Counter listxattrs = operations.counter("listxattr");
     private final OperationStats.Counter statfses = operations.counter("statfs");
 
-    JnrFilesystemAdapter(FilesystemOps ops, String name) {
+    /** {@code readAheadBytes}: the mount's readahead, answered at INIT ({@link #init}); 0 keeps the kernel's. */
+    JnrFilesystemAdapter(FilesystemOps ops, String name, int readAheadBytes) {
         this.ops = ops;
         this.name = name;
+        this.readAheadBytes = readAheadBytes;
     }
 
     /** Runs {@code action} when the kernel's INIT request has been handled: the mount then serves requests. */
@@ -70,8 +76,17 @@ final class JnrFilesystemAdapter extends FuseStubFS {
         return libFuse.fuse_main_real(args.length, args, fuseOperations, Struct.size(fuseOperations), null);
     }
 
+    /**
+     * Answers INIT with the mount's readahead where it is larger than the kernel's offer (libfuse answers what
+     * {@code conn} holds once this returns). The kernel sets the mount's readahead to the smaller of that answer and
+     * what it has when the answer arrives, which can be after the mount's handle wrote the options' readahead to
+     * sysfs; answering the kernel's offer (its 128 KiB default) then undid that write.
+     */
     @Override
     public Pointer init(Pointer conn) {
+        if (conn != null && Integer.compareUnsigned(conn.getInt(CONN_MAX_READAHEAD), readAheadBytes) < 0) {
+            conn.putInt(CONN_MAX_READAHEAD, readAheadBytes);
+        }
         onInit.run();
         return null;
     }

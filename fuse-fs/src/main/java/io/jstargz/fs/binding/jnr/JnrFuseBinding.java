@@ -37,7 +37,8 @@ public final class JnrFuseBinding implements FuseBinding {
                     + Charset.defaultCharset() + ": run java with -Dfile.encoding=UTF-8");
         }
         Path dir = FuseMounts.prepare(mountPoint, options);
-        JnrFilesystemAdapter adapter = new JnrFilesystemAdapter(new PathAddressedOps(ops), options.fsName());
+        JnrFilesystemAdapter adapter = new JnrFilesystemAdapter(new PathAddressedOps(ops), options.fsName(),
+                options.readAheadBytes());
         JnrMountHandle handle = new JnrMountHandle(dir, options, adapter);
         handle.start(arguments(dir, options));
         return handle;

@@ -21,6 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * process-wide read buffers, which are kept for reuse up to a few idle ones, so a mount's workers do not each hold
  * a megabyte they rarely use. Also the {@link ReadTarget} of reads: the filesystem copies file bytes straight into
  * the reply.
+ *
+ * <p>A large read borrows its buffer at its first byte ({@link #put}), not when it starts: the filesystem hands over
+ * the bytes only once it has them all, so a read waiting for the registry holds no buffer. Under load (twenty
+ * mounts, sixteen readers) most reads wait for a fetch; each held a megabyte while it waited.
  */
 final class ReplyWriter implements ReadTarget {
     /** Payload room of each worker's own buffer: directory pages, xattrs, and reads up to this size. */
@@ -33,6 +37,8 @@ final class ReplyWriter implements ReadTarget {
     private final FuseChannel channel;
     private final MemorySegment small;
     private MemorySegment current;
+    /** A started read is larger than {@link #small} and borrows a large buffer at its first byte. */
+    private boolean largeDue;
     private long unique;
     private OperationStats.Counter counter;
     private long startNanos;
@@ -62,20 +68,35 @@ final class ReplyWriter implements ReadTarget {
 
     /**
      * Starts the reply to request {@code unique} with room for {@code capacity} payload bytes (at most
-     * {@link MountOptions#MAX_READ}); the payload is written at {@link FuseProtocol#OUT_HEADER_SIZE} of the
-     * returned buffer.
+     * {@link #SMALL_PAYLOAD}); the payload is written at {@link FuseProtocol#OUT_HEADER_SIZE} of the returned
+     * buffer.
      */
     MemorySegment start(long unique, int capacity) {
+        if (capacity > SMALL_PAYLOAD) {
+            throw new IllegalArgumentException("a reply of " + capacity + " bytes is a read's (startRead)");
+        }
         release();
         this.unique = unique;
-        if (capacity > SMALL_PAYLOAD) {
-            MemorySegment b = IDLE_LARGE.pollFirst();
-            if (b != null) {
-                IDLE_LARGE_COUNT.decrementAndGet();
-            }
-            current = b != null ? b : Arena.ofAuto().allocate(LARGE_SIZE, 4096);
-        }
         return current;
+    }
+
+    /**
+     * Starts the reply to a read of up to {@code size} bytes (at most {@link MountOptions#MAX_READ}), filled through
+     * {@link #put}.
+     */
+    void startRead(long unique, int size) {
+        release();
+        this.unique = unique;
+        largeDue = size > SMALL_PAYLOAD;
+    }
+
+    private static MemorySegment borrowLarge() {
+        MemorySegment b = IDLE_LARGE.pollFirst();
+        if (b == null) {
+            return Arena.ofAuto().allocate(LARGE_SIZE, 4096);
+        }
+        IDLE_LARGE_COUNT.decrementAndGet();
+        return b;
     }
 
     /** Sends the started reply with {@code payloadLength} payload bytes. */
@@ -110,11 +131,16 @@ final class ReplyWriter implements ReadTarget {
 
     @Override
     public void put(int at, byte[] src, int srcOffset, int length) {
+        if (largeDue) {
+            current = borrowLarge();
+            largeDue = false;
+        }
         MemorySegment.copy(src, srcOffset, current, ValueLayout.JAVA_BYTE, OUT_HEADER_SIZE + at, length);
     }
 
     /** Gives back a borrowed read buffer (after a reply, or when a request failed before its reply). */
     void release() {
+        largeDue = false;
         if (current != small) {
             if (IDLE_LARGE_COUNT.incrementAndGet() <= IDLE_LARGE_KEPT) {
                 IDLE_LARGE.offerFirst(current);

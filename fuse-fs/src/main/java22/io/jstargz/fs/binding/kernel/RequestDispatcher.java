@@ -196,7 +196,7 @@ final class RequestDispatcher {
         int o = OUT_HEADER_SIZE;
         out.set(ValueLayout.JAVA_INT, o + INIT_MAJOR, KERNEL_VERSION);
         out.set(ValueLayout.JAVA_INT, o + INIT_MINOR, Math.min(minor, MINOR_VERSION));
-        out.set(ValueLayout.JAVA_INT, o + INIT_MAX_READAHEAD, in.get(ValueLayout.JAVA_INT, ARG + INIT_MAX_READAHEAD));
+        out.set(ValueLayout.JAVA_INT, o + INIT_MAX_READAHEAD, maxReadahead(in));
         out.set(ValueLayout.JAVA_INT, o + INIT_FLAGS, (int) granted);
         out.set(ValueLayout.JAVA_SHORT, o + INIT_OUT_MAX_BACKGROUND, (short) MAX_BACKGROUND);
         out.set(ValueLayout.JAVA_SHORT, o + INIT_OUT_CONGESTION_THRESHOLD, (short) (MAX_BACKGROUND * 3 / 4));
@@ -208,6 +208,18 @@ final class RequestDispatcher {
         out.set(ValueLayout.JAVA_INT, o + INIT_OUT_MAX_STACK_DEPTH, passthrough ? 1 : 0);
         reply.send(INIT_OUT_SIZE);
         onInit.initialised(new Negotiated(Math.min(minor, MINOR_VERSION), granted));
+    }
+
+    /**
+     * The readahead to answer INIT with: the mount's own ({@link MountOptions#readAheadKib}), when larger than the
+     * kernel's offer. The kernel sets the mount's readahead to the smaller of the answer and what it has when the
+     * answer arrives, and the mount's handle writes the options' readahead to sysfs as soon as mount(2) returns,
+     * which may be before or after INIT is answered; answering the kernel's offer (its 128 KiB default) undid that
+     * write whenever it came first, and those mounts read in 128 KiB requests.
+     */
+    private int maxReadahead(MemorySegment in) {
+        int offered = in.get(ValueLayout.JAVA_INT, ARG + INIT_MAX_READAHEAD);
+        return Integer.compareUnsigned(offered, options.readAheadBytes()) < 0 ? options.readAheadBytes() : offered;
     }
 
     private void lookup(long unique, long parent, String name, ReplyWriter reply) throws IOException, FsException {
@@ -259,7 +271,7 @@ final class RequestDispatcher {
         long handle = in.get(ValueLayout.JAVA_LONG, ARG + READ_FH);
         long offset = in.get(ValueLayout.JAVA_LONG, ARG + READ_OFFSET);
         int size = Math.min(in.get(ValueLayout.JAVA_INT, ARG + READ_SIZE), options.maxRead());
-        reply.start(unique, size);
+        reply.startRead(unique, size);
         int n = ops.read(handle, offset, size, reply);
         reply.send(n);
     }
