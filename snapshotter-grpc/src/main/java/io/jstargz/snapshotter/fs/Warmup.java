@@ -28,7 +28,7 @@ final class Warmup {
     private static final int ROUNDS = 4;
     /** Parses of the warm-up TOC after the rounds: about as many as it takes C2 to compile the parser and indexer. */
     private static final int MAX_PARSES = 40;
-    /** What the warm-up's own opener may hold: its one layer (3,061 entries and its 2.6 MiB blob, weighing 45,000). */
+    /** What the warm-up's own opener may hold: its one layer (about 3,900 index entries and a 2.8 MiB blob). */
     private static final long WARMUP_ENTRIES = 100_000;
     private static final Duration PARSE_BUDGET = Duration.ofMillis(1500);
     /**
@@ -70,6 +70,9 @@ final class Warmup {
                     }
                     layers.check(mp);
                     WarmupLayer.readFrom(mp, mountTimeout);
+                    if (!onDemand) {
+                        WarmupLayer.exercise(mp, mountTimeout);
+                    }
                     layers.unmount(mp);
                 }
                 // The round's service, cache and index are garbage now, promoted while the round ran to the old

@@ -11,7 +11,7 @@ import io.jstargz.estargz.LayerIndex;
 import io.jstargz.estargz.OpenOptions;
 import io.jstargz.process.Command;
 import io.jstargz.remote.Digest;
-import java.io.ByteArrayInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -21,7 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -38,7 +40,16 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 public final class WarmupLayer implements AutoCloseable {
     /** Files of the layer a warm-up reads: a big one (chunk decoding and digests get compiled) and small ones. */
     public static final List<String> FILES = List.of("bin/app", "etc/config", "lib/a", "lib/b");
+    /** The kept layer's file: named anew whenever {@link #writeTar} changes, so that a node's kept layer is remade. */
+    private static final String FILE = "layer-2.esgz";
+    /** The file of the layer before it looked like a real one. */
+    private static final String OLD_FILE = "layer.esgz";
     private static final int MANY = 3000;
+    private static final int PER_DIRECTORY = 60;
+    private static final int BIG = 10_500_000;
+    /** Names of many lengths, as a real layer's: the index's hash table then meets collisions of unequal names. */
+    private static final String[] PREFIXES = {"f", "lib", "module_", "x"};
+    private static final String[] SUFFIXES = {"", ".py", ".so.1", ".cpython-311.pyc", ".h"};
     private static final String REPOSITORY = "jstargz-warmup/layer";
     private static final Pattern RANGE = Pattern.compile("(\\d*)-(\\d*)");
 
@@ -56,15 +67,22 @@ public final class WarmupLayer implements AutoCloseable {
 
     /** Serves the layer kept in {@code dir} (made first if missing or damaged) on 127.0.0.1. */
     public static WarmupLayer serve(Path dir) throws IOException {
-        Path file = Files.createDirectories(dir).resolve("layer.esgz");
+        Files.deleteIfExists(dir.resolve(OLD_FILE));
+        Path file = Files.createDirectories(dir).resolve(FILE);
         byte[] blob = Files.exists(file) ? Files.readAllBytes(file) : null;
         LayerIndex index = blob == null ? null : indexOf(blob);
         if (index == null) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            new LayerConverter(ConvertOptions.defaults().withChunkSize(16 << 10).withCompressionLevel(1)
-                    .withParallelism(1).withPrioritizedFiles(List.of("bin/app")))
-                    .convert(new ByteArrayInputStream(tar()), out);
-            blob = out.toByteArray();
+            // the tar goes to a file, which the converter reads in place: in memory, its 13 MB grew the heap for good
+            Path tar = Files.createTempFile(file.getParent(), ".warmup-", ".tar");
+            try {
+                writeTar(tar);
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                new LayerConverter(ConvertOptions.defaults().withChunkSize(16 << 10).withCompressionLevel(1)
+                        .withParallelism(1).withPrioritizedFiles(List.of("bin/app"))).convert(tar, out);
+                blob = out.toByteArray();
+            } finally {
+                Files.deleteIfExists(tar);
+            }
             index = indexOf(blob);
             Path tmp = Files.createTempFile(file.getParent(), ".warmup-", ".tmp");
             Files.write(tmp, blob);
@@ -97,6 +115,29 @@ public final class WarmupLayer implements AutoCloseable {
         Command.of(args).run(deadline).orThrow();
     }
 
+    /**
+     * Makes the requests a container's start makes of a layer, a few thousand of them, from a child process as
+     * {@link #readFrom} does: lists the tree ({@code ls -lR}: directory listings with attributes, symlink targets),
+     * reads the files of a few directories twice (the second open of a file is passed through once its copy is made),
+     * and looks up names that are missing (an interpreter probes its search path so). A few requests of each kind
+     * leave their code to the interpreter and C1: a container's first hundreds of requests then came while the JIT
+     * compiled it, on the CPUs the container needed.
+     *
+     * @throws IOException if a request failed or they did not end within {@code deadline}
+     */
+    public static void exercise(Path mountPoint, Duration deadline) throws IOException {
+        Command.of("sh", "-c", """
+                set -e
+                cd "$0"
+                ls -lR . >/dev/null
+                for d in share/d0?; do cat "$d"/* >/dev/null; cat "$d"/* >/dev/null; done
+                i=0
+                while [ $i -lt 2000 ]; do
+                  [ ! -e "share/d4$((i % 10))/missing$i" ]
+                  i=$((i + 1))
+                done""", mountPoint.toString()).run(deadline).orThrow();
+    }
+
     /** The layer blob's digest. */
     public String digest() {
         return digest;
@@ -108,8 +149,8 @@ public final class WarmupLayer implements AutoCloseable {
     }
 
     /** Parses and indexes the layer's TOC from its bytes in memory, as opening a layer does. */
-    void parse() throws IOException {
-        indexOf(blob);
+    LayerIndex parse() throws IOException {
+        return indexOf(blob);
     }
 
     private static LayerIndex indexOf(byte[] blob) throws IOException {
@@ -182,43 +223,101 @@ public final class WarmupLayer implements AutoCloseable {
         return out;
     }
 
-    private static byte[] tar() throws IOException {
+    /**
+     * Writes the layer's tar. Besides the files a warm-up reads, {@link #MANY} entries laid out and owned as in a
+     * distribution's base layer: the root's entry, each directory's entry before its files, names of many lengths, a
+     * symlink in ten, a few hardlinks, a few owners other than root, one file with an xattr, one larger than 10 MB, and
+     * times across years and months. The TOC code C2 compiles while warming up assumes what it has seen: a real layer's
+     * first TOC with anything it had not seen (a group id, a February, an eight-digit size) sent a dozen compiled
+     * methods back to the interpreter in the middle of a pull, and C2 compiled them again while the container started.
+     */
+    private static void writeTar(Path tarFile) throws IOException {
         Random random = new Random(1);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-            for (String dir : List.of("bin/", "etc/", "lib/")) {
-                TarArchiveEntry e = new TarArchiveEntry(dir);
-                e.setMode(040755);
-                tar.putArchiveEntry(e);
-                tar.closeArchiveEntry();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(
+                Files.newOutputStream(tarFile)))) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (String dir : List.of(".", "bin/", "etc/", "lib/", "share/")) {
+                put(tar, directory(dir, 0), null);
             }
             for (String file : FILES) {
                 // a file of a few MiB has the chunk decoder and digest code compiled (those intrinsics are C2's)
                 byte[] data = new byte[file.equals("bin/app") ? 2 << 20 : 4 << 10];
                 random.nextBytes(data);
-                TarArchiveEntry e = new TarArchiveEntry(file);
-                e.setMode(0100755);
-                e.setSize(data.length);
-                tar.putArchiveEntry(e);
-                tar.write(data);
-                tar.closeArchiveEntry();
+                put(tar, regular(file, 0100755, data.length, 0), data);
             }
-            // the many entries of a real layer: parsing and indexing a TOC gets compiled too
+            // sizes and chunk offsets of eight digits (zeros: about 50 KiB compressed)
+            tar.putArchiveEntry(regular("lib/zeros", 0100644, BIG, 0));
+            byte[] zeros = new byte[BIG / 100];
+            for (int i = 0; i < 100; i++) {
+                tar.write(zeros);
+            }
+            tar.closeArchiveEntry();
+            String last = null;
             for (int i = 0; i < MANY; i++) {
-                byte[] data = ("file " + i + "\n").getBytes(StandardCharsets.UTF_8);
-                TarArchiveEntry e = new TarArchiveEntry(String.format("share/d%02d/f%04d", i % 50, i));
-                e.setMode(0100644);
-                e.setSize(data.length);
-                tar.putArchiveEntry(e);
-                tar.write(data);
-                tar.closeArchiveEntry();
+                if (i % PER_DIRECTORY == 0) {
+                    put(tar, directory(String.format("share/d%02d/", i / PER_DIRECTORY), i), null);
+                }
+                String name = String.format("share/d%02d/%s%04d%s", i / PER_DIRECTORY, PREFIXES[i % PREFIXES.length], i,
+                        SUFFIXES[i % SUFFIXES.length]);
+                TarArchiveEntry e;
+                byte[] data = null;
+                if (i % 10 == 9) {
+                    e = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
+                    e.setLinkName(last.substring(last.lastIndexOf('/') + 1));
+                } else if (i % 1000 == 500) {
+                    e = new TarArchiveEntry(name, TarArchiveEntry.LF_LINK);
+                    e.setLinkName(last);
+                } else {
+                    data = ("file " + i + "\n").getBytes(StandardCharsets.UTF_8);
+                    e = regular(name, i % 7 == 0 ? 0100755 : 0100644, data.length, i);
+                    last = name;
+                }
+                e.setModTime(modTime(i));
+                if (i % 97 == 0) {
+                    e.setGroupId(42);
+                } else if (i % 331 == 0) {
+                    e.setUserId(1000);
+                    e.setGroupId(1000);
+                    e.setUserName("user");
+                    e.setGroupName("user");
+                }
+                if (i == MANY / 3) {
+                    e.addPaxHeader("SCHILY.xattr.security.capability", "warm-up");
+                }
+                put(tar, e, data);
             }
             TarArchiveEntry link = new TarArchiveEntry("bin/sh", TarArchiveEntry.LF_SYMLINK);
             link.setLinkName("app");
-            tar.putArchiveEntry(link);
-            tar.closeArchiveEntry();
+            put(tar, link, null);
         }
-        return out.toByteArray();
+    }
+
+    private static TarArchiveEntry directory(String name, int i) {
+        TarArchiveEntry e = new TarArchiveEntry(name, TarArchiveEntry.LF_DIR);
+        e.setMode(040755);
+        e.setModTime(modTime(i));
+        return e;
+    }
+
+    private static TarArchiveEntry regular(String name, int mode, long size, int i) {
+        TarArchiveEntry e = new TarArchiveEntry(name);
+        e.setMode(mode);
+        e.setSize(size);
+        e.setModTime(modTime(i));
+        return e;
+    }
+
+    /** Entry {@code i}'s time: three days and an hour apart from mid-1999 on, through leap years and every month. */
+    private static FileTime modTime(int i) {
+        return FileTime.from(Instant.parse("1999-06-01T00:00:00Z").plusSeconds(i * (3 * 86_400L + 3_607)));
+    }
+
+    private static void put(TarArchiveOutputStream tar, TarArchiveEntry e, byte[] data) throws IOException {
+        tar.putArchiveEntry(e);
+        if (data != null) {
+            tar.write(data);
+        }
+        tar.closeArchiveEntry();
     }
 
     @Override

@@ -104,6 +104,7 @@ public final class GrpcWarmup {
                     .build());
             Path lower = lowerDir(s.mounts(MountsRequest.newBuilder().setKey(container).build()).getMountsList());
             WarmupLayer.readFrom(lower, Duration.ofSeconds(60));
+            WarmupLayer.exercise(lower, Duration.ofSeconds(60));
             s.remove(RemoveSnapshotRequest.newBuilder().setKey(container).build());
             s.remove(RemoveSnapshotRequest.newBuilder().setKey(chain).build());
         } catch (StatusRuntimeException e) {
