@@ -44,7 +44,7 @@ class DaemonMemoryIT {
         MemoryBudget budget = MemoryBudget.of(ConfigLoader.load(config));
         try (DaemonProcess d = DaemonProcess.start(config, tmp.resolve("bounded.sock"), tmp.resolve("bounded.log"))) {
             assertEquals(budget.maxHeapBytes(), Long.parseLong(LauncherJvm.flag(d.pid(), "MaxHeapSize")));
-            assertEquals(16L << 20, Long.parseLong(LauncherJvm.flag(d.pid(), "MaxNewSize")));
+            assertEquals(MemoryBudget.YOUNG_BYTES, Long.parseLong(LauncherJvm.flag(d.pid(), "MaxNewSize")));
             assertEquals("true", LauncherJvm.flag(d.pid(), "UseSerialGC"));
             assertTrue(d.awaitLog(DEADLINE, "memory: ").contains(budget.describe()));
         }

@@ -44,7 +44,7 @@ public record MemoryBudget(long memoryTierBytes, long indexEntries) {
      * of the background fetch) fits a survivor space and dies there. With 16 MiB, each collection during the python
      * image's background fetch promoted 2-5 MiB of it, and the old generation grew by 50 MiB of garbage.
      */
-    static final long YOUNG_BYTES = 32L << 20;
+    public static final long YOUNG_BYTES = 32L << 20;
     /**
      * What the daemon uses beside its heap: the JVM and its class data, compiled code, thread stacks, metaspace
      * (about 120 MiB idle, docs/daemon.md "Memory"), up to 45 MiB more while the JIT compiles, and the threads and
