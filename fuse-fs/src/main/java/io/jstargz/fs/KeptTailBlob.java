@@ -27,8 +27,11 @@ import java.util.NoSuchElementException;
  */
 final class KeptTailBlob implements RemoteBlob {
     private final RemoteBlob blob;
-    private volatile ByteRange keptRange;
-    private volatile byte[] kept;
+    /** What is kept, or null: one field, so that a read never sees the range of one keeping and the bytes of none. */
+    private volatile Kept kept;
+
+    private record Kept(ByteRange range, byte[] bytes) {
+    }
 
     KeptTailBlob(RemoteBlob blob) {
         this.blob = blob;
@@ -36,8 +39,7 @@ final class KeptTailBlob implements RemoteBlob {
 
     /** Keeps {@code bytes}, the blob's bytes from {@code offset} on. */
     void keep(long offset, byte[] bytes) {
-        kept = bytes;
-        keptRange = new ByteRange(offset, bytes.length);
+        kept = new Kept(new ByteRange(offset, bytes.length), bytes);
     }
 
     @Override
@@ -47,9 +49,9 @@ final class KeptTailBlob implements RemoteBlob {
 
     @Override
     public byte[] read(long offset, int length) throws IOException {
-        ByteRange k = keptRange;
+        Kept kept = this.kept;
         ByteRange r = new ByteRange(offset, length);
-        return k == null || !overlaps(r, k) ? blob.read(offset, length) : readRanges(List.of(r)).get(0);
+        return kept == null || !overlaps(r, kept.range()) ? blob.read(offset, length) : readRanges(List.of(r)).get(0);
     }
 
     @Override
@@ -59,11 +61,12 @@ final class KeptTailBlob implements RemoteBlob {
 
     @Override
     public List<byte[]> readRanges(List<ByteRange> ranges, Duration bound) throws IOException {
-        ByteRange k = keptRange;
-        byte[] bytes = kept;
-        if (k == null || ranges.stream().noneMatch(r -> overlaps(r, k))) {
+        Kept kept = this.kept;
+        if (kept == null || ranges.stream().noneMatch(r -> overlaps(r, kept.range()))) {
             return fromBlob(ranges, bound);
         }
+        ByteRange k = kept.range();
+        byte[] bytes = kept.bytes();
         List<ByteRange> remote = new ArrayList<>();
         for (ByteRange r : ranges) {
             pieces(r, k).stream().filter(p -> !overlaps(p, k)).forEach(remote::add);
@@ -94,11 +97,12 @@ final class KeptTailBlob implements RemoteBlob {
     @Override
     public InputStream openStream(long offset, long length) throws IOException {
         ByteRange r = new ByteRange(offset, length);
-        ByteRange k = keptRange;
-        byte[] bytes = kept;
-        if (k == null || !overlaps(r, k)) {
+        Kept kept = this.kept;
+        if (kept == null || !overlaps(r, kept.range())) {
             return blob.openStream(offset, length);
         }
+        ByteRange k = kept.range();
+        byte[] bytes = kept.bytes();
         if (r.contains(k)) {
             drop();
         }
@@ -148,7 +152,6 @@ final class KeptTailBlob implements RemoteBlob {
     }
 
     private void drop() {
-        keptRange = null;
         kept = null;
     }
 
