@@ -1,8 +1,9 @@
 package io.jstargz.fs;
 
 /**
- * When a background fetch may send its next request. A snapshotter holds background fetches back while containers
- * start, so their reads and the container's own startup do not compete with bulk transfers for network and CPU.
+ * When background work may go on: a background fetch's next request, a local copy for passthrough. A snapshotter
+ * holds it back while containers start, so their reads and the container's own startup do not compete with bulk
+ * transfers and copies for network, disk and CPU.
  */
 @FunctionalInterface
 public interface BackgroundGate {

@@ -94,7 +94,8 @@ public final class LayerMount implements Closeable {
                 options.neighbourBytes(), gate, options.fetchMemory(), counters);
         this.copyPool = ThreadPools.background("jstargz-copy-" + identity.shortName(), COPY_THREADS);
         this.copies = options.passthroughDir() == null ? null
-                : new FileCopies(options.passthroughDir(), identity.shortName(), fetcher, store, copyPool);
+                : new FileCopies(options.passthroughDir(), identity.shortName(), fetcher, store, copyPool,
+                        options.backgroundGate());
         this.filesystem = new LayerFilesystem(index, fetcher, counters, options.accessListener(), copies);
         this.background = new BackgroundFetcher(name, store, this.blob, gate, options.backgroundGate(),
                 options.fetchMemory(), counters);

@@ -24,8 +24,8 @@ import java.util.Objects;
  * @param cacheTimeout         how long the kernel caches entries and attributes (the layer is immutable)
  * @param readAheadKib         kernel readahead of the mount (0: the kernel's default)
  * @param accessListener       told of each file's first open (null: nobody)
- * @param backgroundGate       asked before each background request (a snapshotter holds them back while containers
- *                             start)
+ * @param backgroundGate       asked before each background request and each local copy for passthrough (a
+ *                             snapshotter holds them back while containers start)
  * @param debug                log every filesystem operation with its latency
  * @param binding              the FUSE binding (default: {@link FuseBindings#byDefault()})
  * @param passthroughDir       where whole local copies of fully fetched files are kept for FUSE passthrough (the

@@ -23,7 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -179,6 +181,37 @@ class LocalLayerMountTest {
                     "hardlinks share one copy");
         }
         assertFalse(Files.exists(copy), "the copies go with the mount");
+    }
+
+    @Test
+    void aCopyWaitsForTheBackgroundGate() throws Exception {
+        CountDownLatch asked = new CountDownLatch(1);
+        CountDownLatch open = new CountDownLatch(1);
+        BackgroundGate gate = () -> {
+            asked.countDown();
+            open.await();
+        };
+        Path copies = tmp.resolve("copies");
+        LayerMountOptions options = LayerMountOptions.builder().prefetch(false).backgroundFetch(false)
+                .backgroundGate(gate).passthroughDir(copies).build();
+        try (LayerMount m = mount(DEFAULT, options)) {
+            String expected = ListingCheck.sha256(m.mountPoint().resolve("usr/lib/big.bin"));
+            CompletableFuture<Path> copy = m.passthroughCopy("usr/lib/big.bin");
+            assertTrue(asked.await(30, TimeUnit.SECONDS), "the copy asks the gate");
+            assertFalse(copy.isDone(), "no copy while the gate is closed");
+            assertEquals(List.of(), regularFilesUnder(copies), "nothing written while it is closed");
+            open.countDown();
+            assertEquals(expected, ListingCheck.sha256(copy.get(30, TimeUnit.SECONDS)));
+        }
+    }
+
+    private static List<Path> regularFilesUnder(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).toList();
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.jstargz.snapshotter.config;
 
+import io.jstargz.fs.binding.MountOptions;
 import java.util.List;
 
 /**
@@ -15,9 +16,10 @@ import java.util.List;
  * @param checkIntervalSeconds how long a successful registry connectivity check stays valid
  * @param readTimeoutSeconds   longest a read waits for bytes it must fetch; then it fails with EIO, and so do the
  *                             reads of the same bytes that follow at once (the kernel's re-read)
+ * @param readAheadKib         the kernel's readahead on each layer mount, in KiB (0: the kernel's own, 128 KiB)
  */
 public record FuseConfig(String binding, boolean passthrough, int mountTimeoutSeconds, int cacheTimeoutSeconds,
-                         int checkIntervalSeconds, int readTimeoutSeconds) {
+                         int checkIntervalSeconds, int readTimeoutSeconds, int readAheadKib) {
     public FuseConfig {
         ConfigChecks.require(binding != null && List.of("auto", "kernel", "jnr").contains(binding), "fuse.binding",
                 "must be \"auto\", \"kernel\" or \"jnr\", not \"" + binding + "\"");
@@ -25,9 +27,11 @@ public record FuseConfig(String binding, boolean passthrough, int mountTimeoutSe
         ConfigChecks.require(cacheTimeoutSeconds >= 0, "fuse.cache_timeout_seconds", "must be >= 0");
         ConfigChecks.require(checkIntervalSeconds >= 0, "fuse.check_interval_seconds", "must be >= 0");
         ConfigChecks.require(readTimeoutSeconds > 0, "fuse.read_timeout_seconds", "must be > 0");
+        ConfigChecks.require(readAheadKib >= 0 && readAheadKib <= MountOptions.MAX_READ_AHEAD_KIB,
+                "fuse.read_ahead_kib", "must be 0.." + MountOptions.MAX_READ_AHEAD_KIB);
     }
 
     static FuseConfig defaults() {
-        return new FuseConfig("auto", true, 30, 3600, 60, 20);
+        return new FuseConfig("auto", true, 30, 3600, 60, 20, MountOptions.DEFAULT_READ_AHEAD_KIB);
     }
 }

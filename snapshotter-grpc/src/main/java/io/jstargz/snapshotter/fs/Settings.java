@@ -44,6 +44,7 @@ final class Settings {
                 .mountTimeout(Duration.ofSeconds(config.fuse().mountTimeoutSeconds()))
                 .cacheTimeout(Duration.ofSeconds(config.fuse().cacheTimeoutSeconds()))
                 .readTimeout(Duration.ofSeconds(config.fuse().readTimeoutSeconds()))
+                .readAheadKib(config.fuse().readAheadKib())
                 .debug("trace".equals(config.logLevel()))
                 .fetchMemory(new FetchMemory(MemoryBudget.READ_FETCH_BYTES, MemoryBudget.BACKGROUND_FETCH_BYTES))
                 .build();

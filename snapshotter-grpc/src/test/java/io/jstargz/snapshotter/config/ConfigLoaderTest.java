@@ -24,6 +24,7 @@ class ConfigLoaderTest {
                 max_disk_bytes = 1073741824
                 [fuse]
                 binding = "jnr"
+                read_ahead_kib = 4096
                 [fetch]
                 background_fetch = false
                 neighbour_bytes = 0
@@ -31,6 +32,8 @@ class ConfigLoaderTest {
                 index_entries = 250000
                 """, "t.toml");
         assertEquals("jnr", c.fuse().binding());
+        assertEquals(4096, c.fuse().readAheadKib());
+        assertEquals(1024, Config.defaults().fuse().readAheadKib());
         assertEquals(Path.of("/srv/jstargz"), c.root());
         assertEquals(Path.of("/srv/jstargz/cache"), c.cacheDir());
         assertEquals("debug", c.logLevel());
@@ -76,6 +79,9 @@ class ConfigLoaderTest {
                 .getMessage());
         assertEquals("config t.toml: key 'fuse.read_timeout_seconds' must be > 0", assertThrows(
                 ConfigException.class, () -> ConfigLoader.parse("[fuse]\nread_timeout_seconds = 0\n", "t.toml"))
+                .getMessage());
+        assertEquals("config t.toml: key 'fuse.read_ahead_kib' must be 0..1048576", assertThrows(
+                ConfigException.class, () -> ConfigLoader.parse("[fuse]\nread_ahead_kib = -1\n", "t.toml"))
                 .getMessage());
         assertEquals("config t.toml: key 'registry.read_timeout_seconds' must be > 0", assertThrows(
                 ConfigException.class, () -> ConfigLoader.parse("[registry]\nread_timeout_seconds = -1\n", "t.toml"))
