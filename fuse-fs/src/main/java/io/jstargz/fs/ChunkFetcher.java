@@ -236,6 +236,34 @@ final class ChunkFetcher {
         }
     }
 
+    /**
+     * Starts fetching the first chunk of each of {@code files} (one batch, so one request where the blob allows),
+     * unless it is cached or being fetched; returns at once. For files a reader is about to open: a program's shared
+     * libraries, named by its ELF header before the dynamic loader asks for them one by one.
+     */
+    void fetchAhead(List<Entry> files) {
+        List<Integer> owned = new ArrayList<>();
+        List<CompletableFuture<byte[][]>> claims = new ArrayList<>();
+        for (Entry f : files) {
+            if (f.chunkCount() == 0) {
+                continue;
+            }
+            int g = table.firstChunk(f);
+            int s = table.spanOf(g);
+            if (owned.contains(s) || cached(g)) {
+                continue;
+            }
+            CompletableFuture<byte[][]> claim = store.claimIfFree(s);
+            if (claim != null) {
+                owned.add(s);
+                claims.add(claim);
+            }
+        }
+        if (!owned.isEmpty()) {
+            submit(files.get(0), 0, owned, claims, owned.size());
+        }
+    }
+
     /** Loads a chunk that may be on disk only into the memory tier, so the reader does not wait for the disk. */
     private void promote(int g) {
         try {

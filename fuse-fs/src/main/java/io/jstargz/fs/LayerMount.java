@@ -26,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -59,6 +60,7 @@ public final class LayerMount implements Closeable {
     private final FetchCounters counters = new FetchCounters();
     private final DemandGate gate = new DemandGate();
     private final ThreadPoolExecutor fetchPool;
+    private final ChunkFetcher fetcher;
     private final ExecutorService taskPool;
     /**
      * Makes the local copies for passthrough: bounded, as each copy holds a buffer of a megabyte (on the task pool,
@@ -90,7 +92,7 @@ public final class LayerMount implements Closeable {
         this.taskPool = Executors.newCachedThreadPool(Threads.named("jstargz-fill-" + identity.shortName()));
         this.backgroundPool = ThreadPools.background("jstargz-background-" + identity.shortName(),
                 options.backgroundWorkers());
-        ChunkFetcher fetcher = new ChunkFetcher(name, store, cache, this.blob, fetchPool, options.readTimeout(),
+        this.fetcher = new ChunkFetcher(name, store, cache, this.blob, fetchPool, options.readTimeout(),
                 options.neighbourBytes(), gate, options.fetchMemory(), counters);
         this.copyPool = ThreadPools.background("jstargz-copy-" + identity.shortName(), COPY_THREADS);
         this.copies = options.passthroughDir() == null ? null
@@ -243,6 +245,27 @@ public final class LayerMount implements Closeable {
             blob.keep(fetched.offset(), fetched.slice(fetched.offset(),
                     (int) (Math.min(table.end(after - 1), fetched.blobSize()) - fetched.offset())));
         }
+    }
+
+    /**
+     * Up to {@code length} bytes of {@code file} (an entry of {@link #index}) at {@code offset}, as a read through the
+     * mount gets them: from the cache, or fetched and verified.
+     *
+     * @throws IOException naming the layer, file and offset when a chunk cannot be fetched or does not verify
+     */
+    public byte[] read(Entry file, long offset, int length) throws IOException {
+        byte[] out = new byte[(int) Math.max(0, Math.min(length, file.size() - offset))];
+        int n = fetcher.read(file, offset, out.length, (at, src, from, len) -> System.arraycopy(src, from, out, at,
+                len));
+        return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
+    /**
+     * Starts fetching the first chunk of each of {@code files} (entries of {@link #index}) that is not local, in one
+     * request; returns at once.
+     */
+    public void fetchAhead(List<Entry> files) {
+        fetcher.fetchAhead(files);
     }
 
     /**

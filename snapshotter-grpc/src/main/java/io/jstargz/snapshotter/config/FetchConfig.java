@@ -14,9 +14,11 @@ import io.jstargz.fs.LayerMountOptions;
  *                               one for a container for this long, so they do not slow containers that are starting
  * @param neighbourBytes         a read that misses a small file also fetches the small files stored after it in its
  *                               directory, in the same request, up to this many compressed bytes (0: off)
+ * @param sharedLibraries        the first open of a dynamically linked program fetches its interpreter and shared
+ *                               libraries at once, rather than as the dynamic loader opens them one by one
  */
 public record FetchConfig(boolean prefetch, boolean backgroundFetch, int prefetchWaitSeconds,
-                          int backgroundQuietSeconds, long neighbourBytes) {
+                          int backgroundQuietSeconds, long neighbourBytes, boolean sharedLibraries) {
     public FetchConfig {
         ConfigChecks.require(prefetchWaitSeconds >= 0, "fetch.prefetch_wait_seconds", "must be >= 0");
         ConfigChecks.require(backgroundQuietSeconds >= 0, "fetch.background_quiet_seconds", "must be >= 0");
@@ -24,6 +26,6 @@ public record FetchConfig(boolean prefetch, boolean backgroundFetch, int prefetc
     }
 
     static FetchConfig defaults() {
-        return new FetchConfig(true, true, 10, 5, LayerMountOptions.DEFAULT_NEIGHBOUR_BYTES);
+        return new FetchConfig(true, true, 10, 5, LayerMountOptions.DEFAULT_NEIGHBOUR_BYTES, true);
     }
 }

@@ -80,6 +80,8 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     private final KeptConnections connections;
     private final LayerOpener opener;
     private final NeighbourPrefetch neighbours;
+    /** Null when {@code fetch.shared_libraries} is off. */
+    private final SharedLibraries libraries;
     private final LayerMountOptions mountOptions;
     private final QuietPeriod quiet;
     private final Duration mountTimeout;
@@ -94,13 +96,14 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     /** The layers' service over these parts, which it owns from here on (closing it closes them). */
     FuseRemoteLayers(RegistryClient client, ChunkCache cache, TocStore tocs, KeptConnections connections,
                      LayerMountOptions mountOptions, Duration mountTimeout, Duration prefetchWait,
-                     Duration backgroundQuiet, long indexEntries) {
+                     Duration backgroundQuiet, long indexEntries, boolean sharedLibraries) {
         this.client = client;
         this.cache = cache;
         this.tocs = tocs;
         this.connections = connections;
         this.opener = new LayerOpener(client, tocs, indexEntries);
         this.neighbours = new NeighbourPrefetch(opener, this::mountObject, mountPool);
+        this.libraries = sharedLibraries ? new SharedLibraries(this::mountedLayer) : null;
         this.indexEntries = indexEntries;
         this.quiet = new QuietPeriod(backgroundQuiet);
         this.mountOptions = mountOptions.toBuilder().backgroundGate(quiet).build();
@@ -130,7 +133,8 @@ public final class FuseRemoteLayers implements RemoteLayerService {
                     KeptConnections.of(System.getenv(), handedOver), Settings.mountOptions(config),
                     Duration.ofSeconds(config.fuse().mountTimeoutSeconds()),
                     Duration.ofSeconds(config.fetch().prefetchWaitSeconds()),
-                    Duration.ofSeconds(config.fetch().backgroundQuietSeconds()), config.memory().indexEntries());
+                    Duration.ofSeconds(config.fetch().backgroundQuietSeconds()), config.memory().indexEntries(),
+                    config.fetch().sharedLibraries());
         } catch (IOException | RuntimeException e) {
             client.close();
             cache.close();
@@ -177,6 +181,9 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             ImageReference image = ImageReference.parse(request.imageRef());
             Digest digest = Digest.parse(request.layerDigest());
             CompletableFuture<LayerOpener.Opened> opening = opener.open(image, digest);
+            if (libraries != null) {
+                libraries.image(image.toString(), imageLayers(digest, request));
+            }
             opening.whenComplete((o, e) -> neighbours.start(image, request));
             LayerOpener.Opened opened = await(opening);
             String mismatch = tocMismatch(opened.index(), request, "the image's manifest says");
@@ -290,11 +297,40 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         }
     }
 
+    /** The image's layers as a Prepare of {@code digest} names them, lowest first: it, then its neighbours. */
+    private static List<Digest> imageLayers(Digest digest, LayerRequest request) {
+        List<Digest> layers = new ArrayList<>();
+        layers.add(digest);
+        for (String d : request.neighbours()) {
+            try {
+                layers.add(Digest.parse(d));
+            } catch (IllegalArgumentException e) {
+                return layers; // NeighbourPrefetch says why
+            }
+        }
+        return layers;
+    }
+
+    /** The mount serving the layer {@code digest}, or null when none does. */
+    private LayerMount mountedLayer(Digest digest) {
+        for (Mounted m : mounts.values()) {
+            LayerMount mount = m.digest().equals(digest) ? m.now() : null;
+            if (mount != null) {
+                return mount;
+            }
+        }
+        return null;
+    }
+
     /** A mount object for the opened layer (not mounted yet), caching what opening it fetched. */
     private LayerMount mountObject(ImageReference image, Digest digest, LayerOpener.Opened opened,
                                    LayerRequest request) throws IOException {
-        LayerMountOptions options = request.prefetchSize().isEmpty() ? mountOptions
-                : mountOptions.toBuilder().prefetchSizeDefault(request.prefetchSize().getAsLong()).build();
+        LayerMountOptions.Builder b = mountOptions.toBuilder();
+        request.prefetchSize().ifPresent(b::prefetchSizeDefault);
+        if (libraries != null) {
+            b.accessListener(libraries.listener(image.toString(), digest));
+        }
+        LayerMountOptions options = b.build();
         LayerMount mount = LayerMount.open(new LayerIdentity(image.toString(), digest.toString()), opened.index(),
                 opened.takeSource(client, image, digest), cache, options);
         BlobTail fetched = opened.takeFetched();
@@ -476,6 +512,9 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             }
         }
         mountPool.shutdown();
+        if (libraries != null) {
+            libraries.close();
+        }
         opener.close();
         client.close();
         cache.close();

@@ -28,6 +28,7 @@ class ConfigLoaderTest {
                 [fetch]
                 background_fetch = false
                 neighbour_bytes = 0
+                shared_libraries = false
                 [memory]
                 index_entries = 250000
                 """, "t.toml");
@@ -43,6 +44,8 @@ class ConfigLoaderTest {
         assertEquals(true, c.fetch().prefetch());
         assertEquals(0, c.fetch().neighbourBytes());
         assertEquals(32768, Config.defaults().fetch().neighbourBytes());
+        assertEquals(false, c.fetch().sharedLibraries());
+        assertEquals(true, Config.defaults().fetch().sharedLibraries());
         assertEquals(Config.defaults().address(), c.address());
         assertEquals(Config.defaults().registry(), c.registry());
         assertEquals(250_000, c.memory().indexEntries());
