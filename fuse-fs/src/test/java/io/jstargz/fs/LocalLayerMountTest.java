@@ -10,6 +10,7 @@ import io.jstargz.cache.CacheKey;
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
 import io.jstargz.estargz.BlobFormat;
+import io.jstargz.estargz.Chunk;
 import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.estargz.FileBlobSource;
 import io.jstargz.estargz.LayerConverter;
@@ -141,6 +142,28 @@ class LocalLayerMountTest {
             ListingCheck.sha256(m.mountPoint().resolve("bin/app"));
             ListingCheck.sha256(m.mountPoint().resolve("etc/passwd"));
             assertEquals(1, m.progress().requests(), "reading prefetched files fetches nothing");
+        }
+    }
+
+    /** A span of the prefetch that does not verify is not cached, and the prefetch goes on with the others. */
+    @Test
+    void aPrefetchedSpanThatDoesNotVerifyIsNotCachedAndTheOthersAre() throws Exception {
+        Path blob = ReferenceListing.TESTDATA.resolve(PRIO);
+        LayerMountOptions noBackground = LayerMountOptions.builder().backgroundFetch(false).build();
+        Chunk bad;
+        try (LayerMount probe = LayerMount.open(LayerIdentity.ofFile(blob), FileBlobSource.open(blob), cache,
+                LayerMountOptions.builder().prefetch(false).backgroundFetch(false).build())) {
+            bad = probe.index().lookup("bin/app").orElseThrow().chunks().get(0);
+        }
+        long middle = bad.blobOffset() + bad.spanLength() / 2;
+        try (LayerMount m = LayerMount.open(LayerIdentity.ofFile(blob),
+                new CorruptingBlobSource(FileBlobSource.open(blob), middle, middle + 16), cache, noBackground)) {
+            m.startFetching();
+            m.prefetchDone().get(30, TimeUnit.SECONDS);
+            assertEquals(Phase.DONE, m.progress().prefetch());
+            assertFalse(cache.contains(CacheKey.ofDigest(bad.digest())), "unverified bytes are never cached");
+            assertTrue(isCached(m, "etc/passwd"), "the other prioritized file is cached");
+            assertEquals(1, m.progress().requests(), "the prioritized region is one request");
         }
     }
 
