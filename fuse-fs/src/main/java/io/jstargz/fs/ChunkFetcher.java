@@ -217,19 +217,7 @@ final class ChunkFetcher {
         List<Integer> owned = new ArrayList<>();
         List<CompletableFuture<byte[][]>> claims = new ArrayList<>();
         for (int next = g + 1; next <= g + READ_AHEAD_CHUNKS && next < fileEnd; next++) {
-            int s = table.spanOf(next);
-            if (owned.contains(s)) {
-                continue;
-            }
-            if (cached(next)) {
-                promote(next);
-                continue;
-            }
-            CompletableFuture<byte[][]> claim = store.claimIfFree(s);
-            if (claim != null) {
-                owned.add(s);
-                claims.add(claim);
-            }
+            claimAhead(next, owned, claims);
         }
         if (!owned.isEmpty()) {
             submit(file, table.fileEnd(g), owned, claims, owned.size());
@@ -238,29 +226,39 @@ final class ChunkFetcher {
 
     /**
      * Starts fetching the first chunk of each of {@code files} (one batch, so one request where the blob allows),
-     * unless it is cached or being fetched; returns at once. For files a reader is about to open: a program's shared
+     * unless it is being fetched, or loads it from the disk tier when it is cached; returns at once. For files a reader is about to open: a program's shared
      * libraries, named by its ELF header before the dynamic loader asks for them one by one.
      */
     void fetchAhead(List<Entry> files) {
         List<Integer> owned = new ArrayList<>();
         List<CompletableFuture<byte[][]>> claims = new ArrayList<>();
         for (Entry f : files) {
-            if (f.chunkCount() == 0) {
-                continue;
-            }
-            int g = table.firstChunk(f);
-            int s = table.spanOf(g);
-            if (owned.contains(s) || cached(g)) {
-                continue;
-            }
-            CompletableFuture<byte[][]> claim = store.claimIfFree(s);
-            if (claim != null) {
-                owned.add(s);
-                claims.add(claim);
+            if (f.chunkCount() > 0) {
+                claimAhead(table.firstChunk(f), owned, claims);
             }
         }
         if (!owned.isEmpty()) {
             submit(files.get(0), 0, owned, claims, owned.size());
+        }
+    }
+
+    /**
+     * Adds the span of chunk {@code g} to {@code owned}, claimed, unless it is there already, being fetched, or cached
+     * (then the chunk is loaded into the memory tier).
+     */
+    private void claimAhead(int g, List<Integer> owned, List<CompletableFuture<byte[][]>> claims) {
+        int s = table.spanOf(g);
+        if (owned.contains(s)) {
+            return;
+        }
+        if (cached(g)) {
+            promote(g);
+            return;
+        }
+        CompletableFuture<byte[][]> claim = store.claimIfFree(s);
+        if (claim != null) {
+            owned.add(s);
+            claims.add(claim);
         }
     }
 

@@ -106,15 +106,15 @@ final class SharedLibraries implements AutoCloseable {
         synchronized (this) {
             digests = imageLayers.getOrDefault(image, List.of());
         }
+        if (!digests.contains(layer)) {
+            return List.of(mount);
+        }
         List<LayerMount> top = new ArrayList<>();
         for (int i = digests.size() - 1; i >= 0; i--) {
             LayerMount m = mounted.apply(digests.get(i));
             if (m != null) {
                 top.add(m);
             }
-        }
-        if (!digests.contains(layer)) {
-            top = List.of(mount);
         }
         return top;
     }
@@ -127,10 +127,10 @@ final class SharedLibraries implements AutoCloseable {
             paths.add(deps.interpreter());
             paths.add(LOADER_CACHE);
         }
-        String origin = program.substring(0, program.lastIndexOf('/') + 1);
+        List<String> searchPath = searchPath(deps, program.substring(0, program.lastIndexOf('/')));
         int found = 0;
         for (String name : deps.needed()) {
-            for (String dir : searchPath(deps, origin)) {
+            for (String dir : searchPath) {
                 Located l = locate(layers, dir + "/" + name);
                 if (l != null) {
                     wanted.computeIfAbsent(l.mount(), m -> new ArrayList<>()).add(l.file());
