@@ -15,10 +15,12 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,33 +123,22 @@ final class SharedLibraries implements AutoCloseable {
 
     /** Starts fetching what the loader of {@code program} (its absolute path) will open, one batch per layer. */
     private static void fetch(List<LayerMount> layers, String program, ElfDependencies deps) {
-        Map<LayerMount, List<Entry>> wanted = new LinkedHashMap<>();
-        List<String> paths = new ArrayList<>();
-        if (!deps.interpreter().isEmpty()) {
-            paths.add(deps.interpreter());
-            paths.add(LOADER_CACHE);
-        }
+        List<Located> files = new ArrayList<>();
         List<String> searchPath = searchPath(deps, program.substring(0, program.lastIndexOf('/')));
-        int found = 0;
         for (String name : deps.needed()) {
-            for (String dir : searchPath) {
-                Located l = locate(layers, dir + "/" + name);
-                if (l != null) {
-                    wanted.computeIfAbsent(l.mount(), m -> new ArrayList<>()).add(l.file());
-                    found++;
-                    break;
-                }
-            }
+            searchPath.stream().map(dir -> locate(layers, dir + "/" + name)).filter(Objects::nonNull).findFirst()
+                    .ifPresent(files::add);
         }
-        for (String p : paths) {
-            Located l = locate(layers, p);
-            if (l != null) {
-                wanted.computeIfAbsent(l.mount(), m -> new ArrayList<>()).add(l.file());
-            }
+        int libraries = files.size();
+        if (!deps.interpreter().isEmpty()) {
+            Stream.of(deps.interpreter(), LOADER_CACHE).map(p -> locate(layers, p)).filter(Objects::nonNull)
+                    .forEach(files::add);
         }
+        Map<LayerMount, List<Entry>> wanted = new LinkedHashMap<>();
+        files.forEach(l -> wanted.computeIfAbsent(l.mount(), m -> new ArrayList<>()).add(l.file()));
         wanted.forEach(LayerMount::fetchAhead);
         if (LOG.isDebugEnabled()) {
-            LOG.debug("{}: fetching ahead {} of its {} libraries{} from {} layers", program, found,
+            LOG.debug("{}: fetching ahead {} of its {} libraries{} from {} layers", program, libraries,
                     deps.needed().size(), deps.interpreter().isEmpty() ? "" : ", its interpreter and the loader's cache",
                     wanted.size());
         }
