@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,11 @@ import org.slf4j.LoggerFactory;
 public final class LayerMount implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(LayerMount.class);
     private static final Duration UNMOUNT_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long closing waits for fetches in flight to end. A request already sent is not cancelled by closing the
+     * blob, so this bounds how much a stalled registry can delay an unmount.
+     */
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(60);
     private static final int COPY_THREADS = 2;
 
@@ -408,8 +414,28 @@ public final class LayerMount implements Closeable {
                 failure = e;
             }
         }
+        awaitStopped();
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /**
+     * Waits, with a bound, for the threads that fetch: a fetch in flight ends once the blob is closed under it, and
+     * one that ends after the mount is closed would still write its chunks to the cache.
+     */
+    private void awaitStopped() {
+        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+        try {
+            for (ExecutorService pool : List.of(taskPool, fetchPool, backgroundPool, copyPool)) {
+                if (!pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    log.warn("layer {}: a fetch still runs {} s after close; its chunks may still be cached",
+                            identity.name(), STOP_TIMEOUT.toSeconds());
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
