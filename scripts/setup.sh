@@ -17,6 +17,7 @@ declare -A NEED=(
   [maven]=/usr/bin/mvn
   [fuse3]=/usr/bin/fusermount3
   [libfuse2]=/usr/lib/x86_64-linux-gnu/libfuse.so.2
+  [libdeflate0]=/usr/lib/x86_64-linux-gnu/libdeflate.so.0
   [kmod]=/usr/sbin/modprobe
   [util-linux]=/usr/bin/mountpoint
   [procps]=/usr/bin/pgrep
@@ -44,8 +45,8 @@ if [ "$tier" = all ]; then
   )
 fi
 
-# On arm64 the library path differs; accept either.
-libfuse_present() { ls /usr/lib/*/libfuse.so.2 >/dev/null 2>&1; }
+# On arm64 the library paths differ; accept either.
+library_present() { ls /usr/lib/*/"$1" >/dev/null 2>&1; }
 
 # The launcher prefers the newest JDK; the build needs one of at least 17.
 jdk_present() {
@@ -61,7 +62,9 @@ jdk_present() {
 
 missing=()
 for pkg in "${!NEED[@]}"; do
-  if [ "$pkg" = libfuse2 ]; then libfuse_present || missing+=("$pkg"); continue; fi
+  case "$pkg" in
+    libfuse2 | libdeflate0) library_present "$(basename "${NEED[$pkg]}")" || missing+=("$pkg"); continue ;;
+  esac
   [ -e "${NEED[$pkg]}" ] || missing+=("$pkg")
 done
 jdk_present || missing+=(openjdk-17-jdk-headless)

@@ -63,6 +63,15 @@ public abstract class BlobFormat {
     abstract DecodeStream openSpan(byte[] buf, int off, int len) throws IOException;
 
     /**
+     * The bytes the span in {@code buf[off, off + len)} (exactly its members or frames) decompresses to, all at once,
+     * where this format has a faster way to get them than {@link #openSpan}; {@code needed} of them at least are
+     * wanted. Null to stream the span instead, which is always right.
+     */
+    byte[] decompressWhole(byte[] buf, int off, int len, long needed) {
+        return null;
+    }
+
+    /**
      * The most uncompressed bytes one compressed byte can stand for: a chunk claiming more than its span's length
      * times this is a lie, refused before anything is decompressed.
      */

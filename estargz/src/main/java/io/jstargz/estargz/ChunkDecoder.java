@@ -2,6 +2,7 @@ package io.jstargz.estargz;
 
 import java.io.IOException;
 import java.security.MessageDigest;
+import java.util.Arrays;
 
 /**
  * Turns the compressed bytes of a span into its chunks' verified bytes: decompress with the layer's
@@ -28,6 +29,45 @@ public final class ChunkDecoder {
     public byte[][] decodeSpan(int s, byte[] buf, int off, int len) throws ChunkVerificationException {
         ChunkTable t = index.chunks();
         int first = t.spanFirstChunk(s);
+        byte[][] out = decompressedWhole(s, buf, off, len);
+        if (out == null) {
+            out = streamed(s, buf, off, len);
+        }
+        if (t.verifiedWhole(s)) {
+            verifyWhole(first, out);
+        } else {
+            for (int g = first; g < first + out.length; g++) {
+                verify(g, out[g - first]);
+            }
+        }
+        return out;
+    }
+
+    /** The chunks of span {@code s}, cut from its bytes decompressed at once; null where the format streams. */
+    private byte[][] decompressedWhole(int s, byte[] buf, int off, int len) {
+        ChunkTable t = index.chunks();
+        int first = t.spanFirstChunk(s);
+        byte[][] out = new byte[t.spanChunkCount(s)][];
+        long needed = 0;
+        for (int g = first; g < first + out.length; g++) {
+            needed = Math.max(needed, t.innerOffset(g) + t.size(g));
+        }
+        byte[] whole = format.decompressWhole(buf, off, (int) Math.min(len, t.spanEnd(s) - t.spanStart(s)), needed);
+        if (whole == null || whole.length < needed) {
+            return null;
+        }
+        for (int g = first; g < first + out.length; g++) {
+            int from = (int) t.innerOffset(g);
+            int to = (int) (from + t.size(g));
+            out[g - first] = from == 0 && to == whole.length ? whole : Arrays.copyOfRange(whole, from, to);
+        }
+        return out;
+    }
+
+    /** The chunks of span {@code s}, read from the span as a stream: one pass however many chunks it packs. */
+    private byte[][] streamed(int s, byte[] buf, int off, int len) throws ChunkVerificationException {
+        ChunkTable t = index.chunks();
+        int first = t.spanFirstChunk(s);
         byte[][] out = new byte[t.spanChunkCount(s)][];
         long at = 0;
         int g = first;
@@ -50,13 +90,6 @@ public final class ChunkDecoder {
                     + e.getMessage(), e);
         } finally {
             close(in);
-        }
-        if (t.verifiedWhole(s)) {
-            verifyWhole(first, out);
-        } else {
-            for (g = first; g < first + out.length; g++) {
-                verify(g, out[g - first]);
-            }
         }
         return out;
     }

@@ -197,6 +197,28 @@ abstract sealed class GzipFormat extends BlobFormat permits EstargzFormat, Exter
         return span;
     }
 
+    /**
+     * A member inflates to its chunks and then to the tar headers of the entries that follow it up to the next
+     * file's chunk. Its trailer gives the exact size (ISIZE) when the span is one member; this is the most headers
+     * believed beyond the chunks, and what is allowed for them when the span holds several members.
+     */
+    private static final int MAX_TRAILING_HEADERS = 1 << 20;
+    private static final int GUESSED_TRAILING_HEADERS = 64 << 10;
+    /** Larger spans (files verified whole) stream, so that no more than this is held at once. */
+    private static final int MAX_WHOLE = 16 << 20;
+
+    @Override
+    final byte[] decompressWhole(byte[] buf, int off, int len, long needed) {
+        WholeInflater whole = WholeInflater.get();
+        if (whole == null || needed > MAX_WHOLE || len < 18) {
+            return null;
+        }
+        long isize = GzipMember.le32(buf, off + len - 4);
+        long capacity = isize >= needed && isize <= needed + MAX_TRAILING_HEADERS ? isize
+                : needed + GUESSED_TRAILING_HEADERS;
+        return whole.inflate(buf, off, len, (int) capacity);
+    }
+
     private static Inflater inflater() {
         Inflater inflater = INFLATERS.poll();
         return inflater != null ? inflater : new Inflater(true);

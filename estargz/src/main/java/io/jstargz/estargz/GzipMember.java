@@ -136,7 +136,7 @@ final class GzipMember {
         return trailer + 8;
     }
 
-    private static long le32(byte[] b, int at) {
+    static long le32(byte[] b, int at) {
         return (b[at] & 0xffL) | (b[at + 1] & 0xffL) << 8 | (b[at + 2] & 0xffL) << 16 | (b[at + 3] & 0xffL) << 24;
     }
 }
