@@ -181,9 +181,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             ImageReference image = ImageReference.parse(request.imageRef());
             Digest digest = Digest.parse(request.layerDigest());
             CompletableFuture<LayerOpener.Opened> opening = opener.open(image, digest);
-            if (libraries != null) {
-                libraries.image(image.toString(), imageLayers(digest, request));
-            }
+            imageSeen(image, digest, request);
             opening.whenComplete((o, e) -> neighbours.start(image, request));
             LayerOpener.Opened opened = await(opening);
             String mismatch = tocMismatch(opened.index(), request, "the image's manifest says");
@@ -216,7 +214,9 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         try {
             ImageReference image = ImageReference.parse(request.imageRef());
             Digest digest = Digest.parse(request.layerDigest());
-            LayerOpener.Opened opened = await(opener.open(image, digest));
+            CompletableFuture<LayerOpener.Opened> opening = opener.open(image, digest);
+            imageSeen(image, digest, request);
+            LayerOpener.Opened opened = await(opening);
             String mismatch = tocMismatch(opened.index(), request, "it was mounted with");
             if (mismatch != null) {
                 throw new LayerUnavailableException(mismatch);
@@ -294,6 +294,13 @@ public final class FuseRemoteLayers implements RemoteLayerService {
                     e.getMessage());
             connections.close(inherited);
             return false;
+        }
+    }
+
+    /** Tells {@link SharedLibraries} which layers the image has, where programs' libraries are looked for. */
+    private void imageSeen(ImageReference image, Digest digest, LayerRequest request) {
+        if (libraries != null) {
+            libraries.image(image.toString(), imageLayers(digest, request));
         }
     }
 

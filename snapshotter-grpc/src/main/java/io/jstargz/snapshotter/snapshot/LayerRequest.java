@@ -112,11 +112,13 @@ public record LayerRequest(String target, String imageRef, String layerDigest, L
 
     /**
      * The request of a layer mounted before, to mount it again: its record says which layer and which TOC it was
-     * mounted with, its snapshot's labels how much to prefetch.
+     * mounted with, its snapshot's labels (its Prepare's) how much to prefetch and which layers the image has.
      */
     public static LayerRequest ofRecord(RemoteLayerRecord record, Map<String, String> labels) {
-        return new LayerRequest(record.snapshotName(), record.imageRef(), record.layerDigest(), List.of(),
-                prefetchSize(labels.get(PREFETCH_SIZE)), new Verification.Expect(record.tocDigest()));
+        String layers = labels.containsKey(CRI_IMAGE_LAYERS) ? labels.get(CRI_IMAGE_LAYERS) : labels.get(STARGZ_LAYERS);
+        return new LayerRequest(record.snapshotName(), record.imageRef(), record.layerDigest(),
+                neighbours(layers, record.layerDigest()), prefetchSize(labels.get(PREFETCH_SIZE)),
+                new Verification.Expect(record.tocDigest()));
     }
 
     /** The labels the layer's snapshot is committed with: the Prepare's, marked as a remote snapshot. */

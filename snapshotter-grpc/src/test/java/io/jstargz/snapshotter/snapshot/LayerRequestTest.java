@@ -3,6 +3,8 @@ package io.jstargz.snapshotter.snapshot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,5 +43,17 @@ class LayerRequestTest {
         labels.forEach((k, v) -> assertTrue(k.length() + v.length() <= 4096, k));
         String kept = labels.get("containerd.io/snapshot/cri.image-layers");
         assertTrue(kept.startsWith(digest(0) + "," + digest(1)) && kept.split(",").length < 100, kept);
+    }
+
+    @Test
+    void aRestoredLayerKnowsTheImagesOtherLayersFromItsSnapshotsLabels() {
+        Map<String, String> labels = LayerRequest.committed(LayerRequest.pullLabels("sha256:chain", REF, digest(2),
+                List.of(digest(1), digest(2), digest(3)), digest(9)));
+        RemoteLayerRecord record = new RemoteLayerRecord(7, "sha256:chain", REF, digest(2), digest(9),
+                Path.of("/var/lib/jstargz/snapshots/7/fs"), RemoteLayerState.FAILED, "restarted", Instant.EPOCH);
+        LayerRequest request = LayerRequest.ofRecord(record, labels);
+        assertEquals(List.of(digest(1), digest(3)), request.neighbours());
+        assertEquals(digest(9), request.expectedTocDigest().orElseThrow());
+        assertEquals(List.of(), LayerRequest.ofRecord(record, Map.of()).neighbours(), "a snapshot without labels");
     }
 }
