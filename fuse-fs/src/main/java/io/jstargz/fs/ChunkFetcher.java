@@ -226,8 +226,9 @@ final class ChunkFetcher {
 
     /**
      * Starts fetching the first chunk of each of {@code files} (one batch, so one request where the blob allows),
-     * unless it is being fetched, or loads it from the disk tier when it is cached; returns at once. For files a reader is about to open: a program's shared
-     * libraries, named by its ELF header before the dynamic loader asks for them one by one.
+     * unless it is being fetched already or cached (then it is loaded into the memory tier); returns at once. For
+     * files a reader is about to open: a program's shared libraries, named by its ELF header before the dynamic loader
+     * asks for them one by one.
      */
     void fetchAhead(List<Entry> files) {
         List<Integer> owned = new ArrayList<>();
