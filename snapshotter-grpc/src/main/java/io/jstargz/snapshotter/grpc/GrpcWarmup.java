@@ -12,6 +12,7 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.jstargz.snapshotter.proto.introspection.IntrospectionGrpc;
 import io.jstargz.snapshotter.proto.introspection.ListLayersRequest;
 import io.jstargz.snapshotter.proto.snapshots.ListSnapshotsRequest;
+import io.jstargz.snapshotter.proto.snapshots.ListSnapshotsResponse;
 import io.jstargz.snapshotter.proto.snapshots.MountsRequest;
 import io.jstargz.snapshotter.proto.snapshots.PrepareSnapshotRequest;
 import io.jstargz.snapshotter.proto.snapshots.RemoveSnapshotRequest;
@@ -23,6 +24,7 @@ import io.jstargz.snapshotter.snapshot.LayerRequest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -57,8 +59,8 @@ public final class GrpcWarmup {
                         .build()));
                 expectFailure(() -> s.stat(StatSnapshotRequest.newBuilder().setKey(ABSENT).build()));
                 expectFailure(() -> s.mounts(MountsRequest.newBuilder().setKey(ABSENT).build()));
-                s.list(ListSnapshotsRequest.newBuilder().addFilters("name==\"" + ABSENT + "\"").build())
-                        .forEachRemaining(r -> { });
+                s.list(ListSnapshotsRequest.newBuilder().addFilters(LayerRequest.targetFilter(ABSENT_LAYER, ABSENT))
+                        .build()).forEachRemaining(r -> { });
                 IntrospectionGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
                         .listLayers(ListLayersRequest.newBuilder().setNamespace(ABSENT).build());
             }
@@ -73,11 +75,11 @@ public final class GrpcWarmup {
 
     /**
      * Pulls a layer lazily through the daemon's socket and reads it, as containerd's unpacker and then a container
-     * do: a Prepare with the labels of a pull (answered ALREADY_EXISTS once the layer is mounted), a Prepare of a
-     * container's snapshot on it, its Mounts, reads of the warm-up layer's files through the overlay's lower
-     * directory (the layer's FUSE mount) from a child process ({@link WarmupLayer#readFrom}), then Remove of both
-     * snapshots. For the AOT training run, whose root is its own: unlike
-     * {@link #run}, this changes the snapshot store.
+     * do: a Prepare with the labels of a pull (answered ALREADY_EXISTS once the layer is mounted), the List and Stat
+     * that find the committed layer, a Prepare of a container's snapshot on it, its Mounts, reads of the warm-up
+     * layer's files through the overlay's lower directory (the layer's FUSE mount) from a child process
+     * ({@link WarmupLayer#readFrom}), then Remove of both snapshots. For the AOT training run, whose root is its own:
+     * unlike {@link #run}, this changes the snapshot store.
      *
      * @throws IOException a call or a read failed, naming it
      */
@@ -100,6 +102,17 @@ public final class GrpcWarmup {
                     throw new IOException("Prepare of layer " + layerDigest + " of " + imageRef + ": " + e, e);
                 }
             }
+            // what containerd's metadata store does next: finds the committed layer by its target, then stats it
+            int found = 0;
+            for (Iterator<ListSnapshotsResponse> it = s.list(ListSnapshotsRequest.newBuilder()
+                    .addFilters(LayerRequest.targetFilter(chain, "")).build()); it.hasNext(); ) {
+                found += it.next().getInfoCount();
+            }
+            if (found != 1) {
+                throw new IOException("layer " + layerDigest + " of " + imageRef + " was mounted, but " + found
+                        + " snapshots match its target " + chain);
+            }
+            s.stat(StatSnapshotRequest.newBuilder().setKey(chain).build());
             s.prepare(PrepareSnapshotRequest.newBuilder().setSnapshotter("jstargz").setKey(container).setParent(chain)
                     .build());
             Path lower = lowerDir(s.mounts(MountsRequest.newBuilder().setKey(container).build()).getMountsList());

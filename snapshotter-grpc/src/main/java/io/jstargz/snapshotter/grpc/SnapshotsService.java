@@ -129,11 +129,14 @@ public final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
 
     @Override
     public void list(ListSnapshotsRequest r, StreamObserver<ListSnapshotsResponse> out) {
+        long start = System.nanoTime();
         List<SnapshotInfo> infos;
         try {
             infos = snapshotter.list(r.getFiltersList());
         } catch (Exception e) {
-            out.onError(GrpcErrors.toStatus("List", e));
+            StatusRuntimeException status = GrpcErrors.toStatus("List", e);
+            LOG.debug("List: {} in {} µs", status.getStatus().getCode(), (System.nanoTime() - start) / 1000);
+            out.onError(status);
             return;
         }
         for (int i = 0; i < infos.size(); i += LIST_BATCH) {
@@ -142,6 +145,7 @@ public final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
             out.onNext(b.build());
         }
         out.onCompleted();
+        LOG.debug("List: OK, {} of them, in {} µs", infos.size(), (System.nanoTime() - start) / 1000);
     }
 
     @Override

@@ -100,6 +100,14 @@ public record LayerRequest(String target, String imageRef, String layerDigest, L
         return Optional.ofNullable(labels.get(TARGET)).filter(t -> !t.isEmpty());
     }
 
+    /**
+     * The filter containerd's metadata store lists snapshots with when a Prepare answers ALREADY_EXISTS, to find the
+     * committed snapshot of {@code target} on {@code parent}: what the warm-up and the training run list with.
+     */
+    public static String targetFilter(String target, String parent) {
+        return "labels.\"" + TARGET + "\"==" + target + ",parent==\"" + parent + "\"";
+    }
+
     /** Why the layer is pulled normally, or empty when it may be mounted lazily. */
     public Optional<String> refusal() {
         return verification instanceof Verification.Refuse r ? Optional.of(r.reason()) : Optional.empty();

@@ -56,4 +56,13 @@ class LayerRequestTest {
         assertEquals(digest(9), request.expectedTocDigest().orElseThrow());
         assertEquals(List.of(), LayerRequest.ofRecord(record, Map.of()).neighbours(), "a snapshot without labels");
     }
+
+    @Test
+    void theTargetFilterIsTheOneContainerdListsWith() {
+        // containerd's metadata store: fmt.Sprintf(`labels.%q==%s,parent==%q`, LabelSnapshotRef, target, bparent)
+        assertEquals("labels.\"containerd.io/snapshot.ref\"==sha256:c2,parent==\"sha256:c1\"",
+                LayerRequest.targetFilter("sha256:c2", "sha256:c1"));
+        assertEquals("labels.\"containerd.io/snapshot.ref\"==sha256:c1,parent==\"\"",
+                LayerRequest.targetFilter("sha256:c1", ""));
+    }
 }
