@@ -54,7 +54,7 @@ public final class ChunkCache implements Closeable {
                 .weigher((CacheKey k, byte[] v) -> v.length)
                 .executor(Runnable::run)
                 .build();
-        this.writer = Executors.newSingleThreadExecutor(Threads.named("jstargz-cache-writer"));
+        this.writer = Executors.newSingleThreadExecutor(Threads.background("jstargz-cache-writer"));
     }
 
     /**

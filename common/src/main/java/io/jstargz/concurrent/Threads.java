@@ -8,10 +8,10 @@ import jnr.ffi.LibraryLoader;
  * The threads jstargz starts: all daemon threads (none keeps a JVM alive that is shutting down) with names that say
  * whose they are in a thread dump.
  *
- * <p>Background threads (fetching the rest of a layer, copying files for passthrough) run at the lowest CPU priority,
- * nice 19: they decompress and verify hundreds of MiB while a container starts on the same cores, and the
- * container's own startup must win. The JVM ignores {@link Thread#setPriority} on Linux, so the thread sets its nice
- * value itself; on Linux that is a per-thread attribute ({@code setpriority(2)}, "Bugs").
+ * <p>Background threads (fetching the rest of a layer, copying files for passthrough, writing cached chunks to disk)
+ * run at the lowest CPU priority, nice 19: they decompress, verify and write hundreds of MiB while a container starts
+ * on the same cores, and the container's own startup must win. The JVM ignores {@link Thread#setPriority} on Linux,
+ * so the thread sets its nice value itself; on Linux that is a per-thread attribute ({@code setpriority(2)}, "Bugs").
  */
 public final class Threads {
     private static final int PRIO_PROCESS = 0;
