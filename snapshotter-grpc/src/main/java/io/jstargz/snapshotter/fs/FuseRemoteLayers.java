@@ -80,6 +80,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     private final KeptConnections connections;
     private final LayerOpener opener;
     private final NeighbourPrefetch neighbours;
+    private final ImageLayers images = new ImageLayers(this::mountedLayer);
     /** Null when {@code fetch.shared_libraries} is off. */
     private final SharedLibraries libraries;
     private final LayerMountOptions mountOptions;
@@ -103,7 +104,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         this.connections = connections;
         this.opener = new LayerOpener(client, tocs, indexEntries);
         this.neighbours = new NeighbourPrefetch(opener, this::mountObject, mountPool);
-        this.libraries = sharedLibraries ? new SharedLibraries(this::mountedLayer) : null;
+        this.libraries = sharedLibraries ? new SharedLibraries(this::mountedLayer, images) : null;
         this.indexEntries = indexEntries;
         this.quiet = new QuietPeriod(backgroundQuiet);
         this.mountOptions = mountOptions.toBuilder().backgroundGate(quiet).build();
@@ -198,6 +199,10 @@ public final class FuseRemoteLayers implements RemoteLayerService {
                 }
             }, mountPool);
             mounts.put(mountPoint, new Mounted(mounting, digest, new AtomicBoolean()));
+            String name = image.toString();
+            if (images.isTop(name, digest)) {
+                mounting.thenAccept(m -> AccountFiles.fetch(name, images.mounts(name, digest, m)));
+            }
             return new PrepareOutcome.Mounted(opened.index().tocDigest(), opened.index().blobSize(),
                     "index " + opened.how() + ", ready after " + (indexReady - start) / 1_000_000 + " ms",
                     mounting.thenApply(m -> null));
@@ -297,11 +302,9 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         }
     }
 
-    /** Tells {@link SharedLibraries} which layers the image has, where programs' libraries are looked for. */
+    /** Remembers which layers the image has, where what a container reads first is looked for. */
     private void imageSeen(ImageReference image, Digest digest, LayerRequest request) {
-        if (libraries != null) {
-            libraries.image(image.toString(), imageLayers(digest, request));
-        }
+        images.image(image.toString(), imageLayers(digest, request));
     }
 
     /** The image's layers as a Prepare of {@code digest} names them, lowest first: it, then its neighbours. */

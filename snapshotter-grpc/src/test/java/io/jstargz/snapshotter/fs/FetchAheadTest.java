@@ -1,6 +1,8 @@
 package io.jstargz.snapshotter.fs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
@@ -30,10 +32,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A program's first open fetches its interpreter, the loader's cache and its libraries from the layers the container's
- * overlay takes them from, in one request per layer, and nothing the loader would not open.
+ * What the daemon fetches ahead of a container comes from the layers the container's overlay takes each file from, in
+ * one request per layer: a program's interpreter, the loader's cache and its libraries at its first open (and nothing
+ * the loader would not open), the image's account files when its top layer is mounted.
  */
-class SharedLibrariesTest {
+class FetchAheadTest {
     private static final String IMAGE = "127.0.0.1:5000/app:1";
     private static final Digest LOWER = Digest.parse("sha256:" + "1".repeat(64));
     private static final Digest UPPER = Digest.parse("sha256:" + "2".repeat(64));
@@ -82,8 +85,8 @@ class SharedLibrariesTest {
             RecordingBlob upperBlob = blob(upper, "upper");
             try (LayerMount l = LayerMount.open(new LayerIdentity(IMAGE, LOWER.toString()), lowerBlob, cache, ON_DEMAND);
                  LayerMount u = LayerMount.open(new LayerIdentity(IMAGE, UPPER.toString()), upperBlob, cache, ON_DEMAND);
-                 SharedLibraries libraries = new SharedLibraries(Map.of(LOWER, l, UPPER, u)::get)) {
-                libraries.image(IMAGE, List.of(LOWER, UPPER));
+                 SharedLibraries libraries = new SharedLibraries(Map.of(LOWER, l, UPPER, u)::get,
+                         images(Map.of(LOWER, l, UPPER, u)))) {
                 Entry prog = u.index().lookup("usr/bin/prog").orElseThrow();
                 u.read(prog, 0, (int) prog.size()); // the kernel reads it to execute it
                 lowerBlob.batches.clear();
@@ -109,7 +112,7 @@ class SharedLibrariesTest {
         try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")))) {
             RecordingBlob blob = blob(layer, "script");
             try (LayerMount m = LayerMount.open(new LayerIdentity(IMAGE, LOWER.toString()), blob, cache, ON_DEMAND);
-                 SharedLibraries libraries = new SharedLibraries(Map.of(LOWER, m)::get)) {
+                 SharedLibraries libraries = new SharedLibraries(Map.of(LOWER, m)::get, images(Map.of(LOWER, m)))) {
                 Entry tool = m.index().lookup("usr/bin/tool").orElseThrow();
                 m.read(tool, 0, (int) tool.size());
                 blob.batches.clear();
@@ -119,6 +122,41 @@ class SharedLibrariesTest {
                 assertEquals(List.of(), spansOf(blob), "batches after the script was opened");
             }
         }
+    }
+
+    @Test
+    void theAccountFilesAreFetchedTogetherWhenTheTopLayerIsMounted() throws Exception {
+        LayerBuilder lower = new LayerBuilder()
+                .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n")
+                .file("etc/hostname", "not an account file")
+                .file("etc/group", "root:x:0:\n");
+        LayerBuilder upper = new LayerBuilder().file("app/main", "the program");
+        try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")))) {
+            RecordingBlob lowerBlob = blob(lower, "lower");
+            RecordingBlob upperBlob = blob(upper, "upper");
+            try (LayerMount l = LayerMount.open(new LayerIdentity(IMAGE, LOWER.toString()), lowerBlob, cache, ON_DEMAND);
+                 LayerMount u = LayerMount.open(new LayerIdentity(IMAGE, UPPER.toString()), upperBlob, cache,
+                         ON_DEMAND)) {
+                ImageLayers images = images(Map.of(LOWER, l, UPPER, u));
+                assertTrue(images.isTop(IMAGE, UPPER), "the upper layer is the image's top");
+                assertFalse(images.isTop(IMAGE, LOWER), "the lower layer is not");
+
+                AccountFiles.fetch(IMAGE, images.mounts(IMAGE, UPPER, u));
+
+                // one batch of both: reads that fetched them would have made one batch each
+                List<Entry> files = entries(l, "etc/passwd", "etc/group");
+                awaitFetched(l, files);
+                assertEquals(List.of(spans(files)), spansOf(lowerBlob), "the lower layer's batches");
+                assertEquals(List.of(), spansOf(upperBlob), "the upper layer's batches");
+            }
+        }
+    }
+
+    /** The layers of {@link #IMAGE}, lowest first, as its Prepares' labels name them, served by {@code mounts}. */
+    private static ImageLayers images(Map<Digest, LayerMount> mounts) {
+        ImageLayers images = new ImageLayers(mounts::get);
+        images.image(IMAGE, mounts.containsKey(UPPER) ? List.of(LOWER, UPPER) : List.of(LOWER));
+        return images;
     }
 
     private RecordingBlob blob(LayerBuilder layer, String name) throws IOException {
