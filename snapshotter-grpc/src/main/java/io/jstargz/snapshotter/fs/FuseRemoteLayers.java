@@ -104,7 +104,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         this.connections = connections;
         this.opener = new LayerOpener(client, tocs, indexEntries);
         this.neighbours = new NeighbourPrefetch(opener, this::mountObject, mountPool);
-        this.libraries = sharedLibraries ? new SharedLibraries(this::mountedLayer, images) : null;
+        this.libraries = sharedLibraries ? new SharedLibraries(images) : null;
         this.indexEntries = indexEntries;
         this.quiet = new QuietPeriod(backgroundQuiet);
         this.mountOptions = mountOptions.toBuilder().backgroundGate(quiet).build();

@@ -49,6 +49,11 @@ final class ImageLayers {
         }
     }
 
+    /** The mount serving {@code layer}, or null when none does. */
+    LayerMount mount(Digest layer) {
+        return mounted.apply(layer);
+    }
+
     /** Whether {@code layer} is the top layer of {@code image}, as far as its Prepares told. */
     synchronized boolean isTop(String image, Digest layer) {
         List<Digest> known = imageLayers.get(image);
@@ -154,5 +159,4 @@ final class ImageLayers {
         }
         return null;
     }
-
 }

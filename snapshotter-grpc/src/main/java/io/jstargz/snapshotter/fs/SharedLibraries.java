@@ -12,7 +12,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,13 +38,10 @@ final class SharedLibraries implements AutoCloseable {
     /** Programs waiting to be looked at; more are let go (the loader fetches their libraries itself). */
     private static final int QUEUE = 256;
 
-    private final Function<Digest, LayerMount> mounted;
     private final ImageLayers images;
     private final ThreadPoolExecutor pool = ThreadPools.bounded("jstargz-libraries", THREADS, QUEUE);
 
-    /** {@code mounted}: the mount serving a layer, or null when none does; {@code images}: which layers they have. */
-    SharedLibraries(Function<Digest, LayerMount> mounted, ImageLayers images) {
-        this.mounted = mounted;
+    SharedLibraries(ImageLayers images) {
         this.images = images;
     }
 
@@ -62,7 +58,7 @@ final class SharedLibraries implements AutoCloseable {
 
     /** Fetches ahead what the program at {@code path} of {@code layer} needs, if it is one (on the calling thread). */
     void opened(String image, Digest layer, String path) {
-        LayerMount mount = mounted.apply(layer);
+        LayerMount mount = images.mount(layer);
         Entry file = mount == null ? null : mount.index().lookup(path).orElse(null);
         if (file == null || !file.isRegular() || ((file.unixMode() & 0111) == 0 && !file.name().contains(".so"))) {
             return;

@@ -85,8 +85,7 @@ class FetchAheadTest {
             RecordingBlob upperBlob = blob(upper, "upper");
             try (LayerMount l = LayerMount.open(new LayerIdentity(IMAGE, LOWER.toString()), lowerBlob, cache, ON_DEMAND);
                  LayerMount u = LayerMount.open(new LayerIdentity(IMAGE, UPPER.toString()), upperBlob, cache, ON_DEMAND);
-                 SharedLibraries libraries = new SharedLibraries(Map.of(LOWER, l, UPPER, u)::get,
-                         images(Map.of(LOWER, l, UPPER, u)))) {
+                 SharedLibraries libraries = new SharedLibraries(images(Map.of(LOWER, l, UPPER, u)))) {
                 Entry prog = u.index().lookup("usr/bin/prog").orElseThrow();
                 u.read(prog, 0, (int) prog.size()); // the kernel reads it to execute it
                 lowerBlob.batches.clear();
@@ -112,7 +111,7 @@ class FetchAheadTest {
         try (ChunkCache cache = ChunkCache.open(ChunkCacheConfig.defaults(tmp.resolve("cache")))) {
             RecordingBlob blob = blob(layer, "script");
             try (LayerMount m = LayerMount.open(new LayerIdentity(IMAGE, LOWER.toString()), blob, cache, ON_DEMAND);
-                 SharedLibraries libraries = new SharedLibraries(Map.of(LOWER, m)::get, images(Map.of(LOWER, m)))) {
+                 SharedLibraries libraries = new SharedLibraries(images(Map.of(LOWER, m)))) {
                 Entry tool = m.index().lookup("usr/bin/tool").orElseThrow();
                 m.read(tool, 0, (int) tool.size());
                 blob.batches.clear();
