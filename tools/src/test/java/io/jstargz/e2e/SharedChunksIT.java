@@ -105,11 +105,23 @@ class SharedChunksIT {
         return HexFormat.of().formatHex(md5.digest());
     }
 
+    /**
+     * The container's two lines of output. ctr 2.1 once returned the first alone, the container having exited 0:
+     * containerd's copy of a short-lived container's output can lose its end. Then a second container on the same
+     * image, whose reads the cache serves, prints them again.
+     */
     private String runReadingCommonFiles(TestImage image, String container) throws Exception {
         containerd.ctrRemote(NS, "image", "rpull", "--plain-http", "--snapshotter", Containerd.SNAPSHOTTER,
                 image.ref()).orThrow();
-        return containerd.ctr(NS, "run", "--rm", "--snapshotter", Containerd.SNAPSHOTTER, image.ref(), container,
-                "sh", "-c", "cat /data/common-* | md5sum; cat /data/zz-* | wc -c").orThrow();
+        String out = "";
+        for (String name : List.of(container, container + "-again")) {
+            out = containerd.ctr(NS, "run", "--rm", "--snapshotter", Containerd.SNAPSHOTTER, image.ref(), name,
+                    "sh", "-c", "cat /data/common-* | md5sum; cat /data/zz-* | wc -c").orThrow();
+            if (out.lines().count() == 2) {
+                return out;
+            }
+        }
+        return out;
     }
 
     /** Compressed bytes of {@code layer}'s spans that hold the common files. */
