@@ -228,7 +228,7 @@ final class ChunkFetcher {
      * Starts fetching the first chunk of each of {@code files} (one batch, so one request where the blob allows),
      * unless it is being fetched already or cached (then it is loaded into the memory tier); returns at once. For
      * files a reader is about to open: a program's shared libraries, named by its ELF header before the dynamic loader
-     * asks for them one by one.
+     * asks for them one by one, and the account files every container's start reads.
      */
     void fetchAhead(List<Entry> files) {
         List<Integer> owned = new ArrayList<>();
