@@ -10,8 +10,10 @@ import jnr.ffi.LibraryLoader;
  *
  * <p>Background threads (fetching the rest of a layer, copying files for passthrough, writing cached chunks to disk)
  * run at the lowest CPU priority, nice 19: they decompress, verify and write hundreds of MiB while a container starts
- * on the same cores, and the container's own startup must win. The JVM ignores {@link Thread#setPriority} on Linux,
- * so the thread sets its nice value itself; on Linux that is a per-thread attribute ({@code setpriority(2)}, "Bugs").
+ * on the same cores, and the container's own startup must win. The JVM ignores {@link Thread#setPriority} on Linux
+ * (and with {@code -XX:ThreadPriorityPolicy=1}, which the launcher gives it to lower its compiler threads, maps the
+ * lowest Java priority to nice 4), so the thread sets its nice value itself; on Linux that is a per-thread attribute
+ * ({@code setpriority(2)}, "Bugs").
  */
 public final class Threads {
     private static final int PRIO_PROCESS = 0;
