@@ -2,6 +2,7 @@ package io.jstargz.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.jstargz.concurrent.BackgroundGate;
 import io.jstargz.concurrent.Threads;
 import java.io.Closeable;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +28,13 @@ import org.slf4j.LoggerFactory;
  * {@link #put} returns once the chunk is in memory; the disk write happens on a background thread, or in the caller
  * when more than {@link ChunkCacheConfig#writeQueueBytes()} are already queued, so memory stays bounded. Until
  * written, a queued chunk is still found, even if the memory tier has evicted it.
+ *
+ * <p>The background thread writes when a {@link BackgroundGate} lets it: a snapshotter holds the writes back while
+ * containers start, as it holds back background fetches. At a container's start they would be a file per chunk of
+ * every file the layers' tails, prefetches and reads brought, taking CPU and the filesystem from containerd, runc and
+ * the container, while no read needs them: the chunks are in memory. It writes anyway once the queue is three
+ * quarters full (so that fetching threads seldom have to write themselves), when {@link #flush} asks for the chunks
+ * to be on disk, and when the cache closes.
  *
  * <p>Arrays are shared, not copied: callers must not modify an array they passed to {@link #put} or received.
  */
@@ -43,9 +52,13 @@ public final class ChunkCache implements Closeable {
     private final AtomicLong queuedBytes = new AtomicLong();
     private final long writeQueueBytes;
     private final ExecutorService writer;
+    private final BackgroundGate writeGate;
+    private final AtomicInteger flushes = new AtomicInteger();
+    private volatile boolean closing;
 
-    private ChunkCache(ChunkCacheConfig config, DiskStore disk, CacheCounters counters) {
+    private ChunkCache(ChunkCacheConfig config, DiskStore disk, CacheCounters counters, BackgroundGate writeGate) {
         this.disk = disk;
+        this.writeGate = writeGate;
         this.counters = counters;
         this.writeQueueBytes = config.writeQueueBytes();
         // eviction runs in the calling thread so the memory bound holds when put returns
@@ -62,10 +75,15 @@ public final class ChunkCache implements Closeable {
      * be indexed (that runs in the background); they are found by reads and {@link #contains} meanwhile.
      */
     public static ChunkCache open(ChunkCacheConfig config) throws IOException {
+        return open(config, BackgroundGate.OPEN);
+    }
+
+    /** Opens the cache as {@link #open(ChunkCacheConfig)} does; queued disk writes wait for {@code writeGate}. */
+    public static ChunkCache open(ChunkCacheConfig config, BackgroundGate writeGate) throws IOException {
         CacheCounters counters = new CacheCounters();
         DiskStore disk = DiskStore.open(config.directory(), config.diskBytes(), config.shardWidth(),
                 config.minFree(), counters);
-        return new ChunkCache(config, disk, counters);
+        return new ChunkCache(config, disk, counters, writeGate);
     }
 
     /** Returns the chunk of {@code key} if it is in memory or on disk; counts a miss otherwise. */
@@ -91,12 +109,17 @@ public final class ChunkCache implements Closeable {
         if (queuedWrites.putIfAbsent(key, data) != null) {
             return;
         }
-        if (queuedBytes.addAndGet(queuedCost(data)) > writeQueueBytes) {
+        long cost = queuedCost(data);
+        long queued = queuedBytes.addAndGet(cost);
+        if (queued > writeQueueBytes) {
             writeToDisk(key, data); // the queue is full: the caller pays, so memory stays bounded
             return;
         }
+        if (queued > writeNowBytes() && queued - cost <= writeNowBytes()) {
+            writeGate.wake();
+        }
         try {
-            writer.execute(() -> writeToDisk(key, data));
+            writer.execute(() -> writeWhenDue(key, data));
         } catch (RejectedExecutionException closed) {
             writeToDisk(key, data);
         }
@@ -149,6 +172,8 @@ public final class ChunkCache implements Closeable {
      * at most {@code timeoutMillis}. Returns whether everything was written in time.
      */
     public boolean flush(long timeoutMillis) throws InterruptedException {
+        flushes.incrementAndGet();
+        writeGate.wake();
         try {
             // the writer is one thread taking writes in order: when this no-op runs, the earlier writes are done
             writer.submit(() -> { }).get(timeoutMillis, TimeUnit.MILLISECONDS);
@@ -157,6 +182,8 @@ public final class ChunkCache implements Closeable {
             return writer.awaitTermination(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             return false;
+        } finally {
+            flushes.decrementAndGet();
         }
     }
 
@@ -168,6 +195,8 @@ public final class ChunkCache implements Closeable {
     /** Finishes the queued disk writes (waiting up to a minute) and the index rebuild; stops the writer thread. */
     @Override
     public void close() {
+        closing = true;
+        writeGate.wake();
         disk.awaitIndexed();
         writer.shutdown();
         try {
@@ -177,6 +206,25 @@ public final class ChunkCache implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Writes a queued chunk once the gate opens, or sooner when it must be on disk (see the class comment). */
+    private void writeWhenDue(CacheKey key, byte[] data) {
+        try {
+            writeGate.awaitOpen(this::mustWriteNow);
+        } catch (InterruptedException e) {
+            // not passed on: the chunk is written now, and an interrupted thread would close the file it writes to
+            log.debug("disk writer interrupted while waiting for the gate; writing {} now", key);
+        }
+        writeToDisk(key, data);
+    }
+
+    private boolean mustWriteNow() {
+        return closing || flushes.get() > 0 || queuedBytes.get() > writeNowBytes();
+    }
+
+    private long writeNowBytes() {
+        return writeQueueBytes - writeQueueBytes / 4;
     }
 
     private byte[] memoryLookup(CacheKey key) {

@@ -1,5 +1,6 @@
 package io.jstargz.cache;
 
+import io.jstargz.concurrent.BackgroundGate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,6 +11,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 import static io.jstargz.cache.TestChunks.bytes;
@@ -352,6 +358,66 @@ class ChunkCacheTest {
             assertTrue(a.getIfPresent(key).isEmpty(), "a reads the deleted file as a miss");
             assertEquals(1, a.stats().misses());
             assertEquals(0, a.stats().corruptEntries());
+        }
+    }
+
+    @Test
+    void queuedWritesWaitForTheGateUnlessAFlushOrTheCloseAsksForThem() throws Exception {
+        HeldGate gate = new HeldGate();
+        byte[] first = bytes(16, 50_000);
+        byte[] second = bytes(17, 50_000);
+        try (ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(dir, 1 << 20, 1 << 20, 2), gate)) {
+            cache.put(keyOf(first), first);
+            assertTrue(gate.asked.await(30, TimeUnit.SECONDS), "the writer asks the gate");
+            assertFalse(Files.exists(path(keyOf(first))), "nothing is written while the gate is closed");
+            assertArrayEquals(first, cached(cache, keyOf(first)), "the queued chunk is found meanwhile");
+            assertTrue(cache.flush(30_000));
+            assertTrue(Files.exists(path(keyOf(first))), "a flush writes it with the gate closed");
+            cache.put(keyOf(second), second);
+        }
+        assertTrue(Files.exists(path(keyOf(second))), "so does the close");
+        assertEquals(2, gate.passedUnless.size());
+    }
+
+    @Test
+    void aQueueThreeQuartersFullIsWrittenWithTheGateClosed() throws Exception {
+        HeldGate gate = new HeldGate();
+        int size = 100_000;
+        // room for four chunks: the fourth takes the queue past three quarters
+        long queue = 4L * (size + 256) + 1;
+        try (ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(dir, 1 << 20, 8 << 20, 2, queue), gate)) {
+            for (int i = 0; i < 3; i++) {
+                byte[] data = bytes(20 + i, size);
+                cache.put(keyOf(data), data);
+            }
+            assertTrue(gate.asked.await(30, TimeUnit.SECONDS), "the writer asks the gate");
+            assertEquals(0, gate.passedUnless.size(), "three chunks wait for the gate");
+            byte[] fourth = bytes(23, size);
+            cache.put(keyOf(fourth), fourth);
+            assertTrue(gate.passedUnless.poll(30, TimeUnit.SECONDS) != null, "the fourth lets the writer go on");
+        }
+    }
+
+    /**
+     * A gate that stays closed, as a snapshotter's quiet period is while containers start; it records each wait that
+     * ended because its caller's condition held.
+     */
+    private static final class HeldGate implements BackgroundGate {
+        final CountDownLatch asked = new CountDownLatch(1);
+        final BlockingQueue<Boolean> passedUnless = new LinkedBlockingQueue<>();
+
+        @Override
+        public synchronized void awaitOpen(BooleanSupplier unless) throws InterruptedException {
+            asked.countDown();
+            while (!unless.getAsBoolean()) {
+                wait();
+            }
+            passedUnless.add(true);
+        }
+
+        @Override
+        public synchronized void wake() {
+            notifyAll();
         }
     }
 

@@ -1,5 +1,6 @@
 package io.jstargz.fs;
 
+import io.jstargz.concurrent.BackgroundGate;
 import io.jstargz.estargz.ByteRange;
 import io.jstargz.estargz.ChunkVerificationException;
 import io.jstargz.estargz.RemoteBlob;

@@ -1,5 +1,6 @@
 package io.jstargz.fs;
 
+import io.jstargz.concurrent.BackgroundGate;
 import io.jstargz.estargz.Entry;
 import io.jstargz.mount.FileTrees;
 import java.io.IOException;

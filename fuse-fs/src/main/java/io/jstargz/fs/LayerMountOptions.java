@@ -1,5 +1,6 @@
 package io.jstargz.fs;
 
+import io.jstargz.concurrent.BackgroundGate;
 import io.jstargz.fs.binding.FuseBinding;
 import io.jstargz.fs.binding.FuseBindings;
 import io.jstargz.fs.binding.MountOptions;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jstargz.cache.CacheKey;
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.cache.ChunkCacheConfig;
+import io.jstargz.concurrent.BackgroundGate;
 import io.jstargz.estargz.BlobFormat;
 import io.jstargz.estargz.Chunk;
 import io.jstargz.estargz.ConvertOptions;
@@ -210,7 +211,7 @@ class LocalLayerMountTest {
     void aCopyWaitsForTheBackgroundGate() throws Exception {
         CountDownLatch asked = new CountDownLatch(1);
         CountDownLatch open = new CountDownLatch(1);
-        BackgroundGate gate = () -> {
+        BackgroundGate gate = unless -> {
             asked.countDown();
             open.await();
         };

@@ -24,7 +24,7 @@ import java.util.List;
  */
 public record MemoryBudget(long memoryTierBytes, long indexEntries) {
     /** Chunks waiting for the disk writer; beyond it, the thread that fetched a chunk writes it. */
-    public static final long WRITE_QUEUE_BYTES = 8L << 20;
+    public static final long WRITE_QUEUE_BYTES = 16L << 20;
     /**
      * Fetches in flight for readers, across all layers (compressed bytes and the chunks decoded from them, until the
      * cache has them): four 2 MiB chunks of incompressible data at once, or many small files.

@@ -97,7 +97,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
     /** The layers' service over these parts, which it owns from here on (closing it closes them). */
     FuseRemoteLayers(RegistryClient client, ChunkCache cache, TocStore tocs, KeptConnections connections,
                      LayerMountOptions mountOptions, Duration mountTimeout, Duration prefetchWait,
-                     Duration backgroundQuiet, long indexEntries, boolean sharedLibraries) {
+                     QuietPeriod quiet, long indexEntries, boolean sharedLibraries) {
         this.client = client;
         this.cache = cache;
         this.tocs = tocs;
@@ -106,7 +106,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         this.neighbours = new NeighbourPrefetch(opener, this::mountObject, mountPool);
         this.libraries = sharedLibraries ? new SharedLibraries(images) : null;
         this.indexEntries = indexEntries;
-        this.quiet = new QuietPeriod(backgroundQuiet);
+        this.quiet = quiet;
         this.mountOptions = mountOptions.toBuilder().backgroundGate(quiet).build();
         this.mountTimeout = mountTimeout;
         this.prefetchWait = prefetchWait;
@@ -120,9 +120,11 @@ public final class FuseRemoteLayers implements RemoteLayerService {
      */
     public static FuseRemoteLayers create(Config config, List<CredentialStore> credentials,
                                           List<ConnectionInbox.Notification> handedOver) throws IOException {
+        // the chunk cache's disk writes wait for the quiet period, as background fetches do
+        QuietPeriod quiet = new QuietPeriod(Duration.ofSeconds(config.fetch().backgroundQuietSeconds()));
         ChunkCache cache = ChunkCache.open(new ChunkCacheConfig(config.cacheDir(), config.cache().maxMemoryBytes(),
                 config.cache().maxDiskBytes(), ChunkCacheConfig.DEFAULT_SHARD_WIDTH, MemoryBudget.WRITE_QUEUE_BYTES,
-                new FreeSpaceWatermark(config.cache().minFreeBytes(), config.cache().minFreePercent())));
+                new FreeSpaceWatermark(config.cache().minFreeBytes(), config.cache().minFreePercent())), quiet);
         RegistryConfig registry = Settings.registry(config);
         List<CredentialStore> stores = new ArrayList<>(credentials);
         stores.add(RegistryClient.dockerConfigCredentials(registry));
@@ -134,7 +136,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
                     KeptConnections.of(System.getenv(), handedOver), Settings.mountOptions(config),
                     Duration.ofSeconds(config.fuse().mountTimeoutSeconds()),
                     Duration.ofSeconds(config.fetch().prefetchWaitSeconds()),
-                    Duration.ofSeconds(config.fetch().backgroundQuietSeconds()), config.memory().indexEntries(),
+                    quiet, config.memory().indexEntries(),
                     config.fetch().sharedLibraries());
         } catch (IOException | RuntimeException e) {
             client.close();

@@ -1,9 +1,10 @@
 package io.jstargz.snapshotter.fs;
 
-import io.jstargz.fs.BackgroundGate;
+import io.jstargz.concurrent.BackgroundGate;
 import java.time.Duration;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * Holds background fetches back while containers start: they go on only once containerd has not prepared a layer
@@ -44,20 +45,30 @@ final class QuietPeriod implements BackgroundGate {
     }
 
     @Override
-    public void awaitOpen() throws InterruptedException {
+    public void awaitOpen(BooleanSupplier unless) throws InterruptedException {
         lock.lock();
         try {
-            while (true) {
+            while (!unless.getAsBoolean()) {
                 long left = lastBusy + periodNanos - System.nanoTime();
                 if (busy == 0 && left <= 0) {
                     return;
                 }
                 if (busy > 0) {
-                    renewed.await(); // until a task ends and the quiet period starts
+                    renewed.await(); // until a task ends and the quiet period starts, or a wake
                 } else {
                     renewed.awaitNanos(left);
                 }
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void wake() {
+        lock.lock();
+        try {
+            renewed.signalAll();
         } finally {
             lock.unlock();
         }

@@ -64,7 +64,7 @@ final class Warmup {
                 try (FuseRemoteLayers layers = new FuseRemoteLayers(RegistryClient.create(registry),
                         ChunkCache.open(new ChunkCacheConfig(scratch.resolve("cache" + round), SCRATCH_MEMORY, 0, 1)),
                         new TocStore(scratch.resolve("layers" + round)), KeptConnections.NONE, options, mountTimeout,
-                        prefetchWait, Duration.ZERO, WARMUP_ENTRIES, false)) {
+                        prefetchWait, new QuietPeriod(Duration.ZERO), WARMUP_ENTRIES, false)) {
                     if (layers.prepare(request, mp) instanceof PrepareOutcome.Fallback f) {
                         throw new IOException("the warm-up layer was not mounted: " + f.reason());
                     }

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class QuietPeriodTest {
@@ -32,6 +33,30 @@ class QuietPeriodTest {
             quiet.end();
             long at = opened.get(10, TimeUnit.SECONDS);
             assertTrue(at - ended >= TimeUnit.MILLISECONDS.toNanos(300), "and for the quiet period after it");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aWaitEndsEarlyWhenItsConditionHoldsAtAWake() throws Exception {
+        QuietPeriod quiet = new QuietPeriod(Duration.ofHours(1));
+        quiet.begin();
+        AtomicBoolean urgent = new AtomicBoolean();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            CompletableFuture<Void> waited = CompletableFuture.runAsync(() -> {
+                try {
+                    quiet.awaitOpen(urgent::get);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, pool);
+            quiet.wake();
+            assertFalse(isDone(waited, 300), "a wake alone does not end it");
+            urgent.set(true);
+            quiet.wake();
+            waited.get(10, TimeUnit.SECONDS);
         } finally {
             pool.shutdownNow();
         }
