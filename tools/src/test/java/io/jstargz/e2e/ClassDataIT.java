@@ -34,14 +34,7 @@ class ClassDataIT {
         Path jar = lib.resolve("jstargz.jar");
         Files.copy(DaemonProcess.REPO.resolve("tools/target/jstargz.jar"), jar, StandardCopyOption.COPY_ATTRIBUTES);
         Map<String, String> env = Map.of("JSTARGZ_JAR", jar.toString());
-        Path config = tmp.resolve("config.toml");
-        Files.writeString(config, String.join("\n",
-                "root = \"" + tmp.resolve("root") + "\"",
-                "address = \"" + tmp.resolve("jstargz.sock") + "\"",
-                "warm_up = false",
-                "[registry]",
-                "hosts_dir = \"" + tmp.resolve("no-hosts") + "\"",
-                ""));
+        Path config = DaemonProcess.quietConfig(tmp, "jstargz");
         List<String> train = List.of(DaemonProcess.CLI.toString(), "serve", "--train", "--config", config.toString());
         CommandResult trained = Command.of(train).withEnv(env).run(TRAINING_DEADLINE);
         assertEquals(0, trained.exitCode(), trained.output());

@@ -23,14 +23,7 @@ class CompilerThreadsIT {
 
     @Test
     void theCompilerThreadsRunAtTheLowestPriorityAndTheDaemonsOwnDoNot() throws Exception {
-        Path config = tmp.resolve("config.toml");
-        Files.writeString(config, String.join("\n",
-                "root = \"" + tmp.resolve("root") + "\"",
-                "address = \"" + tmp.resolve("jstargz.sock") + "\"",
-                "warm_up = false",
-                "[registry]",
-                "hosts_dir = \"" + tmp.resolve("no-hosts") + "\"",
-                ""));
+        Path config = DaemonProcess.quietConfig(tmp, "jstargz");
         try (DaemonProcess d = DaemonProcess.start(config, tmp.resolve("jstargz.sock"), tmp.resolve("jstargz.log"))) {
             Map<String, Integer> nice = niceByThread(d.pid());
             List<String> compilers = nice.keySet().stream().filter(n -> n.contains("CompilerThre")).toList();

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.snapshotter.config.ConfigLoader;
 import io.jstargz.snapshotter.config.MemoryBudget;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -23,19 +22,8 @@ class DaemonMemoryIT {
     Path tmp;
 
     private Path config(String name) throws Exception {
-        Path config = tmp.resolve(name + ".toml");
-        Files.writeString(config, String.join("\n",
-                "root = \"" + tmp.resolve(name) + "\"",
-                "address = \"" + tmp.resolve(name + ".sock") + "\"",
-                "warm_up = false",
-                "[cache]",
-                "max_memory_bytes = 50331648",
-                "[memory]",
-                "index_entries = 300000",
-                "[registry]",
-                "hosts_dir = \"" + tmp.resolve("no-hosts") + "\"",
-                ""));
-        return config;
+        return DaemonProcess.quietConfig(tmp, name, "[cache]", "max_memory_bytes = 50331648", "[memory]",
+                "index_entries = 300000");
     }
 
     @Test

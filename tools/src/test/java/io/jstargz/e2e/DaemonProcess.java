@@ -68,6 +68,21 @@ final class DaemonProcess implements AutoCloseable {
         return FUSE_BINDING.equals("auto") ? "kernel" : FUSE_BINDING;
     }
 
+    /**
+     * Writes {@code dir/name.toml}: a daemon rooted at {@code dir/name}, serving on {@code dir/name.sock}, without a
+     * warm-up or registry hosts, and {@code tables} (TOML tables such as {@code [cache]} and their keys) before its
+     * {@code [registry]}.
+     */
+    static Path quietConfig(Path dir, String name, String... tables) throws IOException {
+        List<String> lines = new ArrayList<>(List.of(
+                "root = \"" + dir.resolve(name) + "\"",
+                "address = \"" + dir.resolve(name + ".sock") + "\"",
+                "warm_up = false"));
+        lines.addAll(List.of(tables));
+        lines.addAll(List.of("[registry]", "hosts_dir = \"" + dir.resolve("no-hosts") + "\"", ""));
+        return Files.writeString(dir.resolve(name + ".toml"), String.join("\n", lines));
+    }
+
     /** Starts {@code jstargz serve --config config} and waits until it serves on {@code socket}. */
     static DaemonProcess start(Path config, Path socket, Path log) throws Exception {
         return start(config, socket, log, Map.of());

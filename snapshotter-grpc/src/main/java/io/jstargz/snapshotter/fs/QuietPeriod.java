@@ -7,8 +7,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /**
- * Holds background fetches back while containers start: they go on only once containerd has not prepared a layer
- * nor checked one for a container (its mounts) for {@code period}, as the reference snapshotter does.
+ * Holds background work back while containers start (fetches, copies for passthrough, the chunk cache's disk
+ * writes): it goes on only once containerd has not prepared a layer nor checked one for a container (its mounts) for
+ * {@code period}, as the reference snapshotter does for its background fetches.
  */
 final class QuietPeriod implements BackgroundGate {
     private final long periodNanos;
