@@ -87,10 +87,16 @@ class FullDiskTest {
         return config("");
     }
 
+    /**
+     * The daemon's configuration; its cache writes chunks as soon as no container starts (no quiet period), so that
+     * once the cache has reached its watermark it holds what it can give back, not chunks still queued for a disk
+     * that the test is about to fill.
+     */
     private Config config(String topLevel) throws Exception {
         return ConfigLoader.parse("root = \"" + fs.resolve("root") + "\"\naddress = \"" + tmp.resolve("j.sock")
                 + "\"\nwarm_up = false\n" + topLevel + "[cache]\nmin_free_bytes = " + MIN_FREE + "\nmin_free_percent = 0\n"
-                + "[fetch]\nbackground_fetch = false\n[registry]\nhosts_dir = \"" + tmp.resolve("no-hosts") + "\"\n",
+                + "[fetch]\nbackground_fetch = false\nbackground_quiet_seconds = 0\n"
+                + "[registry]\nhosts_dir = \"" + tmp.resolve("no-hosts") + "\"\n",
                 "test");
     }
 
