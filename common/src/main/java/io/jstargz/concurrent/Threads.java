@@ -1,27 +1,39 @@
 package io.jstargz.concurrent;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import jnr.ffi.LibraryLoader;
+import jnr.ffi.annotations.In;
 
 /**
  * The threads jstargz starts: all daemon threads (none keeps a JVM alive that is shutting down) with names that say
  * whose they are in a thread dump.
  *
  * <p>Background threads (fetching the rest of a layer, copying files for passthrough, writing cached chunks to disk)
- * run at the lowest CPU priority, nice 19: they decompress, verify and write hundreds of MiB while a container starts
- * on the same cores, and the container's own startup must win. The JVM ignores {@link Thread#setPriority} on Linux
- * (and with {@code -XX:ThreadPriorityPolicy=1}, which the launcher gives it to lower its compiler threads, maps the
- * lowest Java priority to nice 4), so the thread sets its nice value itself; on Linux that is a per-thread attribute
- * ({@code setpriority(2)}, "Bugs").
+ * and the JIT's compiler threads run under Linux's idle scheduling policy ({@code SCHED_IDLE}): they decompress,
+ * verify, write and compile hundreds of MiB's worth while a container starts on the same cores, and the container's
+ * own start must win. Nice 19, which they had before, still let such a thread keep a core for a few milliseconds after
+ * containerd, runc or a FUSE handler woke up wanting it; the kernel preempts an idle-policy thread at once. Where the
+ * kernel refuses the policy, the thread gets nice 19. The JVM ignores {@link Thread#setPriority} on Linux, so each
+ * thread is lowered through libc; both are per-thread attributes on Linux ({@code setpriority(2)}, "Bugs"), and a
+ * thread inherits them from the thread that creates it (the JIT's later compiler threads from the first ones).
  */
 public final class Threads {
     private static final int PRIO_PROCESS = 0;
-    private static final int LOWEST = 19;
+    private static final int LOWEST_NICE = 19;
+    private static final int SCHED_IDLE = 5;
+    /** {@code /proc/PID/task/TID/comm} of HotSpot's C1 and C2 compiler threads (the kernel keeps 15 characters). */
+    private static final String COMPILER_THREAD = "CompilerThre";
 
-    /** The libc function used; public only because jnr-ffi implements it. */
+    /** The libc functions used; public only because jnr-ffi implements it. */
     public interface LibC {
         int setpriority(int which, int who, int prio);
+
+        int sched_setscheduler(int pid, int policy, @In int[] param);
     }
 
     private static final class Native {
@@ -38,15 +50,46 @@ public final class Threads {
     }
 
     /**
-     * As {@link #named}, for threads whose work may wait for idle CPU: each runs at nice 19 (where the kernel refuses,
-     * at the priority it had).
+     * As {@link #named}, for threads whose work may wait for idle CPU: each runs under the idle scheduling policy (or
+     * nice 19, or where the kernel refuses that too, at the priority it had).
      */
     public static ThreadFactory background(String name) {
         ThreadFactory named = named(name);
         return r -> named.newThread(() -> {
-            Native.LIBC.setpriority(PRIO_PROCESS, 0, LOWEST); // 0: the calling thread
+            lower(0); // 0: the calling thread
             r.run();
         });
+    }
+
+    /**
+     * Lowers this JVM's JIT compiler threads as {@link #background} threads are lowered: a container's start waits for
+     * CPU, not for the daemon's code to be compiled.
+     *
+     * @return how many compiler threads there were
+     */
+    public static int backgroundCompilers() throws IOException {
+        int lowered = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                String comm;
+                try {
+                    comm = Files.readString(task.resolve("comm"));
+                } catch (IOException exited) {
+                    continue;
+                }
+                if (comm.contains(COMPILER_THREAD)) {
+                    lower(Integer.parseInt(task.getFileName().toString()));
+                    lowered++;
+                }
+            }
+        }
+        return lowered;
+    }
+
+    private static void lower(int tid) {
+        if (Native.LIBC.sched_setscheduler(tid, SCHED_IDLE, new int[] {0}) != 0) {
+            Native.LIBC.setpriority(PRIO_PROCESS, tid, LOWEST_NICE);
+        }
     }
 
     /** Starts {@code task} on a new daemon thread named {@code name}. */

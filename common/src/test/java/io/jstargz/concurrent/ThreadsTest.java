@@ -11,28 +11,30 @@ import java.util.concurrent.ThreadFactory;
 import org.junit.jupiter.api.Test;
 
 class ThreadsTest {
+    private static final int SCHED_IDLE = 5;
+
     @Test
-    void backgroundThreadsRunAtTheLowestPriorityAndOthersAsTheProcessDoes() throws Exception {
-        int own = niceOfThisThread();
-        assertEquals(19, niceOn(Threads.background("test-background")));
-        assertEquals(own, niceOn(Threads.named("test-named")));
-        assertEquals(19, CompletableFuture.supplyAsync(ThreadsTest::niceOfThisThread,
+    void backgroundThreadsRunUnderTheIdlePolicyAndOthersAsTheProcessDoes() throws Exception {
+        int own = policyOfThisThread();
+        assertEquals(SCHED_IDLE, policyOn(Threads.background("test-background")));
+        assertEquals(own, policyOn(Threads.named("test-named")));
+        assertEquals(SCHED_IDLE, CompletableFuture.supplyAsync(ThreadsTest::policyOfThisThread,
                 ThreadPools.background("test-pool", 1)).get());
     }
 
-    private static int niceOn(ThreadFactory factory) throws Exception {
-        CompletableFuture<Integer> nice = new CompletableFuture<>();
-        Thread t = factory.newThread(() -> nice.complete(niceOfThisThread()));
+    private static int policyOn(ThreadFactory factory) throws Exception {
+        CompletableFuture<Integer> policy = new CompletableFuture<>();
+        Thread t = factory.newThread(() -> policy.complete(policyOfThisThread()));
         t.start();
-        return nice.get();
+        return policy.get();
     }
 
-    /** Field 19 of /proc/thread-self/stat: the calling thread's own nice value, as the kernel keeps it. */
-    private static int niceOfThisThread() {
+    /** Field 41 of /proc/thread-self/stat: the calling thread's scheduling policy, as the kernel keeps it. */
+    private static int policyOfThisThread() {
         try {
             String stat = Files.readString(Path.of("/proc/thread-self/stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Integer.parseInt(fields[19 - 3]);
+            return Integer.parseInt(fields[41 - 3]);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -235,6 +235,7 @@ public final class Daemon implements AutoCloseable {
             }
         });
         logMemory(MemoryBudget.of(config));
+        LOG.debug("the JIT's {} compiler threads run at idle priority", Threads.backgroundCompilers());
         Daemon daemon;
         try {
             daemon = start(config, takeover);
