@@ -16,11 +16,12 @@ import jnr.ffi.annotations.In;
  * <p>Background threads (fetching the rest of a layer, copying files for passthrough, writing cached chunks to disk)
  * and the JIT's compiler threads run under Linux's idle scheduling policy ({@code SCHED_IDLE}): they decompress,
  * verify, write and compile hundreds of MiB's worth while a container starts on the same cores, and the container's
- * own start must win. Nice 19, which they had before, still let such a thread keep a core for a few milliseconds after
- * containerd, runc or a FUSE handler woke up wanting it; the kernel preempts an idle-policy thread at once. Where the
- * kernel refuses the policy, the thread gets nice 19. The JVM ignores {@link Thread#setPriority} on Linux, so each
- * thread is lowered through libc; both are per-thread attributes on Linux ({@code setpriority(2)}, "Bugs"), and a
- * thread inherits them from the thread that creates it (the JIT's later compiler threads from the first ones).
+ * own start must win. Nice 19, which they had before, could let such a thread keep a core to the end of its time
+ * slice after containerd, runc or a FUSE handler woke up wanting it; the kernel preempts an idle-policy thread at
+ * once. Where the kernel refuses the policy, the thread gets nice 19. The JVM ignores {@link Thread#setPriority} on
+ * Linux, so each thread is lowered through libc; both are per-thread attributes on Linux ({@code setpriority(2)},
+ * "Bugs"), and a thread inherits them from the thread that creates it (the JIT's later compiler threads from the
+ * first ones).
  */
 public final class Threads {
     private static final int PRIO_PROCESS = 0;
