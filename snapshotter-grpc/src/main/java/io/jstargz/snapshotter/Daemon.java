@@ -235,7 +235,7 @@ public final class Daemon implements AutoCloseable {
             }
         });
         logMemory(MemoryBudget.of(config));
-        LOG.debug("the JIT's {} compiler threads run at idle priority", Threads.backgroundCompilers());
+        LOG.debug("the JIT's {} compiler threads lowered as background threads are", Threads.backgroundCompilers());
         Daemon daemon;
         try {
             daemon = start(config, takeover);
