@@ -6,6 +6,7 @@ import io.jstargz.concurrent.BackgroundGate;
 import io.jstargz.concurrent.Threads;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -84,6 +85,41 @@ public final class ChunkCache implements Closeable {
         DiskStore disk = DiskStore.open(config.directory(), config.diskBytes(), config.shardWidth(),
                 config.minFree(), counters);
         return new ChunkCache(config, disk, counters, writeGate);
+    }
+
+    /** Reads a part of a chunk's file: exactly {@code length} bytes at {@code position}, into the reader's buffer. */
+    @FunctionalInterface
+    public interface RangeReader {
+        /** @throws java.io.EOFException if the file ends first */
+        void read(FileChannel file, long position, int length) throws IOException;
+    }
+
+    /** Returns the chunk of {@code key} if it is in memory (or queued for the disk), without looking on disk. */
+    public Optional<byte[]> getIfInMemory(CacheKey key) {
+        return Optional.ofNullable(memoryLookup(key));
+    }
+
+    /**
+     * Whether a part of the chunk of {@code key} can be read from disk without the rest ({@link #readFromDisk}): its
+     * file was written by this process, or read whole and checked since it started.
+     */
+    public boolean isOnDiskWhole(CacheKey key) {
+        return disk.isCheckedWhole(key);
+    }
+
+    /**
+     * Reads {@code length} bytes at {@code from} of the chunk of {@code key} from its file straight into
+     * {@code into}, leaving the chunk out of the memory tier. A FUSE read wants 128 KiB of a 4 MiB chunk: reading the
+     * whole file, checking it and holding it in memory for the next 31 reads cost more than these reads from the
+     * page cache, and churned the heap. Returns false when the file cannot serve it ({@link #isOnDiskWhole} is no
+     * longer true): the caller then looks it up or fetches it.
+     */
+    public boolean readFromDisk(CacheKey key, int from, int length, RangeReader into) {
+        if (!disk.readPart(key, from, length, into)) {
+            return false;
+        }
+        counters.diskHits.increment();
+        return true;
     }
 
     /** Returns the chunk of {@code key} if it is in memory or on disk; counts a miss otherwise. */

@@ -22,6 +22,11 @@ final class DiskIndex {
         private int pins;
         /** Last modification time written to the file: its recency after a restart. */
         volatile long persistedAccessMillis;
+        /**
+         * The file is known whole: this process wrote it, or read it whole and checked it. Only then are parts of it
+         * read without the rest (the CRC covers the whole chunk).
+         */
+        volatile boolean checked;
 
         Entry(CacheKey key, long size, long persistedAccessMillis) {
             this.key = key;
@@ -119,7 +124,7 @@ final class DiskIndex {
     /** Indexes a file written under a reservation of its size, as the most recently used entry. */
     synchronized void commit(CacheKey key, long size, long nowMillis) {
         reserved -= size;
-        add(key, size, nowMillis);
+        put(key, size, nowMillis).checked = true;
     }
 
     /**
@@ -127,8 +132,14 @@ final class DiskIndex {
      * recently used entry; call {@link #evictOverflow} afterwards.
      */
     synchronized void add(CacheKey key, long size, long modifiedMillis) {
-        Entry previous = entries.put(key, new Entry(key, size, modifiedMillis));
+        put(key, size, modifiedMillis);
+    }
+
+    private Entry put(CacheKey key, long size, long modifiedMillis) {
+        Entry e = new Entry(key, size, modifiedMillis);
+        Entry previous = entries.put(key, e);
         bytes += size - (previous == null ? 0 : previous.size);
+        return e;
     }
 
     /**

@@ -5,12 +5,15 @@ import io.jstargz.text.Sizes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.EOFException;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
@@ -118,6 +121,7 @@ final class DiskStore {
             if (entry == null) {
                 adopt(key, ChunkFile.fileSize(data.length), System.currentTimeMillis());
             } else {
+                entry.checked = true;
                 persistAccess(entry);
             }
             return data;
@@ -141,6 +145,50 @@ final class DiskStore {
             if (entry != null) {
                 index.unpin(entry);
             }
+        }
+    }
+
+    /** Whether part of the chunk of {@code key} can be read without the rest ({@link #readPart}). */
+    boolean isCheckedWhole(CacheKey key) {
+        DiskIndex.Entry entry = index.touch(key);
+        return entry != null && entry.checked;
+    }
+
+    /**
+     * Reads {@code length} bytes at {@code from} of the chunk of {@code key} straight from its file, without the rest
+     * of the chunk, if the file is known whole ({@link DiskIndex.Entry#checked}). False when it is not, or is gone; a
+     * file shorter than its entry is deleted, as a corrupt one is.
+     */
+    boolean readPart(CacheKey key, int from, int length, ChunkCache.RangeReader into) {
+        DiskIndex.Entry entry = index.pin(key);
+        if (entry == null) {
+            return false;
+        }
+        Path file = layout.path(key);
+        try {
+            if (!entry.checked || ChunkFile.HEADER_BYTES + (long) from + length > entry.size) {
+                return false;
+            }
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                into.read(ch, ChunkFile.HEADER_BYTES + (long) from, length);
+            }
+            persistAccess(entry);
+            return true;
+        } catch (NoSuchFileException gone) {
+            index.remove(entry);
+            return false;
+        } catch (EOFException truncated) {
+            counters.corruptEntries.increment();
+            index.remove(entry);
+            log.warn("cached chunk {} is shorter than the {} bytes it was written with; deleting it, it will be fetched"
+                    + " again", file, entry.size);
+            deleteQuietly(file);
+            return false;
+        } catch (IOException e) {
+            log.warn("cannot read cached chunk {} from {}, fetching it again: {}", key, file, e.toString());
+            return false;
+        } finally {
+            index.unpin(entry);
         }
     }
 

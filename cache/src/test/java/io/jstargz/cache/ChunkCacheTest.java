@@ -4,12 +4,15 @@ import io.jstargz.concurrent.BackgroundGate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.EOFException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -23,6 +26,7 @@ import static io.jstargz.cache.TestChunks.keyOf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ChunkCacheTest {
@@ -33,6 +37,19 @@ class ChunkCacheTest {
     /** A cache whose disk writes happen in the caller, so what is on disk is known when put returns. */
     private ChunkCache open(long memoryBytes, long diskBytes) throws IOException {
         return ChunkCache.open(new ChunkCacheConfig(dir, memoryBytes, diskBytes, 2, 0));
+    }
+
+    /** {@code length} bytes at {@code from} of the chunk, read in part from its file; null if it was not. */
+    private static byte[] part(ChunkCache cache, CacheKey key, int from, int length) {
+        ByteBuffer into = ByteBuffer.allocate(length);
+        boolean read = cache.readFromDisk(key, from, length, (file, position, n) -> {
+            while (into.hasRemaining()) {
+                if (file.read(into, position + into.position()) < 0) {
+                    throw new EOFException("at " + (position + into.position()));
+                }
+            }
+        });
+        return read ? into.array() : null;
     }
 
     @Test
@@ -101,6 +118,77 @@ class ChunkCacheTest {
             assertArrayEquals(data, cache.getIfPresent(key).orElseThrow());
             assertEquals(1, cache.stats().diskHits());
             assertEquals(data.length, cache.stats().memoryBytes(), "a reader's disk hit puts it in memory");
+        }
+    }
+
+    @Test
+    void aPartOfAChunkThisProcessWroteIsReadFromItsFileAndLeftOutOfMemory() throws Exception {
+        byte[] data = bytes(8, 300_000);
+        CacheKey key = keyOf(data);
+        try (ChunkCache cache = open(1 << 20, 1 << 20)) {
+            assertFalse(cache.isOnDiskWhole(key));
+            cache.putOnDisk(key, data);
+            assertTrue(cache.isOnDiskWhole(key));
+            assertArrayEquals(Arrays.copyOfRange(data, 131_072, 262_144), part(cache, key, 131_072, 131_072));
+            assertArrayEquals(Arrays.copyOfRange(data, 299_000, 300_000), part(cache, key, 299_000, 1000));
+            assertEquals(2, cache.stats().diskHits());
+            assertEquals(0, cache.stats().memoryBytes(), "parts read from disk stay out of the memory tier");
+        }
+    }
+
+    @Test
+    void aChunkFileFromAnEarlierProcessIsReadInPartOnlyOnceReadWholeAndChecked() throws Exception {
+        byte[] data = bytes(9, 100_000);
+        CacheKey key = keyOf(data);
+        byte[] corrupt = bytes(10, 100_000);
+        CacheKey corruptKey = keyOf(corrupt);
+        try (ChunkCache cache = open(0, 1 << 20)) {
+            cache.put(key, data);
+            cache.put(corruptKey, corrupt);
+        }
+        byte[] onDisk = Files.readAllBytes(path(corruptKey));
+        onDisk[ChunkFile.HEADER_BYTES + 50_000] ^= 1;
+        Files.write(path(corruptKey), onDisk);
+        try (ChunkCache cache = open(0, 1 << 20)) {
+            cache.awaitIndexed();
+            assertTrue(cache.contains(key) && cache.contains(corruptKey));
+            assertFalse(cache.isOnDiskWhole(key), "not checked by this process yet");
+            assertNull(part(cache, key, 0, 1000));
+            assertArrayEquals(data, cache.getIfPresent(key).orElseThrow());
+            assertTrue(cache.isOnDiskWhole(key));
+            assertArrayEquals(Arrays.copyOfRange(data, 40_000, 41_000), part(cache, key, 40_000, 1000));
+
+            assertFalse(cache.isOnDiskWhole(corruptKey));
+            assertNull(part(cache, corruptKey, 50_000, 1), "a part of a file never checked is not read");
+            assertTrue(cache.getIfPresent(corruptKey).isEmpty(), "read whole, it fails its check");
+            assertFalse(cache.isOnDiskWhole(corruptKey));
+            assertFalse(Files.exists(path(corruptKey)));
+        }
+    }
+
+    @Test
+    void aChunkFileCutShortOrDeletedUnderAReaderReadsAsGone() throws Exception {
+        byte[] data = bytes(11, 200_000);
+        CacheKey key = keyOf(data);
+        byte[] other = bytes(12, 200_000);
+        CacheKey otherKey = keyOf(other);
+        try (ChunkCache cache = open(0, 1 << 20)) {
+            cache.putOnDisk(key, data);
+            cache.putOnDisk(otherKey, other);
+            try (FileChannel ch = FileChannel.open(path(key), StandardOpenOption.WRITE)) {
+                ch.truncate(150_000);
+            }
+            assertArrayEquals(Arrays.copyOfRange(data, 0, 1000), part(cache, key, 0, 1000),
+                    "what is still there is read");
+            assertNull(part(cache, key, 180_000, 1000));
+            assertEquals(1, cache.stats().corruptEntries());
+            assertFalse(Files.exists(path(key)), "the short file was deleted");
+            assertFalse(cache.contains(key));
+
+            Files.delete(path(otherKey)); // as another process sharing the directory may
+            assertNull(part(cache, otherKey, 0, 1000));
+            assertFalse(cache.contains(otherKey));
+            assertEquals(1, cache.stats().diskHits());
         }
     }
 

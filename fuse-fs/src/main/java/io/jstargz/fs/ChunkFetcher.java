@@ -1,5 +1,6 @@
 package io.jstargz.fs;
 
+import io.jstargz.cache.CacheKey;
 import io.jstargz.cache.ChunkCache;
 import io.jstargz.concurrent.Futures;
 import io.jstargz.estargz.ByteRange;
@@ -12,7 +13,6 @@ import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * one batch) → verified → cached → copied into the reader's buffer. A file read sequentially has its next chunks
  * fetched ahead. Fetches run on {@code executor} and end within {@code timeout} of being asked for (the blob abandons
  * a stalled request), so however many readers wait for a span, none waits longer, and a FUSE thread never blocks
- * forever.
+ * forever. A chunk the memory tier lacks but the disk tier holds is read from its file, only the part the read wants,
+ * straight into the reader's buffer ({@link ChunkCache#readFromDisk}).
  *
  * <p>A miss at the end of a small file also brings the file's <em>neighbours</em>: the spans that follow it in the
  * blob, small files of the same directory, up to {@code neighbourBytes} in all, in the same request. A converted layer
@@ -41,6 +42,8 @@ final class ChunkFetcher {
     private static final Logger log = LoggerFactory.getLogger(ChunkFetcher.class);
     /** Chunks fetched ahead of a sequential reader. */
     static final int READ_AHEAD_CHUNKS = 2;
+    /** In a read's chunk slots: the chunk is read from its file in the disk tier, only the part the read wants. */
+    private static final byte[] ON_DISK = new byte[0];
 
     private final String layer;
     private final SpanStore store;
@@ -93,11 +96,11 @@ final class ChunkFetcher {
         byte[][] data = new byte[n][];
         int missing = 0;
         for (int k = 0; k < n; k++) {
-            Optional<byte[]> hit = cache.getIfPresent(table.key(base + k));
-            if (hit.isPresent()) {
-                data[k] = hit.get();
-            } else {
-                missing++;
+            CacheKey key = table.key(base + k);
+            data[k] = cache.getIfInMemory(key).orElse(null);
+            if (data[k] == null) {
+                data[k] = cache.isOnDiskWhole(key) ? ON_DISK : cache.getIfPresent(key).orElse(null);
+                missing += data[k] == null ? 1 : 0;
             }
         }
         for (int k = 0; k < n; k++) {
@@ -112,9 +115,17 @@ final class ChunkFetcher {
         }
         for (int k = 0; k < n; k++) {
             long chunkStart = table.fileOffset(base + k);
-            long from = Math.max(offset, chunkStart);
-            long to = Math.min(end, table.fileEnd(base + k));
-            target.put((int) (from - offset), data[k], (int) (from - chunkStart), (int) (to - from));
+            int from = (int) (Math.max(offset, chunkStart) - chunkStart);
+            int at = (int) (chunkStart + from - offset);
+            int length = (int) (Math.min(end, table.fileEnd(base + k)) - chunkStart - from);
+            if (data[k] != ON_DISK) {
+                target.put(at, data[k], from, length);
+            } else if (!cache.readFromDisk(table.key(base + k), from, length,
+                    (chunkFile, position, len) -> target.put(at, chunkFile, position, len))) {
+                byte[][] refetched = new byte[1][]; // its file left the disk tier since the look-up
+                fetchMissing(file, offset, fileBase, base + k, refetched);
+                target.put(at, refetched[0], from, length);
+            }
         }
         return (int) (end - offset);
     }
@@ -210,8 +221,8 @@ final class ChunkFetcher {
 
     /**
      * Starts fetching the {@link #READ_AHEAD_CHUNKS} chunks after chunk {@code g} of a file read sequentially, unless
-     * they are being fetched, or loads them from the disk tier when they are cached, so the next chunk is in memory
-     * when the reader gets there.
+     * they are being fetched or are cached (see {@link #promote} for files on disk not checked yet), so the next chunk
+     * is local when the reader gets there.
      */
     private void readAhead(Entry file, int g, int fileEnd) {
         List<Integer> owned = new ArrayList<>();
@@ -226,7 +237,7 @@ final class ChunkFetcher {
 
     /**
      * Starts fetching the first chunk of each of {@code files} (one batch, so one request where the blob allows),
-     * unless it is being fetched already or cached (then it is loaded into the memory tier); returns at once. For
+     * unless it is being fetched already or cached ({@link #promote}); returns at once. For
      * files a reader is about to open: a program's shared libraries, named by its ELF header before the dynamic loader
      * asks for them one by one, and the account files every container's start reads.
      */
@@ -253,7 +264,9 @@ final class ChunkFetcher {
             return;
         }
         if (cached(g)) {
-            promote(g);
+            if (!cache.isOnDiskWhole(table.key(g))) {
+                promote(g);
+            }
             return;
         }
         CompletableFuture<byte[][]> claim = store.claimIfFree(s);
@@ -263,7 +276,10 @@ final class ChunkFetcher {
         }
     }
 
-    /** Loads a chunk that may be on disk only into the memory tier, so the reader does not wait for the disk. */
+    /**
+     * Loads a chunk that may be on disk only into the memory tier, so the reader does not wait for the disk to be read
+     * whole and checked (a file this process did not write; one it did is read in part, as the reader needs it).
+     */
     private void promote(int g) {
         try {
             executor.execute(() -> cache.getIfPresent(table.key(g)));

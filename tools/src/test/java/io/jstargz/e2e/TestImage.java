@@ -32,8 +32,14 @@ import java.util.Map;
  * @param layerDigests the layer blobs' digests, lowest first
  */
 record TestImage(String ref, List<String> layerDigests) {
-    /** A command, and what it prints in a container of this image. */
-    static final List<String> COMMAND = List.of("sh", "-c", "cat /data/hello.txt; ls /data; cat /etc/motd");
+    /**
+     * A command, and what it prints in a container of this image. It reads everything before it prints, and exits
+     * with 1 unless what it read is what the layers hold: its exit status, which reaches {@code ctr} apart from the
+     * output's stream, says whether the files were served whole.
+     */
+    static final List<String> COMMAND = List.of("sh", "-c", "h=$(cat /data/hello.txt); l=$(ls /data); "
+            + "m=$(cat /etc/motd); echo \"$h\"; echo \"$l\"; echo \"$m\"; "
+            + "[ \"$h\" = 'hello from layer 2' ] && [ \"$l\" = hello.txt ] && [ \"$m\" = 'layer 3' ]");
     static final String OUTPUT = "hello from layer 2\nhello.txt\nlayer 3\n";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,9 +48,9 @@ record TestImage(String ref, List<String> layerDigests) {
      * Runs {@link #COMMAND} in a container of this image on the jstargz snapshotter; what it printed.
      *
      * <p>{@code ctr run} now and then loses the end of a short-lived container's output: seen on containerd 1.6 and
-     * 2.1, stdout cut short (or empty) with the workload's exit status 0, which a read that failed cannot give
-     * ({@code sh -c} exits with {@code cat}'s status). Such a run, and only such a run, is made once more; a wrong or
-     * longer output, or a second cut, is returned as it is.
+     * 2.1, stdout cut short (or empty) with the workload's exit status 0, which {@link #COMMAND} gives only when it
+     * read every file whole (a failed or short read fails the run). Such a run, and only such a run, is made once
+     * more; a wrong or longer output, or a second cut, is returned as it is.
      */
     String run(Containerd containerd, String namespace, String container) throws Exception {
         List<String> args = new ArrayList<>(List.of("run", "--rm", "--snapshotter", Containerd.SNAPSHOTTER, ref,

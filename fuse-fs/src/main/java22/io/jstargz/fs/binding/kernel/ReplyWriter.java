@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -131,11 +132,21 @@ final class ReplyWriter implements ReadTarget {
 
     @Override
     public void put(int at, byte[] src, int srcOffset, int length) {
+        MemorySegment.copy(src, srcOffset, payload(), ValueLayout.JAVA_BYTE, OUT_HEADER_SIZE + at, length);
+    }
+
+    @Override
+    public void put(int at, FileChannel file, long position, int length) throws IOException {
+        ReadTarget.readFully(file, position, payload().asSlice(OUT_HEADER_SIZE + at, length).asByteBuffer());
+    }
+
+    /** The buffer the payload goes to: a large read's borrowed at its first byte. */
+    private MemorySegment payload() {
         if (largeDue) {
             current = borrowLarge();
             largeDue = false;
         }
-        MemorySegment.copy(src, srcOffset, current, ValueLayout.JAVA_BYTE, OUT_HEADER_SIZE + at, length);
+        return current;
     }
 
     /** Gives back a borrowed read buffer (after a reply, or when a request failed before its reply). */
