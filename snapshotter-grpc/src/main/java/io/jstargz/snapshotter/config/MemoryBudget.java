@@ -10,9 +10,10 @@ import java.util.List;
  * <p>The heap holds the memory tier of the chunk cache, the chunks queued for the disk writer, the fetches in flight
  * (bounded across all layers, {@code io.jstargz.fs.FetchMemory}), the indexes of open layers (bytes per entry measured on the python base layer), and the daemon's own objects with room for a TOC being
  * parsed. The bound is a ceiling, not a reservation: the serial collector commits the old generation as it fills and
- * gives back what is free after a full collection. The young generation is fixed, with survivor spaces of a quarter
- * of it each, so that what one Prepare or one fetched batch holds for a moment (a TOC and its parse, a few chunks)
- * dies there instead of being promoted and growing the old generation until the next full collection.
+ * gives back what is free after a full collection. The young generation is fixed: an eden that holds what a pull
+ * allocates, and survivor spaces of 8 MiB, so that what one Prepare or one fetched batch holds for a moment (a TOC and
+ * its parse, a few chunks) dies there instead of being promoted and growing the old generation until the next full
+ * collection.
  *
  * <p>Outside the heap: metaspace and the code cache are bounded well above what the daemon uses (7 MiB and 20 MiB
  * measured), NIO's per-thread temporary buffers are not kept beyond 256 KiB (a disk-tier read of a 4 MiB chunk would
@@ -37,14 +38,20 @@ public record MemoryBudget(long memoryTierBytes, long indexEntries) {
      * generated 100,000-entry layer (docs/benchmarks.md, "Layer index").
      */
     static final long INDEX_BYTES_PER_ENTRY = 150;
-    /** The daemon's own heap after its warm-up (21 MiB live), and a large TOC being parsed. */
-    static final long BASE_BYTES = 48L << 20;
     /**
-     * Eden 16 MiB, survivor spaces 8 MiB each: what the fetches in flight hold at a young collection (up to the 8 MiB
-     * of the background fetch) fits a survivor space and dies there. With 16 MiB, each collection during the python
-     * image's background fetch promoted 2-5 MiB of it, and the old generation grew by 50 MiB of garbage.
+     * The daemon's own heap after its warm-up (21 MiB live), a large TOC being parsed, and the eden beyond the 16 MiB
+     * it had when the rest of this bound was set, so that the old generation keeps its room.
      */
-    public static final long YOUNG_BYTES = 32L << 20;
+    static final long BASE_BYTES = 64L << 20;
+    /**
+     * Eden 32 MiB, survivor spaces 8 MiB each. What the fetches in flight hold at a young collection (up to the 8 MiB
+     * of the background fetch) fits a survivor space and dies there: with a young generation of 16 MiB, each collection
+     * during the python image's background fetch promoted 2-5 MiB of it, and the old generation grew by 50 MiB of
+     * garbage. The eden holds most of what a lazy pull of the python image allocates (tails, TOCs, indexes, its
+     * prefetch): with 16 MiB, two collections of 4-8 ms stopped the pull (docs/benchmarks.md, "An eden for the pull").
+     */
+    public static final long YOUNG_BYTES = 48L << 20;
+    private static final int SURVIVOR_RATIO = 4;
     /**
      * What the daemon uses beside its heap: the JVM and its class data, compiled code, thread stacks, metaspace
      * (about 120 MiB idle, docs/daemon.md "Memory"), up to 45 MiB more while the JIT compiles, and the threads and
@@ -90,7 +97,7 @@ public record MemoryBudget(long memoryTierBytes, long indexEntries) {
                 "-Xms" + mib(YOUNG_BYTES + 8 * MIB) + "m",
                 "-Xmx" + mib(maxHeapBytes()) + "m",
                 "-Xmn" + mib(YOUNG_BYTES) + "m",
-                "-XX:SurvivorRatio=2",
+                "-XX:SurvivorRatio=" + SURVIVOR_RATIO,
                 "-XX:-ShrinkHeapInSteps",
                 "-XX:MinHeapFreeRatio=10",
                 "-XX:MaxHeapFreeRatio=30",
