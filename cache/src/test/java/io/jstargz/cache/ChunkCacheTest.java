@@ -1,10 +1,10 @@
 package io.jstargz.cache;
 
 import io.jstargz.concurrent.BackgroundGate;
+import io.jstargz.io.FileRanges;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -42,13 +42,8 @@ class ChunkCacheTest {
     /** {@code length} bytes at {@code from} of the chunk, read in part from its file; null if it was not. */
     private static byte[] part(ChunkCache cache, CacheKey key, int from, int length) {
         ByteBuffer into = ByteBuffer.allocate(length);
-        boolean read = cache.readFromDisk(key, from, length, (file, position, n) -> {
-            while (into.hasRemaining()) {
-                if (file.read(into, position + into.position()) < 0) {
-                    throw new EOFException("at " + (position + into.position()));
-                }
-            }
-        });
+        boolean read = cache.readFromDisk(key, from, length, (file, position, n) -> FileRanges.readFully(file, position,
+                into));
         return read ? into.array() : null;
     }
 

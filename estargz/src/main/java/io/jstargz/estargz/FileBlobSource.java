@@ -1,5 +1,6 @@
 package io.jstargz.estargz;
 
+import io.jstargz.io.FileRanges;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -49,15 +50,10 @@ public final class FileBlobSource implements RemoteBlob {
                     + size + " bytes");
         }
         byte[] out = new byte[length];
-        ByteBuffer buf = ByteBuffer.wrap(out);
-        long pos = offset;
-        while (buf.hasRemaining()) {
-            int n = channel.read(buf, pos);
-            if (n < 0) {
-                throw new EOFException(path + ": file shrank while reading [" + offset + ", " + (offset + length)
-                        + ")");
-            }
-            pos += n;
+        try {
+            FileRanges.readFully(channel, offset, ByteBuffer.wrap(out));
+        } catch (EOFException e) {
+            throw new EOFException(path + ": file shrank while reading [" + offset + ", " + (offset + length) + ")");
         }
         return out;
     }

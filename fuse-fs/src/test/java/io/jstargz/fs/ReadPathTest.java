@@ -13,6 +13,7 @@ import io.jstargz.estargz.LayerReader;
 import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.fs.binding.FilesystemOps;
 import io.jstargz.fs.binding.ReadTarget;
+import io.jstargz.io.FileRanges;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -115,7 +116,7 @@ class ReadPathTest {
                 @Override
                 public void put(int at, FileChannel file, long position, int length) throws IOException {
                     fromFiles.add(at + "+" + length);
-                    ReadTarget.readFully(file, position, ByteBuffer.wrap(got, at, length));
+                    FileRanges.readFully(file, position, ByteBuffer.wrap(got, at, length));
                 }
             };
             long h = m.filesystem().open("/usr/lib/big.bin", 0);

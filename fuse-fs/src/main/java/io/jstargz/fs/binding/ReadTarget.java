@@ -1,6 +1,6 @@
 package io.jstargz.fs.binding;
 
-import java.io.EOFException;
+import io.jstargz.io.FileRanges;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,21 +18,11 @@ public interface ReadTarget {
      * Reads {@code length} bytes at {@code position} of {@code file} to position {@code at} of the target; a target in
      * native memory reads them into itself, with no copy on the heap.
      *
-     * @throws EOFException if the file ends first
+     * @throws java.io.EOFException if the file ends first
      */
     default void put(int at, FileChannel file, long position, int length) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(length);
-        readFully(file, position, buf);
+        FileRanges.readFully(file, position, buf);
         put(at, buf.array(), 0, length);
-    }
-
-    /** Fills {@code into} from {@code file} at {@code position}. */
-    static void readFully(FileChannel file, long position, ByteBuffer into) throws IOException {
-        int start = into.position();
-        while (into.hasRemaining()) {
-            if (file.read(into, position + into.position() - start) < 0) {
-                throw new EOFException("the file ends before offset " + (position + into.limit() - start));
-            }
-        }
     }
 }

@@ -8,6 +8,7 @@ import static io.jstargz.fs.binding.kernel.FuseProtocol.OUT_UNIQUE;
 import io.jstargz.fs.binding.MountOptions;
 import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.fs.binding.ReadTarget;
+import io.jstargz.io.FileRanges;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -137,7 +138,7 @@ final class ReplyWriter implements ReadTarget {
 
     @Override
     public void put(int at, FileChannel file, long position, int length) throws IOException {
-        ReadTarget.readFully(file, position, payload().asSlice(OUT_HEADER_SIZE + at, length).asByteBuffer());
+        FileRanges.readFully(file, position, payload().asSlice(OUT_HEADER_SIZE + at, length).asByteBuffer());
     }
 
     /** The buffer the payload goes to: a large read's borrowed at its first byte. */
