@@ -105,7 +105,7 @@ class DaemonSetIT {
                 daemon.awaitContainerdConnected(containerd, NS);
                 containerd.ctrRemote(NS, "image", "rpull", "--plain-http", "--snapshotter",
                         Containerd.SNAPSHOTTER, image.ref()).orThrow();
-                assertEquals(TestImage.OUTPUT, runImage(containerd, image, "lazy-1"));
+                assertEquals(TestImage.OUTPUT, image.run(containerd, NS, "lazy-1"));
                 for (String digest : image.layerDigests()) {
                     assertEquals(1, daemon.logLines("mounted lazily").stream().filter(l -> l.contains(digest))
                             .count(), "layer " + digest + " mounted lazily in the pod");
@@ -122,7 +122,7 @@ class DaemonSetIT {
                 assertEquals(image.layerDigests().size(), fuseMountsUnder(root).size(),
                         "the node sees the restarted pod's mounts: " + fuseMountsUnder(root));
                 daemon.awaitContainerdConnected(containerd, NS);
-                assertEquals(TestImage.OUTPUT, runImage(containerd, image, "lazy-2"));
+                assertEquals(TestImage.OUTPUT, image.run(containerd, NS, "lazy-2"));
             } finally {
                 daemon.close();
             }
@@ -180,13 +180,6 @@ class DaemonSetIT {
         cmd.add(CONTAINER);
         cmd.addAll(pod.command());
         return cmd;
-    }
-
-    private static String runImage(Containerd containerd, TestImage image, String id) throws IOException {
-        List<String> args = new ArrayList<>(List.of("run", "--rm", "--snapshotter", Containerd.SNAPSHOTTER,
-                image.ref(), id));
-        args.addAll(TestImage.COMMAND);
-        return containerd.ctr(NS, args.toArray(String[]::new)).orThrow();
     }
 
     /** The FUSE mounts the node (this test's mount namespace) sees under {@code root}. */

@@ -32,15 +32,16 @@ import java.util.Map;
  * @param layerDigests the layer blobs' digests, lowest first
  */
 record TestImage(String ref, List<String> layerDigests) {
+    /** What {@link #COMMAND} prints in a container of this image: a line each for its three reads. */
+    static final String OUTPUT = "hello from layer 2\nhello.txt\nlayer 3\n";
     /**
      * A command, and what it prints in a container of this image. It reads everything before it prints, and exits
-     * with 1 unless what it read is what the layers hold: its exit status, which reaches {@code ctr} apart from the
-     * output's stream, says whether the files were served whole.
+     * with 1 unless what it read is what the layers hold ({@link #OUTPUT}): its exit status, which reaches {@code ctr}
+     * apart from the output's stream, says whether the files were served whole.
      */
     static final List<String> COMMAND = List.of("sh", "-c", "h=$(cat /data/hello.txt); l=$(ls /data); "
             + "m=$(cat /etc/motd); echo \"$h\"; echo \"$l\"; echo \"$m\"; "
-            + "[ \"$h\" = 'hello from layer 2' ] && [ \"$l\" = hello.txt ] && [ \"$m\" = 'layer 3' ]");
-    static final String OUTPUT = "hello from layer 2\nhello.txt\nlayer 3\n";
+            + "[ \"$h\n$l\n$m\n\" = '" + OUTPUT + "' ]");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -39,8 +39,8 @@ public record MemoryBudget(long memoryTierBytes, long indexEntries) {
      */
     static final long INDEX_BYTES_PER_ENTRY = 150;
     /**
-     * The daemon's own heap after its warm-up (21 MiB live), a large TOC being parsed, and the eden beyond the 16 MiB
-     * it had when the rest of this bound was set, so that the old generation keeps its room.
+     * The daemon's own heap after its warm-up (21 MiB live), a large TOC being parsed, and 16 MiB of the eden a pull
+     * fills ({@link #YOUNG_BYTES}), which the terms below do not hold: with them the old generation keeps 88 MiB.
      */
     static final long BASE_BYTES = 64L << 20;
     /**
