@@ -85,7 +85,10 @@ class ContainerSurvivalIT {
     private RegistryServer registry;
     private Containerd containerd;
     private DaemonProcess daemon;
-    /** The daemons under the fd store: no warm-up (each of the many would spend seconds of the 2 cores on it). */
+    /**
+     * The daemons under the fd store: no warm-up (each of the many would spend seconds of the 2 cores on it), and
+     * debug level, whose line for each connection on the socket tells when containerd has dialled a restarted daemon.
+     */
     private Path config;
     /**
      * The same root and socket for the daemons without it, which warm up as by default and log at debug level: their
@@ -112,7 +115,7 @@ class ContainerSurvivalIT {
                     List.of(BusyboxImage.baseLayer(), filesAndTheirSums()), List.of());
         }
         socket = tmp.resolve("run/jstargz.sock");
-        config = config("config.toml", "warm_up = false\n");
+        config = config("config.toml", "warm_up = false\nlog_level = \"debug\"\n");
         plainConfig = config("plain.toml", "log_level = \"debug\"\n");
         daemon = DaemonProcess.underFdStore(config, socket, tmp.resolve("jstargz.log"), tmp.resolve("notify.sock"));
         readies = 1;
@@ -296,9 +299,11 @@ class ContainerSurvivalIT {
         int before = survivor.last();
         for (int i = 1; i <= ROUNDS; i++) {
             int killedAt = survivor.last();
+            int connections = daemon.connections();
             dropPageCache();
             daemon.fdStore("kill");
             ready.add(readyAfter(++readies));
+            daemon.awaitContainerdConnected(containerd, NS, connections + 1);
             int windowEnd = awaitAPassAfter();
             int failed = 0;
             for (ReadLoop.Pass p : survivor.between(killedAt + 1, windowEnd)) {

@@ -37,6 +37,8 @@ final class DaemonProcess implements AutoCloseable {
     /** systemd's side of the fd store, for tests (it documents its protocol and commands). */
     static final Path FDSTORE = REPO.resolve("snapshotter-grpc/src/test/resources/fdstore.py");
     private static final Duration START_DEADLINE = Duration.ofSeconds(60);
+    /** The debug line of each connection on the daemon's socket. */
+    private static final String CONNECTED = "client connected on ";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private record Waiter(Predicate<String> match, CompletableFuture<String> found) {
@@ -237,10 +239,24 @@ final class DaemonProcess implements AutoCloseable {
      * connections on its socket, in either order, one is containerd's.)
      */
     void awaitContainerdConnected(Containerd containerd, String namespace) throws Exception {
+        awaitContainerdConnected(containerd, namespace, 2);
+    }
+
+    /**
+     * As {@link #awaitContainerdConnected(Containerd, String)}, for a log that spans restarts (under fdstore.py):
+     * waits for the {@code n}-th connection on the socket, which the caller counted ({@link #connections}) before the
+     * daemon went away.
+     */
+    void awaitContainerdConnected(Containerd containerd, String namespace, int n) throws Exception {
         String probe = "jstargz-e2e-probe-" + process.pid();
         containerd.ctr(namespace, "snapshot", "--snapshotter", Containerd.SNAPSHOTTER, "prepare", probe);
         containerd.ctr(namespace, "snapshot", "--snapshotter", Containerd.SNAPSHOTTER, "rm", probe);
-        awaitNthLog(START_DEADLINE, 2, "client connected on " + socket);
+        awaitNthLog(START_DEADLINE, n, CONNECTED + socket);
+    }
+
+    /** How many connections on the socket the log has shown so far. */
+    synchronized int connections() {
+        return (int) lines.stream().filter(l -> l.contains(CONNECTED + socket)).count();
     }
 
     /** Waits at most {@code deadline} for the daemon to exit by itself (after a handover); its exit code. */
