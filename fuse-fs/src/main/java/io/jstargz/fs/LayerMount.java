@@ -79,6 +79,7 @@ public final class LayerMount implements Closeable {
     private final FileCopies copies;
     private final BackgroundFetcher background;
     private final CompletableFuture<Void> prefetchDone = new CompletableFuture<>();
+    private final CompletableFuture<Void> prefetchClaimed = new CompletableFuture<>();
     private final CompletableFuture<Void> backgroundDone = new CompletableFuture<>();
     private volatile MountHandle handle;
     private volatile BlobTail alreadyFetched;
@@ -304,6 +305,16 @@ public final class LayerMount implements Closeable {
         return prefetchDone;
     }
 
+    /**
+     * Completes (normally, whatever the outcome) when the prefetch has claimed every span it has yet to bring, or has
+     * finished: from then on a read of the prefetch's region waits for the prefetch's stream, or finds its chunks
+     * cached, and fetches none of them again. (A container that starts then overlaps its start with the stream's last
+     * {@link Prefetcher#WINDOW} bytes, where waiting for {@link #prefetchDone} would not.)
+     */
+    public CompletableFuture<Void> prefetchClaimed() {
+        return prefetchClaimed;
+    }
+
     /** Completes (normally, whatever the outcome) when the background fetch has finished. */
     public CompletableFuture<Void> backgroundFetchDone() {
         return backgroundDone;
@@ -446,6 +457,7 @@ public final class LayerMount implements Closeable {
         if (counters.backgroundFetch == Phase.RUNNING || counters.backgroundFetch == Phase.PENDING) {
             counters.backgroundFetch = Phase.STOPPED;
         }
+        prefetchClaimed.complete(null);
         prefetchDone.complete(null);
         backgroundDone.complete(null);
     }
@@ -456,6 +468,7 @@ public final class LayerMount implements Closeable {
         try {
             prefetch();
         } finally {
+            prefetchClaimed.complete(null);
             prefetchDone.complete(null);
         }
         if (!options.backgroundFetch() || closed) {
@@ -532,7 +545,7 @@ public final class LayerMount implements Closeable {
         counters.prefetch = Phase.RUNNING;
         long start = System.nanoTime();
         try {
-            long fetched = new Prefetcher(identity.name(), store, blob, counters).run(end);
+            long fetched = new Prefetcher(identity.name(), store, blob, counters).run(end, prefetchClaimed);
             counters.prefetch = Phase.DONE;
             log.info("layer {}: prefetched {} bytes of [0, {}) in {} ms", identity.name(), fetched, end,
                     (System.nanoTime() - start) / 1_000_000);

@@ -40,10 +40,11 @@ final class Prefetcher {
     /**
      * Prefetches the spans that end at or before {@code end}.
      *
+     * @param allClaimed completed once every span still to come is claimed (or cached)
      * @return compressed bytes fetched
      * @throws IOException if the request fails; chunks that do not verify are logged and skipped
      */
-    long run(long end) throws IOException {
+    long run(long end, CompletableFuture<Void> allClaimed) throws IOException {
         int count = 0;
         while (count < table.spanCount() && table.end(count) <= end) {
             count++;
@@ -77,6 +78,9 @@ final class Prefetcher {
                         claims.put(claimedUpTo, claim);
                     }
                     claimedUpTo++;
+                }
+                if (claimedUpTo > last) {
+                    allClaimed.complete(null);
                 }
                 CompletableFuture<byte[][]> claim = claims.remove(s);
                 in.skipNBytes(table.start(s) - pos);

@@ -14,12 +14,16 @@ import io.jstargz.estargz.BlobFormat;
 import io.jstargz.estargz.Chunk;
 import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.estargz.FileBlobSource;
+import io.jstargz.estargz.ForwardingBlob;
 import io.jstargz.estargz.LayerConverter;
+import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.fs.LayerProgress.Phase;
 import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.mount.MountTable;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +34,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -143,6 +149,52 @@ class LocalLayerMountTest {
             ListingCheck.sha256(m.mountPoint().resolve("bin/app"));
             ListingCheck.sha256(m.mountPoint().resolve("etc/passwd"));
             assertEquals(1, m.progress().requests(), "reading prefetched files fetches nothing");
+        }
+    }
+
+    /**
+     * A container may start once the prefetch has claimed what it has yet to bring, before its stream ends: a read of a
+     * prefetched file then waits for the stream, and fetches nothing again.
+     */
+    @Test
+    void aReadOfAClaimedPrefetchSpanWaitsForTheStream() throws Exception {
+        Path blob = ReferenceListing.TESTDATA.resolve(PRIO);
+        AtomicBoolean hold = new AtomicBoolean();
+        CountDownLatch release = new CountDownLatch(1);
+        RemoteBlob held = new ForwardingBlob(FileBlobSource.open(blob)) {
+            @Override
+            public byte[] read(long offset, int length) throws IOException {
+                try {
+                    if (hold.get() && !release.await(30, TimeUnit.SECONDS)) {
+                        throw new IOException("the test never released the stream");
+                    }
+                } catch (InterruptedException e) {
+                    throw new InterruptedIOException();
+                }
+                return super.read(offset, length);
+            }
+        };
+        LayerMountOptions noBackground = LayerMountOptions.builder().backgroundFetch(false).build();
+        try (LayerMount m = LayerMount.open(LayerIdentity.ofFile(blob), held, cache, noBackground)) {
+            hold.set(true);
+            m.mount(Files.createDirectories(tmp.resolve("mnt-held")));
+            m.prefetchClaimed().get(30, TimeUnit.SECONDS);
+            assertFalse(m.prefetchDone().isDone(), "the prefetch's stream is held");
+            CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return ListingCheck.sha256(m.mountPoint().resolve("bin/app"));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            assertThrows(TimeoutException.class, () -> read.get(200, TimeUnit.MILLISECONDS),
+                    "the read waits for the held stream");
+            release.countDown();
+            String expected = ReferenceListing.of(PRIO).stream().filter(i -> i.name().equals("bin/app")).findFirst()
+                    .orElseThrow().sha256();
+            assertEquals(expected, read.get(30, TimeUnit.SECONDS));
+            m.prefetchDone().get(30, TimeUnit.SECONDS);
+            assertEquals(1, m.progress().requests(), "the read took its bytes from the prefetch's one request");
         }
     }
 

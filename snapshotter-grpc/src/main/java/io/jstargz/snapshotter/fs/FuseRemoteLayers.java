@@ -399,7 +399,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
         }
         if (m.waited().compareAndSet(false, true) && !prefetchWait.isZero()) {
             try {
-                Futures.get(mount.prefetchDone(), prefetchWait, "the prefetch");
+                Futures.get(mount.prefetchClaimed(), prefetchWait, "the prefetch");
             } catch (IOException e) {
                 // waited long enough: the prefetch goes on, and reads fetch what it has not brought yet
             }
