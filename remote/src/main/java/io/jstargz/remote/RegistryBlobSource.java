@@ -94,10 +94,15 @@ public final class RegistryBlobSource implements RemoteBlob {
      * all when it is no larger than a tail, else only its size.
      */
     public BlobTail readTail() throws IOException {
+        return readTail(config.tailFetchSize());
+    }
+
+    /** As {@link #readTail()}, for a tail of {@code tailSize} bytes. */
+    public BlobTail readTail(int tailSize) throws IOException {
         ensureOpen();
         String what = "tail of " + locator.describe();
-        BlobTail tail = locator.read("GET", Headers.of("Range", "bytes=-" + config.tailFetchSize()), what,
-                ex -> readTail(ex, what));
+        BlobTail tail = locator.read("GET", Headers.of("Range", "bytes=-" + tailSize), what,
+                ex -> readTail(ex, what, tailSize));
         size = tail.blobSize();
         succeeded();
         return tail;
@@ -201,7 +206,7 @@ public final class RegistryBlobSource implements RemoteBlob {
         return bytes;
     }
 
-    private BlobTail readTail(Response ex, String what) throws IOException {
+    private BlobTail readTail(Response ex, String what, int tailSize) throws IOException {
         if (ex.code() == 206) {
             ContentRange cr = ContentRange.parse(ex.header("Content-Range"));
             if (cr == null || cr.first() < 0 || cr.total() < 0 || cr.last() != cr.total() - 1) {
@@ -217,7 +222,7 @@ public final class RegistryBlobSource implements RemoteBlob {
             throw new RegistryException(what + ": the server ignored the Range request and sent no Content-Length");
         }
         // a whole blob no larger than a tail is worth keeping; a larger one is not read at all
-        return length > config.tailFetchSize() ? BlobTail.none(length)
+        return length > tailSize ? BlobTail.none(length)
                 : new BlobTail(length, 0, RangeResponses.readExactly(ex.body().source(), length, what));
     }
 

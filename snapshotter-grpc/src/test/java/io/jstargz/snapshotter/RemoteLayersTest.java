@@ -10,9 +10,11 @@ import io.grpc.Status;
 import io.jstargz.estargz.BlobFormat;
 import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.estargz.ExternalTocSource;
+import io.jstargz.estargz.Footer;
 import io.jstargz.mount.MountTable;
 import io.jstargz.remote.Digest;
 import io.jstargz.remote.ImageReference;
+import io.jstargz.remote.RegistryBlobSource;
 import io.jstargz.remote.RegistryClient;
 import io.jstargz.remote.RegistryConfig;
 import io.jstargz.remote.auth.CredentialStore;
@@ -60,6 +62,8 @@ class RemoteLayersTest {
     private static Pushed l2;
     private static Pushed big;
     private static Pushed gzip;
+    /** A layer of 3 MiB and 3,000 small files: its TOC is larger than the tail of a layer opened ahead. */
+    private static Pushed many;
 
     @TempDir
     Path tmp;
@@ -78,6 +82,11 @@ class RemoteLayersTest {
         big = PushedLayers.estargz(client, repo, new LayerBuilder().file("data/big.bin", BIG, 0644)
                 .file("data/small.txt", "small\n"));
         gzip = PushedLayers.gzip(client, repo, new LayerBuilder().file("plain.txt", "plain\n"));
+        LayerBuilder files = new LayerBuilder().file("data/big.bin", BIG, 0644);
+        for (int i = 0; i < 3000; i++) {
+            files.file("many/file-" + i + ".txt", "file " + i + "\n");
+        }
+        many = PushedLayers.estargz(client, repo, files);
     }
 
     @AfterAll
@@ -222,6 +231,39 @@ class RemoteLayersTest {
             assertTrue(MountTable.at(mp).isEmpty());
             assertFalse(Files.exists(mp));
             assertEquals(List.of(), files(config.root().resolve("layers")), "removed layers keep nothing");
+        }
+    }
+
+    /**
+     * The layers opened ahead of their Prepares read a small tail, then exactly the rest of their TOC: not the 512 KiB
+     * a Prepare's own layer reads at once, most of which would be file data at the blob's end.
+     */
+    @Test
+    void aLayerOpenedAheadReadsASmallTailThenExactlyItsToc() throws Exception {
+        Config config = config("root", "[fetch]\nprefetch = false\nbackground_fetch = false");
+        try (Daemon d = Daemon.start(config); GrpcClient c = new GrpcClient(config.address())) {
+            Rpc rpc = new Rpc(c.snapshots("default"));
+            int mark = registry.accessLogMark();
+            fails(Status.Code.ALREADY_EXISTS, () -> rpc.prepare("default/1/extract-1 sha256:m1", "",
+                    labels(registry.host(), "sha256:m1", l1, l1.digest(), many.digest())));
+            fails(Status.Code.ALREADY_EXISTS, () -> rpc.prepare("default/2/extract-2 sha256:m2", "sha256:m1",
+                    labels(registry.host(), "sha256:m2", many, many.digest())));
+            registry.syncAccessLog();
+            List<RegistryAccessLog.Entry> opening = registry.accessLog().since(mark).stream()
+                    .filter(e -> e.uri().endsWith(many.digest())).toList();
+            assertEquals(2, opening.size(), "a small tail, then the rest of the TOC: " + opening);
+            long bytes = opening.stream().mapToLong(RegistryAccessLog.Entry::bytesWritten).sum();
+            long toc = tocAndFooterBytes(many);
+            assertTrue(bytes >= toc && bytes < toc + (64 << 10), bytes + " bytes for a TOC of " + toc);
+        }
+    }
+
+    /** The bytes of {@code layer}'s blob from its TOC's start to its end, as its footer says. */
+    private static long tocAndFooterBytes(Pushed layer) throws Exception {
+        try (RegistryBlobSource blob = client.openBlob(ImageReference.parse(registry.host() + "/app:1"),
+                Digest.parse(layer.digest()), layer.size())) {
+            byte[] tail = blob.read(layer.size() - Footer.MAX_SIZE, Footer.MAX_SIZE);
+            return layer.size() - Footer.parse(tail, 0, tail.length, layer.size(), layer.digest()).tocOffset();
         }
     }
 

@@ -41,6 +41,8 @@ final class LayerOpener implements AutoCloseable {
     private static final int THREADS = 16;
     private static final int QUEUE = 4096;
     private static final Duration KEEP_UNUSED = Duration.ofMinutes(10);
+    /** The tail an image's other layers are opened with, ahead of their Prepares (see {@link NeighbourPrefetch}). */
+    private static final int AHEAD_TAIL = 64 << 10;
 
     /** An opened layer index, and what opening it cost. */
     static final class Opened {
@@ -175,16 +177,26 @@ final class LayerOpener implements AutoCloseable {
      * a new open. A failed open is forgotten, so the next call tries again.
      */
     CompletableFuture<Opened> open(ImageReference image, Digest digest) {
+        return open(image, digest, client.config().tailFetchSize());
+    }
+
+    /** As {@link #open}, for a layer opened ahead of its Prepare: with a tail of at most 64 KiB. */
+    CompletableFuture<Opened> openAhead(ImageReference image, Digest digest) {
+        return open(image, digest, Math.min(AHEAD_TAIL, client.config().tailFetchSize()));
+    }
+
+    private CompletableFuture<Opened> open(ImageReference image, Digest digest, int tailSize) {
         Key key = new Key(image.registry(), image.repository(), digest);
         try {
-            return opened.get(key, (k, ex) -> CompletableFuture.supplyAsync(() -> load(image, digest), executor));
+            return opened.get(key, (k, ex) -> CompletableFuture.supplyAsync(() -> load(image, digest, tailSize),
+                    executor));
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new IOException("too many layers are being opened at once ("
                     + QUEUE + " waiting)", e));
         }
     }
 
-    private Opened load(ImageReference image, Digest digest) {
+    private Opened load(ImageReference image, Digest digest, int tailSize) {
         long start = System.nanoTime();
         String name = digest.toString();
         Optional<BlobTail> local = tocs.load(digest);
@@ -201,10 +213,10 @@ final class LayerOpener implements AutoCloseable {
                 }
             }
             RegistryBlobSource blob = client.openBlob(image, digest, -1);
-            TailCapture capture = new TailCapture(blob, blob.readTail());
+            TailCapture capture = new TailCapture(blob, blob.readTail(tailSize));
             long tailFetched = System.nanoTime();
             LayerIndex index = EstargzReader.open(capture, OpenOptions.defaults(name)
-                    .withTailSize(Math.max(Footer.MAX_SIZE, client.config().tailFetchSize()))
+                    .withTailSize(Math.max(Footer.MAX_SIZE, tailSize))
                     .withExternalToc(externalToc));
             BlobTail fetched = capture.fetched();
             LOG.debug("layer {} of {}: its tail fetched in {} ms, its index ({} entries, {} bytes fetched) ready {} ms"
