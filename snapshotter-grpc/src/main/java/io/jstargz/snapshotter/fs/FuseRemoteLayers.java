@@ -185,7 +185,7 @@ public final class FuseRemoteLayers implements RemoteLayerService {
             Digest digest = Digest.parse(request.layerDigest());
             CompletableFuture<LayerOpener.Opened> opening = opener.open(image, digest);
             imageSeen(image, digest, request);
-            neighbours.start(image, request, opening);
+            opening.whenComplete((o, e) -> neighbours.start(image, request));
             LayerOpener.Opened opened = await(opening);
             String mismatch = tocMismatch(opened.index(), request, "the image's manifest says");
             if (mismatch != null) {

@@ -43,7 +43,6 @@ final class LayerOpener implements AutoCloseable {
     private static final Duration KEEP_UNUSED = Duration.ofMinutes(10);
     /** The tail an image's other layers are opened with, ahead of their Prepares (see {@link NeighbourPrefetch}). */
     private static final int AHEAD_TAIL = 64 << 10;
-    private static final CompletableFuture<Void> NOW = CompletableFuture.completedFuture(null);
 
     /** An opened layer index, and what opening it cost. */
     static final class Opened {
@@ -178,86 +177,56 @@ final class LayerOpener implements AutoCloseable {
      * a new open. A failed open is forgotten, so the next call tries again.
      */
     CompletableFuture<Opened> open(ImageReference image, Digest digest) {
-        return open(image, digest, client.config().tailFetchSize(), NOW);
+        return open(image, digest, client.config().tailFetchSize());
     }
 
-    /**
-     * As {@link #open}, for a layer opened ahead of its Prepare while the Prepare's own layer opens ({@code first}):
-     * its tail, of at most 64 KiB, is fetched at once, its TOC read and indexed once {@code first} is open, so as not
-     * to take the CPU from the index containerd waits for.
-     */
-    CompletableFuture<Opened> openAhead(ImageReference image, Digest digest, CompletableFuture<?> first) {
-        return open(image, digest, Math.min(AHEAD_TAIL, client.config().tailFetchSize()),
-                first.handle((o, e) -> null));
+    /** As {@link #open}, for a layer opened ahead of its Prepare: with a tail of at most 64 KiB. */
+    CompletableFuture<Opened> openAhead(ImageReference image, Digest digest) {
+        return open(image, digest, Math.min(AHEAD_TAIL, client.config().tailFetchSize()));
     }
 
-    private CompletableFuture<Opened> open(ImageReference image, Digest digest, int tailSize,
-                                           CompletableFuture<?> after) {
+    private CompletableFuture<Opened> open(ImageReference image, Digest digest, int tailSize) {
         Key key = new Key(image.registry(), image.repository(), digest);
         try {
-            return opened.get(key, (k, ex) -> CompletableFuture.supplyAsync(() -> begin(image, digest, tailSize),
-                    executor).thenCombineAsync(after, (source, x) -> index(image, digest, source), executor));
+            return opened.get(key, (k, ex) -> CompletableFuture.supplyAsync(() -> load(image, digest, tailSize),
+                    executor));
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new IOException("too many layers are being opened at once ("
                     + QUEUE + " waiting)", e));
         }
     }
 
-    /** What a layer's index is read from: its stored TOC, or the tail of its blob, fetched from the registry. */
-    private record Source(long startNanos, BlobTail stored, RegistryBlobSource blob, BlobTail tail, long tailMillis,
-                          int tailSize) {
-    }
-
-    private Source begin(ImageReference image, Digest digest, int tailSize) {
+    private Opened load(ImageReference image, Digest digest, int tailSize) {
         long start = System.nanoTime();
-        Optional<BlobTail> stored = tocs.load(digest);
-        return stored.isPresent() ? new Source(start, stored.get(), null, null, 0, tailSize)
-                : fetchTail(image, digest, tailSize, start);
-    }
-
-    private Source fetchTail(ImageReference image, Digest digest, int tailSize, long start) {
-        try {
-            RegistryBlobSource blob = client.openBlob(image, digest, -1);
-            return new Source(start, null, blob, blob.readTail(tailSize), millisSince(start), tailSize);
-        } catch (IOException e) {
-            throw notOpened(image, digest, e);
-        }
-    }
-
-    private Opened index(ImageReference image, Digest digest, Source source) {
         String name = digest.toString();
+        Optional<BlobTail> local = tocs.load(digest);
         ExternalTocSource externalToc = TocImages.of(client, image, digest);
-        Source s = source;
         try {
-            if (s.stored() != null) {
+            if (local.isPresent()) {
                 try {
-                    LayerIndex index = EstargzReader.open(s.stored().source(name),
-                            TocStore.openOptions(s.stored(), name).withExternalToc(externalToc));
-                    return new Opened(index, s.stored(), null, null, millisSince(s.startNanos()));
+                    LayerIndex index = EstargzReader.open(local.get().source(name),
+                            TocStore.openOptions(local.get(), name).withExternalToc(externalToc));
+                    return new Opened(index, local.get(), null, null, millisSince(start));
                 } catch (IOException e) {
                     LOG.warn("layer {}: its stored TOC does not open ({}); fetching it again", name, e.getMessage());
                     tocs.delete(digest);
-                    s = fetchTail(image, digest, s.tailSize(), s.startNanos());
                 }
             }
-            long indexing = System.nanoTime();
-            TailCapture capture = new TailCapture(s.blob(), s.tail());
+            RegistryBlobSource blob = client.openBlob(image, digest, -1);
+            TailCapture capture = new TailCapture(blob, blob.readTail(tailSize));
+            long tailFetched = System.nanoTime();
             LayerIndex index = EstargzReader.open(capture, OpenOptions.defaults(name)
-                    .withTailSize(Math.max(Footer.MAX_SIZE, s.tailSize()))
+                    .withTailSize(Math.max(Footer.MAX_SIZE, tailSize))
                     .withExternalToc(externalToc));
             BlobTail fetched = capture.fetched();
-            LOG.debug("layer {} of {}: its tail fetched in {} ms, its index ({} entries, {} bytes fetched) built in {}"
-                    + " ms", name, image, s.tailMillis(), index.entryCount(), fetched.bytes().length,
-                    millisSince(indexing));
-            return new Opened(index, TocStore.tocOf(fetched, index), fetched, s.blob(), millisSince(s.startNanos()));
+            LOG.debug("layer {} of {}: its tail fetched in {} ms, its index ({} entries, {} bytes fetched) ready {} ms"
+                    + " later", name, image, (tailFetched - start) / 1_000_000, index.entryCount(),
+                    fetched.bytes().length, millisSince(tailFetched));
+            return new Opened(index, TocStore.tocOf(fetched, index), fetched, blob, millisSince(start));
         } catch (IOException e) {
-            throw notOpened(image, digest, e);
+            LOG.debug("layer {} of {} does not open: {}", name, image, e.getMessage());
+            throw new UncheckedIOException(e);
         }
-    }
-
-    private static UncheckedIOException notOpened(ImageReference image, Digest digest, IOException e) {
-        LOG.debug("layer {} of {} does not open: {}", digest, image, e.getMessage());
-        return new UncheckedIOException(e);
     }
 
     private static long millisSince(long start) {
