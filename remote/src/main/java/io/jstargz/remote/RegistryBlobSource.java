@@ -89,15 +89,10 @@ public final class RegistryBlobSource implements RemoteBlob {
     }
 
     /**
-     * The last {@link RegistryConfig#tailFetchSize()} bytes of the blob (all of a smaller one) with one suffix range
-     * request, which also tells the blob's size. A server that ignores the range and sends the whole blob gives it
-     * all when it is no larger than a tail, else only its size.
+     * The last {@code tailSize} bytes of the blob (all of a smaller one) with one suffix range request, which also
+     * tells the blob's size. A server that ignores the range and sends the whole blob gives it all when it is no
+     * larger than the tail, else only its size.
      */
-    public BlobTail readTail() throws IOException {
-        return readTail(config.tailFetchSize());
-    }
-
-    /** As {@link #readTail()}, for a tail of {@code tailSize} bytes. */
     public BlobTail readTail(int tailSize) throws IOException {
         ensureOpen();
         String what = "tail of " + locator.describe();

@@ -164,7 +164,7 @@ class FaultInjectionTest {
     @Test
     void unknownSizeIsLearnedFromTheTailRequestEvenWhenRangeIsIgnored() throws IOException {
         RegistryBlobSource source = client.openBlob(registry.repository(), registry.digest, -1);
-        BlobTail tail = source.readTail();
+        BlobTail tail = source.readTail(client.config().tailFetchSize());
         assertEquals(BLOB_SIZE, tail.blobSize());
         assertEquals(BLOB_SIZE, source.size());
         assertEquals("bytes=-" + (512 << 10), registry.blobRequests().get(0).getHeaders().get("Range"));
@@ -172,7 +172,8 @@ class FaultInjectionTest {
         assertEquals(1, registry.blobRequests().size(), "the tail request told the size");
 
         registry.fault(r -> new MockResponse.Builder().code(200).body(new Buffer().write(registry.blob)).build());
-        BlobTail whole = client.openBlob(registry.repository(), registry.digest, -1).readTail();
+        BlobTail whole = client.openBlob(registry.repository(), registry.digest, -1)
+                .readTail(client.config().tailFetchSize());
         assertEquals(BLOB_SIZE, whole.blobSize());
         assertArrayEquals(registry.slice(0, 100), whole.slice(0, 100), "a whole blob smaller than a tail is kept");
         assertEquals(2, registry.blobRequests().size());

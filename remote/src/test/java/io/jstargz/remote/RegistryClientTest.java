@@ -127,8 +127,9 @@ class RegistryClientTest {
                 int mark = registry.accessLogMark();
                 try (RegistryBlobSource blob = client.openBlob(ref("jstargz/small:1"), layer.digest(), knownSize)) {
                     // without a size, the request for the tail tells it
-                    LayerIndex index = TestImages.open(knownSize < 0 ? new TailCapture(blob, blob.readTail()) : blob,
-                            name, OpenOptions.DEFAULT_TAIL_SIZE);
+                    int tail = OpenOptions.DEFAULT_TAIL_SIZE;
+                    LayerIndex index = TestImages.open(knownSize < 0 ? new TailCapture(blob, blob.readTail(tail)) : blob,
+                            name, tail);
                     assertEquals(file.length, index.blobSize());
                     assertTrue(index.lookup("bin/app").isPresent(), name);
                     assertArrayEquals(Arrays.copyOfRange(file, 0, 512), blob.read(0, 512));
@@ -149,7 +150,7 @@ class RegistryClientTest {
             for (long knownSize : new long[] {layer.size(), -1}) {
                 int mark = registry.accessLogMark();
                 RegistryBlobSource blob = small.openBlob(ref("jstargz/small:1"), layer.digest(), knownSize);
-                LayerIndex index = TestImages.open(knownSize < 0 ? new TailCapture(blob, blob.readTail()) : blob,
+                LayerIndex index = TestImages.open(knownSize < 0 ? new TailCapture(blob, blob.readTail(1024)) : blob,
                         name, 1024);
                 assertTrue(layer.size() - index.tocOffset() > 1024, "the TOC must not fit the tail for this test");
                 List<RegistryAccessLog.Entry> seen = since(mark);
