@@ -161,6 +161,28 @@ class ChunkCacheTest {
         }
     }
 
+    /** A 4 MiB chunk is written and read in slices (see ChunkFile): every slice lands, and one flipped bit fails. */
+    @Test
+    void aChunkOfManySlicesReadsBackWholeAndAFlipInItsLastSliceFailsItsCheck() throws Exception {
+        byte[] data = bytes(13, (4 << 20) + 3);
+        CacheKey key = keyOf(data);
+        byte[] flipped = bytes(14, (4 << 20) + 3);
+        CacheKey flippedKey = keyOf(flipped);
+        try (ChunkCache cache = open(0, 16 << 20)) {
+            cache.putOnDisk(key, data);
+            cache.putOnDisk(flippedKey, flipped);
+        }
+        assertEquals(ChunkFile.fileSize(data.length), Files.size(path(key)));
+        byte[] onDisk = Files.readAllBytes(path(flippedKey));
+        onDisk[onDisk.length - 2] ^= 1;
+        Files.write(path(flippedKey), onDisk);
+        try (ChunkCache cache = open(0, 16 << 20)) {
+            cache.awaitIndexed();
+            assertArrayEquals(data, cache.getIfPresent(key).orElseThrow());
+            assertTrue(cache.getIfPresent(flippedKey).isEmpty(), "a flip in the last slice fails the CRC32C check");
+        }
+    }
+
     @Test
     void aChunkFileCutShortOrDeletedUnderAReaderReadsAsGone() throws Exception {
         byte[] data = bytes(11, 200_000);
