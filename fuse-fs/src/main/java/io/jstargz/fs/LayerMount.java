@@ -56,6 +56,8 @@ public final class LayerMount implements Closeable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(60);
     private static final int COPY_THREADS = 2;
+    /** Spans the prefetch inflates and verifies at once: one per core, at most four ({@link Prefetcher}). */
+    private static final int PREFETCH_DECODERS = Math.min(4, Runtime.getRuntime().availableProcessors());
 
     private final LayerIdentity identity;
     private final KeptTailBlob blob;
@@ -545,7 +547,8 @@ public final class LayerMount implements Closeable {
         counters.prefetch = Phase.RUNNING;
         long start = System.nanoTime();
         try {
-            long fetched = new Prefetcher(identity.name(), store, blob, counters).run(end, prefetchClaimed);
+            long fetched = new Prefetcher(identity.name(), store, blob, counters, taskPool, PREFETCH_DECODERS)
+                    .run(end, prefetchClaimed);
             counters.prefetch = Phase.DONE;
             log.info("layer {}: prefetched {} bytes of [0, {}) in {} ms", identity.name(), fetched, end,
                     (System.nanoTime() - start) / 1_000_000);

@@ -123,8 +123,9 @@ final class SpanStore {
     }
 
     /**
-     * Completes an owned claim of the background fetch as {@link #complete} does, but caches its chunks on disk only
-     * ({@link ChunkCache#putOnDisk}): readers that joined the claim get the chunks from it, later ones from disk.
+     * Completes an owned claim of the background fetch, or of a prefetch beyond its start, as {@link #complete} does,
+     * but caches its chunks on disk only ({@link ChunkCache#putOnDisk}): readers that joined the claim get the chunks
+     * from it, later ones from disk.
      */
     void completeAhead(int s, CompletableFuture<byte[][]> claim, byte[] buf, int off, int len)
             throws ChunkVerificationException {

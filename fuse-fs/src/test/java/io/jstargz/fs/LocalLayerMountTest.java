@@ -12,6 +12,7 @@ import io.jstargz.cache.ChunkCacheConfig;
 import io.jstargz.concurrent.BackgroundGate;
 import io.jstargz.estargz.BlobFormat;
 import io.jstargz.estargz.Chunk;
+import io.jstargz.estargz.Digests;
 import io.jstargz.estargz.ConvertOptions;
 import io.jstargz.estargz.FileBlobSource;
 import io.jstargz.estargz.ForwardingBlob;
@@ -20,6 +21,7 @@ import io.jstargz.estargz.RemoteBlob;
 import io.jstargz.fs.LayerProgress.Phase;
 import io.jstargz.fs.binding.OperationStats;
 import io.jstargz.mount.MountTable;
+import io.jstargz.testing.LayerBuilder;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -29,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -195,6 +198,40 @@ class LocalLayerMountTest {
             assertEquals(expected, read.get(30, TimeUnit.SECONDS));
             m.prefetchDone().get(30, TimeUnit.SECONDS);
             assertEquals(1, m.progress().requests(), "the read took its bytes from the prefetch's one request");
+        }
+    }
+
+    /**
+     * A prefetch region of many MiB (the jdk image's is 56): its first 4 MiB go through the memory tier, what a
+     * container reads first; the rest goes to disk only, decoded by several threads; every byte reads back right, with
+     * no request beyond the prefetch's one.
+     */
+    @Test
+    void aLargePrefetchKeepsOnlyItsStartInMemoryAndReadsBackWhole() throws Exception {
+        byte[] big = new byte[10 << 20];
+        new Random(7).nextBytes(big);
+        TestLayers.Layer layer = TestLayers.convert(tmp.resolve("big"), new LayerBuilder()
+                .file("big.bin", big, 0644).file("after.txt", "not prefetched\n"), Map.of(), 1 << 20,
+                List.of("big.bin"));
+        LayerMountOptions noBackground = LayerMountOptions.builder().backgroundFetch(false).build();
+        try (LayerMount m = LayerMount.open(LayerIdentity.ofFile(layer.blob()), FileBlobSource.open(layer.blob()),
+                cache, noBackground)) {
+            m.mount(Files.createDirectories(tmp.resolve("mnt-big")));
+            m.prefetchDone().get(30, TimeUnit.SECONDS);
+            List<Chunk> chunks = m.index().lookup("big.bin").orElseThrow().chunks();
+            assertEquals(10, chunks.size());
+            long start = chunks.get(0).blobOffset();
+            for (Chunk c : chunks) {
+                CacheKey key = CacheKey.ofDigest(c.digest());
+                if (c.blobOffset() - start < 4 << 20) {
+                    assertTrue(cache.getIfInMemory(key).isPresent(), "a chunk in the first 4 MiB is in memory");
+                } else {
+                    assertFalse(cache.getIfInMemory(key).isPresent(), "a chunk beyond 4 MiB is not in memory");
+                    assertTrue(cache.isOnDiskWhole(key), "a chunk beyond 4 MiB is on disk");
+                }
+            }
+            assertEquals(Digests.hex(Digests.sha256().digest(big)), ListingCheck.sha256(m.mountPoint().resolve("big.bin")));
+            assertEquals(1, m.progress().requests(), "the whole file came from the prefetch's one request");
         }
     }
 

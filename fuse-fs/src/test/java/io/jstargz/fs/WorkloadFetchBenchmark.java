@@ -132,6 +132,7 @@ public final class WorkloadFetchBenchmark {
                 case "--files" -> files = true;
                 case "--zstdchunked" -> conversion = conversion.withFormat(BlobFormat.ZSTD_CHUNKED);
                 case "--min-chunk-size" -> minChunkSize = Integer.parseInt(args[++i]);
+                case "--chunk-size" -> conversion = conversion.withChunkSize(Integer.parseInt(args[++i]));
                 case "--" -> {
                     command = List.of(Arrays.copyOfRange(args, i + 1, args.length));
                     i = args.length;
@@ -174,10 +175,10 @@ public final class WorkloadFetchBenchmark {
             for (BlobContent l : layers) {
                 client.pushBlob(repo, l, null);
             }
-            System.out.printf(Locale.ROOT, "image %s from %s: %d layers, %.2f MiB as %s (min chunk size %d);"
+            System.out.printf(Locale.ROOT, "image %s from %s: %d layers, %.2f MiB as %s (chunk size %d, min chunk size %d);"
                     + " workload: %s (in %s). %d runs per row; medians.%n%n", image, layout, layers.size(),
                     layers.stream().mapToLong(BlobContent::size).sum() / 1048576.0, conversion.format(),
-                    conversion.minChunkSize(), String.join(" ", command), workDir, runs);
+                    conversion.chunkSize(), conversion.minChunkSize(), String.join(" ", command), workDir, runs);
             budgetTable(budgets);
             Run cold = costTable();
             if (listFiles) {
@@ -287,7 +288,9 @@ public final class WorkloadFetchBenchmark {
         env = Map.copyOf(environment);
         workDir = config.path("WorkingDir").asText("").isEmpty() ? "/" : config.path("WorkingDir").asText();
         Path converted = Files.createDirectories(dir.resolve(conversion.format().name().replace(':', '-')
-                + (conversion.minChunkSize() > 0 ? "-min" + conversion.minChunkSize() : "")));
+                + (conversion.minChunkSize() > 0 ? "-min" + conversion.minChunkSize() : "")
+                + (conversion.chunkSize() != ConvertOptions.defaults().chunkSize() ? "-chunk" + conversion.chunkSize()
+                : "")));
         List<BlobContent> out = new ArrayList<>();
         for (JsonNode l : manifest.get("layers")) {
             String digest = l.get("digest").asText();
