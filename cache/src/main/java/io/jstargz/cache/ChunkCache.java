@@ -163,9 +163,9 @@ public final class ChunkCache implements Closeable {
 
     /**
      * Caches a chunk on disk only, written by the caller, for chunks fetched ahead of any reader (the background fetch
-     * brings whole layers, a prefetch tens of MiB). Through the memory tier or the write queue they would push out the chunks readers use and
-     * live long enough to be promoted to the heap's old generation, which then grows by every byte fetched until a
-     * full collection. Readers read it from its file. Without a disk tier it goes to memory, as
+     * brings whole layers, a prefetch tens of MiB). Through the memory tier or the write queue they would push out the
+     * chunks readers use and live long enough to be promoted to the heap's old generation, which then grows by every
+     * byte fetched until a full collection. Readers read it from its file. Without a disk tier it goes to memory, as
      * {@link #put}.
      */
     public void putOnDisk(CacheKey key, byte[] data) {

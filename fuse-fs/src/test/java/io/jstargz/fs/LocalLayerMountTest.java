@@ -230,7 +230,8 @@ class LocalLayerMountTest {
                     assertTrue(cache.isOnDiskWhole(key), "a chunk beyond 4 MiB is on disk");
                 }
             }
-            assertEquals(Digests.hex(Digests.sha256().digest(big)), ListingCheck.sha256(m.mountPoint().resolve("big.bin")));
+            assertEquals(Digests.hex(Digests.sha256().digest(big)),
+                    ListingCheck.sha256(m.mountPoint().resolve("big.bin")));
             assertEquals(1, m.progress().requests(), "the whole file came from the prefetch's one request");
         }
     }
