@@ -138,21 +138,18 @@ final class Prefetcher {
     /** Inflates, verifies and caches span {@code s} on the decode pool, or here when the pool refuses it. */
     private void decode(int s, CompletableFuture<byte[][]> claim, byte[] bytes, boolean inMemory,
                         Semaphore decoding) {
-        decoding.acquireUninterruptibly();
-        try {
-            decodePool.execute(() -> {
-                try {
-                    complete(s, claim, bytes, inMemory);
-                } finally {
-                    decoding.release();
-                }
-            });
-        } catch (RejectedExecutionException e) {
+        Runnable task = () -> {
             try {
                 complete(s, claim, bytes, inMemory);
             } finally {
                 decoding.release();
             }
+        };
+        decoding.acquireUninterruptibly();
+        try {
+            decodePool.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
         }
     }
 

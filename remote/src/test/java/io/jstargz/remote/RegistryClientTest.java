@@ -128,8 +128,8 @@ class RegistryClientTest {
                 try (RegistryBlobSource blob = client.openBlob(ref("jstargz/small:1"), layer.digest(), knownSize)) {
                     // without a size, the request for the tail tells it
                     int tail = OpenOptions.DEFAULT_TAIL_SIZE;
-                    LayerIndex index = TestImages.open(knownSize < 0 ? new TailCapture(blob, blob.readTail(tail)) : blob,
-                            name, tail);
+                    LayerIndex index = TestImages.open(
+                            knownSize < 0 ? new TailCapture(blob, blob.readTail(tail)) : blob, name, tail);
                     assertEquals(file.length, index.blobSize());
                     assertTrue(index.lookup("bin/app").isPresent(), name);
                     assertArrayEquals(Arrays.copyOfRange(file, 0, 512), blob.read(0, 512));
