@@ -176,7 +176,8 @@ public final class WorkloadFetchBenchmark {
                 client.pushBlob(repo, l, null);
             }
             System.out.printf(Locale.ROOT, "image %s from %s: %d layers, %.2f MiB as %s"
-                    + " (chunk size %d, min chunk size %d); workload: %s (in %s). %d runs per row; medians.%n%n", image, layout, layers.size(),
+                    + " (chunk size %d, min chunk size %d); workload: %s (in %s). %d runs per row; medians.%n%n",
+                    image, layout, layers.size(),
                     layers.stream().mapToLong(BlobContent::size).sum() / 1048576.0, conversion.format(),
                     conversion.chunkSize(), conversion.minChunkSize(), String.join(" ", command), workDir, runs);
             budgetTable(budgets);
