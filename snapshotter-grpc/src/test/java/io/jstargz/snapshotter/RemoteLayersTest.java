@@ -160,7 +160,7 @@ class RemoteLayersTest {
              GrpcClient c = new GrpcClient(config.address())) {
             // the warm-up ran the whole path on its own layer and left nothing behind
             log.await(DEADLINE, "warmed up in");
-            assertEquals(List.of(config.root().resolve("warmup/layer-2.esgz")), files(config.root().resolve("warmup")));
+            assertEquals(List.of(config.root().resolve("warmup/layer-3.esgz")), files(config.root().resolve("warmup")));
 
             Rpc rpc = new Rpc(c.snapshots("default"));
             int mark = registry.accessLogMark();

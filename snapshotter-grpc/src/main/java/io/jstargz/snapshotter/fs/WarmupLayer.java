@@ -18,6 +18,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -41,9 +42,7 @@ public final class WarmupLayer implements AutoCloseable {
     /** Files of the layer a warm-up reads: a big one (chunk decoding and digests get compiled) and small ones. */
     public static final List<String> FILES = List.of("bin/app", "etc/config", "lib/a", "lib/b");
     /** The kept layer's file: named anew whenever {@link #writeTar} changes, so that a node's kept layer is remade. */
-    private static final String FILE = "layer-2.esgz";
-    /** The file of the layer before it looked like a real one. */
-    private static final String OLD_FILE = "layer.esgz";
+    private static final String FILE = "layer-3.esgz";
     private static final int MANY = 3000;
     private static final int PER_DIRECTORY = 60;
     private static final int BIG = 10_500_000;
@@ -67,8 +66,14 @@ public final class WarmupLayer implements AutoCloseable {
 
     /** Serves the layer kept in {@code dir} (made first if missing or damaged) on 127.0.0.1. */
     public static WarmupLayer serve(Path dir) throws IOException {
-        Files.deleteIfExists(dir.resolve(OLD_FILE));
         Path file = Files.createDirectories(dir).resolve(FILE);
+        try (DirectoryStream<Path> kept = Files.newDirectoryStream(dir, "layer*.esgz")) {
+            for (Path old : kept) {
+                if (!old.equals(file)) {
+                    Files.deleteIfExists(old);
+                }
+            }
+        }
         byte[] blob = Files.exists(file) ? Files.readAllBytes(file) : null;
         LayerIndex index = blob == null ? null : indexOf(blob);
         if (index == null) {
@@ -236,6 +241,7 @@ public final class WarmupLayer implements AutoCloseable {
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(
                 Files.newOutputStream(tarFile)))) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             for (String dir : List.of(".", "bin/", "etc/", "lib/", "share/")) {
                 put(tar, directory(dir, 0), null);
             }
@@ -286,9 +292,34 @@ public final class WarmupLayer implements AutoCloseable {
                 }
                 put(tar, e, data);
             }
+            putUncommon(tar);
             TarArchiveEntry link = new TarArchiveEntry("bin/sh", TarArchiveEntry.LF_SYMLINK);
             link.setLinkName("app");
             put(tar, link, null);
+        }
+    }
+
+    /**
+     * Entries whose TOC text takes the parser's rarer branches, which a real layer's TOC has here and there: names in
+     * UTF-8 of two, three and four bytes a character, one that JSON escapes ({@code &}, {@code <}, {@code >}, as
+     * Go's encoder does), one longer than the parser's first text buffer, and owner ids of nine and ten digits, the
+     * lengths of a large layer's offsets (a 9-digit offset sent the TOC parser of the jdk image's layer back to the
+     * interpreter, and cost 0.9 s of compiling during its pull).
+     */
+    private static void putUncommon(TarArchiveOutputStream tar) throws IOException {
+        String longDir = "share/long/" + "d".repeat(120) + "/";
+        for (String dir : List.of("share/intl/", "share/long/", longDir)) {
+            put(tar, directory(dir, 0), null);
+        }
+        long[][] owners = {{0, 0}, {123_456_789, 1_234_567_890}, {4_000_000_000L, 3_000_000_000L}};
+        List<String> names = List.of("share/intl/caf\u00e9.py", "share/intl/\u65e5\u672c\u8a9e.h",
+                "share/intl/\ud83d\ude42.txt", "share/intl/a&b<c>.txt", longDir + "f".repeat(180) + ".so");
+        for (int i = 0; i < names.size(); i++) {
+            byte[] data = ("uncommon " + i + "\n").getBytes(StandardCharsets.UTF_8);
+            TarArchiveEntry e = regular(names.get(i), 0100644, data.length, i);
+            e.setUserId(owners[i % owners.length][0]);
+            e.setGroupId(owners[i % owners.length][1]);
+            put(tar, e, data);
         }
     }
 

@@ -27,6 +27,7 @@ class WarmupLayerTest {
     @Test
     void itsTocHasTheEntriesOfARealBaseLayer() throws IOException {
         Files.writeString(dir.resolve("layer.esgz"), "a layer kept by an older version");
+        Files.writeString(dir.resolve("layer-2.esgz"), "a layer kept by a later one");
         LayerIndex index;
         try (WarmupLayer w = WarmupLayer.serve(dir)) {
             index = w.parse();
@@ -41,11 +42,19 @@ class WarmupLayerTest {
         assertTrue(entries.stream().anyMatch(e -> !e.userName().isEmpty()), "an owner with a name");
         assertTrue(index.hasXattrs(), "an xattr");
         assertTrue(index.lookup("lib/zeros").orElseThrow().size() >= 10_000_000, "a size of eight digits");
+        assertTrue(entries.stream().anyMatch(e -> e.uid() == 123_456_789), "an id of nine digits");
+        assertTrue(entries.stream().anyMatch(e -> e.gid() == 3_000_000_000L), "an id of ten digits, beyond an int");
+        for (String name : List.of("share/intl/caf\u00e9.py", "share/intl/\u65e5\u672c\u8a9e.h",
+                "share/intl/\ud83d\ude42.txt", "share/intl/a&b<c>.txt")) {
+            assertTrue(index.lookup(name).isPresent(), name);
+        }
+        assertTrue(entries.stream().anyMatch(e -> e.path().length() > 300), "a path longer than 300 characters");
         assertEquals(12, entries.stream().map(e -> e.modTime().atZone(ZoneOffset.UTC).getMonth()).distinct().count(),
                 "months of the entries' times");
         assertTrue(entries.stream().map(e -> e.name().length()).collect(Collectors.toSet()).size() >= 8,
                 "lengths of names");
-        assertTrue(Files.exists(dir.resolve("layer-2.esgz")), "the layer is kept");
+        assertTrue(Files.exists(dir.resolve("layer-3.esgz")), "the layer is kept");
         assertTrue(Files.notExists(dir.resolve("layer.esgz")), "an older version's layer is removed");
+        assertTrue(Files.notExists(dir.resolve("layer-2.esgz")), "an older version's layer is removed");
     }
 }
