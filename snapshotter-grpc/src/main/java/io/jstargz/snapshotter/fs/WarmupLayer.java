@@ -303,8 +303,8 @@ public final class WarmupLayer implements AutoCloseable {
      * Entries whose TOC text takes the parser's rarer branches, which a real layer's TOC has here and there: names in
      * UTF-8 of two, three and four bytes a character, one that JSON escapes ({@code &}, {@code <}, {@code >}, as
      * Go's encoder does), one longer than the parser's first text buffer, and owner ids of nine and ten digits, the
-     * lengths of a large layer's offsets (a 9-digit offset sent the TOC parser of the jdk image's layer back to the
-     * interpreter, and cost 0.9 s of compiling during its pull).
+     * lengths of a large layer's offsets. The jdk image's TOC, with such names and offsets, sent the parser back to the
+     * interpreter in the middle of its pull, and C2 compiled it again beside the container.
      */
     private static void putUncommon(TarArchiveOutputStream tar) throws IOException {
         String longDir = "share/long/" + "d".repeat(120) + "/";
