@@ -42,7 +42,7 @@ public record LayerMountOptions(boolean prefetch, long prefetchSizeDefault, bool
                                 FuseBinding binding, Path passthroughDir, FetchMemory fetchMemory) {
 
     /** Neighbour bytes fetched with a miss by default; chosen by measurement, see docs/benchmarks.md. */
-    public static final long DEFAULT_NEIGHBOUR_BYTES = 32 * 1024;
+    public static final long DEFAULT_NEIGHBOUR_BYTES = 128 * 1024;
 
     public LayerMountOptions {
         Objects.requireNonNull(readTimeout, "readTimeout");

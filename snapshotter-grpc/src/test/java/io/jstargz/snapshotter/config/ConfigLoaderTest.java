@@ -43,7 +43,7 @@ class ConfigLoaderTest {
         assertEquals(false, c.fetch().backgroundFetch());
         assertEquals(true, c.fetch().prefetch());
         assertEquals(0, c.fetch().neighbourBytes());
-        assertEquals(32768, Config.defaults().fetch().neighbourBytes());
+        assertEquals(131072, Config.defaults().fetch().neighbourBytes());
         assertEquals(false, c.fetch().sharedLibraries());
         assertEquals(true, Config.defaults().fetch().sharedLibraries());
         assertEquals(Config.defaults().address(), c.address());
