@@ -27,7 +27,7 @@ class WarmupLayerTest {
     @Test
     void itsTocHasTheEntriesOfARealBaseLayer() throws IOException {
         Files.writeString(dir.resolve("layer.esgz"), "a layer kept by an older version");
-        Files.writeString(dir.resolve("layer-2.esgz"), "a layer kept by a later one");
+        Files.writeString(dir.resolve("layer-2.esgz"), "the layer the version before kept");
         LayerIndex index;
         try (WarmupLayer w = WarmupLayer.serve(dir)) {
             index = w.parse();
@@ -55,6 +55,6 @@ class WarmupLayerTest {
                 "lengths of names");
         assertTrue(Files.exists(dir.resolve("layer-3.esgz")), "the layer is kept");
         assertTrue(Files.notExists(dir.resolve("layer.esgz")), "an older version's layer is removed");
-        assertTrue(Files.notExists(dir.resolve("layer-2.esgz")), "an older version's layer is removed");
+        assertTrue(Files.notExists(dir.resolve("layer-2.esgz")), "the version before's layer is removed");
     }
 }
