@@ -44,14 +44,9 @@ final class ChunkFile {
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).putInt(MAGIC).putInt(data.length)
                 .putInt((int) crc.getValue()).flip();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            while (header.hasRemaining()) {
-                ch.write(header);
-            }
+            writeFully(ch, header);
             for (int off = 0; off < data.length; off += SLICE) {
-                ByteBuffer slice = ByteBuffer.wrap(data, off, Math.min(SLICE, data.length - off));
-                while (slice.hasRemaining()) {
-                    ch.write(slice);
-                }
+                writeFully(ch, ByteBuffer.wrap(data, off, Math.min(SLICE, data.length - off)));
             }
         }
     }
@@ -91,6 +86,12 @@ final class ChunkFile {
                 throw new CorruptChunkFileException(file, "its data fails the CRC32C check");
             }
             return body.array();
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer from) throws IOException {
+        while (from.hasRemaining()) {
+            ch.write(from);
         }
     }
 
