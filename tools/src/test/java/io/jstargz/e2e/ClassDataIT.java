@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jstargz.process.Command;
 import io.jstargz.process.CommandResult;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -60,6 +61,21 @@ class ClassDataIT {
         assertFalse(usesCache(config, env, aot), "a cache recorded with another JDK is not used");
         Files.writeString(stamp, recorded);
         assertTrue(usesCache(config, env, aot));
+
+        // a cache the JVM cannot map though its stamp fits (its bytes damaged here): the daemon starts without it, and
+        // what the JVM says about the cache does not end up among the JVM options the launcher computes and keeps
+        Path intact = lib.resolve("intact.aot");
+        Files.move(aot, intact);
+        Files.write(aot, new byte[4096]);
+        try (DirectoryStream<Path> kept = Files.newDirectoryStream(lib, "jstargz-serve.jvm-options.*")) {
+            for (Path options : kept) {
+                Files.delete(options);
+            }
+        }
+        try (DaemonProcess d = DaemonProcess.start(config, tmp.resolve("jstargz.sock"), tmp.resolve("serve.log"), env)) {
+            assertFalse(LauncherJvm.maps(d.pid(), aot), "a damaged cache is not mapped");
+        }
+        Files.move(intact, aot, StandardCopyOption.REPLACE_EXISTING);
 
         // the jar rebuilt: the launcher does not pass the cache, and the JVM refuses it on its own
         Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 60_000));
